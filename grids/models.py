@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitKind(models.TextChoices):
+    CENTER = "center", _("中心")
+    DEPARTMENT = "department", _("职能部门")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+    GRID = "grid", _("网格")
+
+
+# Which kind of unit may sit under which: the tree of DESIGN.md, enforced on save.
+ALLOWED_PARENT_KIND = {
+    UnitKind.CENTER: None,
+    UnitKind.DEPARTMENT: UnitKind.CENTER,
+    UnitKind.STREET: UnitKind.CENTER,
+    UnitKind.COMMUNITY: UnitKind.STREET,
+    UnitKind.GRID: UnitKind.COMMUNITY,
+}
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", _("话务员")
+    DISPATCHER = "dispatcher", _("派单员")
+    HANDLER = "handler", _("承办人")
+    SUPERVISOR = "supervisor", _("督办")
+    GRID_WORKER = "grid_worker", _("网格员")
+    ADMIN = "admin", _("管理员")
+
+
+class OrgUnit(models.Model):
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialized path of ancestor ids ("/1/4/17/"): subtree look-ups are one indexed
+    # prefix scan over a table of a few thousand rows, computed once per request and
+    # then used as an id list against the big order table.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="")
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # GeoJSON geometry (Polygon or MultiPolygon, WGS-84 lng/lat) for streets, communities, grids.
+    boundary = models.JSONField(_("边界"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("组织单位")
+        verbose_name_plural = _("组织单位")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=UnitKind.values), name="orgunit_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The path is derived data; keeping it here (rather than in a service) means the
+        # admin, the seed and the tests can never leave a stale path behind.
+        with transaction.atomic():
+            old_path = self.path
+            super().save(*args, **kwargs)
+            parent_path = self.parent.path if self.parent_id else "/"
+            new_path = f"{parent_path}{self.pk}/"
+            if new_path != old_path:
+                OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
+                self.path = new_path
+                if old_path:
+                    for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                        OrgUnit.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path) :])
+
+    def clean(self) -> None:
+        expected = ALLOWED_PARENT_KIND.get(self.kind)
+        if expected is None and self.parent_id is not None:
+            raise ValidationError({"parent": _("中心不能有上级单位。")})
+        if expected is not None and (self.parent is None or self.parent.kind != expected):
+            raise ValidationError(
+                {"parent": _("%(kind)s 的上级必须是 %(parent)s。") % {"kind": self.kind, "parent": expected}}
+            )
+        if self.boundary is not None:
+            from grids.geometry import geometry_from_geojson
+
+            try:
+                geometry_from_geojson(self.boundary)
+            except ValueError as exc:
+                raise ValidationError({"boundary": str(exc)}) from exc
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    def is_within(self, other: OrgUnit) -> bool:
+        """True when self is other or below it in the tree."""
+        return self.path.startswith(other.path)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("成员")
+        verbose_name_plural = _("成员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+class AddressAlias(models.Model):
+    """A name residents use for a place in a community: a 小区 name, or road + number."""
+
+    community = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="aliases", limit_choices_to={"kind": UnitKind.COMMUNITY}
+    )
+    grid = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grid_aliases",
+        limit_choices_to={"kind": UnitKind.GRID},
+    )
+    alias = models.CharField(_("别名"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("地址别名")
+        verbose_name_plural = _("地址别名")
+
+    def __str__(self) -> str:
+        return self.alias

@@ -1,0 +1,76 @@
+"""Opening and closing stage timers inside the transition's transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db.models import Min
+
+from grids.models import OrgUnit
+from workorders.choices import DeadlineState
+from workorders.limits import WorkCalendar, add_limit, warn_time
+from workorders.models import Deadline, WorkOrder
+
+logger = logging.getLogger(__name__)
+
+# Used when a category has no limit for a stage, so an order never runs without a timer.
+DEFAULT_LIMITS = {"sign": "1wd", "contact": "1wd", "handle": "15wd", "callback": "3wd"}
+
+
+def limit_for(order: WorkOrder, stage: str) -> tuple[str, bool]:
+    """(limit text, fell back to default?) for a stage of this order."""
+    text = order.category.limit_for(stage, order.urgency) if order.category_id else ""
+    if text:
+        return text, False
+    logger.warning(
+        "Order %s: category %s has no %s limit; using %s", order.number, order.category_id, stage, DEFAULT_LIMITS[stage]
+    )
+    return DEFAULT_LIMITS[stage], True
+
+
+def deadline_open(
+    *, order: WorkOrder, stage: str, unit: OrgUnit | None, now: datetime, calendar: WorkCalendar
+) -> Deadline:
+    text, fallback = limit_for(order, stage)
+    due = add_limit(now, text, calendar)
+    deadline = Deadline.objects.create(
+        order=order, stage=stage, unit=unit, limit=text, opened_at=now, warn_at=warn_time(now, due), due_at=due
+    )
+    deadline.fell_back = fallback
+    return deadline
+
+
+def deadline_close(*, order: WorkOrder, stage: str, now: datetime, cancel: bool = False) -> Deadline | None:
+    deadline = Deadline.objects.filter(order=order, stage=stage, state=DeadlineState.OPEN).first()
+    if deadline is None:
+        return None
+    if cancel:
+        deadline.state = DeadlineState.CANCELLED
+    else:
+        deadline.state = DeadlineState.MET if now <= deadline.due_at else DeadlineState.BREACHED
+    deadline.closed_at = now
+    deadline.save(update_fields=["state", "closed_at"])
+    return deadline
+
+
+def cancel_all_open(*, order: WorkOrder, now: datetime) -> None:
+    Deadline.objects.filter(order=order, state=DeadlineState.OPEN).update(state=DeadlineState.CANCELLED, closed_at=now)
+
+
+def nearest_due(order: WorkOrder) -> datetime | None:
+    return Deadline.objects.filter(order=order, state=DeadlineState.OPEN).aggregate(d=Min("due_at"))["d"]
+
+
+def extend_deadline(*, order: WorkOrder, stage: str, new_due: datetime) -> Deadline | None:
+    """Move an open stage's due time (an approved extension); the warning re-arms."""
+    deadline = Deadline.objects.filter(order=order, stage=stage, state=DeadlineState.OPEN).first()
+    if deadline is None:
+        return None
+    deadline.due_at = new_due
+    deadline.warn_at = warn_time(deadline.opened_at, new_due)
+    deadline.warned_at = None
+    deadline.breached_at = None
+    deadline.extended_count += 1
+    deadline.save(update_fields=["due_at", "warn_at", "warned_at", "breached_at", "extended_count"])
+    return deadline

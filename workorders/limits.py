@@ -1,0 +1,132 @@
+"""Time limits ("30m", "2h", "7d", "8wh", "1wd") and the working-time calendar.
+
+Natural-time limits (m, h, d) are plain clock arithmetic. Working-time limits (wh, wd)
+count only minutes inside working hours on working days; a working day is the length
+of the configured working hours, so "1wd" from Friday 10:00 ends Monday 10:00 and from
+Friday 18:00 ends Monday at close of business.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+_LIMIT_RE = re.compile(r"^(?P<amount>[1-9]\d{0,3})(?P<unit>m|h|d|wh|wd)$")
+_NATURAL = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+MAX_CALENDAR_DAYS = 3 * 366
+
+
+@dataclass(frozen=True)
+class Limit:
+    amount: int
+    unit: str
+
+    @property
+    def working(self) -> bool:
+        return self.unit in {"wh", "wd"}
+
+
+def parse_limit(text: str) -> Limit:
+    match = _LIMIT_RE.match((text or "").strip())
+    if not match:
+        raise ValueError(
+            f"invalid time limit {text!r}: write a number and a unit, "
+            "m/h/d for natural minutes/hours/days or wh/wd for working hours/days (e.g. 30m, 1wd)"
+        )
+    return Limit(int(match["amount"]), match["unit"])
+
+
+def validate_limit(text: str) -> None:
+    if not text:
+        return
+    try:
+        parse_limit(text)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def workday_minutes() -> int:
+    start, end = settings.HOTLINE_WORKDAY_START, settings.HOTLINE_WORKDAY_END
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+class WorkCalendar:
+    """Answers is_workday(day) from the CalendarDay table, loading days in blocks.
+
+    Days the table does not hold fall back to the chinesecalendar package (for the years
+    it covers) and then to Monday–Friday, with a warning so the admin knows to enter the
+    year's holidays.
+    """
+
+    _warned_years: set[int] = set()
+
+    def __init__(self) -> None:
+        self._days: dict[date, bool] = {}
+        self._loaded: set[tuple[int, int]] = set()
+
+    def _load_month(self, day: date) -> None:
+        from workorders.models import CalendarDay
+
+        key = (day.year, day.month)
+        if key in self._loaded:
+            return
+        self._loaded.add(key)
+        for row in CalendarDay.objects.filter(date__year=day.year, date__month=day.month):
+            self._days[row.date] = row.is_workday
+
+    def is_workday(self, day: date) -> bool:
+        self._load_month(day)
+        if day in self._days:
+            return self._days[day]
+        try:
+            import chinese_calendar
+
+            return chinese_calendar.is_workday(day)
+        except (NotImplementedError, ImportError):
+            if day.year not in self._warned_years:
+                self._warned_years.add(day.year)
+                logger.warning(
+                    "No working calendar for %s: using Monday-Friday. Enter the year's holidays in the admin.",
+                    day.year,
+                )
+            return day.weekday() < 5
+
+
+def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar | None = None) -> datetime:
+    calendar = calendar or WorkCalendar()
+    tz = timezone.get_current_timezone()
+    cursor = timezone.localtime(start, tz)
+    remaining = timedelta(minutes=minutes)
+    for _ in range(MAX_CALENDAR_DAYS):
+        day = cursor.date()
+        if calendar.is_workday(day):
+            opens = datetime.combine(day, settings.HOTLINE_WORKDAY_START, tzinfo=tz)
+            closes = datetime.combine(day, settings.HOTLINE_WORKDAY_END, tzinfo=tz)
+            begin = max(cursor, opens)
+            if begin < closes:
+                available = closes - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+        cursor = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    raise ValueError(f"no working time found within {MAX_CALENDAR_DAYS} days of {start}")
+
+
+def add_limit(start: datetime, text: str, calendar: WorkCalendar | None = None) -> datetime:
+    limit = parse_limit(text)
+    if limit.unit in _NATURAL:
+        return start + limit.amount * _NATURAL[limit.unit]
+    minutes = limit.amount * (60 if limit.unit == "wh" else workday_minutes())
+    return add_working_minutes(start, minutes, calendar)
+
+
+def warn_time(start: datetime, due: datetime) -> datetime:
+    return start + (due - start) * settings.HOTLINE_WARN_FRACTION

@@ -1,0 +1,359 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import (
+    Channel,
+    CoHandlingState,
+    DeadlineState,
+    ExtensionState,
+    RequestType,
+    Resolution,
+    Routing,
+    Satisfaction,
+    Stage,
+    Status,
+    Urgency,
+)
+from workorders.limits import validate_limit
+
+
+class Category(models.Model):
+    """A major (大类, no parent) or minor (小类) class of request.
+
+    Minor categories carry routing and time limits. A limit is written as a number and a
+    unit: ``30m``/``2h``/``7d`` in natural time, ``8wh``/``1wd`` in working hours/days.
+    """
+
+    parent = models.ForeignKey(
+        "self", verbose_name=_("大类"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    routing = models.CharField(_("派单方式"), max_length=16, choices=Routing.choices, default=Routing.TERRITORIAL)
+    department = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("主责部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        limit_choices_to={"kind": UnitKind.DEPARTMENT},
+    )
+    sign_limit = models.CharField(_("签收时限"), max_length=8, blank=True, validators=[validate_limit])
+    contact_limit = models.CharField(_("联系时限"), max_length=8, blank=True, validators=[validate_limit])
+    handle_limit = models.CharField(_("办理时限"), max_length=8, blank=True, validators=[validate_limit])
+    callback_limit = models.CharField(_("回访时限"), max_length=8, blank=True, validators=[validate_limit])
+    urgent_sign_limit = models.CharField(_("紧急签收时限"), max_length=8, blank=True, validators=[validate_limit])
+    urgent_contact_limit = models.CharField(_("紧急联系时限"), max_length=8, blank=True, validators=[validate_limit])
+    urgent_handle_limit = models.CharField(_("紧急办理时限"), max_length=8, blank=True, validators=[validate_limit])
+    urgent_callback_limit = models.CharField(_("紧急回访时限"), max_length=8, blank=True, validators=[validate_limit])
+    closure_standard = models.TextField(_("结案标准"), blank=True)
+    keywords = models.CharField(_("关键词"), max_length=255, blank=True, help_text=_("用空格分隔，用于分类建议"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(routing__in=Routing.values), name="category_routing_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_minor(self) -> bool:
+        return self.parent_id is not None
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": _("分类只有两级：小类的上级必须是大类。")})
+        if self.routing == Routing.DEPARTMENT and not self.department_id:
+            raise ValidationError({"department": _("按职能部门派单的分类必须指定主责部门。")})
+
+    def limit_for(self, stage: str, urgency: str) -> str:
+        """The limit text for a stage, the urgent one when set and the order is urgent."""
+        if urgency == Urgency.URGENT:
+            urgent = getattr(self, f"urgent_{stage}_limit", "")
+            if urgent:
+                return urgent
+        return getattr(self, f"{stage}_limit", "")
+
+
+class WorkOrder(models.Model):
+    number = models.CharField(_("工单号"), max_length=20, unique=True)
+    channel = models.CharField(_("来源渠道"), max_length=16, choices=Channel.choices)
+    request_type = models.CharField(
+        _("诉求类型"), max_length=16, choices=RequestType.choices, default=RequestType.COMPLAINT
+    )
+    caller_name = models.CharField(_("来电人"), max_length=50, blank=True)
+    caller_phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    caller_confidential = models.BooleanField(_("保密"), default=False)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("诉求内容"), max_length=4000)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    # Located area: the grid, and its community and street copied down so that filters
+    # and statistics by area need no tree walk.
+    street = models.ForeignKey(
+        OrgUnit, verbose_name=_("街道"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        OrgUnit, verbose_name=_("社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        OrgUnit, verbose_name=_("网格"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    urgency = models.CharField(_("紧急程度"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, editable=False)
+    # lead_unit: the unit the dispatcher made responsible (主办); current_unit: where the
+    # order sits now (after sub-dispatch, a community or grid below the lead).
+    lead_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_orders",
+        editable=False,
+    )
+    current_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("当前单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="current_orders",
+        editable=False,
+    )
+    reply = models.TextField(_("办理结果"), blank=True, editable=False)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True, editable=False)
+    callback_contacted = models.BooleanField(_("回访已联系"), null=True, blank=True, editable=False)
+    callback_resolution = models.CharField(
+        _("解决情况"), max_length=16, choices=Resolution.choices, blank=True, editable=False
+    )
+    callback_satisfaction = models.CharField(
+        _("满意度"), max_length=16, choices=Satisfaction.choices, blank=True, editable=False
+    )
+    callback_attempts = models.PositiveSmallIntegerField(_("回访次数"), default=0, editable=False)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0, editable=False)
+    return_count = models.PositiveSmallIntegerField(_("退单次数"), default=0, editable=False)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("并入工单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_orders",
+        editable=False,
+    )
+    # Nearest open deadline, kept by the workflow so queues sort by it with one index.
+    due_at = models.DateTimeField(_("最近时限"), null=True, blank=True, editable=False)
+    # Short code given to a resident with the number, to track the order without login.
+    tracking_code = models.CharField(max_length=8, editable=False)
+    # Bumped by every transition; compare-and-set guard for concurrent human edits (ETag).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("创建时间"), editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), editable=False)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="workorder_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="workorder_channel_valid"),
+            models.CheckConstraint(condition=Q(urgency__in=Urgency.values), name="workorder_urgency_valid"),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True, lng__isnull=True)
+                | Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180),
+                name="workorder_position_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.MERGED) | Q(parent__isnull=False), name="workorder_merged_has_parent"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="workorder_status_due"),
+            models.Index(fields=["current_unit", "status", "due_at"], name="workorder_unit_status_due"),
+            models.Index(fields=["created_at"], name="workorder_created"),
+            models.Index(fields=["street", "created_at"], name="workorder_street_created"),
+            models.Index(fields=["category", "created_at"], name="workorder_category_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Event(models.Model):
+    """One step in an order's life. Append-only: the timeline, audit trail and most
+    statistics are read from these rows, so they are never changed or deleted."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(_("事件"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=16, blank=True)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
+        ordering = ["order_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique")]
+        indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_created")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Events are append-only; an existing event cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Events are append-only; they cannot be deleted.")
+
+
+class Deadline(models.Model):
+    """The timer of one stage. The row is the timer: the scan reads due rows from the
+    database, so no broker message or worker restart can lose one."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="deadlines")
+    stage = models.CharField(_("环节"), max_length=16, choices=Stage.choices)
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    limit = models.CharField(_("时限"), max_length=8)
+    opened_at = models.DateTimeField(_("开始"))
+    warn_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("到期时间"))
+    closed_at = models.DateTimeField(_("结束"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    extended_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=DeadlineState.values), name="deadline_state_valid"),
+            models.CheckConstraint(condition=Q(warn_at__lte=models.F("due_at")), name="deadline_warn_before_due"),
+            models.UniqueConstraint(
+                fields=["order", "stage"], condition=Q(state=DeadlineState.OPEN), name="deadline_one_open_per_stage"
+            ),
+        ]
+        indexes = [
+            # The scanner's two queries touch only open rows whose time has come; these
+            # partial indexes keep them O(due rows) rather than O(open orders).
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(state=DeadlineState.OPEN, warned_at__isnull=True),
+                name="deadline_to_warn",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state=DeadlineState.OPEN, breached_at__isnull=True),
+                name="deadline_to_breach",
+            ),
+            models.Index(fields=["order", "stage"], name="deadline_order_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.stage} → {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class CoHandling(models.Model):
+    """An assisting unit called in by the lead (吹哨报到)."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="cohandlings")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("状态"), max_length=16, choices=CoHandlingState.choices, default=CoHandlingState.ASKED)
+    asked_at = models.DateTimeField()
+    signed_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    report = models.TextField(_("协办意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("协办")
+        verbose_name_plural = _("协办")
+        constraints = [models.UniqueConstraint(fields=["order", "unit"], name="cohandling_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.unit_id} ({self.state})"
+
+
+class ExtensionRequest(models.Model):
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extension_requests")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("延期理由"))
+    proposed_due = models.DateTimeField(_("申请延至"))
+    state = models.CharField(_("状态"), max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state=ExtensionState.PENDING), name="extension_one_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} → {self.proposed_due:%Y-%m-%d} ({self.state})"
+
+
+class CalendarDay(models.Model):
+    """One day of the working-time calendar: a holiday, or a 调休 working weekend day.
+    Days absent from the table follow the weekday rule (Monday–Friday work)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'}"
+
+
+class OrderCounter(models.Model):
+    """Per-day sequence behind order numbers (20261123000042)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

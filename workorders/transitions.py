@@ -1,0 +1,139 @@
+"""The life cycle as data: event kind → (allowed sources, target, who, where, timers).
+
+Kept apart from the code that executes it so that the matrix tests, the pages (which
+actions to offer) and the docs all read the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import Role
+from workorders.choices import Stage, Status
+
+CREATE = None  # "source status" of the events that create an order
+
+# Scopes: which of the actor's memberships counts.
+DESK = "desk"  # the role in a unit that covers the order (the center covers all)
+UNIT = "unit"  # a handler of the unit the order currently sits with
+COHANDLER = "cohandler"  # a handler of a unit asked to co-handle the order
+ANYWHERE = "anywhere"  # the role anywhere (creation: there is no order yet)
+
+ACTIVE = frozenset(
+    {Status.ACCEPTED, Status.ASSIGNED, Status.RETURNED, Status.IN_PROGRESS, Status.REPLIED, Status.CALLBACK}
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: str
+    sources: frozenset
+    target: str | None  # None: the status does not change
+    roles: frozenset[str]
+    scope: str
+    system: bool = False  # the machine (no user: router, scanner, public form) may do it
+    opens: tuple[str, ...] = ()
+    closes: tuple[str, ...] = ()
+    cancels: tuple[str, ...] = ()
+    note_required: bool = False
+    # An audit-only event (reading a caller's number) is logged but is not a change:
+    # it neither bumps the version nor touches timers.
+    audit_only: bool = False
+
+
+def _r(label, sources, target, roles, scope, **kw) -> Rule:
+    return Rule(label=label, sources=frozenset(sources), target=target, roles=frozenset(roles), scope=scope, **kw)
+
+
+S = Status
+TRANSITIONS: dict[str, Rule] = {
+    "log_call": _r(_("登记来电"), {CREATE}, S.ACCEPTED, {Role.OPERATOR}, ANYWHERE),
+    "submit": _r(_("提交诉求"), {CREATE}, S.SUBMITTED, {Role.GRID_WORKER, Role.OPERATOR}, ANYWHERE, system=True),
+    "accept": _r(_("受理"), {S.SUBMITTED}, S.ACCEPTED, {Role.OPERATOR}, DESK),
+    "reject": _r(_("不予受理"), {S.SUBMITTED}, S.REJECTED, {Role.OPERATOR}, DESK, note_required=True),
+    "merge": _r(_("并单"), {S.SUBMITTED}, S.MERGED, {Role.OPERATOR}, DESK),
+    "answer_now": _r(_("即时办结"), {S.ACCEPTED}, S.CLOSED, {Role.OPERATOR}, DESK),
+    "assign": _r(
+        _("派单"),
+        {S.ACCEPTED},
+        S.ASSIGNED,
+        {Role.DISPATCHER},
+        DESK,
+        system=True,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+    ),
+    "sign": _r(_("签收"), {S.ASSIGNED}, S.IN_PROGRESS, {Role.HANDLER}, UNIT, closes=(Stage.SIGN,)),
+    "return": _r(
+        _("退单"),
+        {S.ASSIGNED},
+        S.RETURNED,
+        {Role.HANDLER},
+        UNIT,
+        closes=(Stage.SIGN,),
+        cancels=(Stage.CONTACT, Stage.HANDLE),
+        note_required=True,
+    ),
+    "return_up": _r(
+        _("退回上级"), {S.ASSIGNED}, S.IN_PROGRESS, {Role.HANDLER}, UNIT, closes=(Stage.SIGN,), note_required=True
+    ),
+    "reassign": _r(
+        _("重新派单"),
+        {S.RETURNED},
+        S.ASSIGNED,
+        {Role.DISPATCHER},
+        DESK,
+        system=True,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+    ),
+    "sub_dispatch": _r(_("下派"), {S.IN_PROGRESS}, S.ASSIGNED, {Role.HANDLER}, UNIT, opens=(Stage.SIGN,)),
+    "contact": _r(_("联系市民"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT, closes=(Stage.CONTACT,)),
+    "request_extension": _r(_("申请延期"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT, note_required=True),
+    "approve_extension": _r(_("批准延期"), {S.IN_PROGRESS}, None, {Role.DISPATCHER}, DESK),
+    "deny_extension": _r(_("驳回延期"), {S.IN_PROGRESS}, None, {Role.DISPATCHER}, DESK, note_required=True),
+    "add_cohandler": _r(_("吹哨"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT),
+    "cohandler_sign": _r(_("协办报到"), {S.IN_PROGRESS}, None, {Role.HANDLER}, COHANDLER),
+    "cohandler_report": _r(_("协办反馈"), {S.IN_PROGRESS}, None, {Role.HANDLER}, COHANDLER, note_required=True),
+    "urge": _r(_("督办"), ACTIVE - {S.ACCEPTED}, None, {Role.SUPERVISOR}, DESK, system=True),
+    "reply": _r(
+        _("办结上报"),
+        {S.IN_PROGRESS},
+        S.REPLIED,
+        {Role.HANDLER},
+        UNIT,
+        closes=(Stage.HANDLE, Stage.CONTACT),
+        note_required=True,
+    ),
+    "approve": _r(_("审核通过"), {S.REPLIED}, S.CALLBACK, {Role.DISPATCHER}, DESK, opens=(Stage.CALLBACK,)),
+    "send_back": _r(
+        _("驳回重办"), {S.REPLIED}, S.IN_PROGRESS, {Role.DISPATCHER}, DESK, opens=(Stage.HANDLE,), note_required=True
+    ),
+    "callback_close": _r(_("回访办结"), {S.CALLBACK}, S.CLOSED, {Role.OPERATOR}, DESK, closes=(Stage.CALLBACK,)),
+    "reopen": _r(
+        _("不满意重办"),
+        {S.CALLBACK},
+        S.IN_PROGRESS,
+        {Role.OPERATOR},
+        DESK,
+        closes=(Stage.CALLBACK,),
+        opens=(Stage.HANDLE,),
+    ),
+    "callback_unreachable": _r(_("回访未接通"), {S.CALLBACK}, None, {Role.OPERATOR}, DESK),
+    "close_unreachable": _r(
+        _("联系不上办结"), {S.CALLBACK}, S.CLOSED, {Role.OPERATOR}, DESK, system=True, closes=(Stage.CALLBACK,)
+    ),
+    "reveal_caller": _r(
+        _("查看来电人号码"),
+        set(Status.values),
+        None,
+        {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR},
+        DESK,
+        audit_only=True,
+    ),
+}
+
+
+def allowed_kinds(status: str) -> list[str]:
+    """Event kinds the table allows from a status (regardless of who asks)."""
+    return [kind for kind, rule in TRANSITIONS.items() if status in rule.sources and not rule.audit_only]

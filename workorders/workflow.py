@@ -1,0 +1,291 @@
+"""The one place a work order's status changes.
+
+``transition()`` locks the order, checks the table in ``transitions.py``, checks the
+actor's role and unit, lets the calling service change the order's other fields,
+bumps the version, appends the Event, opens and closes stage timers, and queues
+follow-up work after commit, all in one transaction. ``create()`` does the same for the
+events that bring an order into being. Services call these; nothing else writes status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Membership, OrgUnit, UnitKind
+from grids.selectors import memberships_of
+from workorders import deadlines
+from workorders.choices import TERMINAL_STATUSES, Status
+from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from workorders.limits import WorkCalendar
+from workorders.models import CoHandling, Event, WorkOrder
+from workorders.transitions import ANYWHERE, COHANDLER, CREATE, DESK, TRANSITIONS, UNIT, Rule, allowed_kinds
+
+logger = logging.getLogger(__name__)
+
+# Celery tasks (by name, so this core module never imports the dispatch app above it)
+# queued after commit when an event of this kind is written. Each gets (order_id, event_id).
+FOLLOW_UPS: dict[str, tuple[str, ...]] = {
+    "log_call": ("dispatch.route_order",),
+    "accept": ("dispatch.route_order",),
+}
+
+
+@dataclass
+class Step:
+    """What a service hands to transition(): the change beyond the status itself."""
+
+    note: str = ""
+    payload: dict = field(default_factory=dict)
+
+
+def status_label(status: str | None) -> str:
+    return str(Status(status).label) if status else _("（新建）")
+
+
+def _refuse_transition(order: WorkOrder, kind: str) -> InvalidTransition:
+    rule = TRANSITIONS[kind]
+    allowed = "、".join(str(TRANSITIONS[k].label) for k in allowed_kinds(order.status)) or _("无")
+    return InvalidTransition(
+        _("工单 %(number)s 当前状态为「%(status)s」，不能「%(action)s」；此状态下可以：%(allowed)s。")
+        % {"number": order.number, "status": status_label(order.status), "action": rule.label, "allowed": allowed},
+        status=order.status,
+        allowed=allowed_kinds(order.status),
+    )
+
+
+def _covers(unit: OrgUnit, order: WorkOrder | None) -> bool:
+    if unit.kind == UnitKind.CENTER:
+        return True
+    if order is None:
+        return False
+    for attr in ("current_unit", "lead_unit", "street"):
+        other = getattr(order, attr)
+        if other is not None and other.path.startswith(unit.path):
+            return True
+    return False
+
+
+def authorize(rule: Rule, kind: str, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
+    """The membership the actor acts through, or NotAllowed. None means the system."""
+    if actor is None:
+        if rule.system:
+            return None
+        raise NotAllowed(_("「%(action)s」必须由有权限的用户操作。") % {"action": rule.label})
+    candidates = [m for m in memberships_of(actor) if m.role in rule.roles]
+    if not candidates:
+        raise NotAllowed(_("您的角色不能「%(action)s」。") % {"action": rule.label}, roles=sorted(rule.roles))
+    if rule.scope == ANYWHERE:
+        return candidates[0]
+    if rule.scope == DESK:
+        matches = [m for m in candidates if _covers(m.unit, order)]
+    elif rule.scope == UNIT:
+        matches = [m for m in candidates if order.current_unit_id == m.unit_id]
+    elif rule.scope == COHANDLER:
+        units = set(CoHandling.objects.filter(order=order).values_list("unit_id", flat=True))
+        matches = [m for m in candidates if m.unit_id in units]
+    else:  # pragma: no cover - the table is checked by tests
+        raise AssertionError(f"unknown scope {rule.scope}")
+    if not matches:
+        raise NotAllowed(
+            _("工单 %(number)s 不在您单位的办理范围内，不能「%(action)s」。")
+            % {"number": order.number, "action": rule.label}
+        )
+    # Prefer the most specific unit (deepest path) when several memberships qualify.
+    return max(matches, key=lambda m: m.unit.path.count("/"))
+
+
+def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict, opens_unit: OrgUnit | None) -> None:
+    calendar = WorkCalendar()
+    for stage in rule.cancels:
+        deadlines.deadline_close(order=order, stage=stage, now=now, cancel=True)
+    for stage in rule.closes:
+        closed = deadlines.deadline_close(order=order, stage=stage, now=now)
+        if closed is not None:
+            payload.setdefault("closed", {})[stage] = closed.state
+    for stage in rule.opens:
+        # A stage already running (a sub-dispatch keeps the handling clock) is not restarted.
+        deadlines.deadline_close(order=order, stage=stage, now=now, cancel=True)
+        opened = deadlines.deadline_open(order=order, stage=stage, unit=opens_unit, now=now, calendar=calendar)
+        payload.setdefault("opened", {})[stage] = opened.due_at.isoformat()
+        if opened.fell_back:
+            payload.setdefault("limit_fallback", []).append(stage)
+    if order.status in TERMINAL_STATUSES:
+        deadlines.cancel_all_open(order=order, now=now)
+
+
+def _queue_follow_ups(kind: str, order_id: int, event_id: int) -> None:
+    from hotline.celery import app
+
+    for name in FOLLOW_UPS.get(kind, ()):
+
+        def send(name=name):
+            try:
+                app.signature(name, args=(order_id, event_id)).apply_async()
+            except Exception:  # the broker being down must not fail the user's action
+                logger.exception("Could not queue %s for order %s; the sweeper will catch up", name, order_id)
+
+        transaction.on_commit(send)
+
+
+def _write_event(
+    *, order: WorkOrder, kind: str, rule: Rule, actor, membership, from_status, note: str, payload: dict, now
+) -> Event:
+    # The caller holds the order's row lock (or is creating it), so max+1 cannot race;
+    # the unique (order, seq) constraint would turn a bug here into an error, not a fork.
+    last = Event.objects.filter(order=order).aggregate(m=Max("seq"))["m"] or 0
+    return Event.objects.create(
+        order=order,
+        seq=last + 1,
+        kind=kind,
+        actor=actor,
+        actor_unit=membership.unit if membership else None,
+        actor_role=membership.role if membership else "system",
+        from_status=from_status or "",
+        to_status=order.status,
+        note=note,
+        payload=payload,
+        created_at=now,
+    )
+
+
+def transition(
+    *,
+    order: WorkOrder | int,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    change: Callable[[WorkOrder, Membership | None, datetime], Step] | None = None,
+    expected_version: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    queue_follow_ups: bool = True,
+) -> WorkOrder:
+    """Apply event ``kind`` to an existing order; returns the updated order.
+
+    ``change(order, membership, now)`` runs on the locked row after the checks and may
+    set fields other than status and raise InvalidInput; its Step adds to the event.
+    Raises InvalidTransition, NotAllowed, Conflict (stale expected_version) or InvalidInput.
+    """
+    rule = TRANSITIONS[kind]
+    if CREATE in rule.sources:
+        raise ValueError(f"{kind} creates an order; use create()")
+    now = now or timezone.now()
+    pk = order.pk if isinstance(order, WorkOrder) else order
+    with transaction.atomic():
+        # The row lock makes a second actor wait here, then see the first one's result:
+        # a stale version is a Conflict, a status that moved on an InvalidTransition.
+        locked = (
+            WorkOrder.objects.select_for_update(of=("self",))
+            .select_related("category", "current_unit", "lead_unit", "street")
+            .get(pk=pk)
+        )
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                _("工单 %(number)s 已被他人更新（当前状态「%(status)s」），请刷新后重试。")
+                % {"number": locked.number, "status": status_label(locked.status)},
+                status=locked.status,
+                version=locked.version,
+            )
+        if locked.status not in rule.sources:
+            raise _refuse_transition(locked, kind)
+        membership = authorize(rule, kind, actor, locked)
+        if rule.note_required and not note.strip():
+            raise InvalidInput({"note": _("「%(action)s」需要填写说明。") % {"action": rule.label}})
+        before = (locked.current_unit_id, locked.lead_unit_id)
+        step = change(locked, membership, now) if change else Step()
+        from_status = locked.status
+        if rule.audit_only:
+            _write_event(
+                order=locked,
+                kind=kind,
+                rule=rule,
+                actor=actor,
+                membership=membership,
+                from_status=from_status,
+                note=note.strip(),
+                payload=step.payload,
+                now=now,
+            )
+            return locked
+        if rule.target is not None:
+            locked.status = rule.target
+        if locked.status in TERMINAL_STATUSES and locked.closed_at is None:
+            locked.closed_at = now
+        locked.version += 1
+        locked.updated_at = now
+        payload = dict(step.payload)
+        after = (locked.current_unit_id, locked.lead_unit_id)
+        if after != before:
+            payload["units"] = {"current_unit": after[0], "lead_unit": after[1]}
+        _apply_timers(rule, locked, now, payload, locked.current_unit)
+        locked.due_at = deadlines.nearest_due(locked)
+        locked.save()
+        event = _write_event(
+            order=locked,
+            kind=kind,
+            rule=rule,
+            actor=actor,
+            membership=membership,
+            from_status=from_status,
+            note=(note or step.note).strip(),
+            payload=payload,
+            now=now,
+        )
+        if queue_follow_ups:
+            _queue_follow_ups(kind, locked.pk, event.pk)
+    return locked
+
+
+def create(
+    *,
+    kind: str,
+    actor: AbstractBaseUser | None,
+    order: WorkOrder,
+    note: str = "",
+    payload: dict | None = None,
+    now: datetime | None = None,
+    queue_follow_ups: bool = True,
+) -> WorkOrder:
+    """Bring an unsaved, validated order into being through creation event ``kind``."""
+    from workorders.numbers import issue_number
+
+    rule = TRANSITIONS[kind]
+    if CREATE not in rule.sources:
+        raise ValueError(f"{kind} does not create an order")
+    now = now or timezone.now()
+    membership = authorize(rule, kind, actor, None)
+    with transaction.atomic():
+        order.number = issue_number(now)
+        order.status = rule.target
+        order.version = 1
+        order.created_at = order.updated_at = now
+        order.created_by = actor
+        try:
+            order.save(force_insert=True)
+        except IntegrityError as exc:  # a constraint the service validation missed
+            raise InvalidInput({"__all__": str(exc)}) from exc
+        payload = dict(payload or {})
+        if order.current_unit_id or order.lead_unit_id:
+            payload["units"] = {"current_unit": order.current_unit_id, "lead_unit": order.lead_unit_id}
+        event = _write_event(
+            order=order,
+            kind=kind,
+            rule=rule,
+            actor=actor,
+            membership=membership,
+            from_status=None,
+            note=note,
+            payload=payload,
+            now=now,
+        )
+        if queue_follow_ups:
+            _queue_follow_ups(kind, order.pk, event.pk)
+    return order
