@@ -42,3 +42,52 @@ def log_call(district):
         return work_order_log_call(**fields)
 
     return _log
+
+
+def pytest_sessionstart(session):
+    """In CI's service run, an unreachable PostgreSQL or Redis fails the run at once."""
+    import os
+
+    if os.environ.get("HOTLINE_REQUIRE_SERVICES") != "1":
+        return
+    from django.conf import settings
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("HOTLINE_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
+    else:
+        import psycopg2
+
+        db = settings.DATABASES["default"]
+        try:
+            psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
+                             password=db["PASSWORD"], connect_timeout=5).close()
+        except psycopg2.Error as exc:
+            problems.append(f"PostgreSQL unreachable: {exc}")
+    try:
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means the broker is unusable
+        problems.append(f"Redis broker {settings.CELERY_BROKER_URL} unreachable: {exc}")
+    if problems:
+        pytest.exit("; ".join(problems), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    import os
+
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    on_redis = settings.CELERY_BROKER_URL.startswith("redis")
+    required = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    skip_worker = pytest.mark.skip(reason="needs PostgreSQL and a Redis broker for real worker processes")
+    for item in items:
+        if required:
+            continue  # the service run must execute everything
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "celery_worker" in item.keywords and not (on_postgres and on_redis):
+            item.add_marker(skip_worker)
