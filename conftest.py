@@ -5,7 +5,10 @@ from django.test.utils import override_settings
 @pytest.fixture(autouse=True)
 def _eager_celery():
     # Unit tests run tasks in-process; tests marked celery_worker start real workers.
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+    # A fast hasher: building a district creates a dozen users per test.
+    with override_settings(
+        CELERY_TASK_ALWAYS_EAGER=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
         from hotline.celery import app
 
         app.conf.task_always_eager = True
@@ -60,8 +63,14 @@ def pytest_sessionstart(session):
 
         db = settings.DATABASES["default"]
         try:
-            psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
-                             password=db["PASSWORD"], connect_timeout=5).close()
+            psycopg2.connect(
+                dbname="postgres",
+                user=db["USER"],
+                host=db["HOST"],
+                port=db["PORT"] or 5432,
+                password=db["PASSWORD"],
+                connect_timeout=5,
+            ).close()
         except psycopg2.Error as exc:
             problems.append(f"PostgreSQL unreachable: {exc}")
     try:

@@ -109,13 +109,17 @@ TRANSITIONS: dict[str, Rule] = {
     "send_back": _r(
         _("驳回重办"), {S.REPLIED}, S.IN_PROGRESS, {Role.DISPATCHER}, DESK, opens=(Stage.HANDLE,), note_required=True
     ),
-    "callback_close": _r(_("回访办结"), {S.CALLBACK}, S.CLOSED, {Role.OPERATOR}, DESK, closes=(Stage.CALLBACK,)),
+    # system=True: a resident rating on the tracking page (no account) is the callback.
+    "callback_close": _r(
+        _("回访办结"), {S.CALLBACK}, S.CLOSED, {Role.OPERATOR}, DESK, system=True, closes=(Stage.CALLBACK,)
+    ),
     "reopen": _r(
         _("不满意重办"),
         {S.CALLBACK},
         S.IN_PROGRESS,
         {Role.OPERATOR},
         DESK,
+        system=True,
         closes=(Stage.CALLBACK,),
         opens=(Stage.HANDLE,),
     ),
