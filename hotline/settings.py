@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "grids",
     "workorders",
     "dispatch",
+    "attachments",
 ]
 
 MIDDLEWARE = [

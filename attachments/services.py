@@ -1,0 +1,77 @@
+"""Attachments: photos sent with an order. Type is decided by the file's first bytes,
+never by the name or the client's Content-Type, both of which the sender controls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from attachments.models import Attachment
+from workorders.errors import InvalidInput
+from workorders.models import WorkOrder
+
+# (content type, prefix test) for the image formats a phone camera or browser produces.
+_SIGNATURES: tuple[tuple[str, object], ...] = (
+    ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ("image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
+    ("image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
+)
+
+
+def max_bytes() -> int:
+    return getattr(settings, "HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The image type whose magic bytes start ``head``, or None."""
+    for content_type, matches in _SIGNATURES:
+        if matches(head):
+            return content_type
+    return None
+
+
+def attachment_check(*, upload: UploadedFile, field: str = "file") -> str:
+    """Validate an upload without saving it; returns the sniffed content type.
+
+    Separate from attachment_add so that a form can refuse a bad photo before it
+    creates the order (nothing half-written)."""
+    limit = max_bytes()
+    if upload.size is None or upload.size == 0:
+        raise InvalidInput({field: _("文件为空。")})
+    if upload.size > limit:
+        raise InvalidInput(
+            {
+                field: _("文件不能超过 %(mb).1f MB（现为 %(size).1f MB）。")
+                % {"mb": limit / 2**20, "size": upload.size / 2**20}
+            }
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise InvalidInput({field: _("只接受 JPEG、PNG、GIF 或 WebP 图片。")})
+    return content_type
+
+
+def attachment_add(
+    *, order: WorkOrder, upload: UploadedFile, field: str = "file", now: datetime | None = None
+) -> Attachment:
+    """Store ``upload`` on ``order`` after checking its type by magic bytes and its size.
+    Raises InvalidInput naming ``field``."""
+    content_type = attachment_check(upload=upload, field=field)
+    attachment = Attachment(order=order, content_type=content_type, size=upload.size, uploaded_at=now or timezone.now())
+    attachment.file.save(upload.name or "upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # no orphan file when the row is not written
+        raise
+    return attachment
