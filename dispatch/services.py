@@ -1,46 +1,218 @@
-"""Automatic routing: category → target unit, then assign through the workflow."""
+"""Automatic routing: category → routing rule → target unit, then assign through the
+workflow. Where no rule is confident the order waits in the dispatchers' queue with the
+reasons and ranked suggestions."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.alerts import alert_raise
+from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule
+from grids.locate import Location, locate
 from grids.models import OrgUnit
 from workorders.choices import Routing, Status
+from workorders.errors import InvalidInput, InvalidTransition
 from workorders.models import WorkOrder
 from workorders.services import work_order_assign
 
 logger = logging.getLogger(__name__)
 
+MAX_SUGGESTIONS = 5
 
-@dataclass(frozen=True)
+
+@dataclass
+class Candidate:
+    """A rule (or the category's own default) that applies to the order."""
+
+    rule_id: int | None  # None: the category's default routing
+    specificity: int  # depth of the rule's area; -1 for the category default
+    priority: int
+    target: str
+    unit: OrgUnit | None  # resolved target; None when territorial and not located
+
+
+@dataclass
 class RouteDecision:
     unit: OrgUnit | None
-    reasons: dict
+    reasons: list[dict] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)
+    location: Location | None = None
+
+    @property
+    def confident(self) -> bool:
+        return self.unit is not None
 
 
-def route_decide(order: WorkOrder) -> RouteDecision:
-    category = order.category
-    if category is None:
-        return RouteDecision(None, {"problem": "no_category"})
-    if category.routing == Routing.DEPARTMENT:
-        dept = category.department
-        if dept is None or not dept.is_active:
-            return RouteDecision(None, {"problem": "department_missing", "category": category.code})
-        return RouteDecision(dept, {"rule": "category_department", "category": category.code})
-    if order.street is None:
-        return RouteDecision(None, {"problem": "not_located", "category": category.code})
-    return RouteDecision(order.street, {"rule": "territorial", "category": category.code})
+def _where(order: WorkOrder) -> Location | None:
+    if order.street_id:
+        return Location(street=order.street, community=order.community, grid=order.grid, method="intake")
+    # Not located at intake: try again, an alias may have been added since.
+    return locate(lat=order.lat, lng=order.lng, address=order.address)
 
 
-def route_order(*, order_id: int) -> WorkOrder | None:
-    """Assign an accepted order where its category says; leave it for the dispatchers
-    (logged) when no target is certain. Safe to run twice: only accepted orders move."""
-    order = WorkOrder.objects.select_related("category__department", "street").get(pk=order_id)
+def _area_matches(rule: RoutingRule, where: Location | None) -> bool:
+    if rule.area_id is None:
+        return True
+    if where is None:
+        return False
+    spot = where.grid or where.community or where.street
+    return spot is not None and spot.path.startswith(rule.area.path)
+
+
+def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -> list[Candidate]:
+    street = where.street if where else None
+    found = []
+    rules = RoutingRule.objects.filter(category=order.category, is_active=True).select_related("department", "area")
+    for rule in rules:
+        problem = rule.problem()
+        if problem:
+            reasons.append({"code": "rule_broken", "rule": rule.pk, "detail": problem})
+            alert_raise(
+                key=f"routing-rule-{rule.pk}",
+                message=_("派单规则 #%(id)s（%(cat)s）不可用：%(p)s。")
+                % {"id": rule.pk, "cat": order.category, "p": problem},
+            )
+            continue
+        if not _area_matches(rule, where):
+            continue
+        unit = rule.department if rule.target == Routing.DEPARTMENT else street
+        depth = rule.area.path.count("/") if rule.area_id else 0
+        found.append(Candidate(rule.pk, depth, rule.priority, rule.target, unit))
+    if not found:
+        category = order.category
+        if category.routing == Routing.DEPARTMENT:
+            dept = category.department
+            if dept is None or not dept.is_active:
+                reasons.append({"code": "department_missing", "category": category.code})
+                alert_raise(
+                    key=f"category-department-{category.pk}",
+                    message=_("分类「%(c)s」的主责部门缺失或已停用，工单转人工派单。") % {"c": category},
+                )
+            else:
+                found.append(Candidate(None, -1, 1000, Routing.DEPARTMENT, dept))
+        else:
+            found.append(Candidate(None, -1, 1000, Routing.TERRITORIAL, street))
+    return found
+
+
+def _suggest(order: WorkOrder, candidates: list[Candidate], exclude: set[int]) -> list[dict]:
+    """Ranked places a dispatcher may want: what the rules point at, then the streets
+    this caller's and this address's earlier orders went to."""
+    scores: dict[int, tuple[float, str, OrgUnit]] = {}
+
+    def add(unit: OrgUnit | None, score: float, why: str) -> None:
+        if unit is None or unit.pk in exclude or not unit.is_active:
+            return
+        if unit.pk not in scores or scores[unit.pk][0] < score:
+            scores[unit.pk] = (score, why, unit)
+
+    for c in sorted(candidates, key=lambda c: (-c.specificity, c.priority)):
+        add(c.unit, 0.9 if c.rule_id else 0.6, _("派单规则") if c.rule_id else _("分类默认"))
+    history = WorkOrder.objects.exclude(pk=order.pk).exclude(lead_unit=None)
+    same = Counter()
+    if order.caller_phone:
+        same.update(history.filter(caller_phone=order.caller_phone).values_list("lead_unit_id", flat=True)[:50])
+    if order.address:
+        same.update(history.filter(address=order.address).values_list("lead_unit_id", flat=True)[:50])
+    if same:
+        units = OrgUnit.objects.in_bulk(list(same))
+        total = sum(same.values())
+        for unit_id, n in same.most_common(MAX_SUGGESTIONS):
+            add(units.get(unit_id), round(0.5 * n / total, 2), _("同一来电人或地址的历史工单"))
+    ranked = sorted(scores.values(), key=lambda s: -s[0])[:MAX_SUGGESTIONS]
+    return [{"unit": u.pk, "name": u.name, "score": score, "why": str(why)} for score, why, u in ranked]
+
+
+def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteDecision:
+    """Pick the target unit, or explain why not. Pure: changes nothing but alerts."""
+    exclude = exclude or set()
+    reasons: list[dict] = []
+    if order.category_id is None:
+        return RouteDecision(None, [{"code": "no_category"}], _suggest(order, [], exclude))
+    where = _where(order)
+    if where is None:
+        reasons.append({"code": "not_located"})
+    candidates = _candidates(order, where, reasons)
+    suggestions = _suggest(order, candidates, exclude)
+    if not candidates:
+        return RouteDecision(None, reasons or [{"code": "no_rule"}], suggestions, where)
+    top = min((-c.specificity, c.priority) for c in candidates)
+    best = [c for c in candidates if (-c.specificity, c.priority) == top]
+    targets = {c.unit.pk if c.unit else None for c in best}
+    if len(targets) > 1:
+        reasons.append({"code": "conflicting_rules", "rules": [c.rule_id for c in best]})
+        return RouteDecision(None, reasons, suggestions, where)
+    chosen = best[0]
+    if chosen.unit is None:
+        if {"code": "not_located"} not in reasons:
+            reasons.append({"code": "not_located"})
+        return RouteDecision(None, reasons, suggestions, where)
+    if chosen.unit.pk in exclude:
+        reasons.append({"code": "returned_by_target", "unit": chosen.unit.pk})
+        return RouteDecision(None, reasons, suggestions, where)
+    reasons.append(
+        {
+            "code": "rule" if chosen.rule_id else "category_default",
+            "rule": chosen.rule_id,
+            "target": chosen.target,
+            **({"located_by": where.method} if where else {}),
+        }
+    )
+    return RouteDecision(chosen.unit, reasons, suggestions, where)
+
+
+def dispatch_queue_put(
+    *, order: WorkOrder, reasons: list[dict], suggestions: list[dict], now: datetime | None = None
+) -> DispatchQueueEntry:
+    """Put (or refresh) the order's open entry in the dispatchers' queue."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = DispatchQueueEntry.objects.select_for_update().filter(
+            order=order, state=QueueState.OPEN
+        ).first() or DispatchQueueEntry(order=order, created_at=now)
+        entry.reasons, entry.suggestions = reasons, suggestions
+        entry.save()
+    logger.info("Order %s left for dispatchers: %s", order.number, reasons)
+    return entry
+
+
+def dispatch_queue_done(*, order_id: int, now: datetime | None = None) -> int:
+    return DispatchQueueEntry.objects.filter(order_id=order_id, state=QueueState.OPEN).update(
+        state=QueueState.DONE, done_at=now or timezone.now()
+    )
+
+
+def route_order(*, order_id: int, now: datetime | None = None) -> WorkOrder | None:
+    """Assign an accepted order where the rules say, or queue it for the dispatchers with
+    reasons and suggestions. Safe to run twice: only an order still waiting moves, and a
+    dispatcher who got there first wins (the workflow refuses the second assign)."""
+    order = WorkOrder.objects.select_related("category__department", "street", "community", "grid").get(pk=order_id)
     if order.status != Status.ACCEPTED:
         return None
     decision = route_decide(order)
-    if decision.unit is None:
-        logger.info("Order %s left for dispatchers: %s", order.number, decision.reasons)
-        return None
-    return work_order_assign(order=order, actor=None, unit=decision.unit, reasons=decision.reasons)
+    if decision.unit is not None:
+        try:
+            assigned = work_order_assign(
+                order=order,
+                actor=None,
+                unit=decision.unit,
+                reasons={"reasons": decision.reasons},
+                note=_("自动派单"),
+                now=now,
+            )
+        except InvalidTransition:
+            return None  # someone assigned it meanwhile
+        except InvalidInput as exc:  # e.g. the unit was just deactivated
+            decision.reasons.append({"code": "assign_refused", "detail": str(exc.errors)})
+        else:
+            dispatch_queue_done(order_id=order.pk, now=now)
+            return assigned
+    dispatch_queue_put(order=order, reasons=decision.reasons, suggestions=decision.suggestions, now=now)
+    return None

@@ -121,6 +121,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict = {}
+# dispatch: the deadline scan (DESIGN: at least every 30 s), the notification sweeper,
+# re-routing of orders whose routing message was lost, the calendar coverage check.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "dispatch-scan-deadlines": {
+            "task": "dispatch.scan_deadlines",
+            "schedule": float(env_int("HOTLINE_SCAN_INTERVAL", 15, minimum=1)),
+        },
+        "dispatch-sweep": {
+            "task": "dispatch.sweep",
+            "schedule": float(env_int("HOTLINE_SWEEP_INTERVAL", 60, minimum=1)),
+        },
+        "dispatch-check-calendar": {"task": "dispatch.check_calendar", "schedule": 6 * 3600.0},
+    }
+)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Hotline -----------------------------------------------------------------------
@@ -133,6 +148,22 @@ if HOTLINE_WORKDAY_END <= HOTLINE_WORKDAY_START:
 HOTLINE_WARN_FRACTION = 0.75
 HOTLINE_CALLBACK_MAX_ATTEMPTS = env_int("HOTLINE_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
 HOTLINE_MAX_RETURNS = env_int("HOTLINE_MAX_RETURNS", 3, minimum=1)
+# dispatch: a breached stage still open this many minutes after its due time escalates
+# to the center; notifications go through HOTLINE_NOTIFY_BACKEND (a dotted class path).
+HOTLINE_ESCALATE_AFTER_MINUTES = env_int("HOTLINE_ESCALATE_AFTER_MINUTES", 24 * 60, minimum=1)
+HOTLINE_NOTIFY_BACKEND = env_str("HOTLINE_NOTIFY_BACKEND", "dispatch.backends.LogBackend")
+HOTLINE_NOTIFY_FILE = env_str("HOTLINE_NOTIFY_FILE", str(VAR_DIR / "notifications.jsonl"))
+HOTLINE_NOTIFY_MAX_ATTEMPTS = env_int("HOTLINE_NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+# Seconds: the sweeper sends pending rows older than GRACE (their own task was lost) and
+# re-sends rows claimed longer than LEASE ago (their sender died).
+HOTLINE_NOTIFY_GRACE = env_int("HOTLINE_NOTIFY_GRACE", 20, minimum=1)
+HOTLINE_NOTIFY_LEASE = env_int("HOTLINE_NOTIFY_LEASE", 120, minimum=1)
+HOTLINE_SCAN_BATCH = env_int("HOTLINE_SCAN_BATCH", 200, minimum=1)
+HOTLINE_SMS_URL = env_str("HOTLINE_SMS_URL", "")
+HOTLINE_SMS_TOKEN = env_str("HOTLINE_SMS_TOKEN", "")
+HOTLINE_SMS_TIMEOUT = env_int("HOTLINE_SMS_TIMEOUT", 10, minimum=1)
+if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_SMS_URL:
+    raise ImproperlyConfigured("HOTLINE_SMS_URL must be set when HOTLINE_NOTIFY_BACKEND is the HTTP SMS backend.")
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 

@@ -127,6 +127,13 @@ TRANSITIONS: dict[str, Rule] = {
     "close_unreachable": _r(
         _("联系不上办结"), {S.CALLBACK}, S.CLOSED, {Role.OPERATOR}, DESK, system=True, closes=(Stage.CALLBACK,)
     ),
+    # The deadline scanner's marks (dispatch app). Audit-only: they record what the
+    # machine saw and did without bumping the version, so a scan never turns a person's
+    # concurrent action into a 409.
+    "deadline_warn": _r(_("超时预警"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
+    "deadline_breach": _r(_("已超时"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
+    "deadline_urge": _r(_("系统督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
+    "deadline_escalate": _r(_("升级督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "reveal_caller": _r(
         _("查看来电人号码"),
         set(Status.values),

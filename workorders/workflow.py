@@ -36,6 +36,22 @@ logger = logging.getLogger(__name__)
 FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     "log_call": ("dispatch.route_order",),
     "accept": ("dispatch.route_order",),
+    # dispatch: notifications, returns (兜底), callback retries.
+    **{
+        kind: ("dispatch.on_event",)
+        for kind in (
+            "assign",
+            "reassign",
+            "sub_dispatch",
+            "return",
+            "add_cohandler",
+            "cohandler_report",
+            "request_extension",
+            "approve_extension",
+            "deny_extension",
+            "callback_unreachable",
+        )
+    },
 }
 
 

@@ -1,0 +1,199 @@
+"""What happens after a person's action: who is told, returns (退单) that bounce too
+often, callback retries. Run by the ``dispatch.on_event`` task, queued by the workflow
+after commit; every step is idempotent (keyed on the event), so a redelivered message
+changes nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dispatch.models import CallbackRetry
+from dispatch.notify import Recipient, center_members, notifications_add, unit_handlers
+from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_decide
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import ReturnReason, Status
+from workorders.errors import WorkflowError
+from workorders.limits import WorkCalendar
+from workorders.models import Event, WorkOrder
+from workorders.services import work_order_reassign
+
+logger = logging.getLogger(__name__)
+
+
+def _units(ids) -> list[OrgUnit]:
+    return list(OrgUnit.objects.filter(pk__in=[i for i in ids if i]))
+
+
+def _tell(event: Event, recipients: list[Recipient], text: str) -> None:
+    notifications_add(recipients=recipients, text=text, key=f"ev{event.pk}", order=event.order, event=event)
+
+
+def _order_text(order: WorkOrder) -> str:
+    return _("工单%(n)s「%(t)s」") % {"n": order.number, "t": order.title}
+
+
+def _on_assign(event: Event, order: WorkOrder) -> None:
+    dispatch_queue_done(order_id=order.pk)
+    unit = OrgUnit.objects.filter(pk=event.payload.get("unit")).first()
+    due = order.deadlines.filter(stage="sign", state="open").values_list("due_at", flat=True).first()
+    limit = _("，请于 %(d)s 前签收") % {"d": timezone.localtime(due).strftime("%m-%d %H:%M")} if due else ""
+    _tell(event, unit_handlers(unit), _("【12345】新派%(o)s%(l)s。") % {"o": _order_text(order), "l": limit})
+
+
+def _on_return(event: Event, order: WorkOrder) -> None:
+    """Too many bounces go to the center's lead (兜底); otherwise the dispatchers get it
+    back with the reason and suggestions that leave out the unit that returned it."""
+    if order.status != Status.RETURNED:
+        return  # already re-dispatched by someone
+    reason = event.payload.get("reason", ReturnReason.OTHER)
+    label = ReturnReason(reason).label if reason in ReturnReason.values else reason
+    if order.return_count > settings.HOTLINE_MAX_RETURNS:
+        center = OrgUnit.objects.filter(kind=UnitKind.CENTER, is_active=True).order_by("pk").first()
+        if center is not None:
+            try:
+                work_order_reassign(
+                    order=order,
+                    actor=None,
+                    unit=center,
+                    note=_("退单 %(n)s 次，超过上限 %(m)s 次，由中心兜底办理。")
+                    % {"n": order.return_count, "m": settings.HOTLINE_MAX_RETURNS},
+                )
+            except WorkflowError:
+                logger.info("Order %s moved before the fallback to the center", order.number)
+                return
+            _tell(
+                event,
+                center_members("supervisor") + center_members("dispatcher"),
+                _("【12345兜底】%(o)s已退单 %(n)s 次，已转中心兜底办理。")
+                % {"o": _order_text(order), "n": order.return_count},
+            )
+            dispatch_queue_done(order_id=order.pk)
+            return
+    came_from = event.payload.get("from_unit")
+    decision = route_decide(order, exclude={came_from} if came_from else set())
+    reasons = [{"code": "returned", "reason": reason, "from_unit": came_from, "count": order.return_count}]
+    dispatch_queue_put(order=order, reasons=reasons + decision.reasons, suggestions=decision.suggestions)
+    _tell(
+        event,
+        center_members("dispatcher"),
+        _("【12345退单】%(o)s被退回（%(r)s），请重新派单或驳回退单。") % {"o": _order_text(order), "r": label},
+    )
+
+
+def _on_cohandlers(event: Event, order: WorkOrder) -> None:
+    for unit in _units(event.payload.get("units_asked", [])):
+        _tell(
+            event,
+            unit_handlers(unit),
+            _("【12345吹哨】%(o)s请贵单位协办，请报到并反馈意见。") % {"o": _order_text(order)},
+        )
+
+
+def _on_cohandler_report(event: Event, order: WorkOrder) -> None:
+    _tell(
+        event,
+        unit_handlers(order.current_unit),
+        _("【12345】%(u)s已反馈%(o)s的协办意见。")
+        % {"u": event.actor_unit.name if event.actor_unit else "", "o": _order_text(order)},
+    )
+
+
+def _on_extension_request(event: Event, order: WorkOrder) -> None:
+    _tell(
+        event,
+        center_members("dispatcher"),
+        _("【12345延期申请】%(o)s申请延期：%(r)s") % {"o": _order_text(order), "r": event.note[:100]},
+    )
+
+
+def _on_extension_decision(event: Event, order: WorkOrder) -> None:
+    approved = event.kind == "approve_extension"
+    text = (
+        _("【12345】%(o)s的延期申请已批准，新时限 %(d)s。")
+        if approved
+        else _("【12345】%(o)s的延期申请未获批准：%(r)s")
+    )
+    due = event.payload.get("proposed_due", "")
+    shown = timezone.localtime(datetime.fromisoformat(due)).strftime("%m-%d %H:%M") if due else ""
+    _tell(event, unit_handlers(order.current_unit), text % {"o": _order_text(order), "d": shown, "r": event.note})
+
+
+def next_working_morning(after: datetime, calendar: WorkCalendar | None = None) -> datetime:
+    """Opening time of the first working day after ``after``'s day."""
+    calendar = calendar or WorkCalendar()
+    tz = timezone.get_current_timezone()
+    day = timezone.localtime(after, tz).date()
+    for _i in range(60):
+        day += timedelta(days=1)
+        if calendar.is_workday(day):
+            return datetime.combine(day, settings.HOTLINE_WORKDAY_START, tzinfo=tz)
+    return after + timedelta(days=1)
+
+
+def _on_callback_unreachable(event: Event, order: WorkOrder) -> None:
+    """Schedule the next attempt on a later working day (not the same day again)."""
+    attempt = int(event.payload.get("attempt", order.callback_attempts)) + 1
+    try:
+        with transaction.atomic():
+            CallbackRetry.objects.create(
+                order=order, attempt=attempt, due_at=next_working_morning(event.created_at), created_at=timezone.now()
+            )
+    except IntegrityError:
+        pass  # scheduled by an earlier delivery of this event
+
+
+HANDLERS = {
+    "assign": _on_assign,
+    "reassign": _on_assign,
+    "sub_dispatch": _on_assign,
+    "return": _on_return,
+    "add_cohandler": _on_cohandlers,
+    "cohandler_report": _on_cohandler_report,
+    "request_extension": _on_extension_request,
+    "approve_extension": _on_extension_decision,
+    "deny_extension": _on_extension_decision,
+    "callback_unreachable": _on_callback_unreachable,
+}
+
+
+def event_follow_up(*, event_id: int) -> None:
+    event = Event.objects.select_related("order__current_unit", "actor_unit").filter(pk=event_id).first()
+    if event is None:
+        logger.warning("Follow-up for unknown event %s", event_id)
+        return
+    handler = HANDLERS.get(event.kind)
+    if handler is not None:
+        handler(event, event.order)
+
+
+def callback_retries_remind(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Remind the operators of callbacks due again today, once each."""
+    now = now or timezone.now()
+    reminded = 0
+    with transaction.atomic():
+        due = list(
+            CallbackRetry.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(reminded_at__isnull=True, due_at__lte=now)
+            .select_related("order")[:limit]
+        )
+        operators = center_members("operator") if due else []
+        for retry in due:
+            CallbackRetry.objects.filter(pk=retry.pk, reminded_at__isnull=True).update(reminded_at=now)
+            if retry.order.status != Status.CALLBACK:
+                continue
+            notifications_add(
+                recipients=operators,
+                text=_("【12345回访】%(o)s今天需第 %(n)s 次回访（上次未接通）。")
+                % {"o": _order_text(retry.order), "n": retry.attempt},
+                key=f"cbr{retry.pk}",
+                order=retry.order,
+                now=now,
+            )
+            reminded += 1
+    return reminded

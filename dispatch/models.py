@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import Routing
+from workorders.models import Category, Event, WorkOrder
+
+
+class RoutingRule(models.Model):
+    """Where orders of a category go: the street of the located area (属地) or a named
+    department, optionally only for orders inside ``area``. The most specific matching
+    rule wins, then the lowest priority number; a tie between different targets is a
+    conflict left to the dispatchers."""
+
+    category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(_("派往"), max_length=16, choices=Routing.choices, default=Routing.TERRITORIAL)
+    # SET_NULL, not PROTECT: removing a unit must not be blocked by a rule; the rule then
+    # shows as broken in the admin and the router skips it with an alert.
+    department = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("职能部门"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"kind": UnitKind.DEPARTMENT},
+    )
+    area = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("适用区域"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("留空表示全区适用"),
+    )
+    priority = models.PositiveSmallIntegerField(_("优先级"), default=100, help_text=_("数字越小越优先"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("派单规则")
+        verbose_name_plural = _("派单规则")
+        ordering = ["category__code", "priority", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target__in=Routing.values), name="routingrule_target_valid"),
+        ]
+
+    def __str__(self) -> str:
+        where = self.area.name if self.area_id else _("全区")
+        goes = self.department.name if self.target == Routing.DEPARTMENT and self.department_id else self.target
+        return f"{self.category} @ {where} → {goes}"
+
+    def clean(self) -> None:
+        if self.target == Routing.DEPARTMENT and not self.department_id:
+            raise ValidationError({"department": _("派往职能部门的规则必须指定部门。")})
+        if self.area_id and self.area.kind not in {UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID}:
+            raise ValidationError({"area": _("适用区域必须是街道、社区或网格。")})
+
+    def problem(self) -> str:
+        """Why the router cannot use this rule ('' when it can)."""
+        if self.target == Routing.DEPARTMENT:
+            if self.department_id is None:
+                return str(_("部门已删除或未指定"))
+            if not self.department.is_active:
+                return str(_("部门「%(u)s」已停用") % {"u": self.department.name})
+        if self.area_id and not self.area.is_active:
+            return str(_("区域「%(u)s」已停用") % {"u": self.area.name})
+        return ""
+
+
+class QueueState(models.TextChoices):
+    OPEN = "open", _("待人工派单")
+    DONE = "done", _("已派出")
+
+
+class DispatchQueueEntry(models.Model):
+    """An order the router could not place (or that came back), waiting for a
+    dispatcher, with the reasons and ranked suggestions the router found."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(_("状态"), max_length=8, choices=QueueState.choices, default=QueueState.OPEN)
+    reasons = models.JSONField(_("原因"), default=list)
+    # [{"unit": id, "name": str, "score": float, "why": str}], best first.
+    suggestions = models.JSONField(_("建议"), default=list)
+    created_at = models.DateTimeField(_("进入时间"))
+    done_at = models.DateTimeField(_("派出时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("待派单")
+        verbose_name_plural = _("待派单")
+        ordering = ["created_at"]
+        constraints = [
+            # One open entry per order: re-running the router updates it, never duplicates.
+            models.UniqueConstraint(fields=["order"], condition=Q(state="open"), name="dispatchqueue_one_open"),
+        ]
+        indexes = [models.Index(fields=["created_at"], condition=Q(state="open"), name="dispatchqueue_open")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} ({self.state})"
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class Notification(models.Model):
+    """One message to one person. The unique dedupe key (event + person + channel)
+    makes "the same event never notifies the same person twice" a database fact."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=16, default="sms")
+    address = models.CharField(_("号码"), max_length=64, blank=True)
+    text = models.CharField(_("内容"), max_length=500)
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    state = models.CharField(
+        _("状态"), max_length=8, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweeper reads only unsent rows.
+            models.Index(
+                fields=["created_at"], condition=Q(state__in=["pending", "sending"]), name="notification_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.text[:30]}"
+
+
+class CallbackRetry(models.Model):
+    """The next try to reach a resident who did not answer the callback: due on a later
+    working day, reminded once to the operators."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    attempt = models.PositiveSmallIntegerField(_("第几次回访"))
+    due_at = models.DateTimeField(_("再次回访时间"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("回访重试")
+        verbose_name_plural = _("回访重试")
+        constraints = [models.UniqueConstraint(fields=["order", "attempt"], name="callbackretry_unique")]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(reminded_at__isnull=True), name="callbackretry_to_remind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} #{self.attempt} @ {self.due_at:%Y-%m-%d}"
+
+
+class SystemAlert(models.Model):
+    """A problem the machine worked around (a fallback) that an admin should fix: a
+    broken routing rule, a category with no limits, a year with no calendar. One row
+    per problem key, counted, shown in the admin."""
+
+    key = models.CharField(max_length=120, unique=True)
+    message = models.CharField(_("问题"), max_length=500)
+    count = models.PositiveIntegerField(_("次数"), default=1)
+    first_seen = models.DateTimeField(_("首次出现"))
+    last_seen = models.DateTimeField(_("最近出现"))
+    resolved = models.BooleanField(_("已处理"), default=False)
+
+    class Meta:
+        verbose_name = _("系统告警")
+        verbose_name_plural = _("系统告警")
+        ordering = ["resolved", "-last_seen"]
+
+    def __str__(self) -> str:
+        return self.message
