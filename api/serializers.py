@@ -1,0 +1,354 @@
+"""Serializers only parse and present; the services decide."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from grids.models import OrgUnit
+from workorders.choices import (
+    Channel,
+    RequestType,
+    Resolution,
+    ReturnReason,
+    Satisfaction,
+    Status,
+    Urgency,
+)
+from workorders.models import Category, Deadline, Event, WorkOrder
+from workorders.privacy import caller_for
+from workorders.services import MAX_TEXT
+from workorders.transitions import allowed_kinds
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a misspelt field is an error, not a no-op."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: [_("未知字段。")] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ConflictSerializer(ErrorSerializer):
+    current = serializers.DictField(required=False, help_text="The order as it is now.")
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "kind"]
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "kind", "parent", "path", "is_active"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.IntegerField(source="department_id", allow_null=True)
+
+    class Meta:
+        model = Category
+        fields = [
+            "code",
+            "name",
+            "parent",
+            "routing",
+            "department",
+            "sign_limit",
+            "contact_limit",
+            "handle_limit",
+            "callback_limit",
+            "closure_standard",
+            "is_active",
+        ]
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    major = serializers.CharField(source="parent.name", default="", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "major"]
+
+
+class CallerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    masked = serializers.BooleanField()
+    confidential = serializers.BooleanField()
+
+
+class WorkOrderListSerializer(serializers.ModelSerializer):
+    category = CategoryRefSerializer(allow_null=True, read_only=True)
+    current_unit = UnitRefSerializer(allow_null=True, read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "number",
+            "status",
+            "status_label",
+            "channel",
+            "request_type",
+            "urgency",
+            "title",
+            "address",
+            "category",
+            "current_unit",
+            "due_at",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+
+class WorkOrderSerializer(WorkOrderListSerializer):
+    caller = serializers.SerializerMethodField()
+    street = UnitRefSerializer(allow_null=True, read_only=True)
+    community = UnitRefSerializer(allow_null=True, read_only=True)
+    grid = UnitRefSerializer(allow_null=True, read_only=True)
+    lead_unit = UnitRefSerializer(allow_null=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta(WorkOrderListSerializer.Meta):
+        fields = [
+            *WorkOrderListSerializer.Meta.fields,
+            "description",
+            "lat",
+            "lng",
+            "street",
+            "community",
+            "grid",
+            "lead_unit",
+            "caller",
+            "reply",
+            "replied_at",
+            "callback_resolution",
+            "callback_satisfaction",
+            "callback_attempts",
+            "reopen_count",
+            "return_count",
+            "parent",
+            "updated_at",
+            "closed_at",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(CallerSerializer)
+    def get_caller(self, order: WorkOrder) -> dict:
+        request = self.context.get("request")
+        return caller_for(request.user if request else None, order)
+
+    def get_allowed_actions(self, order: WorkOrder) -> list[str]:
+        """Actions the status allows (whether this user may take one is checked on POST)."""
+        return allowed_kinds(order.status)
+
+
+class CreatedWorkOrderSerializer(WorkOrderSerializer):
+    """The creation response also carries the tracking code the resident is told."""
+
+    tracking_code = serializers.CharField(read_only=True)
+
+    class Meta(WorkOrderSerializer.Meta):
+        fields = [*WorkOrderSerializer.Meta.fields, "tracking_code"]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor_unit = serializers.CharField(source="actor_unit.name", default=None, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["seq", "kind", "actor", "actor_unit", "actor_role", "from_status", "to_status", "note", "created_at"]
+        read_only_fields = fields
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Deadline
+        fields = [
+            "stage",
+            "unit",
+            "limit",
+            "opened_at",
+            "warn_at",
+            "due_at",
+            "closed_at",
+            "state",
+            "warned_at",
+            "breached_at",
+            "extended_count",
+        ]
+        read_only_fields = fields
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+def _category_field(**kw) -> serializers.SlugRelatedField:
+    return serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all(), allow_null=True, **kw)
+
+
+class WorkOrderCreateSerializer(StrictSerializer):
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.HOTLINE)
+    title = serializers.CharField(max_length=MAX_TEXT["title"])
+    description = serializers.CharField(max_length=MAX_TEXT["description"])
+    caller_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    caller_name = serializers.CharField(
+        max_length=MAX_TEXT["caller_name"], required=False, allow_blank=True, default=""
+    )
+    caller_confidential = serializers.BooleanField(required=False, default=False)
+    address = serializers.CharField(max_length=MAX_TEXT["address"], required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+    category = _category_field(required=False, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.COMPLAINT)
+    community = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class EmptySerializer(StrictSerializer):
+    pass
+
+
+class NoteSerializer(StrictSerializer):
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class AcceptSerializer(NoteSerializer):
+    category = _category_field(required=False, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True, default=None)
+
+
+class RejectSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+class MergeSerializer(NoteSerializer):
+    into = serializers.SlugRelatedField(slug_field="number", queryset=WorkOrder.objects.all())
+
+
+class AnswerNowSerializer(StrictSerializer):
+    answer = serializers.CharField(max_length=4000)
+
+
+class UnitSerializer(NoteSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all())
+
+
+class ReturnSerializer(NoteSerializer):
+    reason = serializers.ChoiceField(choices=ReturnReason.choices)
+
+
+class ExtensionSerializer(StrictSerializer):
+    proposed_due = serializers.DateTimeField()
+    reason = serializers.CharField(max_length=4000)
+
+
+class CohandlersSerializer(NoteSerializer):
+    units = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all(), many=True)
+
+
+class ReportSerializer(StrictSerializer):
+    report = serializers.CharField(max_length=4000)
+
+
+class ReplySerializer(StrictSerializer):
+    reply = serializers.CharField(max_length=4000)
+
+
+class CallbackSerializer(NoteSerializer):
+    contacted = serializers.BooleanField()
+    resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, allow_blank=True, default="")
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+
+
+class RevealedCallerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+# --- public ----------------------------------------------------------------------------
+
+
+class PublicSubmitSerializer(StrictSerializer):
+    title = serializers.CharField(max_length=MAX_TEXT["title"])
+    description = serializers.CharField(max_length=MAX_TEXT["description"])
+    caller_phone = serializers.CharField(max_length=20)
+    caller_name = serializers.CharField(
+        max_length=MAX_TEXT["caller_name"], required=False, allow_blank=True, default=""
+    )
+    caller_confidential = serializers.BooleanField(required=False, default=False)
+    address = serializers.CharField(max_length=MAX_TEXT["address"], required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.COMPLAINT)
+    channel = serializers.ChoiceField(
+        choices=[(c, Channel(c).label) for c in (Channel.WEB, Channel.QR, Channel.MINIAPP)], default=Channel.WEB
+    )
+    community = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), required=False, allow_null=True, default=None
+    )
+    photo = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class PublicSubmittedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    tracking_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+
+
+class PublicStepSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
+class PublicViewSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField()
+    progress = serializers.CharField()
+    title = serializers.CharField()
+    category = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    unit = serializers.CharField()
+    reply = serializers.CharField()
+    can_rate = serializers.BooleanField()
+    steps = PublicStepSerializer(many=True)
+
+
+class PublicTrackQuerySerializer(StrictSerializer):
+    number = serializers.CharField(max_length=20)
+    code = serializers.CharField(max_length=16)
+
+
+class PublicRateSerializer(StrictSerializer):
+    number = serializers.CharField(max_length=20)
+    code = serializers.CharField(max_length=16)
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

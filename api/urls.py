@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("orders", views.WorkOrderViewSet, basename="order")
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("units", views.OrgUnitViewSet, basename="unit")
+
+app_name = "api"
+urlpatterns = [
+    path("public/requests", views.PublicSubmitView.as_view(), name="public-submit"),
+    path("public/track", views.PublicTrackView.as_view(), name="public-track"),
+    path("public/rate", views.PublicRateView.as_view(), name="public-rate"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,342 @@
+"""The /api/v1/ views: parse the request, call one service, present the result."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.errors import error_body, workflow_error_response
+from api.filters import WorkOrderFilter
+from api.idempotency import run_idempotent
+from api.pagination import KeysetPagination
+from api.permissions import IsMember
+from api.selectors import my_queue
+from attachments.services import attachment_add, attachment_check
+from grids.models import OrgUnit
+from workorders import services
+from workorders.choices import Channel
+from workorders.errors import Conflict, InvalidTransition, WorkflowError
+from workorders.models import Category, WorkOrder
+from workorders.public import public_rate, public_track
+from workorders.selectors import work_order_timeline, work_orders_visible_to
+from workorders.transitions import TRANSITIONS
+
+# Token first, so an unauthenticated machine gets 401 with a WWW-Authenticate challenge
+# (DRF answers 403 when the first class has no challenge); pages' session still works.
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+IF_MATCH_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorSerializer, description="Invalid input; `errors` names the fields."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Your role or unit may not do this."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such order within your scope."),
+}
+CONFLICT = {409: OpenApiResponse(s.ConflictSerializer, description="Stale If-Match or status moved on.")}
+
+
+def etag(order: WorkOrder) -> str:
+    return f'"{order.version}"'
+
+
+def expected_version(request) -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = IF_MATCH_RE.match(raw)
+    if not match:
+        raise ValidationError({"If-Match": [_('必须是工单的 ETag，例如 "3"。')]})
+    return int(match.group(1))
+
+
+# Each POST action: the service it calls, the serializer that parses its body, and how
+# the parsed fields map onto the service's keyword arguments (same name unless listed).
+ACTIONS: dict[str, tuple] = {
+    "accept": (services.work_order_accept, s.AcceptSerializer, {}),
+    "reject": (services.work_order_reject, s.RejectSerializer, {}),
+    "merge": (services.work_order_merge, s.MergeSerializer, {}),
+    "answer_now": (services.work_order_answer_now, s.AnswerNowSerializer, {}),
+    "assign": (services.work_order_assign, s.UnitSerializer, {}),
+    "sign": (services.work_order_sign, s.EmptySerializer, {}),
+    "return": (services.work_order_return, s.ReturnSerializer, {}),
+    "return_up": (services.work_order_return_up, s.NoteSerializer, {}),
+    "reassign": (services.work_order_reassign, s.UnitSerializer, {}),
+    "sub_dispatch": (services.work_order_sub_dispatch, s.UnitSerializer, {}),
+    "contact": (services.work_order_contact, s.NoteSerializer, {}),
+    "request_extension": (services.work_order_request_extension, s.ExtensionSerializer, {}),
+    "approve_extension": (services.work_order_approve_extension, s.NoteSerializer, {}),
+    "deny_extension": (services.work_order_deny_extension, s.NoteSerializer, {}),
+    "add_cohandlers": (services.work_order_add_cohandlers, s.CohandlersSerializer, {}),
+    "cohandler_sign": (services.work_order_cohandler_sign, s.EmptySerializer, {}),
+    "cohandler_report": (services.work_order_cohandler_report, s.ReportSerializer, {}),
+    "urge": (services.work_order_urge, s.NoteSerializer, {}),
+    "reply": (services.work_order_reply, s.ReplySerializer, {}),
+    "approve": (services.work_order_approve, s.NoteSerializer, {}),
+    "send_back": (services.work_order_send_back, s.NoteSerializer, {}),
+    "callback": (services.work_order_callback, s.CallbackSerializer, {}),
+}
+ACTION_LABELS = {
+    "add_cohandlers": "add_cohandler",
+    "callback": "callback_close",
+}
+
+
+def _action_view(kind: str):
+    service, serializer_class, _mapping = ACTIONS[kind]
+    label = TRANSITIONS[ACTION_LABELS.get(kind, kind)].label
+
+    def view(self, request, number=None):
+        return self.run_action(request, kind, serializer_class, service)
+
+    # The name must be set before @action, which records it as the method to dispatch to.
+    view.__name__ = f"action_{kind}"
+    view = action(detail=True, methods=["post"], url_path=kind, url_name=kind.replace("_", "-"))(view)
+    return extend_schema(
+        summary=f"{kind} ({label})",
+        request=serializer_class,
+        parameters=[OpenApiParameter("If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
+        responses={200: s.WorkOrderSerializer, **ERRORS, **CONFLICT},
+    )(view)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders within your scope", responses={200: s.WorkOrderListSerializer}),
+    retrieve=extend_schema(summary="One order (ETag: its version)", responses={200: s.WorkOrderSerializer, **ERRORS}),
+)
+class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Work orders; the queryset is what the user may see, so anything else is a 404."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsMember]
+    lookup_field = "number"
+    lookup_value_regex = "[0-9A-Za-z-]+"
+    pagination_class = KeysetPagination
+    filterset_class = WorkOrderFilter
+
+    def get_queryset(self):
+        qs = work_orders_visible_to(self.request.user)
+        if self.action in ("list", "queue"):
+            return qs.select_related("category__parent", "current_unit")
+        return qs.select_related(
+            "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
+        )
+
+    def get_serializer_class(self):
+        if self.action in ("list", "queue"):
+            return s.WorkOrderListSerializer
+        if self.action == "create":
+            return s.WorkOrderCreateSerializer
+        return s.WorkOrderSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        order = self.get_object()
+        return Response(self.get_serializer(order).data, headers={"ETag": etag(order)})
+
+    @extend_schema(
+        summary="Log a hotline call (channel=hotline) or submit from another channel",
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
+        request=s.WorkOrderCreateSerializer,
+        responses={
+            201: s.CreatedWorkOrderSerializer,
+            **ERRORS,
+            409: s.ErrorSerializer,
+            422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused with another body."),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        return run_idempotent(request, lambda: self._create(request))
+
+    def _create(self, request) -> Response:
+        data = s.WorkOrderCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        channel = fields.pop("channel")
+        if channel == Channel.HOTLINE:
+            fields.pop("community")
+            order = services.work_order_log_call(actor=request.user, **fields)
+        else:
+            order = services.work_order_submit(actor=request.user, channel=channel, **fields)
+        order = self.get_queryset().filter(pk=order.pk).first() or order
+        body = s.CreatedWorkOrderSerializer(order, context=self.get_serializer_context()).data
+        location = request.build_absolute_uri(f"/api/v1/orders/{order.number}")
+        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag(order), "Location": location})
+
+    def run_action(self, request, kind, serializer_class, service) -> Response:
+        order = self.get_object()  # 404 outside the caller's scope, before anything else
+        version = expected_version(request)
+        parsed = serializer_class(data=request.data)
+        parsed.is_valid(raise_exception=True)
+        kwargs = dict(parsed.validated_data)
+        if kind == "merge":
+            into = kwargs["into"]
+            if not work_orders_visible_to(request.user).filter(pk=into.pk).exists():
+                raise ValidationError({"into": [_("没有这个工单。")]})
+        if "expected_version" in inspect.signature(service).parameters:
+            kwargs["expected_version"] = version
+        try:
+            updated = service(order=order.pk, actor=request.user, **kwargs)
+        except (Conflict, InvalidTransition) as exc:
+            current = self.get_queryset().filter(pk=order.pk).first()
+            current_body = s.WorkOrderSerializer(current, context=self.get_serializer_context()).data
+            response = workflow_error_response(exc, current=current_body)
+            response["ETag"] = etag(current)
+            return response
+        # The actor may no longer see the order (a handler who returned it): answer with
+        # what they are allowed to see, which is the bare outcome.
+        visible = self.get_queryset().filter(pk=updated.pk).first()
+        if visible is None:
+            return Response(
+                {"number": updated.number, "status": updated.status, "version": updated.version},
+                headers={"ETag": etag(updated)},
+            )
+        return Response(self.get_serializer(visible).data, headers={"ETag": etag(visible)})
+
+    @extend_schema(
+        summary="Read the caller's full name and number (an audited event)",
+        request=None,
+        responses={200: s.RevealedCallerSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="reveal_caller", url_name="reveal-caller")
+    def reveal_caller(self, request, number=None):
+        order = self.get_object()
+        return Response(services.work_order_reveal_caller(order=order.pk, actor=request.user))
+
+    @extend_schema(summary="The order's timeline", responses={200: s.EventSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request, number=None):
+        order = self.get_object()
+        return Response(s.EventSerializer(work_order_timeline(order), many=True).data)
+
+    @extend_schema(summary="The order's stage deadlines", responses={200: s.DeadlineSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def deadlines(self, request, number=None):
+        order = self.get_object()
+        return Response(s.DeadlineSerializer(order.deadlines.order_by("opened_at", "id"), many=True).data)
+
+    @extend_schema(summary="My queue: orders waiting for my next step, by due time")
+    @action(detail=False, methods=["get"])
+    def queue(self, request):
+        qs = self.filter_queryset(my_queue(request.user).select_related("category__parent", "current_unit"))
+        self.default_ordering = "due_at"
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(s.WorkOrderListSerializer(page, many=True).data)
+
+
+for _kind in ACTIONS:
+    setattr(WorkOrderViewSet, f"action_{_kind}", _action_view(_kind))
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Categories: majors have no parent; minors carry routing and limits."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsMember]
+    serializer_class = s.CategorySerializer
+    lookup_field = "code"
+    pagination_class = None
+    queryset = Category.objects.select_related("parent").order_by("code")
+
+
+class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
+    """The org tree, flat in path order (parent ids give the tree)."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsMember]
+    serializer_class = s.OrgUnitSerializer
+    pagination_class = None
+    queryset = OrgUnit.objects.order_by("path")
+
+
+# --- public (no login) -----------------------------------------------------------------
+
+
+class PublicThrottle(AnonRateThrottle):
+    scope = "public"
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicThrottle]
+
+
+class PublicSubmitView(PublicView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        summary="Submit a request as a resident (optional photo); returns number and tracking code",
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False)],
+        request={"multipart/form-data": s.PublicSubmitSerializer, "application/json": s.PublicSubmitSerializer},
+        responses={
+            201: s.PublicSubmittedSerializer,
+            400: s.ErrorSerializer,
+            409: s.ErrorSerializer,
+            422: s.ErrorSerializer,
+        },
+    )
+    def post(self, request):
+        return run_idempotent(request, lambda: self._submit(request))
+
+    def _submit(self, request) -> Response:
+        parsed = s.PublicSubmitSerializer(data=request.data)
+        parsed.is_valid(raise_exception=True)
+        fields = dict(parsed.validated_data)
+        photo = fields.pop("photo", None)
+        if photo is not None:
+            attachment_check(upload=photo, field="photo")  # refuse before anything is written
+        with transaction.atomic():
+            order = services.work_order_submit(**fields)
+            if photo is not None:
+                attachment_add(order=order, upload=photo, field="photo")
+        body = {"number": order.number, "tracking_code": order.tracking_code, "status": order.status}
+        return Response(s.PublicSubmittedSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class PublicTrackView(PublicView):
+    @extend_schema(
+        summary="Track a request by number and tracking code",
+        parameters=[
+            OpenApiParameter("number", OpenApiTypes.STR, required=True),
+            OpenApiParameter("code", OpenApiTypes.STR, required=True),
+        ],
+        responses={200: s.PublicViewSerializer, 400: s.ErrorSerializer, 404: s.ErrorSerializer},
+    )
+    def get(self, request):
+        query = s.PublicTrackQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        view = public_track(**query.validated_data)
+        if view is None:
+            return Response(error_body("not_found", _("工单号或查询码不正确。")), status=404)
+        return Response(s.PublicViewSerializer(view).data)
+
+
+class PublicRateView(PublicView):
+    @extend_schema(
+        summary="Rate the result after the reply (the resident's own callback)",
+        request=s.PublicRateSerializer,
+        responses={200: s.PublicViewSerializer, 400: s.ErrorSerializer},
+    )
+    def post(self, request):
+        parsed = s.PublicRateSerializer(data=request.data)
+        parsed.is_valid(raise_exception=True)
+        try:
+            order = public_rate(**parsed.validated_data)
+        except WorkflowError as exc:
+            return workflow_error_response(exc)
+        view = public_track(number=order.number, code=order.tracking_code)
+        return Response(s.PublicViewSerializer(view).data)
