@@ -1,11 +1,13 @@
-"""Opening and closing stage timers inside the transition's transaction."""
+"""Opening and closing stage timers inside the transition's transaction.
+
+A transition loads the order's open deadlines once (``OpenDeadlines``), closes and
+opens rows through it, and reads the nearest due time from it without another query.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from django.db.models import Min
 
 from grids.models import OrgUnit
 from workorders.choices import DeadlineState
@@ -24,42 +26,56 @@ def limit_for(order: WorkOrder, stage: str) -> tuple[str, bool]:
     if text:
         return text, False
     logger.warning(
-        "Order %s: category %s has no %s limit; using %s", order.number, order.category_id, stage, DEFAULT_LIMITS[stage]
+        "Order %s: category %s has no %s limit; using %s",
+        order.number,
+        order.category_id,
+        stage,
+        DEFAULT_LIMITS[stage],
     )
     return DEFAULT_LIMITS[stage], True
 
 
-def deadline_open(
-    *, order: WorkOrder, stage: str, unit: OrgUnit | None, now: datetime, calendar: WorkCalendar
-) -> Deadline:
-    text, fallback = limit_for(order, stage)
-    due = add_limit(now, text, calendar)
-    deadline = Deadline.objects.create(
-        order=order, stage=stage, unit=unit, limit=text, opened_at=now, warn_at=warn_time(now, due), due_at=due
-    )
-    deadline.fell_back = fallback
-    return deadline
+class OpenDeadlines:
+    """The open timers of one (locked) order, keyed by stage."""
 
+    def __init__(self, order: WorkOrder) -> None:
+        self.order = order
+        self.rows: dict[str, Deadline] = {d.stage: d for d in Deadline.objects.filter(order=order, state="open")}
 
-def deadline_close(*, order: WorkOrder, stage: str, now: datetime, cancel: bool = False) -> Deadline | None:
-    deadline = Deadline.objects.filter(order=order, stage=stage, state=DeadlineState.OPEN).first()
-    if deadline is None:
-        return None
-    if cancel:
-        deadline.state = DeadlineState.CANCELLED
-    else:
-        deadline.state = DeadlineState.MET if now <= deadline.due_at else DeadlineState.BREACHED
-    deadline.closed_at = now
-    deadline.save(update_fields=["state", "closed_at"])
-    return deadline
+    def close(self, stage: str, now: datetime, *, cancel: bool = False) -> Deadline | None:
+        deadline = self.rows.pop(stage, None)
+        if deadline is None:
+            return None
+        if cancel:
+            deadline.state = DeadlineState.CANCELLED
+        else:
+            deadline.state = DeadlineState.MET if now <= deadline.due_at else DeadlineState.BREACHED
+        deadline.closed_at = now
+        deadline.save(update_fields=["state", "closed_at"])
+        return deadline
 
+    def open(self, stage: str, unit: OrgUnit | None, now: datetime, calendar: WorkCalendar) -> tuple[Deadline, bool]:
+        self.close(stage, now, cancel=True)
+        text, fell_back = limit_for(self.order, stage)
+        due = add_limit(now, text, calendar)
+        deadline = Deadline.objects.create(
+            order=self.order,
+            stage=stage,
+            unit=unit,
+            limit=text,
+            opened_at=now,
+            warn_at=warn_time(now, due),
+            due_at=due,
+        )
+        self.rows[stage] = deadline
+        return deadline, fell_back
 
-def cancel_all_open(*, order: WorkOrder, now: datetime) -> None:
-    Deadline.objects.filter(order=order, state=DeadlineState.OPEN).update(state=DeadlineState.CANCELLED, closed_at=now)
+    def cancel_all(self, now: datetime) -> None:
+        for stage in list(self.rows):
+            self.close(stage, now, cancel=True)
 
-
-def nearest_due(order: WorkOrder) -> datetime | None:
-    return Deadline.objects.filter(order=order, state=DeadlineState.OPEN).aggregate(d=Min("due_at"))["d"]
+    def nearest_due(self) -> datetime | None:
+        return min((d.due_at for d in self.rows.values()), default=None)
 
 
 def extend_deadline(*, order: WorkOrder, stage: str, new_due: datetime) -> Deadline | None:

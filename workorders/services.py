@@ -557,6 +557,7 @@ def _decide_extension(kind: str, approve: bool, order, actor, note, expected_ver
         request.save()
         if approve:
             deadlines.extend_deadline(order=o, stage=Stage.HANDLE, new_due=request.proposed_due)
+            o.due_at = deadlines.OpenDeadlines(o).nearest_due()
         return Step(payload={"extension": request.pk, "proposed_due": request.proposed_due.isoformat()})
 
     return transition(

@@ -9,6 +9,8 @@ events that bring an order into being. Services call these; nothing else writes 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,27 +121,50 @@ def authorize(rule: Rule, kind: str, actor: AbstractBaseUser | None, order: Work
     return max(matches, key=lambda m: m.unit.path.count("/"))
 
 
-def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict, opens_unit: OrgUnit | None) -> None:
-    calendar = WorkCalendar()
+def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) -> None:
+    """Close, cancel and open the stage timers the table names for this event, then keep
+    the order's nearest due time (queues sort by it) in step with the open rows."""
+    if not (rule.opens or rule.closes or rule.cancels or order.status in TERMINAL_STATUSES):
+        return
+    timers = deadlines.OpenDeadlines(order)
     for stage in rule.cancels:
-        deadlines.deadline_close(order=order, stage=stage, now=now, cancel=True)
+        timers.close(stage, now, cancel=True)
     for stage in rule.closes:
-        closed = deadlines.deadline_close(order=order, stage=stage, now=now)
+        closed = timers.close(stage, now)
         if closed is not None:
             payload.setdefault("closed", {})[stage] = closed.state
+    calendar = WorkCalendar()
     for stage in rule.opens:
-        # A stage already running (a sub-dispatch keeps the handling clock) is not restarted.
-        deadlines.deadline_close(order=order, stage=stage, now=now, cancel=True)
-        opened = deadlines.deadline_open(order=order, stage=stage, unit=opens_unit, now=now, calendar=calendar)
+        # Opening a stage that is already running (send-back, reopen) restarts its clock.
+        opened, fell_back = timers.open(stage, order.current_unit, now, calendar)
         payload.setdefault("opened", {})[stage] = opened.due_at.isoformat()
-        if opened.fell_back:
+        if fell_back:
             payload.setdefault("limit_fallback", []).append(stage)
     if order.status in TERMINAL_STATUSES:
-        deadlines.cancel_all_open(order=order, now=now)
+        timers.cancel_all(now)
+    order.due_at = timers.nearest_due()
+
+
+_suppressed = contextvars.ContextVar("hotline_follow_ups_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppress_follow_ups():
+    """Record history without side effects: within this block transitions queue no
+    Celery follow-ups (used by the demo seed and imports of past orders, whose routing
+    and notifications happened long ago)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def _queue_follow_ups(kind: str, order_id: int, event_id: int) -> None:
     from hotline.celery import app
+
+    if _suppressed.get():
+        return
 
     for name in FOLLOW_UPS.get(kind, ()):
 
@@ -241,8 +266,7 @@ def transition(
         after = (locked.current_unit_id, locked.lead_unit_id)
         if after != before:
             payload["units"] = {"current_unit": after[0], "lead_unit": after[1]}
-        _apply_timers(rule, locked, now, payload, locked.current_unit)
-        locked.due_at = deadlines.nearest_due(locked)
+        _apply_timers(rule, locked, now, payload)
         locked.save()
         event = _write_event(
             order=locked,
