@@ -131,7 +131,6 @@ TRANSITIONS: dict[str, Rule] = {
     # machine saw and did without bumping the version, so a scan never turns a person's
     # concurrent action into a 409.
     "deadline_warn": _r(_("超时预警"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
-    "deadline_breach": _r(_("已超时"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "deadline_urge": _r(_("系统督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "deadline_escalate": _r(_("升级督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "reveal_caller": _r(
