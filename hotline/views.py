@@ -1,27 +1,15 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from grids.selectors import memberships_of
-from workorders.selectors import work_orders_visible_to
+from django.shortcuts import redirect
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    orders = (
-        work_orders_visible_to(request.user)
-        .select_related("category", "current_unit")
-        .order_by("due_at", "-created_at")
-    )
-    return render(
-        request,
-        "home.html",
-        {
-            "memberships": memberships_of(request.user),
-            "orders": orders.exclude(status__in=["closed", "rejected", "merged"])[:50],
-        },
-    )
+    """Each role starts on its own page (operator console, desk, workbench, dashboard)."""
+    from web.helpers import home_url_name
+
+    return redirect(home_url_name(request.user))
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -1,0 +1,303 @@
+"""Supervisor statistics (三率, on-time, overdue, volumes, rankings, trends, map, hotspots).
+
+Every figure is one aggregate query (GROUP BY in the database, never a Python loop over
+orders), read from the rows the workflow writes anyway:
+
+- response and on-time rates from ``Deadline`` rows (sign and handle stages) whose due
+  time falls in the period: met ÷ (met + breached + still open past due);
+- resolution and satisfaction rates from the callback ``Event`` rows of the period
+  (``callback_close`` and ``reopen`` are exactly the callbacks where the resident was
+  reached; their payload carries resolution and satisfaction);
+- volume, handling time, map, hotspots and trends from ``WorkOrder``.
+
+A scope is a period and optionally a unit: an order belongs to a unit's scope when its
+lead unit or its located street lies in the unit's subtree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from grids.models import OrgUnit, UnitKind
+from grids.selectors import unit_subtree_ids
+from workorders.choices import DeadlineState, Satisfaction, Stage
+from workorders.models import Deadline, Event, WorkOrder
+
+CALLBACK_KINDS = ("callback_close", "reopen")  # callbacks in which the resident was reached
+SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: datetime
+    end: datetime
+    unit: OrgUnit | None = None  # None or the center: the whole district
+
+    @property
+    def unit_ids(self) -> set[int] | None:
+        if self.unit is None or self.unit.kind == UnitKind.CENTER:
+            return None
+        return unit_subtree_ids(self.unit)
+
+
+@dataclass
+class Figure:
+    """A rate with both of its parts, so the page can show numerator and denominator."""
+
+    key: str
+    numerator: int
+    denominator: int
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+
+def _order_q(ids: set[int] | None, prefix: str = "") -> Q:
+    if ids is None:
+        return Q()
+    return Q(**{f"{prefix}lead_unit_id__in": ids}) | Q(**{f"{prefix}street_id__in": ids})
+
+
+def scoped_orders(scope: Scope) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.filter(_order_q(scope.unit_ids))
+
+
+def _deadline_rows(scope: Scope, stage: str, now: datetime) -> QuerySet[Deadline]:
+    """Deadlines of a stage due in the period that have come to a result (closed, or
+    still open although their time has passed). Cancelled ones (a return) don't count."""
+    qs = Deadline.objects.filter(stage=stage, due_at__gte=scope.start, due_at__lt=scope.end).filter(
+        Q(state__in=[DeadlineState.MET, DeadlineState.BREACHED]) | Q(state=DeadlineState.OPEN, due_at__lt=now)
+    )
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(unit_id__in=ids)
+    return qs
+
+
+def _stage_figure(key: str, scope: Scope, stage: str, now: datetime) -> Figure:
+    agg = _deadline_rows(scope, stage, now).aggregate(
+        due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET))
+    )
+    return Figure(key, agg["met"], agg["due"])
+
+
+def callback_events(scope: Scope) -> QuerySet[Event]:
+    qs = Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=scope.start, created_at__lt=scope.end)
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(_order_q(ids, "order__"))
+    return qs
+
+
+def overdue_deadlines(scope: Scope, now: datetime) -> QuerySet[Deadline]:
+    """Open deadlines past due right now (the period does not apply: overdue is a state)."""
+    qs = Deadline.objects.filter(state=DeadlineState.OPEN, due_at__lt=now)
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(unit_id__in=ids)
+    return qs
+
+
+def summary(scope: Scope, *, now: datetime | None = None) -> dict[str, Figure]:
+    """The headline figures for a period and scope, each with numerator and denominator."""
+    now = now or timezone.now()
+    figures = {
+        "response": _stage_figure("response", scope, Stage.SIGN, now),
+        "on_time": _stage_figure("on_time", scope, Stage.HANDLE, now),
+    }
+    cb = callback_events(scope).aggregate(
+        made=Count("id"),
+        solved=Count("id", filter=Q(payload__resolution="solved")),
+        satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+        reopened=Count("id", filter=Q(kind="reopen")),
+    )
+    figures["resolution"] = Figure("resolution", cb["solved"], cb["made"])
+    figures["satisfaction"] = Figure("satisfaction", cb["satisfied"], cb["made"])
+    figures["reopen"] = Figure("reopen", cb["reopened"], cb["made"])
+    orders = scoped_orders(scope)
+    volume = orders.filter(created_at__gte=scope.start, created_at__lt=scope.end).count()
+    handled = orders.filter(replied_at__gte=scope.start, replied_at__lt=scope.end).aggregate(
+        n=Count("id"), avg=Avg(F("replied_at") - F("created_at"))
+    )
+    figures["volume"] = Figure("volume", volume, 0)
+    overdue = overdue_deadlines(scope, now).values("order_id").distinct().count()
+    figures["overdue"] = Figure("overdue", overdue, 0)
+    avg = handled["avg"]
+    if avg is not None and not isinstance(avg, timedelta):  # SQLite returns microseconds
+        avg = timedelta(microseconds=avg)
+    figures["handling"] = Figure("handling", handled["n"], 0, {"avg": avg})
+    return figures
+
+
+def unit_ranking(scope: Scope, *, now: datetime | None = None, limit: int = 50) -> list[dict]:
+    """Streets and departments ranked by satisfaction, then on-time rate.
+
+    Three GROUP BY queries (orders, callbacks, handle deadlines) over the lead unit;
+    the merge loops over units (dozens), never over orders."""
+    now = now or timezone.now()
+    units = OrgUnit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT], is_active=True)
+    ids = scope.unit_ids
+    if ids is not None:
+        units = units.filter(id__in=ids)
+    rows = {u.pk: {"unit": u, "volume": 0, "made": 0, "solved": 0, "satisfied": 0, "due": 0, "met": 0} for u in units}
+    for r in (
+        WorkOrder.objects.filter(lead_unit_id__in=rows, created_at__gte=scope.start, created_at__lt=scope.end)
+        .values("lead_unit_id")
+        .annotate(n=Count("id"))
+    ):
+        rows[r["lead_unit_id"]]["volume"] = r["n"]
+    for r in (
+        Event.objects.filter(
+            kind__in=CALLBACK_KINDS,
+            created_at__gte=scope.start,
+            created_at__lt=scope.end,
+            order__lead_unit_id__in=rows,
+        )
+        .values("order__lead_unit_id")
+        .annotate(
+            made=Count("id"),
+            solved=Count("id", filter=Q(payload__resolution="solved")),
+            satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+        )
+    ):
+        rows[r["order__lead_unit_id"]].update(made=r["made"], solved=r["solved"], satisfied=r["satisfied"])
+    # Handle deadlines are opened at the lead unit on assignment; a sub-dispatch keeps
+    # the clock running, so the deadline's unit is the lead unit.
+    for r in (
+        _deadline_rows(Scope(scope.start, scope.end), Stage.HANDLE, now)
+        .filter(unit_id__in=rows)
+        .values("unit_id")
+        .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
+    ):
+        rows[r["unit_id"]].update(due=r["due"], met=r["met"])
+    result = []
+    for row in rows.values():
+        row["satisfaction"] = Figure("satisfaction", row["satisfied"], row["made"])
+        row["resolution"] = Figure("resolution", row["solved"], row["made"])
+        row["on_time"] = Figure("on_time", row["met"], row["due"])
+        result.append(row)
+
+    def key(row):
+        s, o = row["satisfaction"].rate, row["on_time"].rate
+        return (s is None, -(s or 0), o is None, -(o or 0), -row["volume"], row["unit"].code)
+
+    return sorted(result, key=key)[:limit]
+
+
+def category_volumes(scope: Scope, *, limit: int = 15) -> list[dict]:
+    return list(
+        scoped_orders(scope)
+        .filter(created_at__gte=scope.start, created_at__lt=scope.end, category__isnull=False)
+        .values("category_id", "category__name", "category__parent__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category_id")[:limit]
+    )
+
+
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def trend(scope: Scope, *, bucket: str = "day") -> list[dict]:
+    """Orders received and replied per day/week/month of the period."""
+    trunc = TRUNC[bucket]
+    orders = scoped_orders(scope)
+    received = (
+        orders.filter(created_at__gte=scope.start, created_at__lt=scope.end)
+        .annotate(b=trunc("created_at"))
+        .values("b")
+        .annotate(n=Count("id"))
+    )
+    replied = (
+        orders.filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
+        .annotate(b=trunc("replied_at"))
+        .values("b")
+        .annotate(n=Count("id"))
+    )
+    buckets: dict = {}
+    for r in received:
+        buckets.setdefault(_day(r["b"]), {"received": 0, "replied": 0})["received"] = r["n"]
+    for r in replied:
+        buckets.setdefault(_day(r["b"]), {"received": 0, "replied": 0})["replied"] = r["n"]
+    return [{"bucket": b, **v} for b, v in sorted(buckets.items())]
+
+
+def _day(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+def grid_figures(scope: Scope, *, now: datetime | None = None) -> dict[int, dict]:
+    """Per grid: orders received in the period and orders overdue now."""
+    now = now or timezone.now()
+    out: dict[int, dict] = {}
+    for r in (
+        scoped_orders(scope)
+        .filter(created_at__gte=scope.start, created_at__lt=scope.end, grid__isnull=False)
+        .values("grid_id")
+        .annotate(n=Count("id"))
+    ):
+        out.setdefault(r["grid_id"], {"volume": 0, "overdue": 0})["volume"] = r["n"]
+    for r in (
+        overdue_deadlines(scope, now)
+        .filter(order__grid__isnull=False)
+        .values("order__grid_id")
+        .annotate(n=Count("order_id", distinct=True))
+    ):
+        out.setdefault(r["order__grid_id"], {"volume": 0, "overdue": 0})["overdue"] = r["n"]
+    return out
+
+
+def hotspots(scope: Scope, *, min_count: int = 3, limit: int = 20) -> list[dict]:
+    """易反复问题: the same grid and category complained about again and again."""
+    return list(
+        scoped_orders(scope)
+        .filter(created_at__gte=scope.start, created_at__lt=scope.end, grid__isnull=False, category__isnull=False)
+        .values("grid_id", "grid__name", "community__name", "category_id", "category__name")
+        .annotate(n=Count("id"))
+        .filter(n__gte=min_count)
+        .order_by("-n", "grid_id", "category_id")[:limit]
+    )
+
+
+# --- click-through: the orders behind a figure ------------------------------------
+
+FIGURE_PARTS = {
+    "response": ("sign", "met"),
+    "on_time": ("handle", "met"),
+}
+
+
+def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime | None = None) -> QuerySet[WorkOrder]:
+    """The orders counted in a figure: ``part`` is "num" (numerator) or "all" (denominator)."""
+    now = now or timezone.now()
+    if figure in FIGURE_PARTS:
+        stage, _ = FIGURE_PARTS[figure]
+        rows = _deadline_rows(scope, stage, now)
+        if part == "num":
+            rows = rows.filter(state=DeadlineState.MET)
+        return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
+    if figure in {"resolution", "satisfaction", "reopen"}:
+        events = callback_events(scope)
+        if part == "num":
+            events = {
+                "resolution": events.filter(payload__resolution="solved"),
+                "satisfaction": events.filter(payload__satisfaction__in=list(SATISFIED)),
+                "reopen": events.filter(kind="reopen"),
+            }[figure]
+        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+    if figure == "overdue":
+        return WorkOrder.objects.filter(pk__in=overdue_deadlines(scope, now).values("order_id"))
+    if figure == "handling":
+        return scoped_orders(scope).filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
+    # volume (default)
+    return scoped_orders(scope).filter(created_at__gte=scope.start, created_at__lt=scope.end)

@@ -1,0 +1,159 @@
+"""The actions a page offers on one order: kind → form and the service it calls.
+
+Which of them a user sees is decided by ``helpers.actions_for`` (the transition table
+plus the workflow's own authorize()); this module only knows how to ask for input and
+which service to call with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from web import forms as f
+from workorders import services as s
+from workorders.errors import InvalidInput
+from workorders.models import WorkOrder
+from workorders.transitions import TRANSITIONS
+
+# The four outcomes of a callback are one form on the page.
+CALLBACK_KINDS = {"callback_close", "reopen", "callback_unreachable", "close_unreachable"}
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[f.VersionedForm]
+    perform: Callable[[WorkOrder, AbstractBaseUser, dict], WorkOrder]
+    danger: bool = False
+
+
+def _v(d: dict) -> int:
+    return d["expected_version"]
+
+
+def _merge(o, u, d):
+    into = WorkOrder.objects.filter(number=d["into"].strip()).first()
+    if into is None:
+        raise InvalidInput({"into": _("没有工单号为 %(n)s 的工单。") % {"n": d["into"]}})
+    return s.work_order_merge(order=o, actor=u, into=into, expected_version=_v(d))
+
+
+ACTIONS: dict[str, Action] = {
+    "accept": Action(
+        f.AcceptForm,
+        lambda o, u, d: s.work_order_accept(
+            order=o, actor=u, category=d["category"], urgency=d["urgency"], expected_version=_v(d)
+        ),
+    ),
+    "reject": Action(
+        f.RejectForm,
+        lambda o, u, d: s.work_order_reject(order=o, actor=u, reason=d["reason"], expected_version=_v(d)),
+        danger=True,
+    ),
+    "merge": Action(f.MergeForm, _merge),
+    "answer_now": Action(
+        f.AnswerForm,
+        lambda o, u, d: s.work_order_answer_now(order=o, actor=u, answer=d["answer"], expected_version=_v(d)),
+    ),
+    "assign": Action(
+        f.UnitForm,
+        lambda o, u, d: s.work_order_assign(order=o, actor=u, unit=d["unit"], note=d["note"], expected_version=_v(d)),
+    ),
+    "reassign": Action(
+        f.UnitForm,
+        lambda o, u, d: s.work_order_reassign(order=o, actor=u, unit=d["unit"], note=d["note"], expected_version=_v(d)),
+    ),
+    "sign": Action(f.VersionedForm, lambda o, u, d: s.work_order_sign(order=o, actor=u, expected_version=_v(d))),
+    "return": Action(
+        f.ReturnForm,
+        lambda o, u, d: s.work_order_return(
+            order=o, actor=u, reason=d["reason"], note=d["note"], expected_version=_v(d)
+        ),
+        danger=True,
+    ),
+    "return_up": Action(
+        f.RequiredNoteForm,
+        lambda o, u, d: s.work_order_return_up(order=o, actor=u, note=d["note"], expected_version=_v(d)),
+        danger=True,
+    ),
+    "sub_dispatch": Action(
+        f.SubDispatchForm,
+        lambda o, u, d: s.work_order_sub_dispatch(
+            order=o, actor=u, unit=d["unit"], note=d["note"], expected_version=_v(d)
+        ),
+    ),
+    "contact": Action(
+        f.NoteForm, lambda o, u, d: s.work_order_contact(order=o, actor=u, note=d["note"], expected_version=_v(d))
+    ),
+    "request_extension": Action(
+        f.ExtensionForm,
+        lambda o, u, d: s.work_order_request_extension(
+            order=o, actor=u, proposed_due=d["proposed_due"], reason=d["reason"], expected_version=_v(d)
+        ),
+    ),
+    "approve_extension": Action(
+        f.NoteForm,
+        lambda o, u, d: s.work_order_approve_extension(order=o, actor=u, note=d["note"], expected_version=_v(d)),
+    ),
+    "deny_extension": Action(
+        f.RequiredNoteForm,
+        lambda o, u, d: s.work_order_deny_extension(order=o, actor=u, note=d["note"], expected_version=_v(d)),
+        danger=True,
+    ),
+    "add_cohandler": Action(
+        f.CohandlerForm,
+        lambda o, u, d: s.work_order_add_cohandlers(
+            order=o, actor=u, units=list(d["units"]), note=d["note"], expected_version=_v(d)
+        ),
+    ),
+    "cohandler_sign": Action(
+        f.VersionedForm, lambda o, u, d: s.work_order_cohandler_sign(order=o, actor=u, expected_version=_v(d))
+    ),
+    "cohandler_report": Action(
+        f.RequiredNoteForm,
+        lambda o, u, d: s.work_order_cohandler_report(order=o, actor=u, report=d["note"], expected_version=_v(d)),
+    ),
+    # Urging does not change the order, so it is not version-checked.
+    "urge": Action(f.NoteForm, lambda o, u, d: s.work_order_urge(order=o, actor=u, note=d["note"])),
+    "reply": Action(
+        f.ReplyForm, lambda o, u, d: s.work_order_reply(order=o, actor=u, reply=d["reply"], expected_version=_v(d))
+    ),
+    "approve": Action(
+        f.NoteForm, lambda o, u, d: s.work_order_approve(order=o, actor=u, note=d["note"], expected_version=_v(d))
+    ),
+    "send_back": Action(
+        f.RequiredNoteForm,
+        lambda o, u, d: s.work_order_send_back(order=o, actor=u, note=d["note"], expected_version=_v(d)),
+        danger=True,
+    ),
+    "callback": Action(
+        f.CallbackForm,
+        lambda o, u, d: s.work_order_callback(
+            order=o,
+            actor=u,
+            contacted=d["contacted"],
+            resolution=d["resolution"] if d["contacted"] else "",
+            satisfaction=d["satisfaction"] if d["contacted"] else "",
+            note=d["note"],
+            expected_version=_v(d),
+        ),
+    ),
+}
+
+
+def page_kinds(kinds: list[str]) -> list[str]:
+    """Table kinds → the page's action keys (the callback outcomes become one form)."""
+    out = []
+    for kind in kinds:
+        key = "callback" if kind in CALLBACK_KINDS else kind
+        if key in ACTIONS and key not in out:
+            out.append(key)
+    return out
+
+
+def label(key: str) -> str:
+    if key == "callback":
+        return str(_("回访"))
+    return str(TRANSITIONS[key].label)

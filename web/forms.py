@@ -1,0 +1,203 @@
+"""Page forms. They parse and present; the rules are checked again by the services, whose
+InvalidInput errors are put back on these forms field by field (helpers.apply_errors)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import RequestType, Resolution, ReturnReason, Satisfaction, Urgency
+from workorders.models import Category, WorkOrder
+
+
+def minor_categories():
+    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.code} {obj.parent.name} / {obj.name}"
+
+
+class IntakeForm(forms.Form):
+    """The operator's call intake, in the order a call goes: who, what, where, how urgent."""
+
+    caller_phone = forms.CharField(
+        label=_("来电号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "off"}),
+    )
+    caller_name = forms.CharField(label=_("来电人"), max_length=50, required=False)
+    caller_confidential = forms.BooleanField(label=_("来电人要求保密"), required=False)
+    description = forms.CharField(label=_("诉求内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(
+        label=_("标题"), max_length=200, required=False, help_text=_("留空则取诉求内容的前 30 个字。")
+    )
+    category = CategoryChoiceField(label=_("分类"), queryset=minor_categories(), required=False, empty_label="—")
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.COMPLAINT)
+    answer_now = forms.BooleanField(label=_("即时办结（电话中已答复）"), required=False)
+    answer = forms.CharField(
+        label=_("答复内容"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = minor_categories()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer_now") and not (data.get("answer") or "").strip():
+            self.add_error("answer", _("即时办结请填写答复内容。"))
+        if not (data.get("title") or "").strip() and data.get("description"):
+            data["title"] = data["description"].strip().splitlines()[0][:30]
+        return data
+
+
+class VersionedForm(forms.Form):
+    """Every action form carries the version the page showed (compare-and-set)."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, order: WorkOrder | None = None, **kwargs):
+        self.order = order
+        super().__init__(*args, **kwargs)
+
+
+class NoteForm(VersionedForm):
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RequiredNoteForm(VersionedForm):
+    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AcceptForm(VersionedForm):
+    category = CategoryChoiceField(label=_("分类"), queryset=minor_categories(), empty_label="—")
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = minor_categories()
+        if self.order is not None:
+            self.fields["category"].initial = self.order.category_id
+            self.fields["urgency"].initial = self.order.urgency
+
+
+class RejectForm(VersionedForm):
+    reason = forms.CharField(label=_("不予受理理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(VersionedForm):
+    into = forms.CharField(label=_("并入工单号"), max_length=20)
+
+
+class AnswerForm(VersionedForm):
+    answer = forms.CharField(label=_("答复内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UnitForm(VersionedForm):
+    unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none(), empty_label="—")
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    kinds = (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = self.unit_queryset()
+
+    def unit_queryset(self):
+        return OrgUnit.objects.filter(kind__in=self.kinds, is_active=True).order_by("path")
+
+
+class SubDispatchForm(UnitForm):
+    def unit_queryset(self):
+        parent = self.order.current_unit_id if self.order else None
+        return OrgUnit.objects.filter(parent_id=parent, is_active=True).order_by("code")
+
+
+class CohandlerForm(VersionedForm):
+    units = forms.ModelMultipleChoiceField(label=_("协办单位"), queryset=OrgUnit.objects.none())
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = OrgUnit.objects.filter(
+            kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY], is_active=True
+        ).order_by("path")
+        if self.order is not None and self.order.current_unit_id:
+            qs = qs.exclude(pk=self.order.current_unit_id)
+        self.fields["units"].queryset = qs
+
+
+class ReturnForm(VersionedForm):
+    reason = forms.ChoiceField(label=_("退单原因"), choices=ReturnReason.choices)
+    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionForm(VersionedForm):
+    proposed_due = forms.DateTimeField(
+        label=_("申请延至"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(VersionedForm):
+    reply = forms.CharField(label=_("办理结果"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CallbackForm(VersionedForm):
+    contacted = forms.TypedChoiceField(
+        label=_("是否联系上"),
+        choices=[("yes", _("已联系上")), ("no", _("未接通"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    resolution = forms.ChoiceField(label=_("是否解决"), choices=[("", "—"), *Resolution.choices], required=False)
+    satisfaction = forms.ChoiceField(label=_("是否满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    note = forms.CharField(
+        label=_("回访记录"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("contacted"):
+            if not data.get("resolution"):
+                self.add_error("resolution", _("请选择是否解决。"))
+            if not data.get("satisfaction"):
+                self.add_error("satisfaction", _("请选择是否满意。"))
+        return data
+
+
+class PublicForm(forms.Form):
+    """The resident's form behind the QR poster: what, where, photo, phone."""
+
+    description = forms.CharField(label=_("您要反映的问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    address = forms.CharField(label=_("具体位置"), max_length=255, required=False)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    photo = forms.FileField(label=_("照片（可选）"), required=False)
+    caller_phone = forms.CharField(
+        label=_("手机号码"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"})
+    )
+    caller_name = forms.CharField(label=_("称呼（可选）"), max_length=50, required=False)
+    # A field people can't see: bots fill it in.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label=_("工单号"), max_length=20)
+    code = forms.CharField(label=_("查询码"), max_length=8)
+
+
+class RateForm(forms.Form):
+    number = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(widget=forms.HiddenInput)
+    resolution = forms.ChoiceField(label=_("问题是否解决"), choices=Resolution.choices, widget=forms.RadioSelect)
+    satisfaction = forms.ChoiceField(label=_("您是否满意"), choices=Satisfaction.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(
+        label=_("意见（可选）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

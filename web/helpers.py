@@ -1,0 +1,96 @@
+"""Small helpers shared by the page views: scoping, error mapping, which actions to offer."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from grids.models import Role
+from grids.selectors import roles_of, sees_everything
+from workorders.errors import InvalidInput, NotAllowed, WorkflowError
+from workorders.models import WorkOrder
+from workorders.selectors import work_orders_visible_to
+from workorders.transitions import TRANSITIONS, allowed_kinds
+from workorders.workflow import authorize
+
+# Where each role starts its day, in order of precedence for users with several roles.
+ROLE_HOME = [
+    (Role.OPERATOR, "web:ops"),
+    (Role.DISPATCHER, "web:desk"),
+    (Role.SUPERVISOR, "web:dashboard"),
+    (Role.ADMIN, "web:dashboard"),
+    (Role.HANDLER, "web:workbench"),
+    (Role.GRID_WORKER, "web:workbench"),
+]
+
+
+def home_url_name(user: AbstractBaseUser) -> str:
+    roles = roles_of(user)
+    for role, name in ROLE_HOME:
+        if role in roles:
+            return name
+    return "web:workbench"
+
+
+def role_required(*roles: str):
+    """A page for users holding one of ``roles``; anyone else gets 404 (not 403): a page
+    outside one's work is treated like an order outside one's scope."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not (roles_of(request.user) & set(roles)) and not request.user.is_superuser:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def visible_order(user: AbstractBaseUser, number: str) -> WorkOrder:
+    """The order if the user may see it, else 404 (never reveal that it exists)."""
+    qs = work_orders_visible_to(user).select_related(
+        "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
+    )
+    return get_object_or_404(qs, number=number)
+
+
+def actions_for(user: AbstractBaseUser, order: WorkOrder) -> list[str]:
+    """Event kinds this user may apply to this order right now: the table's kinds for
+    the status, filtered by the same authorize() the workflow will run."""
+    kinds = []
+    for kind in allowed_kinds(order.status):
+        rule = TRANSITIONS[kind]
+        try:
+            authorize(rule, kind, user, order)
+        except NotAllowed:
+            continue
+        kinds.append(kind)
+    return kinds
+
+
+def apply_errors(form: forms.Form, exc: WorkflowError) -> None:
+    """Put a workflow error on the form: field errors where the field exists, the rest
+    (conflicts, refused transitions) as non-field errors, so the page keeps the input."""
+    if isinstance(exc, InvalidInput):
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(None, exc.message)
+
+
+def is_center_user(user: AbstractBaseUser) -> bool:
+    return sees_everything(user)
+
+
+def local_today():
+    return timezone.localdate()

@@ -1,0 +1,25 @@
+// Keyboard-first intake: Ctrl+Enter submits, Alt+1..9 picks a suggested category,
+// clicking a suggestion selects it. No framework; htmx does the fetching.
+(function () {
+  "use strict";
+  function pick(button) {
+    var select = document.getElementById("id_category");
+    if (!select || !button) return;
+    select.value = button.getAttribute("data-category");
+    document.querySelectorAll(".chip").forEach(function (c) { c.setAttribute("aria-pressed", c === button ? "true" : "false"); });
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  document.addEventListener("click", function (e) {
+    var chip = e.target.closest && e.target.closest(".chip[data-category]");
+    if (chip) { pick(chip); }
+  });
+  document.addEventListener("keydown", function (e) {
+    var form = document.getElementById("intake");
+    if (!form) return;
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
+    if (e.altKey && /^[1-9]$/.test(e.key)) {
+      var chip = document.querySelector('.chip[data-key="' + e.key + '"]');
+      if (chip) { e.preventDefault(); pick(chip); }
+    }
+  });
+})();

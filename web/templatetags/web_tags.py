@@ -1,0 +1,79 @@
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from web.lights import LIGHT_LABELS, countdown, light
+
+register = template.Library()
+
+
+@register.simple_tag
+def order_light(order, now=None):
+    return light(order.due_at, getattr(order, "warn_at", None), now)
+
+
+@register.filter
+def light_label(value):
+    return LIGHT_LABELS.get(value, "")
+
+
+@register.simple_tag
+def due_countdown(due_at, now=None):
+    return countdown(due_at, now)
+
+
+@register.filter
+def duration(value):
+    """A timedelta as 「2天3小时」."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    minutes = (rest % 3600) // 60
+    if days:
+        return _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    return _("%(h)d小时%(m)d分") % {"h": hours, "m": minutes}
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+NAV = [
+    ("web:ops", gettext_lazy("话务台"), {"operator"}),
+    ("web:submissions", gettext_lazy("公众诉求"), {"operator"}),
+    ("web:callbacks", gettext_lazy("回访"), {"operator"}),
+    ("web:desk", gettext_lazy("派单台"), {"dispatcher"}),
+    ("web:workbench", gettext_lazy("工作台"), {"handler", "grid_worker", "dispatcher", "supervisor", "admin"}),
+    ("web:dashboard", gettext_lazy("督办看板"), {"supervisor", "admin"}),
+    ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),
+    ("web:posters", gettext_lazy("一号一码"), {"admin", "supervisor", "grid_worker", "handler"}),
+]
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context):
+    from django.urls import reverse
+
+    from grids.selectors import roles_of
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    roles = roles_of(request.user)
+    links = []
+    for name, label, needs in NAV:
+        if roles & needs:
+            url = reverse(name)
+            links.append({"url": url, "label": label, "active": request.path == url})
+    return links
+
+
+@register.filter
+def event_label(kind):
+    from workorders.transitions import TRANSITIONS
+
+    rule = TRANSITIONS.get(kind)
+    return rule.label if rule else kind

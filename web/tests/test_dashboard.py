@@ -1,0 +1,70 @@
+import io
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from workorders.services import work_order_assign
+
+
+def test_dashboard_shows_the_rates_with_their_parts(login, assigned):
+    response = login("supervisor").get(reverse("web:dashboard"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    for word in ("响应率", "解决率", "满意率", "按时办结率", "单位排名", "网格地图", "易反复问题"):
+        assert word in body
+    assert "<svg" in body and "甲一1号网格" in body
+
+
+def test_figures_click_through_to_the_orders_behind_them(login, assigned):
+    client = login("supervisor")
+    body = client.get(reverse("web:orders"), {"figure": "volume"}).content.decode()
+    assert assigned.number in body
+    body = client.get(reverse("web:orders"), {"figure": "overdue"}).content.decode()
+    assert assigned.number not in body
+
+
+def test_street_supervisor_cannot_choose_another_street(login, district, assigned):
+    client = login("supervisor_a")
+    assert client.get(reverse("web:dashboard"), {"unit": district.street_a.pk}).status_code == 200
+    assert client.get(reverse("web:dashboard"), {"unit": district.street_b.pk}).status_code == 404
+    assert client.get(reverse("web:orders"), {"unit": district.street_b.pk}).status_code == 404
+
+
+def test_dashboard_is_404_for_operators_and_handlers(login):
+    assert login("operator").get(reverse("web:dashboard")).status_code == 404
+    assert login("handler_a").get(reverse("web:dashboard")).status_code == 404
+
+
+def test_ledger_export_masks_personal_data(login, district, log_call):
+    work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
+    log_call(caller_phone="13700001234", caller_name="王五", caller_confidential=True)
+    response = login("supervisor").get(reverse("web:orders_export"), {"figure": "volume"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "工单号" and len(rows) == 3
+    flat = " ".join(str(c) for row in rows for c in row)
+    assert "138****5678" in flat and "张*" in flat
+    assert "13812345678" not in flat and "13700001234" not in flat and "王五" not in flat and "（保密）" in flat
+
+
+def test_supervisor_urges_from_the_list(login, assigned):
+    client = login("supervisor")
+    response = client.post(
+        reverse("web:order_act", args=[assigned.number, "urge"]),
+        {"expected_version": assigned.version, "note": "请加快办理。", "next": reverse("web:orders")},
+    )
+    assert response.status_code == 302
+    assert assigned.events.filter(kind="urge").count() == 1
+
+
+def test_home_sends_each_role_to_its_page(login):
+    for user, name in [
+        ("operator", "web:ops"),
+        ("dispatcher", "web:desk"),
+        ("supervisor", "web:dashboard"),
+        ("handler_a", "web:workbench"),
+    ]:
+        response = login(user).get(reverse("home"))
+        assert response.status_code == 302 and response.url == reverse(name)

@@ -1,0 +1,79 @@
+from django.urls import reverse
+
+from workorders.choices import Status
+from workorders.models import WorkOrder
+from workorders.services import work_order_reply, work_order_sign
+
+
+def test_desk_shows_unrouted_orders_with_the_problem_and_assigns(login, district, log_call):
+    order = log_call(category=None, lat=None, lng=None, address="")
+    client = login("dispatcher")
+    body = client.get(reverse("web:desk")).content.decode()
+    assert order.number in body and "未选择分类" in body
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "assign"]),
+        {"expected_version": order.version, "unit": district.street_b.pk, "next": reverse("web:desk")},
+    )
+    assert response.status_code == 302
+    assert WorkOrder.objects.get(pk=order.pk).current_unit == district.street_b
+
+
+def test_desk_suggests_the_routers_unit(login, district, log_call):
+    log_call()
+    body = login("dispatcher").get(reverse("web:desk")).content.decode()
+    assert "系统建议" in body and "甲街道" in body
+
+
+def test_reply_review_shows_the_closure_standard_and_approves(login, district, assigned):
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    order = work_order_reply(order=order, actor=district.user("handler_a"), reply="已清理。")
+    client = login("dispatcher")
+    body = client.get(reverse("web:desk")).content.decode()
+    assert "现场清理完毕并拍照" in body and "已清理。" in body
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "approve"]), {"expected_version": order.version, "note": ""}
+    )
+    assert response.status_code == 302
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.CALLBACK
+
+
+def _to_callback(district, order):
+    from workorders.services import work_order_approve
+
+    order = work_order_sign(order=order, actor=district.user("handler_a"))
+    order = work_order_reply(order=order, actor=district.user("handler_a"), reply="已劝离摊贩并清理。")
+    return work_order_approve(order=order, actor=district.user("dispatcher"))
+
+
+def test_callback_queue_reads_out_the_reply_and_records_the_result(login, district, assigned):
+    order = _to_callback(district, assigned)
+    client = login("operator")
+    body = client.get(reverse("web:callbacks")).content.decode()
+    assert "已劝离摊贩并清理。" in body and "13812345678" in body
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "yes", "resolution": "solved", "satisfaction": "satisfied"},
+    )
+    assert response.status_code == 302
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.CLOSED
+
+
+def test_callback_contacted_needs_the_answers(login, district, assigned):
+    order = _to_callback(district, assigned)
+    response = login("operator").post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "yes", "note": "市民说还行"},
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "请选择是否满意" in body and "市民说还行" in body
+
+
+def test_unreachable_callback_keeps_the_order_waiting(login, district, assigned):
+    order = _to_callback(district, assigned)
+    login("operator").post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "no"},
+    )
+    order.refresh_from_db()
+    assert order.status == Status.CALLBACK and order.callback_attempts == 1

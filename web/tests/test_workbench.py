@@ -1,0 +1,106 @@
+from django.urls import reverse
+
+from workorders.choices import Status
+from workorders.models import WorkOrder
+from workorders.services import work_order_sign
+
+
+def test_workbench_lists_the_units_orders_with_lights(login, assigned):
+    body = login("handler_a").get(reverse("web:workbench")).content.decode()
+    assert assigned.number in body and "light-ok" in body and "剩" in body
+    assert assigned.number not in login("handler_b").get(reverse("web:workbench")).content.decode()
+
+
+def test_workbench_filters_by_light(login, assigned):
+    client = login("handler_a")
+    assert assigned.number not in client.get(reverse("web:workbench"), {"light": "overdue"}).content.decode()
+    assert assigned.number in client.get(reverse("web:workbench"), {"light": "ok"}).content.decode()
+
+
+def test_bulk_sign_signs_the_chosen_orders_and_reports_stale_ones(login, district, log_call):
+    from workorders.services import work_order_assign
+
+    orders = [
+        work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a) for _ in range(3)
+    ]
+    stale = orders[2]
+    client = login("handler_a")
+    response = client.post(
+        reverse("web:bulk_sign"),
+        {"orders": [f"{o.pk}:{o.version}" for o in orders[:2]] + [f"{stale.pk}:{stale.version - 1}"]},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "已签收 2 件" in body and "已被他人更新" in body
+    assert [WorkOrder.objects.get(pk=o.pk).status for o in orders] == [Status.IN_PROGRESS] * 2 + [Status.ASSIGNED]
+
+
+def test_order_page_offers_only_the_actions_the_user_may_take(login, assigned):
+    body = login("handler_a").get(reverse("web:order", args=[assigned.number])).content.decode()
+    assert f"/orders/{assigned.number}/do/sign/" in body
+    assert f"/orders/{assigned.number}/do/return/" in body
+    assert f"/orders/{assigned.number}/do/approve/" not in body
+    assert f"/orders/{assigned.number}/do/reply/" not in body  # not signed yet
+    # the dispatcher sees no handler actions on an assigned order
+    body = login("dispatcher").get(reverse("web:order", args=[assigned.number])).content.decode()
+    assert "/do/sign/" not in body and "/do/return/" not in body
+
+
+def test_an_order_outside_the_users_scope_is_404(login, assigned):
+    client = login("handler_b")
+    assert client.get(reverse("web:order", args=[assigned.number])).status_code == 404
+    response = client.post(reverse("web:order_act", args=[assigned.number, "sign"]), {"expected_version": 2})
+    assert response.status_code == 404
+    assigned.refresh_from_db()
+    assert assigned.status == Status.ASSIGNED
+
+
+def test_caller_is_masked_for_the_handling_unit(login, assigned):
+    body = login("handler_a").get(reverse("web:order", args=[assigned.number])).content.decode()
+    assert "138****5678" in body and "13812345678" not in body
+    body = login("operator").get(reverse("web:order", args=[assigned.number])).content.decode()
+    assert "13812345678" in body
+
+
+def test_a_stale_page_gets_a_clear_conflict_and_keeps_the_typed_reply(login, district, assigned):
+    work_order_sign(order=assigned, actor=district.user("handler_a"))
+    client = login("handler_a")
+    # the page was opened before the sign: it still carries the old version
+    response = client.post(
+        reverse("web:order_act", args=[assigned.number, "reply"]),
+        {"expected_version": assigned.version, "reply": "已清理现场并拍照。"},
+    )
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "已被他人更新" in body and "已清理现场并拍照。" in body
+    assert WorkOrder.objects.get(pk=assigned.pk).status == Status.IN_PROGRESS
+
+
+def test_an_empty_reply_is_refused_with_a_message(login, district, assigned):
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    response = login("handler_a").post(
+        reverse("web:order_act", args=[order.number, "reply"]), {"expected_version": order.version, "reply": "  "}
+    )
+    assert response.status_code == 400 and "该字段是必填项" in response.content.decode()
+
+
+def test_handler_signs_and_replies_from_the_order_page(login, assigned):
+    client = login("handler_a")
+    url = reverse("web:order_act", args=[assigned.number, "sign"])
+    assert client.post(url, {"expected_version": assigned.version}).status_code == 302
+    order = WorkOrder.objects.get(pk=assigned.pk)
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "reply"]),
+        {"expected_version": order.version, "reply": "已劝离摊贩。"},
+    )
+    assert response.status_code == 302
+    assert WorkOrder.objects.get(pk=assigned.pk).status == Status.REPLIED
+
+
+def test_return_with_a_coded_reason(login, assigned):
+    response = login("handler_a").post(
+        reverse("web:order_act", args=[assigned.number, "return"]),
+        {"expected_version": assigned.version, "reason": "not_territory", "note": "不在本街道。"},
+    )
+    assert response.status_code == 302
+    assert WorkOrder.objects.get(pk=assigned.pk).status == Status.RETURNED

@@ -1,0 +1,35 @@
+from django.urls import path
+
+from grids.models import Role
+from web.helpers import role_required
+from web.views import dashboard, desk, operator, orders, public, workbench
+
+app_name = "web"
+
+supervising = role_required(Role.SUPERVISOR, Role.ADMIN)
+
+urlpatterns = [
+    path("ops/", operator.console, name="ops"),
+    path("ops/caller-history/", operator.caller_history, name="caller_history"),
+    path("ops/category-suggest/", operator.category_suggest, name="category_suggest"),
+    path("ops/locate/", operator.locate_hint, name="locate"),
+    path("ops/submissions/", operator.submissions, name="submissions"),
+    path("ops/callbacks/", operator.callbacks, name="callbacks"),
+    path("unit/", workbench.workbench, name="workbench"),
+    path("unit/sign/", workbench.bulk_sign, name="bulk_sign"),
+    path("desk/", desk.desk, name="desk"),
+    path("dashboard/", supervising(dashboard.dashboard), name="dashboard"),
+    path("orders/", supervising(dashboard.orders), name="orders"),
+    path("orders/export.xlsx", supervising(dashboard.orders_export), name="orders_export"),
+    path("orders/<str:number>/", orders.order_detail, name="order"),
+    path("orders/<str:number>/do/<str:key>/", orders.order_act, name="order_act"),
+    path("orders/<str:number>/reveal/", orders.order_reveal, name="order_reveal"),
+    path("attachments/<int:pk>/", orders.attachment_file, name="attachment"),
+    path("posters/", public.posters, name="posters"),
+    path("posters/<str:code>.<str:fmt>", public.poster_file, name="poster"),
+    path("p/", public.report, name="public_report"),
+    path("p/done/", public.report_done, name="public_done"),
+    path("p/<str:code>/", public.report, name="public_report_at"),
+    path("track/", public.track, name="public_track"),
+    path("track/rate/", public.rate, name="public_rate"),
+]

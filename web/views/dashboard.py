@@ -1,0 +1,228 @@
+"""Supervisor dashboard (督办/领导), the orders behind each figure, and the ledger export."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from dashboards import selectors as ds
+from grids.geometry import geometry_from_geojson
+from grids.models import OrgUnit, Role, UnitKind
+from grids.selectors import memberships_of, sees_everything
+from web.ledger import ledger_response
+from web.lights import by_deadline, with_warn_at
+from workorders.choices import Status
+from workorders.selectors import work_orders_visible_to
+from workorders.transitions import ACTIVE
+
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def scope_units(user) -> list[OrgUnit]:
+    """Units the user may choose as scope: the whole tree for the center, else their own
+    supervised units and what lies below them."""
+    if sees_everything(user):
+        return list(OrgUnit.objects.filter(kind__in=[UnitKind.CENTER, UnitKind.STREET, UnitKind.DEPARTMENT]))
+    own = [m.unit for m in memberships_of(user) if m.role in SUPERVISING]
+    out = []
+    for unit in own:
+        out.extend(
+            OrgUnit.objects.filter(
+                path__startswith=unit.path, kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY]
+            )
+        )
+    return out
+
+
+def _date(value: str | None, default):
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return default
+
+
+def parse_scope(request: HttpRequest) -> tuple[ds.Scope, dict]:
+    """Period and unit from the query string; a unit the user may not supervise is 404."""
+    user = request.user
+    units = scope_units(user)
+    if not units:
+        raise Http404
+    today = timezone.localdate()
+    start = _date(request.GET.get("start"), today - timedelta(days=29))
+    end = _date(request.GET.get("end"), today)
+    if end < start:
+        start, end = end, start
+    unit_id = request.GET.get("unit") or ""
+    by_id = {str(u.pk): u for u in units}
+    if unit_id:
+        if unit_id not in by_id:
+            raise Http404
+        unit = by_id[unit_id]
+    else:
+        unit = None if sees_everything(user) else units[0]
+    tz = timezone.get_current_timezone()
+    scope = ds.Scope(
+        start=datetime.combine(start, time.min, tzinfo=tz),
+        end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+        unit=unit,
+    )
+    params = {"start": start.isoformat(), "end": end.isoformat()}
+    if unit is not None:
+        params["unit"] = str(unit.pk)
+    return scope, {"params": params, "units": units, "unit": unit, "start": start, "end": end}
+
+
+def _drill(params: dict, figure: str, part: str) -> str:
+    return reverse("web:orders") + "?" + urlencode({**params, "figure": figure, "part": part})
+
+
+def grid_map(scope: ds.Scope, measure: str, width: int = 640, height: int = 420) -> dict:
+    """The grids as SVG paths from our own GeoJSON boundaries, shaded by ``measure``."""
+    figures = ds.grid_figures(scope)
+    grids = OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None)
+    ids = scope.unit_ids
+    if ids is not None:
+        grids = grids.filter(id__in=ids)
+    shapes = []
+    for grid in grids:
+        try:
+            geom = geometry_from_geojson(grid.boundary)
+        except ValueError:
+            continue
+        shapes.append((grid, geom))
+    if not shapes:
+        return {"paths": [], "width": width, "height": height}
+    minx = min(g.bounds[0] for _, g in shapes)
+    miny = min(g.bounds[1] for _, g in shapes)
+    maxx = max(g.bounds[2] for _, g in shapes)
+    maxy = max(g.bounds[3] for _, g in shapes)
+    sx = (width - 20) / ((maxx - minx) or 1)
+    sy = (height - 20) / ((maxy - miny) or 1)
+    s = min(sx, sy)
+    top = max((f.get(measure, 0) for f in figures.values()), default=0)
+    paths = []
+    for grid, geom in shapes:
+        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
+        d = " ".join(
+            "M" + " L".join(f"{10 + (x - minx) * s:.1f},{10 + (maxy - y) * s:.1f}" for x, y in p.exterior.coords) + " Z"
+            for p in polys
+        )
+        value = figures.get(grid.pk, {}).get(measure, 0)
+        shade = 0 if not value or not top else 1 + min(4, int(4 * value / top))
+        c = geom.centroid
+        paths.append(
+            {
+                "grid": grid,
+                "d": d,
+                "value": value,
+                "shade": shade,
+                "cx": f"{10 + (c.x - minx) * s:.1f}",
+                "cy": f"{10 + (maxy - c.y) * s:.1f}",
+            }
+        )
+    return {"paths": paths, "width": width, "height": height, "top": top}
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope, ctx = parse_scope(request)
+    params = ctx["params"]
+    figures = ds.summary(scope)
+    cards = []
+    for key in ["response", "resolution", "satisfaction", "on_time", "reopen"]:
+        fig = figures[key]
+        cards.append(
+            {"key": key, "fig": fig, "num_url": _drill(params, key, "num"), "all_url": _drill(params, key, "all")}
+        )
+    bucket = request.GET.get("bucket", "day")
+    if bucket not in ds.TRUNC:
+        bucket = "day"
+    trend = ds.trend(scope, bucket=bucket)
+    top = max((max(t["received"], t["replied"]) for t in trend), default=0) or 1
+    for t in trend:
+        t["received_pct"] = round(100 * t["received"] / top)
+        t["replied_pct"] = round(100 * t["replied"] / top)
+    measure = request.GET.get("measure", "volume")
+    if measure not in {"volume", "overdue"}:
+        measure = "volume"
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            **ctx,
+            "cards": cards,
+            "figures": figures,
+            "volume_url": _drill(params, "volume", "all"),
+            "overdue_url": _drill(params, "overdue", "all"),
+            "handling_url": _drill(params, "handling", "all"),
+            "ranking": ds.unit_ranking(scope),
+            "categories": ds.category_volumes(scope),
+            "trend": trend,
+            "bucket": bucket,
+            "map": grid_map(scope, measure),
+            "measure": measure,
+            "hotspots": ds.hotspots(scope),
+            "orders_url": reverse("web:orders") + "?" + urlencode(params),
+        },
+    )
+
+
+FIGURE_LABELS = {
+    "response": "响应率",
+    "resolution": "解决率",
+    "satisfaction": "满意率",
+    "on_time": "按时办结率",
+    "reopen": "重办率",
+    "volume": "受理量",
+    "overdue": "超时工单",
+    "handling": "已答复工单",
+}
+
+
+def _filtered_orders(request: HttpRequest):
+    scope, ctx = parse_scope(request)
+    figure = request.GET.get("figure", "volume")
+    if figure not in FIGURE_LABELS:
+        figure = "volume"
+    part = "num" if request.GET.get("part") == "num" else "all"
+    qs = ds.orders_behind(scope, figure, part)
+    # Whatever the figure, only orders this user may see.
+    qs = qs.filter(pk__in=work_orders_visible_to(request.user).values("pk"))
+    for field in ("category", "grid", "lead_unit"):
+        value = request.GET.get(field, "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{field}_id": int(value)})
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    return qs, figure, part, ctx
+
+
+def orders(request: HttpRequest) -> HttpResponse:
+    qs, figure, part, ctx = _filtered_orders(request)
+    qs = with_warn_at(qs.select_related("category", "lead_unit", "current_unit", "grid"))
+    export_url = reverse("web:orders_export") + "?" + request.GET.urlencode()
+    return render(
+        request,
+        "web/orders.html",
+        {
+            **ctx,
+            "orders": list(by_deadline(qs)[:200]),
+            "total": qs.count(),
+            "figure_label": FIGURE_LABELS[figure],
+            "part": part,
+            "export_url": export_url,
+            "now": timezone.now(),
+            "urgeable": sorted(ACTIVE - {Status.ACCEPTED}),
+        },
+    )
+
+
+def orders_export(request: HttpRequest) -> HttpResponse:
+    qs, figure, part, ctx = _filtered_orders(request)
+    name = f"ledger-{ctx['start']:%Y%m%d}-{ctx['end']:%Y%m%d}-{figure}.xlsx"
+    return ledger_response(qs.order_by("created_at"), filename=name, title=FIGURE_LABELS[figure])

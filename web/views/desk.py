@@ -1,0 +1,80 @@
+"""Dispatcher desk (派单员): unrouted orders with the router's suggestion, returns,
+extension requests, and replies to review against the closure standard."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from dispatch.services import route_decide
+from grids.models import Role
+from web.actions import ACTIONS
+from web.helpers import role_required
+from workorders.choices import ExtensionState, ReturnReason, Status
+from workorders.models import WorkOrder
+
+ROWS = 25
+
+PROBLEMS = {
+    "no_category": _("未选择分类"),
+    "department_missing": _("分类未指定主责部门"),
+    "not_located": _("未能定位到街道"),
+    "no_rule": _("没有适用的派单规则"),
+    "conflicting_rules": _("派单规则相互冲突"),
+    "returned_by_target": _("目标单位曾退回此单"),
+    "rule_broken": _("派单规则有误"),
+}
+
+
+def _problems(reasons) -> str:
+    """The router's reasons (a list of {"code": …} dicts) in words."""
+    if isinstance(reasons, dict):  # older routers returned one dict
+        reasons = [{"code": reasons.get("problem", "")}]
+    words = [str(PROBLEMS[r.get("code")]) for r in reasons or [] if r.get("code") in PROBLEMS]
+    return "；".join(dict.fromkeys(words))
+
+
+def _rows(qs, keys: list[str]) -> list[dict]:
+    rows = []
+    for order in qs[:ROWS]:
+        init = {"expected_version": order.version}
+        forms = {k: ACTIONS[k].form(order=order, initial=dict(init), auto_id=f"o{order.pk}{k}_%s") for k in keys}
+        rows.append({"order": order, "forms": forms})
+    return rows
+
+
+@role_required(Role.DISPATCHER)
+def desk(request: HttpRequest) -> HttpResponse:
+    base = WorkOrder.objects.select_related("category__department", "street", "community", "lead_unit", "current_unit")
+    unrouted = _rows(base.filter(status=Status.ACCEPTED).order_by("created_at"), ["assign"])
+    for row in unrouted:
+        decision = route_decide(row["order"])
+        row["suggestion"] = decision.unit
+        row["suggestions"] = getattr(decision, "suggestions", [])
+        row["problem"] = _problems(decision.reasons)
+        first = decision.unit.pk if decision.unit is not None else None
+        if first is None and row["suggestions"]:
+            first = row["suggestions"][0]["unit"]
+        if first is not None:
+            row["forms"]["assign"].initial["unit"] = first
+    returned = _rows(base.filter(status=Status.RETURNED).order_by("updated_at"), ["reassign"])
+    for row in returned:
+        event = row["order"].events.filter(kind="return").order_by("-seq").first()
+        row["return_event"] = event
+        reason = event.payload.get("reason") if event else None
+        row["return_reason"] = ReturnReason(reason).label if reason in ReturnReason.values else ""
+        if event is not None:
+            row["forms"]["reassign"].initial["unit"] = event.payload.get("from_unit")
+    extensions = _rows(
+        base.filter(status=Status.IN_PROGRESS, extension_requests__state=ExtensionState.PENDING).order_by("due_at"),
+        ["approve_extension", "deny_extension"],
+    )
+    for row in extensions:
+        row["request"] = row["order"].extension_requests.filter(state=ExtensionState.PENDING).first()
+    replies = _rows(base.filter(status=Status.REPLIED).order_by("replied_at"), ["approve", "send_back"])
+    return render(
+        request,
+        "web/desk.html",
+        {"unrouted": unrouted, "returned": returned, "extensions": extensions, "replies": replies},
+    )

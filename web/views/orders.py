@@ -1,0 +1,116 @@
+"""Order page (everything about one order, and the actions the user may take now),
+the action endpoint, attachments, and home (each role's own page)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from web.actions import ACTIONS, label, page_kinds
+from web.helpers import actions_for, apply_errors, home_url_name, visible_order
+from web.lights import light
+from workorders.errors import Conflict, NotAllowed, WorkflowError
+from workorders.models import WorkOrder
+from workorders.privacy import caller_for
+from workorders.selectors import work_order_timeline, work_orders_visible_to
+from workorders.services import work_order_reveal_caller
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url_name(request.user))
+
+
+def _forms_for(order: WorkOrder, keys: list[str], bound: dict | None = None) -> list[dict]:
+    bound = bound or {}
+    out = []
+    for key in keys:
+        action = ACTIONS[key]
+        form = bound.get(key) or action.form(order=order, initial={"expected_version": order.version})
+        out.append({"key": key, "label": label(key), "form": form, "danger": action.danger, "open": key in bound})
+    return out
+
+
+def order_context(request: HttpRequest, order: WorkOrder, bound: dict | None = None) -> dict:
+    from attachments.models import Attachment
+
+    deadlines = list(order.deadlines.select_related("unit").order_by("opened_at", "id"))
+    open_deadlines = [d for d in deadlines if d.state == "open"]
+    warn_at = min((d.warn_at for d in open_deadlines), default=None)
+    return {
+        "order": order,
+        "caller": caller_for(request.user, order),
+        "timeline": work_order_timeline(order),
+        "deadlines": deadlines,
+        "light": light(order.due_at, warn_at),
+        "attachments": Attachment.objects.filter(order=order),
+        "cohandlings": order.cohandlings.select_related("unit"),
+        "extensions": order.extension_requests.order_by("-created_at"),
+        "actions": _forms_for(order, page_kinds(actions_for(request.user, order)), bound),
+        "revealed": request.session.get(f"revealed:{order.pk}"),
+    }
+
+
+@login_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = visible_order(request.user, number)
+    return render(request, "web/order.html", order_context(request, order))
+
+
+@login_required
+@require_POST
+def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
+    """Apply one action. Success: back to where the user came from (``next``). Failure:
+    the order page again with this form open, its input kept and the reason shown."""
+    order = visible_order(request.user, number)
+    action = ACTIONS.get(key)
+    if action is None:
+        raise Http404
+    form = action.form(request.POST, order=order)
+    status = 400
+    if form.is_valid():
+        try:
+            action.perform(order, request.user, form.cleaned_data)
+        except WorkflowError as exc:
+            apply_errors(form, exc)
+            status = 409 if isinstance(exc, Conflict) or exc.code == "invalid_transition" else 400
+            if isinstance(exc, NotAllowed):
+                status = 403
+        else:
+            messages.success(request, _("工单 %(n)s：已%(a)s。") % {"n": order.number, "a": label(key)})
+            target = request.POST.get("next") or ""
+            if target.startswith("/") and not target.startswith("//"):
+                return redirect(target)
+            return redirect("web:order", number=order.number)
+    order.refresh_from_db()
+    context = order_context(request, order, bound={key: form})
+    context["failed_action"] = label(key)
+    return render(request, "web/order.html", context, status=status)
+
+
+@login_required
+@require_POST
+def order_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """Show the caller's full number to a user whose work needs it; the workflow logs it."""
+    order = visible_order(request.user, number)
+    try:
+        request.session[f"revealed:{order.pk}"] = work_order_reveal_caller(order=order, actor=request.user)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    return redirect("web:order", number=order.number)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
+    from attachments.models import Attachment
+
+    attachment = get_object_or_404(Attachment, pk=pk)
+    if not work_orders_visible_to(request.user).filter(pk=attachment.order_id).exists():
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,157 @@
+"""Resident portal (一号一码): mobile-first form behind the community's QR poster,
+tracking by number + code, rating after the reply. No login; throttled; nobody's
+personal data is ever shown (the tracking view comes from workorders.public)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from attachments.services import attachment_add, attachment_check
+from grids.models import OrgUnit, Role, UnitKind
+from web import poster, throttle
+from web.forms import PublicForm, RateForm, TrackForm
+from web.helpers import apply_errors, role_required
+from workorders.choices import Channel
+from workorders.errors import WorkflowError
+from workorders.public import public_rate, public_track
+from workorders.services import work_order_submit
+
+SUBMIT_LIMIT = (5, 600)  # submissions per client per 10 minutes
+TRACK_LIMIT = (30, 600)  # look-ups per client per 10 minutes: codes can't be guessed by trying
+
+
+def _community(code: str | None) -> OrgUnit | None:
+    if not code:
+        return None
+    return get_object_or_404(
+        OrgUnit.objects.select_related("parent"), code=code, kind=UnitKind.COMMUNITY, is_active=True
+    )
+
+
+def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    community = _community(code)
+    form = PublicForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not throttle.hit(request, "submit", limit=SUBMIT_LIMIT[0], window=SUBMIT_LIMIT[1]):
+            form.add_error(None, _("提交过于频繁，请稍后再试或拨打 12345。"))
+            status = 429
+        elif form.is_valid() and form.cleaned_data["website"]:
+            form.add_error(None, _("提交未被接受。"))
+        elif form.is_valid():
+            d = form.cleaned_data
+            try:
+                if d["photo"]:
+                    attachment_check(upload=d["photo"], field="photo")
+                with transaction.atomic():
+                    order = work_order_submit(
+                        channel=Channel.QR if community else Channel.WEB,
+                        title=d["description"].strip().splitlines()[0][:30],
+                        description=d["description"],
+                        caller_phone=d["caller_phone"],
+                        caller_name=d["caller_name"],
+                        address=d["address"],
+                        lat=d["lat"],
+                        lng=d["lng"],
+                        community=community,
+                    )
+                    if d["photo"]:
+                        attachment_add(order=order, upload=d["photo"], field="photo")
+            except WorkflowError as exc:
+                apply_errors(form, exc)
+            else:
+                # Shown once on the receipt page; the session keeps it for a reload.
+                request.session["public_receipt"] = {"number": order.number, "code": order.tracking_code}
+                return redirect("web:public_done")
+        if request.FILES.get("photo") and form.errors:
+            form.add_error("photo", _("出于安全原因，请重新选择照片。"))
+    return render(request, "web/public/report.html", {"form": form, "community": community}, status=status)
+
+
+def report_done(request: HttpRequest) -> HttpResponse:
+    receipt = request.session.get("public_receipt")
+    if not receipt:
+        return redirect("web:public_report")
+    return render(request, "web/public/done.html", {"receipt": receipt})
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    view = None
+    rate_form = None
+    status = 200
+    if request.method == "POST":
+        if not throttle.hit(request, "track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1]):
+            form.add_error(None, _("查询过于频繁，请稍后再试。"))
+            status = 429
+        elif form.is_valid():
+            view = public_track(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+            if view is None:
+                form.add_error(None, _("工单号或查询码不正确。"))
+                status = 404
+            elif view.can_rate:
+                rate_form = RateForm(initial={"number": view.number, "code": form.cleaned_data["code"].upper()})
+    return render(request, "web/public/track.html", {"form": form, "view": view, "rate_form": rate_form}, status=status)
+
+
+@require_POST
+def rate(request: HttpRequest) -> HttpResponse:
+    rate_form = RateForm(request.POST)
+    number, code = request.POST.get("number", ""), request.POST.get("code", "")
+    if not throttle.hit(request, "track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1]):
+        rate_form.add_error(None, _("操作过于频繁，请稍后再试。"))
+    elif rate_form.is_valid():
+        d = rate_form.cleaned_data
+        try:
+            public_rate(
+                number=d["number"],
+                code=d["code"],
+                resolution=d["resolution"],
+                satisfaction=d["satisfaction"],
+                comment=d["comment"],
+            )
+        except WorkflowError as exc:
+            apply_errors(rate_form, exc)
+        else:
+            view = public_track(number=number, code=code)
+            form = TrackForm(initial={"number": number})
+            return render(request, "web/public/track.html", {"form": form, "view": view, "rated": True})
+    view = public_track(number=number, code=code)
+    if view is None:
+        raise Http404
+    form = TrackForm(initial={"number": number})
+    context = {"form": form, "view": view, "rate_form": rate_form}
+    return render(request, "web/public/track.html", context, status=400)
+
+
+# --- posters (for staff) ------------------------------------------------------------
+
+
+def _poster_url(request: HttpRequest, community: OrgUnit) -> str:
+    return request.build_absolute_uri(reverse("web:public_report_at", args=[community.code]))
+
+
+@role_required(Role.ADMIN, Role.SUPERVISOR, Role.GRID_WORKER, Role.HANDLER)
+def posters(request: HttpRequest) -> HttpResponse:
+    communities = OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True).select_related("parent")
+    return render(request, "web/posters.html", {"communities": communities})
+
+
+@role_required(Role.ADMIN, Role.SUPERVISOR, Role.GRID_WORKER, Role.HANDLER)
+def poster_file(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    if fmt not in {"png", "pdf"}:
+        raise Http404
+    community = _community(code)
+    url = _poster_url(request, community)
+    if fmt == "png":
+        response = HttpResponse(poster.poster_png(community, url), content_type="image/png")
+    else:
+        response = HttpResponse(poster.poster_pdf(community, url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="poster-{community.code}.{fmt}"'
+    return response
