@@ -1,0 +1,303 @@
+"""GeoReport v2: responses validated against the Open311 project's JSON Schemas
+(vendored in schemas/), XML checked element by element against the spec's names."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
+from attachments.services import attachment_add
+from open311.models import ApiKey
+from open311.services import open311_api_key_create
+from workorders.models import WorkOrder
+from workorders.services import work_order_assign
+
+SCHEMAS = Path(__file__).parent / "schemas"
+REGISTRY = Registry().with_resources(
+    (p.name, Resource.from_contents(json.loads(p.read_text()), default_specification=DRAFT4))
+    for p in SCHEMAS.glob("*.json")
+)
+SPEC_REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+
+
+def validate(data, schema_name: str) -> None:
+    schema = json.loads((SCHEMAS / schema_name).read_text())
+    validator = jsonschema.Draft4Validator(schema, registry=REGISTRY, format_checker=jsonschema.FormatChecker())
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+    assert not errors, errors
+
+
+def test_schema_validation_can_fail():
+    with pytest.raises(AssertionError):
+        validate([{"service_request_id": 1, "status": "pending"}], "requests.json")
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+@pytest.fixture
+def key(district):
+    _, raw = open311_api_key_create(name="邻市 311", user=district.user("grid_worker_a"))
+    return raw
+
+
+def xml(response):
+    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    return ET.fromstring(response.content)
+
+
+def test_discovery(client, district):
+    r = client.get("/open311/v2/discovery.json")
+    assert r["Content-Type"] == "application/json; charset=utf-8"
+    endpoint = r.json()["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["formats"] == ["text/xml", "application/json"]
+    root = xml(client.get("/open311/v2/discovery.xml"))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
+
+
+def test_service_list_from_minor_categories(client, district):
+    data = client.get("/open311/v2/services.json").json()
+    validate(data, "services.json")
+    assert [s["service_code"] for s in data] == ["0101", "0102"]
+    assert data[0]["group"] == "市容环境" and data[0]["metadata"] is True
+    root = xml(client.get("/open311/v2/services.xml"))
+    assert root.tag == "services"
+    service = root.find("service")
+    assert [c.tag for c in service] == [
+        "service_code",
+        "service_name",
+        "description",
+        "metadata",
+        "type",
+        "keywords",
+        "group",
+    ]
+    assert service.findtext("metadata") == "true" and service.findtext("type") == "realtime"
+
+
+def test_service_definition(client, district):
+    data = client.get("/open311/v2/services/0101.json").json()
+    validate(data, "service-definition.json")
+    assert data["attributes"][0]["code"] == "request_type"
+    root = xml(client.get("/open311/v2/services/0101.xml"))
+    assert root.tag == "service_definition"
+    assert root.find("attributes/attribute/values/value/key").text == "consult"
+    r = client.get("/open311/v2/services/nope.json")
+    assert r.status_code == 404 and r.json()[0]["code"] == 404
+
+
+def test_post_request_creates_a_submitted_order_through_the_service(client, key, district):
+    r = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": "0101",
+            "lat": "39.905",
+            "long": "116.305",
+            "description": "路口有人占道摆摊，电话 13812345678",
+            "attribute[request_type]": "report",
+            "first_name": "三",
+            "last_name": "张",
+            "phone": "13812345678",
+        },
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
+    order = WorkOrder.objects.get(number=body[0]["service_request_id"])
+    assert (order.channel, order.status, order.request_type) == ("open311", "submitted", "report")
+    assert order.grid == district.grid_a and order.caller_name == "张 三"
+    assert order.events.get().kind == "submit"
+    # GET it back: the published description has the number masked.
+    got = client.get(f"/open311/v2/requests/{order.number}.json").json()
+    validate(got, "requests.json")
+    assert got[0]["status"] == "open" and got[0]["status_notes"] == "待受理"
+    assert "13812345678" not in json.dumps(got, ensure_ascii=False) and "138****5678" in got[0]["description"]
+    assert [c.tag for c in xml(client.get(f"/open311/v2/requests/{order.number}.xml")).find("request")] == (
+        SPEC_REQUEST_FIELDS
+    )
+
+
+def test_post_as_xml_answers_xml(client, key, district):
+    r = client.post(
+        "/open311/v2/requests.xml",
+        {"api_key": key, "service_code": "0102", "address_string": "和平路88号", "description": "违建"},
+    )
+    assert r.status_code == 201
+    root = xml(r)
+    assert root.tag == "service_requests" and root.find("request/service_request_id").text
+
+
+@pytest.mark.parametrize(
+    "params,status,needle",
+    [
+        ({"service_code": "0101", "lat": "39.9", "long": "116.3"}, 403, "api_key"),
+        ({"api_key": "wrong", "service_code": "0101", "lat": "39.9", "long": "116.3"}, 403, "api_key"),
+        ({"api_key": "{key}", "lat": "39.9", "long": "116.3"}, 400, "service_code"),
+        ({"api_key": "{key}", "service_code": "9999", "lat": "39.9", "long": "116.3"}, 400, "service_code"),
+        ({"api_key": "{key}", "service_code": "0101", "description": "x"}, 400, "long"),
+        ({"api_key": "{key}", "service_code": "0101", "lat": "north", "long": "116.3"}, 400, "lat"),
+        ({"api_key": "{key}", "service_code": "0101", "lat": "95", "long": "116.3"}, 400, "lat"),
+        (
+            {"api_key": "{key}", "service_code": "0101", "lat": "39.9", "long": "116.3", "description": "x" * 4001},
+            400,
+            "description",
+        ),
+        (
+            {"api_key": "{key}", "service_code": "0101", "lat": "39.9", "long": "116.3", "attribute[colour]": "red"},
+            400,
+            "colour",
+        ),
+        (
+            {
+                "api_key": "{key}",
+                "service_code": "0101",
+                "lat": "39.9",
+                "long": "116.3",
+                "attribute[request_type]": "x",
+            },
+            400,
+            "request_type",
+        ),
+    ],
+)
+def test_post_errors_in_the_spec_format(client, key, district, params, status, needle):
+    params = {k: v.format(key=key) for k, v in params.items()}
+    for fmt in ("json", "xml"):
+        r = client.post(f"/open311/v2/requests.{fmt}", params)
+        assert r.status_code == status
+        if fmt == "json":
+            assert r.json()[0]["code"] == status and needle in r.json()[0]["description"]
+        else:
+            root = xml(r)
+            assert root.tag == "errors" and root.find("error/code").text == str(status)
+    assert not WorkOrder.objects.exists()
+
+
+def test_a_key_without_service_account_needs_the_phone(client, district):
+    _, raw = open311_api_key_create(name="anon")
+    r = client.post(
+        "/open311/v2/requests.json", {"api_key": raw, "service_code": "0101", "lat": "39.9", "long": "116.3"}
+    )
+    assert r.status_code == 400 and "phone" in r.json()[0]["description"]
+    ApiKey.objects.update(is_active=False)
+    r = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": raw, "service_code": "0101", "lat": "39.9", "long": "116.3", "phone": "13800000000"},
+    )
+    assert r.status_code == 403
+
+
+@pytest.fixture
+def orders(log_call, district, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    a = log_call()
+    b = log_call(category=district.cat_department, caller_confidential=True)
+    c = log_call(category=district.cat_department)
+    work_order_assign(order=a, actor=district.user("dispatcher"), unit=district.street_a)
+    attachment_add(order=a, upload=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 20))
+    from workorders.services import work_order_answer_now
+
+    work_order_answer_now(order=c, actor=district.user("operator"), answer="已解答")
+    return a, b, c
+
+
+def test_get_requests_maps_status_agency_expected_and_media(client, orders, district):
+    a, b, c = orders
+    data = client.get("/open311/v2/requests.json").json()
+    validate(data, "requests.json")
+    by_id = {r["service_request_id"]: r for r in data}
+    assert b.number not in by_id  # a confidential caller's order is never published
+    assert by_id[a.number]["status"] == "open" and by_id[a.number]["agency_responsible"] == "甲街道"
+    handle_due = a.deadlines.get(stage="handle", state="open").due_at
+    assert by_id[a.number]["expected_datetime"] == timezone.localtime(handle_due).isoformat(timespec="seconds")
+    assert by_id[a.number]["media_url"].startswith("http://testserver/")
+    assert by_id[c.number]["status"] == "closed" and by_id[c.number]["expected_datetime"] is None
+    assert by_id[c.number]["status_notes"] == "已办结"
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("status=open", "a"),
+        ("status=closed", "c"),
+        ("status=open,closed", "ac"),
+        ("service_code=0101", "a"),
+        ("service_code=0102,0101", "ac"),
+        ("service_request_id={c},{a}", "ac"),
+        ("service_request_id={c}&status=open", "c"),  # other filters ignored with ids
+        ("start_date={future}", ""),
+        ("end_date={past}", ""),
+        ("start_date={past}", "ac"),
+    ],
+)
+def test_get_requests_filters(client, orders, query, expected):
+    a, b, c = orders
+    query = query.format(
+        a=a.number,
+        c=c.number,
+        future=(timezone.now() + timedelta(days=1)).isoformat().replace("+", "%2B"),
+        past=(timezone.now() - timedelta(days=1)).isoformat().replace("+", "%2B"),
+    )
+    got = {r["service_request_id"] for r in client.get(f"/open311/v2/requests.json?{query}").json()}
+    assert got == {{"a": a, "c": c}[k].number for k in expected}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["status=pending", "start_date=yesterday", "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z"],
+)
+def test_get_requests_bad_filters_are_400(client, district, query):
+    r = client.get(f"/open311/v2/requests.json?{query}")
+    assert r.status_code == 400 and r.json()[0]["code"] == 400
+
+
+def test_old_orders_fall_outside_the_default_90_days(client, orders):
+    a, b, c = orders
+    WorkOrder.objects.filter(pk=a.pk).update(created_at=timezone.now() - timedelta(days=100))
+    got = {r["service_request_id"] for r in client.get("/open311/v2/requests.json").json()}
+    assert got == {c.number}
+
+
+def test_unknown_request_and_token(client, orders):
+    a, b, c = orders
+    assert client.get("/open311/v2/requests/nope.xml").status_code == 404
+    assert client.get(f"/open311/v2/requests/{b.number}.json").status_code == 404
+    assert client.get(f"/open311/v2/tokens/{a.number}.json").json() == [
+        {"service_request_id": a.number, "token": a.number}
+    ]
+    assert client.get("/open311/v2/tokens/nope.json").status_code == 404
+
+
+def test_unknown_format_is_404(client, district):
+    assert client.get("/open311/v2/services.csv").status_code == 404
