@@ -407,6 +407,67 @@ def seed_orders(
     return made
 
 
+def _ensure_every_status(sim: OrderSimulator, present: datetime) -> int:
+    """Recent orders stopped at each status the dice left empty, so every queue and
+    page of the demo has something in it."""
+    u = sim.users
+    missing = set(Status.values) - set(WorkOrder.objects.values_list("status", flat=True).distinct())
+    aliases = list(AddressAlias.objects.values_list("alias", flat=True))
+    category = next(c for c in sim.categories if c.routing == Routing.TERRITORIAL)
+    made = 0
+    for status in sorted(missing):
+        t = present - timedelta(hours=3)
+        fields = {
+            **sim._intake_fields(),
+            "category": category,
+            "lat": None,
+            "lng": None,
+            "address": sim.rng.choice(aliases),
+        }
+        with transaction.atomic(), suppress_follow_ups():
+            if status in {Status.SUBMITTED, Status.REJECTED, Status.MERGED}:
+                order = svc.work_order_submit(channel=Channel.QR, now=t, **fields)
+                if status == Status.REJECTED:
+                    svc.work_order_reject(order=order, actor=u["operator"], reason="不属于受理范围。", now=t)
+                elif status == Status.MERGED:
+                    into = WorkOrder.objects.exclude(status__in=[Status.MERGED, Status.REJECTED]).first()
+                    svc.work_order_merge(order=order, actor=u["operator"], into=into, note="重复反映", now=t)
+            else:
+                _walk_to(
+                    sim, svc.work_order_log_call(actor=u["operator"], now=t, auto_dispatch=False, **fields), status, t
+                )
+        made += 1
+    return made
+
+
+def _walk_to(sim: OrderSimulator, order: WorkOrder, status: str, t: datetime) -> WorkOrder:
+    u, street = sim.users, order.street
+    handler = sim._handler(street)
+    if status == Status.ACCEPTED:
+        return order
+    order = svc.work_order_assign(order=order, actor=u["dispatcher"], unit=street, now=t)
+    if status == Status.RETURNED:
+        return svc.work_order_return(
+            order=order, actor=handler, reason=ReturnReason.NOT_TERRITORY, note="不在本辖区。", now=t
+        )
+    steps = [
+        (Status.IN_PROGRESS, lambda o: svc.work_order_sign(order=o, actor=handler, now=t)),
+        (Status.REPLIED, lambda o: svc.work_order_reply(order=o, actor=handler, reply=data.REPLIES[0], now=t)),
+        (Status.CALLBACK, lambda o: svc.work_order_approve(order=o, actor=u["dispatcher"], now=t)),
+        (
+            Status.CLOSED,
+            lambda o: svc.work_order_callback(
+                order=o, actor=u["operator"], contacted=True, resolution="solved", satisfaction="satisfied", now=t
+            ),
+        ),
+    ]
+    reached = Status.ASSIGNED
+    while reached != status:
+        reached, step = steps.pop(0)
+        order = step(order)
+    return order
+
+
 def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
     with transaction.atomic():
         units = seed_units()
@@ -415,4 +476,6 @@ def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
     made = 0
     if not WorkOrder.objects.exists():
         made = seed_orders(count=orders, days=days, units=units, categories=categories, users=users, progress=progress)
+        sim = OrderSimulator(random.Random(54321), units, categories, users)
+        made += _ensure_every_status(sim, timezone.now())
     return {"units": len(units), "categories": len(categories), "orders_created": made}
