@@ -104,6 +104,8 @@ def grid_map(scope: ds.Scope, measure: str, width: int = 640, height: int = 420)
     sx = (width - 20) / ((maxx - minx) or 1)
     sy = (height - 20) / ((maxy - miny) or 1)
     s = min(sx, sy)
+    height = int((maxy - miny) * s + 20)  # fit the drawing, not the box
+    width = int((maxx - minx) * s + 20)
     top = max((f.get(measure, 0) for f in figures.values()), default=0)
     paths = []
     for grid, geom in shapes:
