@@ -58,7 +58,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     department = serializers.IntegerField(source="department_id", allow_null=True)
 
     class Meta:
@@ -116,6 +116,11 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+
+class WorkOrderPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = WorkOrderListSerializer(many=True)
 
 
 class WorkOrderSerializer(WorkOrderListSerializer):

@@ -228,7 +228,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         order = self.get_object()
         return Response(s.DeadlineSerializer(order.deadlines.order_by("opened_at", "id"), many=True).data)
 
-    @extend_schema(summary="My queue: orders waiting for my next step, by due time")
+    @extend_schema(
+        summary="My queue: orders waiting for my next step, by due time",
+        responses={200: s.WorkOrderPageSerializer},
+    )
     @action(detail=False, methods=["get"])
     def queue(self, request):
         qs = self.filter_queryset(my_queue(request.user).select_related("category__parent", "current_unit"))
