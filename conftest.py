@@ -9,7 +9,10 @@ def _eager_celery():
     with override_settings(
         CELERY_TASK_ALWAYS_EAGER=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
     ):
+        from grids.locate import reset_cache
         from hotline.celery import app
+
+        reset_cache()  # each test builds its own units; never reuse another test's grid index
 
         app.conf.task_always_eager = True
         yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
@@ -23,54 +24,70 @@ class Location:
 
 
 class _GridIndex:
-    """An STRtree of the grid polygons, rebuilt when any unit changes.
+    """An STRtree of the grid polygons with each grid's Location resolved in advance.
 
-    Building it costs a few milliseconds for a district's grids; checking whether it is
-    stale costs one aggregate query, so an edited boundary is seen by the next call in
-    every process without any cache-invalidation message.
+    Staleness is checked with one aggregate query at most every STALE_AFTER seconds, so
+    a boundary edited in the admin is seen by every process within seconds without any
+    invalidation message, and a burst of intake pays no query for locating at all.
     """
+
+    STALE_AFTER = 5.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
+        self._checked_at = 0.0
         self._tree: STRtree | None = None
-        self._entries: list[tuple[object, int, str]] = []
+        self._entries: list[tuple[object, str, Location]] = []
+
+    def reset(self) -> None:
+        with self._lock:
+            self._stamp, self._checked_at = None, 0.0
 
     def _current_stamp(self) -> tuple:
         agg = OrgUnit.objects.aggregate(n=Count("id"), t=Max("updated_at"))
         return (agg["n"], agg["t"])
 
-    def candidates(self, point: Point) -> list[int]:
-        stamp = self._current_stamp()
+    def lookup(self, point: Point) -> Location | None:
         with self._lock:
-            if stamp != self._stamp:
-                self._rebuild(stamp)
+            now = time.monotonic()
+            if now - self._checked_at > self.STALE_AFTER:
+                stamp = self._current_stamp()
+                if stamp != self._stamp:
+                    self._rebuild(stamp)
+                self._checked_at = now
             tree, entries = self._tree, self._entries
         if tree is None:
-            return []
+            return None
         hits = []
         for idx in tree.query(point):
-            prepared, unit_id, code = entries[int(idx)]
+            prepared, code, location = entries[int(idx)]
             if prepared.covers(point):  # covers: a point on the edge counts as inside
-                hits.append((code, unit_id))
+                hits.append((code, location))
         # Adjacent grids share edges; the lowest code wins so the answer is stable.
-        return [unit_id for _, unit_id in sorted(hits)]
+        return min(hits, key=lambda hit: hit[0])[1] if hits else None
 
     def _rebuild(self, stamp: tuple) -> None:
         geoms, entries = [], []
-        for unit in OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None):
+        grids = OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None)
+        for unit in grids.select_related("parent__parent"):
             try:
                 geom = geometry_from_geojson(unit.boundary)
             except ValueError:
                 continue  # an invalid boundary is reported by OrgUnit.clean in the admin
             geoms.append(geom)
-            entries.append((prep(geom), unit.pk, unit.code))
+            entries.append((prep(geom), unit.code, _location_for_grid(unit, "point")))
         self._tree = STRtree(geoms) if geoms else None
         self._entries = entries
         self._stamp = stamp
 
 
 _index = _GridIndex()
+
+
+def reset_cache() -> None:
+    """Forget the cached grid index (tests, or right after a bulk boundary import)."""
+    _index.reset()
 
 
 def _location_for_grid(grid: OrgUnit, method: str) -> Location:
@@ -81,11 +98,7 @@ def _location_for_grid(grid: OrgUnit, method: str) -> Location:
 
 def locate_point(lat: float, lng: float) -> Location | None:
     check_position(lat, lng)
-    ids = _index.candidates(Point(lng, lat))
-    if not ids:
-        return None
-    grid = OrgUnit.objects.select_related("parent__parent").get(pk=ids[0])
-    return _location_for_grid(grid, "point")
+    return _index.lookup(Point(lng, lat))
 
 
 def locate_address(address: str) -> Location | None:

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from workorders.models import OrderCounter
 
+# One statement: insert the day's row or bump it, and read the new value back. The row
+# lock it takes is held until the surrounding transaction ends, so two creators can
+# never get the same value, and a rolled-back creation gives its number back. Both
+# PostgreSQL and SQLite (3.35+) speak this upsert-with-RETURNING.
+_NEXT_SQL = (
+    f"INSERT INTO {OrderCounter._meta.db_table} (day, last) VALUES (%s, 1) "
+    f"ON CONFLICT (day) DO UPDATE SET last = {OrderCounter._meta.db_table}.last + 1 RETURNING last"
+)
+
 
 def issue_number(now: datetime) -> str:
-    """Take the next number for now's local date.
-
-    The UPDATE takes the day row's lock until the surrounding transaction ends, so two
-    creators can never read the same value; the insert-if-missing is idempotent
-    (ignore_conflicts) so the first order of a day cannot race into a duplicate row.
-    """
     day = timezone.localtime(now).date()
-    with transaction.atomic():
-        if not OrderCounter.objects.filter(day=day).update(last=F("last") + 1):
-            OrderCounter.objects.bulk_create([OrderCounter(day=day, last=0)], ignore_conflicts=True)
-            OrderCounter.objects.filter(day=day).update(last=F("last") + 1)
-        last = OrderCounter.objects.values_list("last", flat=True).get(day=day)
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SQL, [day])
+        (last,) = cursor.fetchone()
     return f"{day:%Y%m%d}{last:06d}"

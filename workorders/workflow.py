@@ -182,7 +182,7 @@ def _write_event(
 ) -> Event:
     # The caller holds the order's row lock (or is creating it), so max+1 cannot race;
     # the unique (order, seq) constraint would turn a bug here into an error, not a fork.
-    last = Event.objects.filter(order=order).aggregate(m=Max("seq"))["m"] or 0
+    last = 0 if from_status is None else (Event.objects.filter(order=order).aggregate(m=Max("seq"))["m"] or 0)
     return Event.objects.create(
         order=order,
         seq=last + 1,

@@ -37,13 +37,14 @@ def test_address_alias_is_the_fallback(district):
     assert locate(address="火星基地") is None
 
 
-def test_edited_boundary_is_seen_by_the_next_call(district):
+def test_edited_boundary_is_seen_once_the_index_rechecks(district, monkeypatch):
     assert locate(lat=39.905, lng=116.335) is None
     district.grid_b.boundary = {
         "type": "Polygon",
         "coordinates": [[[116.32, 39.90], [116.34, 39.90], [116.34, 39.91], [116.32, 39.91], [116.32, 39.90]]],
     }
     district.grid_b.save()
+    monkeypatch.setattr("grids.locate._GridIndex.STALE_AFTER", 0.0)  # as if the seconds had passed
     assert locate(lat=39.905, lng=116.335).grid == district.grid_b
 
 
