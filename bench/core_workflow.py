@@ -22,6 +22,7 @@ import random
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,17 @@ def summary(ms: list[float]) -> dict:
     }
 
 
+def bare_update(pk: int) -> None:
+    """The floor any write pays: lock the order row and update it in a transaction."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from workorders.models import WorkOrder
+
+    with transaction.atomic():
+        WorkOrder.objects.select_for_update().filter(pk=pk).update(version=F("version"))
+
+
 def timed(fn):
     t0 = time.perf_counter()
     result = fn()
@@ -79,13 +91,12 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
     from grids.locate import locate
     from grids.models import OrgUnit, UnitKind
     from workorders import services as svc
     from workorders.demo.seed import seed_categories, seed_units, seed_users
-    from workorders.models import WorkOrder
     from workorders.workflow import suppress_follow_ups
 
     call_command("migrate", verbosity=0)
@@ -106,50 +117,45 @@ def main() -> None:
 
     create_ms, steps = [], {k: [] for k in ["assign", "sign", "reply", "approve", "callback", "bare_update"]}
     orders = []
+    op, disp = users["operator"], users["dispatcher"]
     started = time.perf_counter()
     with suppress_follow_ups():
         for i in range(args.orders):
             lat, lng = point(rng.choice(streets_grids))
-            order, ms = timed(
-                lambda: svc.work_order_log_call(
-                    actor=users["operator"],
-                    caller_phone=f"139{i:08d}",
-                    title="占道经营",
-                    description="门口有人摆摊",
-                    lat=lat,
-                    lng=lng,
-                    category=rng.choice(categories),
-                    auto_dispatch=False,
-                )
+            fields = dict(
+                caller_phone=f"139{i:08d}",
+                title="占道经营",
+                description="门口有人摆摊",
+                lat=lat,
+                lng=lng,
+                category=rng.choice(categories),
+                auto_dispatch=False,
             )
+            order, ms = timed(partial(svc.work_order_log_call, actor=op, **fields))
             create_ms.append(ms)
             orders.append(order)
         create_rate = args.orders / (time.perf_counter() - started)
         for order in orders:
-
-            def bare(pk=order.pk):
-                with transaction.atomic():
-                    WorkOrder.objects.select_for_update().filter(pk=pk).update(version=django.db.models.F("version"))
-
-            steps["bare_update"].append(timed(bare)[1])
-            o, ms = timed(lambda: svc.work_order_assign(order=order, actor=users["dispatcher"], unit=street))
-            steps["assign"].append(ms)
-            o, ms = timed(lambda: svc.work_order_sign(order=o, actor=handler))
-            steps["sign"].append(ms)
-            o, ms = timed(lambda: svc.work_order_reply(order=o, actor=handler, reply="已处理完毕"))
-            steps["reply"].append(ms)
-            o, ms = timed(lambda: svc.work_order_approve(order=o, actor=users["dispatcher"]))
-            steps["approve"].append(ms)
-            o, ms = timed(
-                lambda: svc.work_order_callback(
-                    order=o, actor=users["operator"], contacted=True, resolution="solved", satisfaction="satisfied"
-                )
-            )
-            steps["callback"].append(ms)
+            steps["bare_update"].append(timed(partial(bare_update, order.pk))[1])
+            o = order
+            for name, call in [
+                ("assign", partial(svc.work_order_assign, actor=disp, unit=street)),
+                ("sign", partial(svc.work_order_sign, actor=handler)),
+                ("reply", partial(svc.work_order_reply, actor=handler, reply="已处理完毕")),
+                ("approve", partial(svc.work_order_approve, actor=disp)),
+                (
+                    "callback",
+                    partial(
+                        svc.work_order_callback, actor=op, contacted=True, resolution="solved", satisfaction="satisfied"
+                    ),
+                ),
+            ]:
+                o, ms = timed(partial(call, order=o))
+                steps[name].append(ms)
     locate_ms = []
     for _ in range(1000):
         lat, lng = point(rng.choice(grids))
-        locate_ms.append(timed(lambda: locate(lat=lat, lng=lng))[1])
+        locate_ms.append(timed(partial(locate, lat=lat, lng=lng))[1])
 
     bare_p50 = pct(steps["bare_update"], 50)
     results = {
