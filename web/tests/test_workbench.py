@@ -104,3 +104,11 @@ def test_return_with_a_coded_reason(login, assigned):
     )
     assert response.status_code == 302
     assert WorkOrder.objects.get(pk=assigned.pk).status == Status.RETURNED
+
+
+def test_pages_are_available_in_english(login, assigned):
+    client = login("handler_a")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("web:workbench")).content.decode()
+    assert "Our unit&#x27;s orders" in body or "Our unit's orders" in body
+    assert "Sign selected" in body

@@ -1,0 +1,138 @@
+"""Dashboard latency at scale: p50/p95 of the supervisor's pages.
+
+    .venv/bin/python bench/dashboard_load.py --orders 1000000   # once (≈ minutes)
+    .venv/bin/python bench/dashboard_bench.py --repeat 10
+
+Renders the real views through Django's test client (URL routing, scope parsing, every
+query, template rendering; no network) as a center supervisor, for several periods and
+scopes, and times each selector alone. Prints the figures and writes
+bench/results/dashboard.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_web")
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[k]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.utils import timezone
+
+    from dashboards import selectors as ds
+    from grids.models import Membership, OrgUnit, Role, UnitKind
+    from workorders.models import Deadline, Event, WorkOrder
+
+    orders = WorkOrder.objects.count()
+    events = Event.objects.count()
+    deadlines = Deadline.objects.count()
+    center = OrgUnit.objects.filter(kind=UnitKind.CENTER).first()
+    user, _ = get_user_model().objects.get_or_create(username="bench_supervisor")
+    Membership.objects.get_or_create(user=user, unit=center, role=Role.SUPERVISOR)
+    street = OrgUnit.objects.filter(kind=UnitKind.STREET).order_by("code").first()
+    client = Client()
+    client.force_login(user)
+    today = timezone.localdate()
+
+    configs = []
+    for days in (7, 30, 90, 365):
+        start = (today - timedelta(days=days - 1)).isoformat()
+        configs.append((f"dashboard {days}d all", "/dashboard/", {"start": start, "end": today.isoformat()}))
+    start30 = (today - timedelta(days=29)).isoformat()
+    configs += [
+        ("dashboard 30d street", "/dashboard/", {"start": start30, "end": today.isoformat(), "unit": street.pk}),
+        ("dashboard 30d weekly+overdue map", "/dashboard/", {"start": start30, "bucket": "week", "measure": "overdue"}),
+        (
+            "dashboard 365d monthly",
+            "/dashboard/",
+            {"start": (today - timedelta(days=364)).isoformat(), "bucket": "month"},
+        ),
+        ("orders behind satisfaction 30d", "/orders/", {"start": start30, "figure": "satisfaction", "part": "num"}),
+        ("orders overdue", "/orders/", {"start": start30, "figure": "overdue"}),
+    ]
+    results = {}
+    all_dashboard = []
+    for name, path, params in configs:
+        client.get(path, params)  # warm caches (plans, templates)
+        times = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            response = client.get(path, params)
+            times.append(time.perf_counter() - t)
+            assert response.status_code == 200, (name, response.status_code)
+        if path == "/dashboard/":
+            all_dashboard.extend(times)
+        results[name] = {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * pct(times, 95), 1)}
+        print(f"{name:<36} p50 {results[name]['p50_ms']:>8.1f} ms   p95 {results[name]['p95_ms']:>8.1f} ms")
+
+    now = timezone.now()
+    scope30 = ds.Scope(now - timedelta(days=30), now)
+    scope365 = ds.Scope(now - timedelta(days=365), now)
+    parts = {
+        "summary 30d": lambda: ds.summary(scope30),
+        "summary 365d": lambda: ds.summary(scope365),
+        "unit_ranking 30d": lambda: ds.unit_ranking(scope30),
+        "category_volumes 30d": lambda: ds.category_volumes(scope30),
+        "trend 30d day": lambda: ds.trend(scope30),
+        "grid_figures 30d": lambda: ds.grid_figures(scope30),
+        "hotspots 30d": lambda: ds.hotspots(scope30),
+    }
+    selectors = {}
+    for name, fn in parts.items():
+        fn()
+        times = []
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+        selectors[name] = round(1000 * statistics.median(times), 1)
+        print(f"  selector {name:<26} p50 {selectors[name]:>8.1f} ms")
+    overall = {
+        "p50_ms": round(1000 * statistics.median(all_dashboard), 1),
+        "p95_ms": round(1000 * pct(all_dashboard, 95), 1),
+    }
+    print(f"ALL dashboard requests ({len(all_dashboard)}): p50 {overall['p50_ms']} ms, p95 {overall['p95_ms']} ms")
+    out = {
+        "benchmark": "dashboard",
+        "command": f"bench/dashboard_bench.py --repeat {args.repeat}",
+        "data": {"orders": orders, "events": events, "deadlines": deadlines},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "database": "PostgreSQL"},
+        "pages": results,
+        "dashboard_overall": overall,
+        "selectors_p50_ms": selectors,
+    }
+    path = ROOT / "bench" / "results" / "dashboard.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
