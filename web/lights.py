@@ -17,6 +17,22 @@ def with_warn_at(qs: QuerySet) -> QuerySet:
     return qs.annotate(warn_at=Min("deadlines__warn_at", filter=Q(deadlines__state=DeadlineState.OPEN)))
 
 
+def attach_warn_at(orders: list) -> list:
+    """Set ``warn_at`` on a page of orders with one grouped query over their open
+    deadlines (cheaper than annotating a large filtered queryset before slicing)."""
+    from workorders.models import Deadline
+
+    rows = (
+        Deadline.objects.filter(order_id__in=[o.pk for o in orders], state=DeadlineState.OPEN)
+        .values("order_id")
+        .annotate(w=Min("warn_at"))
+    )
+    warn = {r["order_id"]: r["w"] for r in rows}
+    for order in orders:
+        order.warn_at = warn.get(order.pk)
+    return orders
+
+
 def light(due_at: datetime | None, warn_at: datetime | None, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if due_at is None:
