@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispatch.backends import get_backend
@@ -67,6 +66,59 @@ def _address(recipient: Recipient) -> str:
     return recipient.unit.contact_phone if recipient.unit else ""
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message to a set of people, keyed by what caused it."""
+
+    recipients: list[Recipient]
+    text: str
+    key: str
+    order: WorkOrder | None = None
+    event: Event | None = None
+
+
+def notifications_add_many(
+    *, messages: Iterable[Message], now: datetime | None = None, channel: str = "sms"
+) -> list[int]:
+    """Write one pending row per person per message (a person reached through two units
+    gets one), skipping keys that exist, in one INSERT; send after commit. Returns the
+    ids written now."""
+    now = now or timezone.now()
+    rows, keys = [], set()
+    for message in messages:
+        for r in message.recipients:
+            key = f"{message.key}:u{r.user_id}:{channel}"[:120]
+            if key in keys:
+                continue
+            keys.add(key)
+            rows.append(
+                Notification(
+                    recipient_id=r.user_id,
+                    unit=r.unit,
+                    order=message.order,
+                    event=message.event,
+                    channel=channel,
+                    address=_address(r),
+                    text=message.text[:500],
+                    dedupe_key=key,
+                    created_at=now,
+                )
+            )
+    if not rows:
+        return []
+    # ignore_conflicts: the unique dedupe key, not a read-then-write, is what keeps a
+    # repeated event (a retried task, a second scanner) from messaging anyone twice.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    ids = list(
+        Notification.objects.filter(dedupe_key__in=keys, created_at=now, state=NotificationState.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    if ids:
+        transaction.on_commit(lambda: _queue_send(ids))
+    return ids
+
+
 def notifications_add(
     *,
     recipients: Iterable[Recipient],
@@ -77,40 +129,8 @@ def notifications_add(
     now: datetime | None = None,
     channel: str = "sms",
 ) -> list[int]:
-    """Write one pending row per person (a person reached through two units gets one),
-    skipping keys that exist; send after commit. Returns the ids written now."""
-    now = now or timezone.now()
-    rows, seen = [], set()
-    for r in recipients:
-        if r.user_id in seen:
-            continue
-        seen.add(r.user_id)
-        rows.append(
-            Notification(
-                recipient_id=r.user_id,
-                unit=r.unit,
-                order=order,
-                event=event,
-                channel=channel,
-                address=_address(r),
-                text=text[:500],
-                dedupe_key=f"{key}:u{r.user_id}:{channel}"[:120],
-                created_at=now,
-            )
-        )
-    if not rows:
-        return []
-    # ignore_conflicts: the unique dedupe key, not a read-then-write, is what keeps a
-    # repeated event (a retried task, a second scanner) from messaging anyone twice.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(
-        Notification.objects.filter(
-            dedupe_key__in=[r.dedupe_key for r in rows], created_at=now, state=NotificationState.PENDING
-        ).values_list("pk", flat=True)
-    )
-    if ids:
-        transaction.on_commit(lambda: _queue_send(ids))
-    return ids
+    message = Message(list(recipients), text, key, order, event)
+    return notifications_add_many(messages=[message], now=now, channel=channel)
 
 
 def _queue_send(ids: list[int]) -> None:
@@ -122,33 +142,60 @@ def _queue_send(ids: list[int]) -> None:
         logger.exception("Could not queue sending of %d notifications; the sweeper will send them", len(ids))
 
 
-def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
-    """Send one pending notification. The conditional UPDATE to 'sending' is the claim:
-    of two workers handed the same id, only one sends. Returns the resulting state."""
-    now = now or timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, state=NotificationState.PENDING).update(
-        state=NotificationState.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
+def _claim(ids: list[int], now: datetime) -> list[int]:
+    """Mark pending rows as being sent and return the ones this caller got. A conditional
+    UPDATE … RETURNING: of two workers handed the same id, exactly one gets it."""
+    claimed: list[int] = []
+    table = Notification._meta.db_table
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - no user input
+                f"WHERE state = %s AND id IN ({marks}) RETURNING id",
+                [NotificationState.SENDING, now, NotificationState.PENDING, *chunk],
+            )
+            claimed.extend(row[0] for row in cursor.fetchall())
+    return claimed
+
+
+def notifications_send(*, ids: Iterable[int], now: datetime | None = None) -> list[int]:
+    """Send the given notifications that are still pending; returns the ids that failed
+    and should be retried (rows out of attempts are marked failed instead)."""
+    return _send_claimed(_claim(list(ids), now or timezone.now()))
+
+
+def _send_claimed(claimed: list[int]) -> list[int]:
     if not claimed:
-        return "skipped"
-    notification = Notification.objects.get(pk=notification_id)
-    try:
-        get_backend().send(notification)
-    except Exception as exc:  # any backend failure: keep the row and retry later
-        final = notification.attempts >= settings.HOTLINE_NOTIFY_MAX_ATTEMPTS
-        state = NotificationState.FAILED if final else NotificationState.PENDING
-        Notification.objects.filter(pk=notification_id).update(state=state, last_error=str(exc)[:500])
-        logger.warning("Notification %s attempt %s failed: %s", notification_id, notification.attempts, exc)
-        return state
-    Notification.objects.filter(pk=notification_id, state=NotificationState.SENDING).update(
+        return []
+    backend = get_backend()
+    sent, retry = [], []
+    for notification in Notification.objects.filter(pk__in=claimed).order_by("pk"):
+        try:
+            backend.send(notification)
+        except Exception as exc:  # any backend failure: keep the row and retry later
+            final = notification.attempts >= settings.HOTLINE_NOTIFY_MAX_ATTEMPTS
+            state = NotificationState.FAILED if final else NotificationState.PENDING
+            Notification.objects.filter(pk=notification.pk).update(state=state, last_error=str(exc)[:500])
+            logger.warning("Notification %s attempt %s failed: %s", notification.pk, notification.attempts, exc)
+            if not final:
+                retry.append(notification.pk)
+        else:
+            sent.append(notification.pk)
+    Notification.objects.filter(pk__in=sent, state=NotificationState.SENDING).update(
         state=NotificationState.SENT, sent_at=timezone.now()
     )
-    return NotificationState.SENT
+    return retry
 
 
-def notifications_send(*, ids: Iterable[int]) -> list[int]:
-    """Send each; returns the ids that failed and should be retried."""
-    return [pk for pk in ids if notification_send(notification_id=pk) == NotificationState.PENDING]
+def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
+    """Send one notification; returns its state afterwards ('skipped' if not pending)."""
+    claimed = _claim([notification_id], now or timezone.now())
+    if not claimed:
+        return "skipped"
+    _send_claimed(claimed)
+    return Notification.objects.values_list("state", flat=True).get(pk=notification_id)
 
 
 def notifications_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -168,4 +215,5 @@ def notifications_sweep(*, now: datetime | None = None, limit: int = 500) -> int
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in ids if notification_send(notification_id=pk) == NotificationState.SENT)
+    failed = notifications_send(ids=ids, now=now)
+    return Notification.objects.filter(pk__in=set(ids) - set(failed), state=NotificationState.SENT).count()

@@ -20,16 +20,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.notify import center_members, notifications_add, unit_handlers, unit_supervisors
+from dispatch.notify import Message, Recipient, center_members, notifications_add_many, unit_handlers, unit_supervisors
 from workorders.choices import TERMINAL_STATUSES, DeadlineState, Stage
-from workorders.models import Deadline, Event, WorkOrder
-from workorders.workflow import Step, transition
+from workorders.models import Deadline, WorkOrder
+from workorders.workflow import record_system_events
 
 logger = logging.getLogger(__name__)
 
@@ -79,120 +79,150 @@ def _fmt(dt: datetime) -> str:
     return timezone.localtime(dt).strftime("%m-%d %H:%M")
 
 
-def _record(order: WorkOrder, kind: str, deadline: Deadline, now: datetime, note: str) -> Event:
-    payload = {"deadline": deadline.pk, "stage": deadline.stage, "due_at": deadline.due_at.isoformat()}
-    transition(order=order.pk, kind=kind, actor=None, note=note, now=now, change=lambda o, m, at: Step(payload=payload))
-    return Event.objects.filter(order=order, kind=kind).order_by("-seq").first()
+@dataclass(frozen=True)
+class Phase:
+    kind: str  # the event kind recorded
+    counter: str  # the ScanResult field counted
+    unset: str  # the mark this phase sets, NULL until then
+    fill: tuple[str, ...] = ()  # earlier marks set too if still NULL (a breach implies the warning)
 
 
-def _warn(order: WorkOrder, d: Deadline, now: datetime) -> bool:
-    if not Deadline.objects.filter(pk=d.pk, state=DeadlineState.OPEN, warned_at__isnull=True).update(warned_at=now):
-        return False
+PHASE = {
+    WARN: Phase("deadline_warn", "warned", "warned_at"),
+    BREACH: Phase("deadline_urge", "breached", "breached_at", ("warned_at",)),
+    ESCALATE: Phase("deadline_escalate", "escalated", "escalated_at"),
+}
+
+
+class _Recipients:
+    """Who is told, cached per scan: a burst of due rows mostly shares a few units."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple, list[Recipient]] = {}
+
+    def get(self, phase: str, unit) -> list[Recipient]:
+        key = (phase, unit.pk if unit else None)
+        if key not in self._cache:
+            if phase == WARN:
+                found = unit_handlers(unit)
+            elif phase == BREACH:
+                found = unit_handlers(unit) + unit_supervisors(unit)
+            else:
+                found = center_members("supervisor")
+            self._cache[key] = found
+        return self._cache[key]
+
+
+def _message(phase: str, order: WorkOrder, d: Deadline) -> tuple[str, str]:
+    """(event note, notification text) for one due row."""
     stage = Stage(d.stage).label
-    note = _("「%(stage)s」环节将于 %(due)s 到期。") % {"stage": stage, "due": _fmt(d.due_at)}
-    event = _record(order, "deadline_warn", d, now, note)
-    unit = order.current_unit or d.unit
-    notifications_add(
-        recipients=unit_handlers(unit),
-        text=_("【12345黄灯】工单%(n)s「%(t)s」%(note)s请及时办理。")
-        % {"n": order.number, "t": order.title, "note": note},
-        key=f"dl{d.pk}.{d.extended_count}.warn",
-        order=order,
-        event=event,
+    if phase == WARN:
+        note = _("「%(stage)s」环节将于 %(due)s 到期。") % {"stage": stage, "due": _fmt(d.due_at)}
+        text = _("【12345黄灯】工单%(n)s「%(t)s」%(note)s请及时办理。")
+    elif phase == BREACH:
+        note = _("「%(stage)s」环节已于 %(due)s 超时，系统督办。") % {"stage": stage, "due": _fmt(d.due_at)}
+        text = _("【12345红灯】工单%(n)s「%(t)s」%(note)s")
+    else:
+        unit = order.current_unit or d.unit
+        note = _("「%(stage)s」环节超时未办（到期 %(due)s，承办单位：%(u)s），升级至中心督办。") % {
+            "stage": stage,
+            "due": _fmt(d.due_at),
+            "u": unit.name if unit else "—",
+        }
+        text = _("【12345升级督办】工单%(n)s「%(t)s」%(note)s")
+    return note, text % {"n": order.number, "t": order.title, "note": note}
+
+
+def _handle(phase: str, rows: list[Deadline], orders: dict, now: datetime, recipients: _Recipients) -> None:
+    """Mark, record and notify a set of locked rows, in bulk: one UPDATE, one event
+    INSERT, one notification INSERT for the lot."""
+    spec = PHASE[phase]
+    ids = [d.pk for d in rows]
+    marks = {spec.unset: now, **{name: Coalesce(F(name), Value(now)) for name in spec.fill}}
+    marked = Deadline.objects.filter(pk__in=ids, state=DeadlineState.OPEN, **{f"{spec.unset}__isnull": True}).update(
+        **marks
+    )
+    if marked != len(ids):  # we hold these rows' locks, so this is a bug, never a race
+        raise RuntimeError(f"{len(ids) - marked} deadline rows changed under their lock")
+    texts = {d.pk: _message(phase, orders[d.order_id], d) for d in rows}
+    events = record_system_events(
+        kind=spec.kind,
+        entries=[
+            (
+                orders[d.order_id],
+                texts[d.pk][0],
+                {"deadline": d.pk, "stage": d.stage, "due_at": d.due_at.isoformat()},
+            )
+            for d in rows
+        ],
         now=now,
     )
-    return True
-
-
-def _breach(order: WorkOrder, d: Deadline, now: datetime) -> bool:
-    marked = Deadline.objects.filter(pk=d.pk, state=DeadlineState.OPEN, breached_at__isnull=True).update(
-        breached_at=now, warned_at=Coalesce("warned_at", now)
-    )
-    if not marked:
-        return False
-    stage = Stage(d.stage).label
-    note = _("「%(stage)s」环节已于 %(due)s 超时，系统督办。") % {"stage": stage, "due": _fmt(d.due_at)}
-    event = _record(order, "deadline_urge", d, now, note)
-    unit = order.current_unit or d.unit
-    notifications_add(
-        recipients=unit_handlers(unit) + unit_supervisors(unit),
-        text=_("【12345红灯】工单%(n)s「%(t)s」%(note)s") % {"n": order.number, "t": order.title, "note": note},
-        key=f"dl{d.pk}.{d.extended_count}.breach",
-        order=order,
-        event=event,
+    notifications_add_many(
+        messages=[
+            Message(
+                recipients.get(phase, orders[d.order_id].current_unit or d.unit),
+                texts[d.pk][1],
+                f"dl{d.pk}.{d.extended_count}.{phase}",
+                orders[d.order_id],
+                event,
+            )
+            for d, event in zip(rows, events, strict=True)
+        ],
         now=now,
     )
-    return True
 
 
-def _escalate(order: WorkOrder, d: Deadline, now: datetime) -> bool:
-    if not Deadline.objects.filter(pk=d.pk, state=DeadlineState.OPEN, escalated_at__isnull=True).update(
-        escalated_at=now
-    ):
-        return False
-    stage = Stage(d.stage).label
-    unit = order.current_unit or d.unit
-    note = _("「%(stage)s」环节超时未办（到期 %(due)s，承办单位：%(u)s），升级至中心督办。") % {
-        "stage": stage,
-        "due": _fmt(d.due_at),
-        "u": unit.name if unit else "—",
-    }
-    event = _record(order, "deadline_escalate", d, now, note)
-    notifications_add(
-        recipients=center_members("supervisor"),
-        text=_("【12345升级督办】工单%(n)s「%(t)s」%(note)s") % {"n": order.number, "t": order.title, "note": note},
-        key=f"dl{d.pk}.{d.extended_count}.escalate",
-        order=order,
-        event=event,
-        now=now,
-    )
-    return True
-
-
-_HANDLERS = {WARN: _warn, BREACH: _breach, ESCALATE: _escalate}
-_COUNTERS = {WARN: "warned", BREACH: "breached", ESCALATE: "escalated"}
-
-
-def _scan_batch(phase: str, now: datetime, batch_size: int, result: ScanResult) -> tuple[int, int]:
-    """One transaction: claim up to batch_size due rows, handle each. (rows seen, handled)."""
-    handled = 0
+def _scan_batch(phase: str, now: datetime, batch_size: int, result: ScanResult, recipients: _Recipients) -> tuple:
+    """One transaction: claim up to batch_size due rows and handle them. (rows seen, handled)."""
+    spec = PHASE[phase]
     with transaction.atomic():
         rows = list(
             Deadline.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(_due(phase, now))
             .order_by(_ORDER_FIELD[phase])[:batch_size]
         )
+        if not rows:
+            return 0, 0
+        orders = {
+            o.pk: o
+            for o in WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("current_unit")
+            .filter(pk__in={d.order_id for d in rows})
+        }
+        ready = []
         for d in rows:
-            try:
-                with transaction.atomic():  # a savepoint: one bad row must not undo the batch
-                    order = (
-                        WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
-                        .select_related("current_unit")
-                        .filter(pk=d.order_id)
-                        .first()
+            order = orders.get(d.order_id)
+            if order is None:
+                result.skipped += 1  # a person holds the order right now: next scan
+            elif order.status in TERMINAL_STATUSES:
+                # Should not happen (closing an order cancels its timers); repair it rather
+                # than meet this row at every scan.
+                Deadline.objects.filter(pk=d.pk).update(state=DeadlineState.CANCELLED, closed_at=now)
+                alert_raise(key=f"deadline-open-on-closed-{d.pk}", message=f"时限 {d.pk} 的工单已办结，已取消。")
+            else:
+                ready.append(d)
+        done: list[Deadline] = []
+        try:
+            with transaction.atomic():
+                _handle(phase, ready, orders, now, recipients)
+            done = ready
+        except Exception:
+            # Slow path: row by row, so one bad row cannot hold up the others.
+            logger.exception("Deadline batch (%s) failed; retrying row by row", phase)
+            for d in ready:
+                try:
+                    with transaction.atomic():
+                        _handle(phase, [d], orders, now, recipients)
+                    done.append(d)
+                except Exception as exc:  # logged and alerted; the row stays due for the next scan
+                    result.failed += 1
+                    logger.exception("Deadline %s (%s) failed", d.pk, phase)
+                    alert_raise(
+                        key=f"deadline-scan-{phase}-{d.pk}", message=f"时限 {d.pk} 处理失败（{phase}）：{exc}"[:500]
                     )
-                    if order is None:
-                        result.skipped += 1
-                        continue
-                    if order.status in TERMINAL_STATUSES:
-                        # Should not happen (closing an order cancels its timers); repair it
-                        # rather than fail on this row at every scan.
-                        Deadline.objects.filter(pk=d.pk).update(state=DeadlineState.CANCELLED, closed_at=now)
-                        alert_raise(
-                            key=f"deadline-open-on-closed-{d.pk}", message=f"时限 {d.pk} 的工单已办结，已取消。"
-                        )
-                        continue
-                    if _HANDLERS[phase](order, d, now):
-                        handled += 1
-                        setattr(result, _COUNTERS[phase], getattr(result, _COUNTERS[phase]) + 1)
-                        result.handled_ids.append((phase, d.pk))
-                    else:
-                        result.skipped += 1
-            except Exception as exc:  # logged and alerted; the row stays due for the next scan
-                result.failed += 1
-                logger.exception("Deadline %s (%s) failed", d.pk, phase)
-                alert_raise(key=f"deadline-scan-{phase}-{d.pk}", message=f"时限 {d.pk} 处理失败（{phase}）：{exc}")
-    return len(rows), handled
+        setattr(result, spec.counter, getattr(result, spec.counter) + len(done))
+        result.handled_ids.extend((phase, d.pk) for d in done)
+    return len(rows), len(done)
 
 
 def deadline_scan(*, now: datetime | None = None, batch_size: int | None = None, max_batches: int = 1000) -> ScanResult:
@@ -200,9 +230,10 @@ def deadline_scan(*, now: datetime | None = None, batch_size: int | None = None,
     now = now or database_now()
     batch_size = batch_size or settings.HOTLINE_SCAN_BATCH
     result = ScanResult()
+    recipients = _Recipients()
     for phase in PHASES:
         for _batch in range(max_batches):
-            seen, handled = _scan_batch(phase, now, batch_size, result)
+            seen, handled = _scan_batch(phase, now, batch_size, result, recipients)
             # Stop at the end of the due rows, or when every row left is busy (locked
             # orders are retried by the next scan instead of spinning here).
             if seen < batch_size or handled == 0:

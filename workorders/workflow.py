@@ -329,3 +329,46 @@ def create(
         if queue_follow_ups:
             _queue_follow_ups(kind, order.pk, event.pk)
     return order
+
+
+def record_system_events(*, kind: str, entries: list[tuple[WorkOrder, str, dict]], now: datetime) -> list[Event]:
+    """Append one audit-only system event per (order, note, payload), in bulk.
+
+    For machine scans that mark many orders at once (the deadline scanner): the same
+    checks and event shape as ``transition()`` for a system, audit-only kind, without a
+    round trip per order. The caller must already hold every order's row lock
+    (``select_for_update``) in the current transaction, which is what keeps the seq
+    numbers below from racing; nothing but the event log changes (no status, version or
+    timers), so a scan never turns a person's concurrent action into a 409.
+    """
+    rule = TRANSITIONS[kind]
+    if not (rule.system and rule.audit_only):
+        raise ValueError(f"{kind} is not a system audit-only event")
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("record_system_events needs the orders locked in a transaction")
+    for order, _note, _payload in entries:
+        if order.status not in rule.sources:
+            raise _refuse_transition(order, kind)
+    ids = {order.pk for order, _note, _payload in entries}
+    last = dict(
+        Event.objects.filter(order_id__in=ids).values("order_id").annotate(m=Max("seq")).values_list("order_id", "m")
+    )
+    events = []
+    for order, note, payload in entries:
+        last[order.pk] = last.get(order.pk, 0) + 1
+        events.append(
+            Event(
+                order=order,
+                seq=last[order.pk],
+                kind=kind,
+                actor=None,
+                actor_unit=None,
+                actor_role="system",
+                from_status=order.status,
+                to_status=order.status,
+                note=note.strip(),
+                payload=payload,
+                created_at=now,
+            )
+        )
+    return Event.objects.bulk_create(events)

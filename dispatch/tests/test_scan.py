@@ -96,18 +96,19 @@ def test_approved_extension_moves_the_due_time_and_rearms_the_warning(district, 
 
 def test_a_failing_row_is_alerted_and_the_others_are_still_handled(district, assigned, monkeypatch):
     bad, good = assigned(), assigned()
-    real = scan_module._breach
+    real = scan_module._message
 
-    def breach(order, d, now):
+    def message(phase, order, d):
         if order.pk == bad.pk:
             raise RuntimeError("boom")
-        return real(order, d, now)
+        return real(phase, order, d)
 
-    monkeypatch.setitem(scan_module._HANDLERS, "breach", breach)
+    monkeypatch.setattr(scan_module, "_message", message)
     result = deadline_scan(now=assigned.t0 + timedelta(minutes=40))
     assert (result.breached, result.failed) == (1, 1)
     assert Event.objects.filter(order=good, kind="deadline_urge").exists()
     assert not Event.objects.filter(order=bad, kind="deadline_urge").exists()
+    assert Deadline.objects.get(order=bad, stage=Stage.SIGN).breached_at is None  # rolled back with it
     assert SystemAlert.objects.filter(key__startswith="deadline-scan-breach").exists()
-    monkeypatch.setitem(scan_module._HANDLERS, "breach", real)
+    monkeypatch.setattr(scan_module, "_message", real)
     assert deadline_scan(now=assigned.t0 + timedelta(minutes=41)).breached == 1  # picked up next time
