@@ -1,3 +1,5 @@
+import pytest
+
 from workorders.choices import DeadlineState, Satisfaction, Stage, Status
 from workorders.models import Deadline
 from workorders.replay import replay
@@ -47,3 +49,25 @@ def test_hotline_call_runs_to_closure_with_every_step_in_the_log(district, log_c
         order.current_unit_id,
         order.lead_unit_id,
     )
+
+
+def test_routing_is_queued_after_commit_and_assigns_the_street(district, log_call, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        order = log_call(auto_dispatch=True)
+    assert len(callbacks) >= 1
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED  # nothing ran before the commit
+    for callback in callbacks:
+        callback()  # the commit happens: the (eager) route task runs
+    order.refresh_from_db()
+    assert order.status == Status.ASSIGNED and order.current_unit == district.street_a
+    assert order.events.get(kind="assign").actor is None  # the machine did it
+
+
+def test_a_refused_action_queues_nothing(district, log_call, django_capture_on_commit_callbacks):
+    from workorders.errors import NotAllowed
+
+    order = log_call()
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(NotAllowed):
+        work_order_assign(order=order, actor=district.user("handler_a"), unit=district.street_a)
+    assert callbacks == []
