@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dispatch.alerts import alert_raise
 from dispatch.models import CallbackRetry
 from dispatch.notify import Recipient, center_members, notifications_add, unit_handlers
 from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_decide
@@ -40,6 +41,14 @@ def _order_text(order: WorkOrder) -> str:
 
 def _on_assign(event: Event, order: WorkOrder) -> None:
     dispatch_queue_done(order_id=order.pk)
+    fell_back = event.payload.get("limit_fallback")
+    if fell_back and order.category_id:
+        # The timer still runs (on the default limit); the admin should set the real one.
+        alert_raise(
+            key=f"category-limits-{order.category_id}",
+            message=_("分类「%(c)s」缺少时限（%(s)s），已按默认时限计时；请在管理后台补充。")
+            % {"c": order.category, "s": "、".join(fell_back)},
+        )
     unit = OrgUnit.objects.filter(pk=event.payload.get("unit")).first()
     due = order.deadlines.filter(stage="sign", state="open").values_list("due_at", flat=True).first()
     limit = _("，请于 %(d)s 前签收") % {"d": timezone.localtime(due).strftime("%m-%d %H:%M")} if due else ""

@@ -84,3 +84,14 @@ def test_sweep_routes_an_accepted_order_whose_routing_message_was_lost(district,
     assert sweep()["rerouted"] == 1
     order.refresh_from_db()
     assert order.status == Status.ASSIGNED and order.current_unit == district.street_a
+
+
+def test_category_without_limits_still_gets_timers_and_the_admin_an_alert(district, routed):
+    cat = district.cat_territorial
+    cat.sign_limit = cat.contact_limit = cat.handle_limit = cat.urgent_sign_limit = cat.urgent_handle_limit = ""
+    cat.save()
+    order = routed()
+    assert order.status == Status.ASSIGNED
+    assert order.deadlines.filter(state="open").count() == 3  # default limits, never no timer
+    alert = SystemAlert.objects.get(key=f"category-limits-{cat.pk}")
+    assert "sign" in alert.message and "handle" in alert.message
