@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -216,3 +217,30 @@ def route_order(*, order_id: int, now: datetime | None = None) -> WorkOrder | No
             return assigned
     dispatch_queue_put(order=order, reasons=decision.reasons, suggestions=decision.suggestions, now=now)
     return None
+
+
+def dispatch_queue_unrouted(*, older_than: timedelta, now: datetime | None = None, limit: int = 200) -> int:
+    """Queue accepted orders that were never routed (a lost broker message, or an order
+    held back for an on-the-spot answer that did not happen), with the router's
+    suggestion first. They are not assigned automatically: an operator may still be
+    answering on the call, and a dispatcher decides."""
+    now = now or timezone.now()
+    queued = DispatchQueueEntry.objects.filter(order_id=OuterRef("pk"))
+    waiting = (
+        WorkOrder.objects.filter(status=Status.ACCEPTED, updated_at__lt=now - older_than)
+        .exclude(Exists(queued))
+        .select_related("category__department", "street", "community", "grid")
+        .order_by("updated_at")[:limit]
+    )
+    count = 0
+    for order in waiting:
+        decision = route_decide(order)
+        suggestions = decision.suggestions
+        if decision.unit is not None:
+            first = {"unit": decision.unit.pk, "name": decision.unit.name, "score": 1.0, "why": _("派单规则")}
+            suggestions = [first] + [s for s in suggestions if s["unit"] != decision.unit.pk][: MAX_SUGGESTIONS - 1]
+        dispatch_queue_put(
+            order=order, reasons=[{"code": "not_routed"}] + decision.reasons, suggestions=suggestions, now=now
+        )
+        count += 1
+    return count

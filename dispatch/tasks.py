@@ -8,22 +8,20 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.utils import timezone
 
 from dispatch import calendar as work_calendar
 from dispatch.follow_ups import callback_retries_remind, event_follow_up
-from dispatch.models import DispatchQueueEntry, QueueState
 from dispatch.notify import notifications_send, notifications_sweep
 from dispatch.scan import deadline_scan
+from dispatch.services import dispatch_queue_unrouted
 from dispatch.services import route_order as route_order_service
-from workorders.choices import Status
 from workorders.errors import InvalidTransition
-from workorders.models import WorkOrder
 
 logger = logging.getLogger(__name__)
 
-# An accepted order older than this with no queue entry lost its routing message.
-REROUTE_AFTER = timedelta(minutes=2)
+# An accepted order this old that is neither assigned nor queued lost its routing
+# message (or was held back for an answer on the call that never came).
+UNROUTED_AFTER = timedelta(minutes=10)
 
 
 @shared_task(name="dispatch.route_order")
@@ -57,16 +55,10 @@ def scan_deadlines() -> dict:
 @shared_task(name="dispatch.sweep")
 def sweep() -> dict:
     sent = notifications_sweep()
-    rerouted = 0
-    waiting = WorkOrder.objects.filter(status=Status.ACCEPTED, updated_at__lt=timezone.now() - REROUTE_AFTER)
-    queued = DispatchQueueEntry.objects.filter(state=QueueState.OPEN).values("order_id")
-    for order_id in waiting.exclude(pk__in=queued).values_list("pk", flat=True)[:200]:
-        with contextlib.suppress(InvalidTransition):
-            route_order_service(order_id=order_id)
-            rerouted += 1
-    if sent or rerouted:
-        logger.info("Sweep: %s notifications sent, %s orders re-routed", sent, rerouted)
-    return {"sent": sent, "rerouted": rerouted}
+    queued = dispatch_queue_unrouted(older_than=UNROUTED_AFTER)
+    if sent or queued:
+        logger.info("Sweep: %s notifications sent, %s unrouted orders queued for dispatchers", sent, queued)
+    return {"sent": sent, "queued": queued}
 
 
 @shared_task(name="dispatch.check_calendar")

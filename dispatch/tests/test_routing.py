@@ -78,12 +78,17 @@ def test_rule_pointing_at_a_deleted_unit_is_skipped_with_an_admin_alert(district
     assert SystemAlert.objects.filter(key=f"routing-rule-{rule.pk}", resolved=False).exists()
 
 
-def test_sweep_routes_an_accepted_order_whose_routing_message_was_lost(district, log_call):
+def test_sweep_queues_an_accepted_order_that_was_never_routed_with_the_routers_pick(district, log_call):
     order = log_call()  # auto_dispatch=False: as if the broker lost the message
-    WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
-    assert sweep()["rerouted"] == 1
+    assert sweep()["queued"] == 0  # young: its message may still be on the way
+    WorkOrder.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=15))
+    assert sweep()["queued"] == 1
+    entry = DispatchQueueEntry.objects.get(order=order, state="open")
+    assert entry.reasons[0] == {"code": "not_routed"}
+    assert entry.suggestions[0]["unit"] == district.street_a.pk
+    assert sweep()["queued"] == 0  # queued once
     order.refresh_from_db()
-    assert order.status == Status.ASSIGNED and order.current_unit == district.street_a
+    assert order.status == Status.ACCEPTED  # a dispatcher decides; an operator may be answering it
 
 
 def test_category_without_limits_still_gets_timers_and_the_admin_an_alert(district, routed):
