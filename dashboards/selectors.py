@@ -301,3 +301,42 @@ def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime
         return scoped_orders(scope).filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
     # volume (default)
     return scoped_orders(scope).filter(created_at__gte=scope.start, created_at__lt=scope.end)
+
+
+# --- the whole board, cached briefly ------------------------------------------------
+
+
+def board(scope: Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
+    """Everything the supervisor's page shows for one scope, computed in one go."""
+    now = now or timezone.now()
+    return {
+        "summary": summary(scope, now=now),
+        "ranking": unit_ranking(scope, now=now),
+        "categories": category_volumes(scope),
+        "trend": trend(scope, bucket=bucket),
+        "grids": grid_figures(scope, now=now),
+        "hotspots": hotspots(scope),
+        "computed_at": now,
+    }
+
+
+def board_cached(scope: Scope, *, bucket: str = "day", seconds: int | None = None) -> dict:
+    """``board()`` through Django's cache for a short while (HOTLINE_DASHBOARD_CACHE_SECONDS,
+    default 120 s): a supervisor's page is opened by many people for the same scope and
+    period, and the figures are aggregates over up to millions of rows. The page shows
+    when they were computed. 0 disables the cache."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if seconds is None:
+        seconds = getattr(settings, "HOTLINE_DASHBOARD_CACHE_SECONDS", 120)
+    if not seconds:
+        return board(scope, bucket=bucket)
+    key = "dash:{}:{}:{}:{}".format(
+        scope.unit.pk if scope.unit else "all", scope.start.isoformat(), scope.end.isoformat(), bucket
+    )
+    data = cache.get(key)
+    if data is None:
+        data = board(scope, bucket=bucket)
+        cache.set(key, data, seconds)
+    return data

@@ -79,3 +79,13 @@ def test_ranking_trend_map_and_hotspots(district, log_call, period):
     assert spots[0]["grid_id"] == district.grid_a.pk and spots[0]["n"] == 3
     assert ds.hotspots(scope, min_count=4) == []
     assert ds.category_volumes(scope)[0]["n"] == 3
+
+
+def test_board_is_cached_briefly_and_the_cache_can_be_switched_off(district, log_call, period, settings):
+    scope = ds.Scope(*period)
+    log_call()
+    assert ds.board_cached(scope)["summary"]["volume"].numerator == 1
+    log_call()
+    assert ds.board_cached(scope)["summary"]["volume"].numerator == 1  # within the cache time
+    settings.HOTLINE_DASHBOARD_CACHE_SECONDS = 0
+    assert ds.board_cached(scope)["summary"]["volume"].numerator == 2
