@@ -77,20 +77,31 @@ def main() -> None:
         ("orders behind satisfaction 30d", "/orders/", {"start": start30, "figure": "satisfaction", "part": "num"}),
         ("orders overdue", "/orders/", {"start": start30, "figure": "overdue"}),
     ]
+    from django.conf import settings
+    from django.core.cache import cache
+
     results = {}
-    all_dashboard = []
-    for name, path, params in configs:
-        client.get(path, params)  # warm caches (plans, templates)
-        times = []
-        for _ in range(args.repeat):
-            t = time.perf_counter()
-            response = client.get(path, params)
-            times.append(time.perf_counter() - t)
-            assert response.status_code == 200, (name, response.status_code)
-        if path == "/dashboard/":
-            all_dashboard.extend(times)
-        results[name] = {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * pct(times, 95), 1)}
-        print(f"{name:<36} p50 {results[name]['p50_ms']:>8.1f} ms   p95 {results[name]['p95_ms']:>8.1f} ms")
+    all_dashboard = {"cold": [], "cached": []}
+    for mode, seconds in (("cold", 0), ("cached", 120)):
+        # cold: every request computes every figure (the board cache switched off);
+        # cached: the board cache on, as deployed (the first request of each scope fills it).
+        settings.HOTLINE_DASHBOARD_CACHE_SECONDS = seconds
+        cache.clear()
+        print(f"-- {mode}")
+        for name, path, params in configs:
+            client.get(path, params)  # warm plans/templates (and, when on, the board cache)
+            times = []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                response = client.get(path, params)
+                times.append(time.perf_counter() - t)
+                assert response.status_code == 200, (name, response.status_code)
+            if path == "/dashboard/":
+                all_dashboard[mode].extend(times)
+            r = {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * pct(times, 95), 1)}
+            results[f"{mode}: {name}"] = r
+            print(f"{name:<36} p50 {r['p50_ms']:>8.1f} ms   p95 {r['p95_ms']:>8.1f} ms")
+    settings.HOTLINE_DASHBOARD_CACHE_SECONDS = 0
 
     now = timezone.now()
     scope30 = ds.Scope(now - timedelta(days=30), now)

@@ -1,7 +1,7 @@
 """Each role's main path in headless Chromium (Debian's, never a downloaded one).
 
 Set HOTLINE_SCREENSHOTS=1 to also write desktop (1366×900) and phone (390×844)
-screenshots of every page visited to docs/screenshots/."""
+screenshots of every page visited to var/screenshots/."""
 
 import os
 import re
@@ -13,7 +13,7 @@ from django.conf import settings
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"  # not docs/: those come from the demo
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
