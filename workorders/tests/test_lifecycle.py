@@ -71,3 +71,17 @@ def test_a_refused_action_queues_nothing(district, log_call, django_capture_on_c
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(NotAllowed):
         work_order_assign(order=order, actor=district.user("handler_a"), unit=district.street_a)
     assert callbacks == []
+
+
+def test_the_database_refuses_to_rewrite_or_delete_events(district, log_call):
+    from django.db import DatabaseError, connection, transaction
+
+    order = log_call()
+    event = order.events.get()
+    statements = ["UPDATE workorders_event SET note = 'x' WHERE id = %s"]
+    if connection.vendor == "postgresql":  # SQLite keeps DELETE for Django's flush between tests
+        statements.append("DELETE FROM workorders_event WHERE id = %s")
+    for sql in statements:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert order.events.get().note == event.note
