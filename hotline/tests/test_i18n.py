@@ -49,6 +49,14 @@ def read_po(path: Path) -> list[dict]:
     return [e for e in entries if not e.get("obsolete")]
 
 
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    # Requests with Accept-Language: en activate English for the whole thread (LocaleMiddleware
+    # never deactivates); put the default back so later tests see Chinese.
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="module")
 def catalogue() -> list[dict]:
     return read_po(LC_MESSAGES / "django.po")
