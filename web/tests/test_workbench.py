@@ -112,3 +112,10 @@ def test_pages_are_available_in_english(login, assigned):
     body = client.get(reverse("web:workbench")).content.decode()
     assert "Our unit&#x27;s orders" in body or "Our unit's orders" in body
     assert "Sign selected" in body
+
+
+def test_bulk_sign_never_redirects_off_site(login, assigned):
+    response = login("handler_a").post(
+        reverse("web:bulk_sign"), {"orders": [f"{assigned.pk}:{assigned.version}"], "next": "//evil.example/"}
+    )
+    assert response.status_code == 302 and response.url == reverse("web:workbench")

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,7 +84,7 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
         else:
             messages.success(request, _("工单 %(n)s：已%(a)s。") % {"n": order.number, "a": label(key)})
             target = request.POST.get("next") or ""
-            if target.startswith("/") and not target.startswith("//"):
+            if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 return redirect(target)
             return redirect("web:order", number=order.number)
     order.refresh_from_db()

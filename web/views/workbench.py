@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -76,4 +77,7 @@ def bulk_sign(request: HttpRequest) -> HttpResponse:
         messages.error(request, message)
     if not signed and not failed:
         messages.error(request, _("请先勾选要签收的工单。"))
-    return redirect(request.POST.get("next") or "web:workbench")
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "web:workbench"
+    return redirect(target)
