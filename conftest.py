@@ -1,10 +1,12 @@
 import pytest
+from django.conf import settings
 from django.test.utils import override_settings
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery():
-    # Unit tests run tasks in-process; tests marked celery_worker start real workers.
+def _test_defaults():
+    # Unit tests run tasks in-process (tests marked celery_worker start real workers).
     # A fast hasher: building a district creates a dozen users per test.
     with override_settings(
         CELERY_TASK_ALWAYS_EAGER=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,6 +15,9 @@ def _eager_celery():
         from hotline.celery import app
 
         reset_cache()  # each test builds its own units; never reuse another test's grid index
+        # LocaleMiddleware activates a request's language for the whole thread and never
+        # resets it; start every test in the default language.
+        translation.activate(settings.LANGUAGE_CODE)
 
         app.conf.task_always_eager = True
         yield

@@ -1,0 +1,77 @@
+"""The work-order life cycle as typed service functions (``work_order_<verb>``).
+
+Each one validates its input, then calls ``workflow.transition`` (or ``create``), which
+owns locking, the status table, permissions, the event and the timers. Pages, the API,
+Celery tasks and management commands call these and nothing below them. The functions
+live in modules by stage (intake, handling, review) and are all importable from here.
+"""
+
+from workorders.services._common import OrderRef
+from workorders.services.handling import (
+    work_order_add_cohandlers,
+    work_order_approve_extension,
+    work_order_assign,
+    work_order_cohandler_report,
+    work_order_cohandler_sign,
+    work_order_contact,
+    work_order_deny_extension,
+    work_order_reassign,
+    work_order_reply,
+    work_order_request_extension,
+    work_order_return,
+    work_order_return_up,
+    work_order_sign,
+    work_order_sub_dispatch,
+    work_order_urge,
+)
+from workorders.services.intake import (
+    MAX_TEXT,
+    PHONE_RE,
+    TRACKING_ALPHABET,
+    work_order_accept,
+    work_order_answer_now,
+    work_order_log_call,
+    work_order_merge,
+    work_order_reject,
+    work_order_submit,
+)
+from workorders.services.review import (
+    is_open,
+    work_order_approve,
+    work_order_callback,
+    work_order_reveal_caller,
+    work_order_send_back,
+)
+
+__all__ = [
+    "OrderRef",
+    "MAX_TEXT",
+    "PHONE_RE",
+    "TRACKING_ALPHABET",
+    "work_order_log_call",
+    "work_order_submit",
+    "work_order_accept",
+    "work_order_reject",
+    "work_order_merge",
+    "work_order_answer_now",
+    "work_order_assign",
+    "work_order_sign",
+    "work_order_return",
+    "work_order_return_up",
+    "work_order_reassign",
+    "work_order_sub_dispatch",
+    "work_order_contact",
+    "work_order_request_extension",
+    "work_order_approve_extension",
+    "work_order_deny_extension",
+    "work_order_add_cohandlers",
+    "work_order_cohandler_sign",
+    "work_order_cohandler_report",
+    "work_order_urge",
+    "work_order_reply",
+    "work_order_approve",
+    "work_order_send_back",
+    "work_order_callback",
+    "work_order_reveal_caller",
+    "is_open",
+]

@@ -1,0 +1,397 @@
+"""Handling: dispatch to a unit, sign for, return, sub-dispatch, co-handle, extend,
+urge and reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Membership, OrgUnit, UnitKind
+from workorders import deadlines
+from workorders.choices import (
+    CoHandlingState,
+    ExtensionState,
+    ReturnReason,
+    Stage,
+)
+from workorders.errors import InvalidInput
+from workorders.models import CoHandling, ExtensionRequest, WorkOrder
+from workorders.services._common import OrderRef, _choice, _pk
+from workorders.workflow import Step, transition
+
+
+def _check_target_unit(unit: OrgUnit) -> None:
+    if not unit.is_active:
+        raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
+    if unit.kind not in {UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY}:
+        raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
+
+
+def work_order_assign(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser | None,
+    unit: OrgUnit,
+    note: str = "",
+    reasons: dict | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """Dispatch to a unit (actor None: the auto-dispatcher). Opens sign/contact/handle timers."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        _check_target_unit(unit)
+        o.lead_unit = o.current_unit = unit
+        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {})})
+
+    return transition(
+        order=_pk(order),
+        kind="assign",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_sign(
+    *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
+) -> WorkOrder:
+    return transition(order=_pk(order), kind="sign", actor=actor, expected_version=expected_version, now=now)
+
+
+def work_order_return(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    reason: str,
+    note: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """退单: the lead unit sends the order back to the dispatchers with a coded reason."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        errors: dict[str, str] = {}
+        _choice(errors, "reason", reason, ReturnReason)
+        if errors:
+            raise InvalidInput(errors)
+        if o.current_unit_id != o.lead_unit_id:
+            raise InvalidInput({"reason": _("下派的工单请退回上级单位，而不是退单。")})
+        returned_from = o.current_unit_id
+        o.return_count += 1
+        o.current_unit = o.lead_unit = None
+        return Step(payload={"reason": reason, "from_unit": returned_from, "return_count": o.return_count})
+
+    return transition(
+        order=_pk(order),
+        kind="return",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_return_up(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    note: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """A sub-dispatched unit hands the order back to the unit above it."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        if o.current_unit_id == o.lead_unit_id:
+            raise InvalidInput({"note": _("主办单位请使用退单。")})
+        o.current_unit = o.current_unit.parent
+        return Step()
+
+    return transition(
+        order=_pk(order),
+        kind="return_up",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_reassign(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser | None,
+    unit: OrgUnit,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """Re-dispatch a returned order (to the same unit: the return is overruled)."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        _check_target_unit(unit)
+        o.lead_unit = o.current_unit = unit
+        return Step(payload={"unit": unit.pk})
+
+    return transition(
+        order=_pk(order),
+        kind="reassign",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_sub_dispatch(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    unit: OrgUnit,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """Street → community → grid: each level passes the order one level down."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        if unit.parent_id != o.current_unit_id or not unit.is_active:
+            raise InvalidInput({"unit": _("只能下派给本单位的直属下级单位。")})
+        o.current_unit = unit
+        return Step(payload={"unit": unit.pk})
+
+    return transition(
+        order=_pk(order),
+        kind="sub_dispatch",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_contact(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    return transition(
+        order=_pk(order), kind="contact", actor=actor, note=note, expected_version=expected_version, now=now
+    )
+
+
+def work_order_request_extension(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    proposed_due: datetime,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    def change(o: WorkOrder, m: Membership, at) -> Step:
+        if o.extension_requests.filter(state=ExtensionState.PENDING).exists():
+            raise InvalidInput({"proposed_due": _("已有待审批的延期申请。")})
+        current = o.deadlines.filter(stage=Stage.HANDLE, state="open").first()
+        if current is None:
+            raise InvalidInput({"proposed_due": _("办理环节没有正在计时的时限。")})
+        if proposed_due <= current.due_at:
+            raise InvalidInput(
+                {
+                    "proposed_due": _("申请延至的时间必须晚于当前时限 %(due)s。")
+                    % {"due": timezone.localtime(current.due_at).strftime("%Y-%m-%d %H:%M")}
+                }
+            )
+        ExtensionRequest.objects.create(
+            order=o, unit=m.unit, requested_by=actor, reason=reason.strip(), proposed_due=proposed_due, created_at=at
+        )
+        return Step(payload={"proposed_due": proposed_due.isoformat()})
+
+    return transition(
+        order=_pk(order),
+        kind="request_extension",
+        actor=actor,
+        change=change,
+        note=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def _decide_extension(kind: str, approve: bool, order, actor, note, expected_version, now) -> WorkOrder:
+    def change(o: WorkOrder, m, at) -> Step:
+        request = o.extension_requests.filter(state=ExtensionState.PENDING).first()
+        if request is None:
+            raise InvalidInput({"extension": _("没有待审批的延期申请。")})
+        request.state = ExtensionState.APPROVED if approve else ExtensionState.DENIED
+        request.decided_by, request.decided_at, request.decision_note = actor, at, note.strip()
+        request.save()
+        if approve:
+            deadlines.extend_deadline(order=o, stage=Stage.HANDLE, new_due=request.proposed_due)
+            o.due_at = deadlines.OpenDeadlines(o).nearest_due()
+        return Step(payload={"extension": request.pk, "proposed_due": request.proposed_due.isoformat()})
+
+    return transition(
+        order=_pk(order),
+        kind=kind,
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_approve_extension(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    return _decide_extension("approve_extension", True, order, actor, note, expected_version, now)
+
+
+def work_order_deny_extension(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    note: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    return _decide_extension("deny_extension", False, order, actor, note, expected_version, now)
+
+
+def work_order_add_cohandlers(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    units: list[OrgUnit],
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """吹哨报到: the handling unit calls in assisting units."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        if not units:
+            raise InvalidInput({"units": _("请选择至少一个协办单位。")})
+        existing = set(o.cohandlings.values_list("unit_id", flat=True))
+        for unit in units:
+            if unit.pk == o.current_unit_id or unit.pk in existing or not unit.is_active:
+                raise InvalidInput({"units": _("「%(u)s」不能作为协办单位（已在办理或已停用）。") % {"u": unit.name}})
+            if unit.kind == UnitKind.CENTER:
+                raise InvalidInput({"units": _("中心不能作为协办单位。")})
+        CoHandling.objects.bulk_create([CoHandling(order=o, unit=u, asked_at=at) for u in units])
+        return Step(payload={"units_asked": [u.pk for u in units]})
+
+    return transition(
+        order=_pk(order),
+        kind="add_cohandler",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def _cohandling_step(kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
+    def change(o: WorkOrder, m: Membership, at) -> Step:
+        row = o.cohandlings.get(unit=m.unit)
+        expected = CoHandlingState.ASKED if new_state == CoHandlingState.SIGNED else CoHandlingState.SIGNED
+        if row.state != expected:
+            raise InvalidInput({"state": _("协办当前状态为「%(s)s」。") % {"s": row.get_state_display()}})
+        row.state = new_state
+        if new_state == CoHandlingState.SIGNED:
+            row.signed_at = at
+        else:
+            row.reported_at, row.report = at, note.strip()
+        row.save()
+        return Step(payload={"unit": m.unit_id})
+
+    return transition(
+        order=_pk(order),
+        kind=kind,
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_cohandler_sign(
+    *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
+) -> WorkOrder:
+    return _cohandling_step("cohandler_sign", CoHandlingState.SIGNED, order, actor, "", expected_version, now)
+
+
+def work_order_cohandler_report(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    report: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    return _cohandling_step("cohandler_report", CoHandlingState.REPORTED, order, actor, report, expected_version, now)
+
+
+def work_order_urge(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    payload: dict | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """督办 by a supervisor, or by the deadline scanner (actor None)."""
+    return transition(
+        order=_pk(order),
+        kind="urge",
+        actor=actor,
+        note=note,
+        now=now,
+        change=lambda o, m, at: Step(payload=payload or {}),
+    )
+
+
+def work_order_reply(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    reply: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    def change(o: WorkOrder, m, at) -> Step:
+        if len(reply) > 4000:
+            raise InvalidInput({"reply": _("不能超过 4000 个字符。")})
+        o.reply, o.replied_at = reply.strip(), at
+        return Step()
+
+    return transition(
+        order=_pk(order),
+        kind="reply",
+        actor=actor,
+        change=change,
+        note=reply,
+        expected_version=expected_version,
+        now=now,
+    )

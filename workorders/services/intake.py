@@ -1,0 +1,312 @@
+"""Intake: orders come into being (hotline call, public submission) and are accepted,
+rejected, merged or answered on the spot."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext as _
+
+from grids.locate import locate
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import (
+    Channel,
+    RequestType,
+    Status,
+    Urgency,
+)
+from workorders.errors import InvalidInput
+from workorders.models import Category, WorkOrder
+from workorders.services._common import OrderRef, _choice, _pk
+from workorders.workflow import Step, create, transition
+
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
+MAX_TEXT = {"title": 200, "description": 4000, "address": 255, "caller_name": 50}
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read over the phone
+
+
+def _validate_intake(
+    *,
+    title: str,
+    description: str,
+    address: str,
+    caller_name: str,
+    caller_phone: str,
+    lat: float | None,
+    lng: float | None,
+    category: Category | None,
+    urgency: str,
+    request_type: str,
+    channel: str,
+    phone_required: bool,
+) -> dict:
+    errors: dict[str, str] = {}
+    values = {"title": title, "description": description, "address": address, "caller_name": caller_name}
+    for field, limit in MAX_TEXT.items():
+        if len(values[field] or "") > limit:
+            errors[field] = _("不能超过 %(limit)d 个字符（现为 %(n)d）。") % {"limit": limit, "n": len(values[field])}
+    if not (title or "").strip():
+        errors["title"] = _("请填写标题。")
+    if not (description or "").strip():
+        errors["description"] = _("请填写诉求内容。")
+    phone = (caller_phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        errors["caller_phone"] = _("电话号码格式不正确。")
+    elif phone_required and not phone:
+        errors["caller_phone"] = _("请填写联系电话。")
+    if (lat is None) != (lng is None):
+        errors["lat" if lat is None else "lng"] = _("经纬度必须同时填写。")
+    if lat is not None and not -90 <= lat <= 90:
+        errors["lat"] = _("纬度必须在 -90 到 90 之间。")
+    if lng is not None and not -180 <= lng <= 180:
+        errors["lng"] = _("经度必须在 -180 到 180 之间。")
+    if category is not None and (not category.is_minor or not category.is_active):
+        errors["category"] = _("请选择一个启用中的小类。")
+    _choice(errors, "urgency", urgency, Urgency)
+    _choice(errors, "request_type", request_type, RequestType)
+    _choice(errors, "channel", channel, Channel)
+    return errors
+
+
+def _new_order(
+    *,
+    channel,
+    request_type,
+    caller_name,
+    caller_phone,
+    caller_confidential,
+    title,
+    description,
+    address,
+    lat,
+    lng,
+    category,
+    urgency,
+    phone_required,
+) -> WorkOrder:
+    errors = _validate_intake(
+        title=title,
+        description=description,
+        address=address,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        lat=lat,
+        lng=lng,
+        category=category,
+        urgency=urgency,
+        request_type=request_type,
+        channel=channel,
+        phone_required=phone_required,
+    )
+    if errors:
+        raise InvalidInput(errors)
+    order = WorkOrder(
+        channel=channel,
+        request_type=request_type,
+        caller_name=(caller_name or "").strip(),
+        caller_phone=(caller_phone or "").strip(),
+        caller_confidential=caller_confidential,
+        title=title.strip(),
+        description=description.strip(),
+        address=(address or "").strip(),
+        lat=lat,
+        lng=lng,
+        category=category,
+        urgency=urgency,
+        tracking_code="".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6)),
+    )
+    where = locate(lat=lat, lng=lng, address=order.address)
+    if where is not None:
+        order.street, order.community, order.grid = where.street, where.community, where.grid
+    return order
+
+
+def work_order_log_call(
+    *,
+    actor: AbstractBaseUser,
+    caller_phone: str,
+    title: str,
+    description: str,
+    category: Category | None = None,
+    caller_name: str = "",
+    caller_confidential: bool = False,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    urgency: str = Urgency.NORMAL,
+    request_type: str = RequestType.COMPLAINT,
+    auto_dispatch: bool = True,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """An operator logs a hotline call; it is accepted at once and routed after commit."""
+    order = _new_order(
+        channel=Channel.HOTLINE,
+        request_type=request_type,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        caller_confidential=caller_confidential,
+        title=title,
+        description=description,
+        address=address,
+        lat=lat,
+        lng=lng,
+        category=category,
+        urgency=urgency,
+        phone_required=True,
+    )
+    return create(kind="log_call", actor=actor, order=order, now=now, queue_follow_ups=auto_dispatch)
+
+
+def work_order_submit(
+    *,
+    channel: str,
+    title: str,
+    description: str,
+    actor: AbstractBaseUser | None = None,
+    caller_phone: str = "",
+    caller_name: str = "",
+    caller_confidential: bool = False,
+    address: str = "",
+    lat: float | None = None,
+    lng: float | None = None,
+    category: Category | None = None,
+    urgency: str = Urgency.NORMAL,
+    request_type: str = RequestType.COMPLAINT,
+    community: OrgUnit | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """A resident (no actor), a grid worker or another system submits a request; it
+    waits in the operators' queue to be accepted. A QR poster passes its community."""
+    if channel == Channel.HOTLINE:
+        raise InvalidInput({"channel": _("热线来电请使用登记来电。")})
+    order = _new_order(
+        channel=channel,
+        request_type=request_type,
+        caller_name=caller_name,
+        caller_phone=caller_phone,
+        caller_confidential=caller_confidential,
+        title=title,
+        description=description,
+        address=address,
+        lat=lat,
+        lng=lng,
+        category=category,
+        urgency=urgency,
+        phone_required=actor is None,
+    )
+    if community is not None and order.community_id is None:
+        if community.kind != UnitKind.COMMUNITY:
+            raise InvalidInput({"community": _("二维码必须属于一个社区。")})
+        order.community, order.street = community, community.parent
+    return create(kind="submit", actor=actor, order=order, now=now)
+
+
+def _set_category(order: WorkOrder, category: Category | None, urgency: str | None) -> None:
+    errors: dict[str, str] = {}
+    if category is not None:
+        if not category.is_minor or not category.is_active:
+            errors["category"] = _("请选择一个启用中的小类。")
+        order.category = category
+    if urgency is not None:
+        _choice(errors, "urgency", urgency, Urgency)
+        order.urgency = urgency
+    if errors:
+        raise InvalidInput(errors)
+
+
+def work_order_accept(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    category: Category | None = None,
+    urgency: str | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    auto_dispatch: bool = True,
+    now: datetime | None = None,
+) -> WorkOrder:
+    def change(o: WorkOrder, m, at) -> Step:
+        _set_category(o, category, urgency)
+        if o.category_id is None:
+            raise InvalidInput({"category": _("受理前请选择分类。")})
+        return Step()
+
+    return transition(
+        order=_pk(order),
+        kind="accept",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+        queue_follow_ups=auto_dispatch,
+    )
+
+
+def work_order_reject(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    return transition(
+        order=_pk(order), kind="reject", actor=actor, note=reason, expected_version=expected_version, now=now
+    )
+
+
+def work_order_merge(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    into: WorkOrder,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    def change(o: WorkOrder, m, at) -> Step:
+        if into.pk == o.pk:
+            raise InvalidInput({"into": _("不能并入自身。")})
+        if into.status in {Status.MERGED, Status.REJECTED}:
+            raise InvalidInput({"into": _("目标工单 %(n)s 已并单或不予受理。") % {"n": into.number}})
+        o.parent = into
+        return Step(payload={"into": into.number})
+
+    return transition(
+        order=_pk(order),
+        kind="merge",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_answer_now(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    answer: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """即时办结: the operator answered on the call; the answer is the reply."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        o.reply, o.replied_at = answer.strip(), at
+        return Step()
+
+    return transition(
+        order=_pk(order),
+        kind="answer_now",
+        actor=actor,
+        change=change,
+        note=answer,
+        expected_version=expected_version,
+        now=now,
+    )
