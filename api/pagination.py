@@ -10,7 +10,8 @@ import base64
 import json
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -28,6 +29,15 @@ class KeysetPagination(BasePagination):
     cursor_param = "cursor"
     ordering_param = "ordering"
     page_size_param = "page_size"
+
+    @staticmethod
+    def order_by_for(ordering: str) -> list:
+        """ORDER BY for an ordering name; the id breaks ties so the key is unique.
+        Nulls last in both directions: orders with no running clock come at the end."""
+        field = ORDERINGS[ordering]
+        if ordering.startswith("-"):
+            return [F(field).desc(nulls_last=True), F("id").desc()]
+        return [F(field).asc(nulls_last=True), F("id").asc()]
 
     def _ordering(self, request, view) -> str:
         ordering = request.query_params.get(self.ordering_param) or getattr(
@@ -67,34 +77,69 @@ class KeysetPagination(BasePagination):
         raw = json.dumps([value.isoformat() if value else None, pk])
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+    def paginate_queryset(self, queryset: QuerySet | list[QuerySet], request, view=None):
+        """One page of ``queryset``, or of the union of a list of querysets (branches).
+
+        Each branch is read as at most two index-ordered runs, the rows with the sort
+        value (seeking past the cursor) and, for a nullable field, the rows without it;
+        only the page's ids are fetched per run and merged here, then the page's rows
+        are loaded in one query. So a page costs a few short index range scans whatever
+        the table size, as long as each branch matches an index prefix."""
         ordering = self._ordering(request, view)
         field, desc = ORDERINGS[ordering], ordering.startswith("-")
         size = self._page_size(request)
-        col = F(field)
-        if desc:
-            # Nulls last in both directions: orders with no running clock come at the end.
-            queryset = queryset.order_by(col.desc(nulls_last=True), F("id").desc())
-        else:
-            queryset = queryset.order_by(col.asc(nulls_last=True), F("id").asc())
         raw = request.query_params.get(self.cursor_param)
-        if raw:
-            value, pk = self._decode(raw)
-            after, tie = ("lt", "lt") if desc else ("gt", "gt")
-            if value is None:
-                queryset = queryset.filter(**{f"{field}__isnull": True, f"id__{tie}": pk})
-            else:
-                queryset = queryset.filter(
-                    Q(**{f"{field}__{after}": value})
-                    | Q(**{field: value, f"id__{tie}": pk})
-                    | Q(**{f"{field}__isnull": True})
-                )
-        rows = list(queryset[: size + 1])
+        cursor = self._decode(raw) if raw else None
+        branches = queryset if isinstance(queryset, list) else [queryset]
+        runs = [run for branch in branches for run in self._runs(branch, field, desc, cursor)]
+        keys = self._fetch_keys(runs, field, size + 1)
+        keys.sort(key=lambda k: self._sort_key(k, desc))
+        keys = keys[: size + 1]
         self.request, self.field = request, field
-        self.has_next = len(rows) > size
-        rows = rows[:size]
-        self.next_cursor = self._encode(getattr(rows[-1], field), rows[-1].pk) if self.has_next else None
+        self.has_next = len(keys) > size
+        keys = keys[:size]
+        model = branches[0].model
+        base = branches[0] if len(branches) == 1 else model.objects.all()
+        by_id = {o.pk: o for o in base.filter(pk__in=[k[0] for k in keys])}
+        rows = [by_id[k[0]] for k in keys]
+        self.next_cursor = self._encode(keys[-1][1], keys[-1][0]) if self.has_next else None
         return rows
+
+    @staticmethod
+    def _runs(qs: QuerySet, field: str, desc: bool, cursor) -> list[QuerySet]:
+        value, pk = cursor if cursor else (None, None)
+        in_nulls = cursor is not None and value is None
+        runs = []
+        nullable = qs.model._meta.get_field(field).null
+        if not in_nulls:
+            run = qs.filter(**{f"{field}__isnull": False}) if nullable else qs
+            if cursor is not None:
+                # field >= value (an index seek), minus the rows of that value already shown.
+                run = run.filter(**{f"{field}__{'lte' if desc else 'gte'}": value}).exclude(
+                    **{field: value, f"id__{'gte' if desc else 'lte'}": pk}
+                )
+            runs.append(run.order_by(*([F(field).desc(), F("id").desc()] if desc else [F(field), F("id")])))
+        if nullable:
+            run = qs.filter(**{f"{field}__isnull": True})
+            if in_nulls:
+                run = run.filter(**{f"id__{'lt' if desc else 'gt'}": pk})
+            runs.append(run.order_by(F("id").desc() if desc else F("id")))
+        return runs
+
+    @staticmethod
+    def _fetch_keys(runs: list[QuerySet], field: str, limit: int) -> list[tuple]:
+        parts = [run.values_list("id", field)[:limit] for run in runs]
+        if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+            return list(parts[0].union(*parts[1:], all=True))  # one round trip
+        return [key for part in parts for key in part]
+
+    @staticmethod
+    def _sort_key(key: tuple, desc: bool) -> tuple:
+        pk, value = key
+        if value is None:
+            return (1, 0.0, -pk if desc else pk)
+        stamp = value.timestamp()
+        return (0, -stamp, -pk) if desc else (0, stamp, pk)
 
     def get_next_link(self) -> str | None:
         if not self.next_cursor:

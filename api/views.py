@@ -26,7 +26,7 @@ from api.idempotency import run_idempotent
 from api.pagination import KeysetPagination
 from api.permissions import IsMember
 from api.presenters import order_created, order_detail, order_summary
-from api.selectors import my_queue
+from api.selectors import my_queue_branches
 from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit
 from workorders import services
@@ -240,9 +240,15 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @action(detail=False, methods=["get"])
     def queue(self, request):
-        qs = self.filter_queryset(my_queue(request.user).select_related("category__parent", "current_unit"))
+        # One queryset per branch of the queue, each matching an index (see my_queue_branches).
+        branches = [
+            self.filter_queryset(WorkOrder.objects.filter(q).select_related("category__parent", "current_unit"))
+            for q in my_queue_branches(request.user)
+        ]
         self.default_ordering = "due_at"
-        page = self.paginate_queryset(qs)
+        if not branches:
+            return Response({"next": None, "results": []})
+        page = self.paginate_queryset(branches)
         return self.get_paginated_response([order_summary(o) for o in page])
 
 

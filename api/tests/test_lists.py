@@ -176,3 +176,43 @@ def test_failed_request_releases_the_key(api, district):
     assert create(client, {**NEW, "category": "nope"}, "k-5").status_code == 400
     assert create(client, NEW, "k-5").status_code == 201
     assert IdempotencyKey.objects.get(key="k-5").state == "done"
+
+
+def test_queue_pages_merge_branches_with_and_without_clocks(api, log_call, district):
+    """Operator's queue: submitted orders (no clock) and callbacks (clocked), one per page."""
+    from workorders.services import work_order_approve, work_order_reply, work_order_sign
+
+    submitted = [
+        work_order_submit(channel="web", title=f"噪音{i}", description="夜间施工", caller_phone="13700000000")
+        for i in range(3)
+    ]
+    callbacks = []
+    for _ in range(2):
+        o = log_call()
+        work_order_assign(order=o, actor=district.user("dispatcher"), unit=district.street_a)
+        work_order_sign(order=o, actor=district.user("handler_a"))
+        work_order_reply(order=o, actor=district.user("handler_a"), reply="已处理")
+        callbacks.append(work_order_approve(order=o, actor=district.user("dispatcher")))
+    client = api("operator")
+    seen, url = [], "/api/v1/orders/queue?page_size=1"
+    while url:
+        r = client.get(url)
+        seen += numbers(r)
+        url = r.json()["next"]
+    # Clocked orders first by due time, then those without a clock by id; each once.
+    assert seen[:2] == [
+        o.number for o in sorted(callbacks, key=lambda o: (WorkOrder.objects.get(pk=o.pk).due_at, o.pk))
+    ]
+    assert seen[2:] == [o.number for o in submitted]
+    walked = []
+    url = "/api/v1/orders/queue?page_size=2&ordering=-created_at"
+    while url:
+        r = client.get(url)
+        walked += numbers(r)
+        url = r.json()["next"]
+    assert walked == [o.number for o in sorted([*submitted, *callbacks], key=lambda o: o.pk, reverse=True)]
+
+
+def test_queue_of_a_user_with_no_queue_is_empty(api, district):
+    r = api("admin").get("/api/v1/orders/queue")
+    assert r.status_code == 200 and r.json() == {"next": None, "results": []}
