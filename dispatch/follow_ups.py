@@ -32,7 +32,11 @@ def _units(ids) -> list[OrgUnit]:
 
 
 def _tell(event: Event, recipients: list[Recipient], text: str) -> None:
-    notifications_add(recipients=recipients, text=text, key=f"ev{event.pk}", order=event.order, event=event)
+    # Follow-ups already run in a worker task, so they send at once (send_now) instead of
+    # queueing one more task per message; failures are retried by the send task/sweeper.
+    notifications_add(
+        recipients=recipients, text=text, key=f"ev{event.pk}", order=event.order, event=event, send_now=True
+    )
 
 
 def _order_text(order: WorkOrder) -> str:
@@ -49,9 +53,11 @@ def _on_assign(event: Event, order: WorkOrder) -> None:
             message=_("分类「%(c)s」缺少时限（%(s)s），已按默认时限计时；请在管理后台补充。")
             % {"c": order.category, "s": "、".join(fell_back)},
         )
-    unit = OrgUnit.objects.filter(pk=event.payload.get("unit")).first()
-    due = order.deadlines.filter(stage="sign", state="open").values_list("due_at", flat=True).first()
-    limit = _("，请于 %(d)s 前签收") % {"d": timezone.localtime(due).strftime("%m-%d %H:%M")} if due else ""
+    unit_id = event.payload.get("unit")
+    unit = order.current_unit if order.current_unit_id == unit_id else OrgUnit.objects.filter(pk=unit_id).first()
+    due = event.payload.get("opened", {}).get("sign")  # the transition records the timers it opened
+    shown = timezone.localtime(datetime.fromisoformat(due)).strftime("%m-%d %H:%M") if due else ""
+    limit = _("，请于 %(d)s 前签收") % {"d": shown} if due else ""
     _tell(event, unit_handlers(unit), _("【12345】新派%(o)s%(l)s。") % {"o": _order_text(order), "l": limit})
 
 

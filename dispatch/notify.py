@@ -78,11 +78,12 @@ class Message:
 
 
 def notifications_add_many(
-    *, messages: Iterable[Message], now: datetime | None = None, channel: str = "sms"
+    *, messages: Iterable[Message], now: datetime | None = None, channel: str = "sms", send_now: bool = False
 ) -> list[int]:
     """Write one pending row per person per message (a person reached through two units
-    gets one), skipping keys that exist, in one INSERT; send after commit. Returns the
-    ids written now."""
+    gets one), skipping keys that exist, in one INSERT; after commit, queue a send task,
+    or with ``send_now`` (callers already in a worker task) send in this process and
+    queue only the failures. Returns the ids written now."""
     now = now or timezone.now()
     rows, keys = [], set()
     for message in messages:
@@ -115,7 +116,7 @@ def notifications_add_many(
         )
     )
     if ids:
-        transaction.on_commit(lambda: _queue_send(ids))
+        transaction.on_commit(lambda: _send_now(ids) if send_now else _queue_send(ids))
     return ids
 
 
@@ -128,9 +129,16 @@ def notifications_add(
     event: Event | None = None,
     now: datetime | None = None,
     channel: str = "sms",
+    send_now: bool = False,
 ) -> list[int]:
     message = Message(list(recipients), text, key, order, event)
-    return notifications_add_many(messages=[message], now=now, channel=channel)
+    return notifications_add_many(messages=[message], now=now, channel=channel, send_now=send_now)
+
+
+def _send_now(ids: list[int]) -> None:
+    failed = notifications_send(ids=ids)
+    if failed:
+        _queue_send(failed)  # the task retries with backoff, the sweeper after that
 
 
 def _queue_send(ids: list[int]) -> None:

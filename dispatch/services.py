@@ -141,23 +141,23 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
     if where is None:
         reasons.append({"code": "not_located"})
     candidates = _candidates(order, where, reasons)
-    suggestions = _suggest(order, candidates, exclude)
+
+    def undecided(*more: dict) -> RouteDecision:
+        # Suggestions (history look-ups) are only worked out when a person must decide.
+        return RouteDecision(None, reasons + list(more), _suggest(order, candidates, exclude), where)
+
     if not candidates:
-        return RouteDecision(None, reasons or [{"code": "no_rule"}], suggestions, where)
+        return undecided() if reasons else undecided({"code": "no_rule"})
     top = min((-c.specificity, c.priority) for c in candidates)
     best = [c for c in candidates if (-c.specificity, c.priority) == top]
     targets = {c.unit.pk if c.unit else None for c in best}
     if len(targets) > 1:
-        reasons.append({"code": "conflicting_rules", "rules": [c.rule_id for c in best]})
-        return RouteDecision(None, reasons, suggestions, where)
+        return undecided({"code": "conflicting_rules", "rules": [c.rule_id for c in best]})
     chosen = best[0]
     if chosen.unit is None:
-        if {"code": "not_located"} not in reasons:
-            reasons.append({"code": "not_located"})
-        return RouteDecision(None, reasons, suggestions, where)
+        return undecided() if {"code": "not_located"} in reasons else undecided({"code": "not_located"})
     if chosen.unit.pk in exclude:
-        reasons.append({"code": "returned_by_target", "unit": chosen.unit.pk})
-        return RouteDecision(None, reasons, suggestions, where)
+        return undecided({"code": "returned_by_target", "unit": chosen.unit.pk})
     reasons.append(
         {
             "code": "rule" if chosen.rule_id else "category_default",
@@ -166,7 +166,7 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
             **({"located_by": where.method} if where else {}),
         }
     )
-    return RouteDecision(chosen.unit, reasons, suggestions, where)
+    return RouteDecision(chosen.unit, reasons, [], where)
 
 
 def dispatch_queue_put(
@@ -213,8 +213,7 @@ def route_order(*, order_id: int, now: datetime | None = None) -> WorkOrder | No
         except InvalidInput as exc:  # e.g. the unit was just deactivated
             decision.reasons.append({"code": "assign_refused", "detail": str(exc.errors)})
         else:
-            dispatch_queue_done(order_id=order.pk, now=now)
-            return assigned
+            return assigned  # the assign follow-up closes any queue entry
     dispatch_queue_put(order=order, reasons=decision.reasons, suggestions=decision.suggestions, now=now)
     return None
 
