@@ -91,9 +91,14 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
+        # A SIGTERM (e.g. from `timeout`) must still stop gunicorn, which runs in its own
+        # session: turn it into SystemExit so __exit__ runs.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.proc.returncode} (port {PORT} in use?)")
             try:
                 conn = http.client.HTTPConnection(HOST, PORT, timeout=2)
                 conn.request("GET", "/bench/bare")

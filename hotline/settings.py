@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE.update(
         "dispatch-check-calendar": {"task": "dispatch.check_calendar", "schedule": 6 * 3600.0},
     }
 )
+# api: idempotency keys are kept 24 h.
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {"task": "api.purge_idempotency_keys", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Hotline -----------------------------------------------------------------------

@@ -216,3 +216,13 @@ def test_queue_pages_merge_branches_with_and_without_clocks(api, log_call, distr
 def test_queue_of_a_user_with_no_queue_is_empty(api, district):
     r = api("admin").get("/api/v1/orders/queue")
     assert r.status_code == 200 and r.json() == {"next": None, "results": []}
+
+
+def test_purge_task_deletes_only_expired_keys(api, district):
+    from api.tasks import purge_idempotency_keys
+
+    create(api("operator"), NEW, "old")
+    create(api("operator"), {**NEW, "title": "新"}, "new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_idempotency_keys.delay().get() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]

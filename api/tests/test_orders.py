@@ -173,3 +173,12 @@ def test_english_messages_on_request(api, district):
     r = api("operator").get("/api/v1/orders/nope", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 404
     assert r.json()["code"] == "not_found"
+
+
+def test_errors_come_in_the_language_asked_for(api, district):
+    body = {**NEW_CALL, "colour": "red"}
+    en = post(api("operator"), "/api/v1/orders", body, HTTP_ACCEPT_LANGUAGE="en")
+    zh = post(api("operator"), "/api/v1/orders", body, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert en.json()["message"] == "Invalid request data."
+    assert zh.json()["message"] == "请求数据有误。"
+    assert en.json()["errors"].keys() == zh.json()["errors"].keys() == {"colour"}
