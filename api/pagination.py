@@ -100,7 +100,7 @@ class KeysetPagination(BasePagination):
         keys = keys[:size]
         model = branches[0].model
         base = branches[0] if len(branches) == 1 else model.objects.all()
-        by_id = {o.pk: o for o in base.filter(pk__in=[k[0] for k in keys])}
+        by_id = {o.pk: o for o in base.filter(pk__in=[k[0] for k in keys]).order_by()}
         rows = [by_id[k[0]] for k in keys]
         self.next_cursor = self._encode(keys[-1][1], keys[-1][0]) if self.has_next else None
         return rows
@@ -123,7 +123,10 @@ class KeysetPagination(BasePagination):
             run = qs.filter(**{f"{field}__isnull": True})
             if in_nulls:
                 run = run.filter(**{f"id__{'lt' if desc else 'gt'}": pk})
-            runs.append(run.order_by(F("id").desc() if desc else F("id")))
+            # Ordered by the sort field too (all null here): otherwise the planner walks
+            # the primary key for "ORDER BY id LIMIT n" and filters a million rows when
+            # the branch has no such rows; this way it stays in the (…, field) index.
+            runs.append(run.order_by(F(field).asc(nulls_last=True), F("id").desc() if desc else F("id")))
         return runs
 
     @staticmethod
