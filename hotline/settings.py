@@ -162,7 +162,7 @@ CELERY_BEAT_SCHEDULE.update(
             "task": "dispatch.sweep",
             "schedule": float(env_int("HOTLINE_SWEEP_INTERVAL", 60, minimum=1)),
         },
-        "dispatch-check-calendar": {"task": "dispatch.check_calendar", "schedule": 6 * 3600.0},
+        "dispatch-check-calendar": {"task": "dispatch.check_calendar", "schedule": 600.0},
     }
 )
 # api: idempotency keys are kept 24 h.

@@ -112,3 +112,14 @@ def test_a_failing_row_is_alerted_and_the_others_are_still_handled(district, ass
     assert SystemAlert.objects.filter(key__startswith="deadline-scan-breach").exists()
     monkeypatch.setattr(scan_module, "_message", real)
     assert deadline_scan(now=assigned.t0 + timedelta(minutes=41)).breached == 1  # picked up next time
+
+
+def test_beat_runs_the_scan_at_least_every_30_seconds_and_the_sweeper_and_calendar_check():
+    from django.conf import settings
+
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["dispatch.scan_deadlines"] <= 30
+    assert {"dispatch.sweep", "dispatch.check_calendar"} <= set(schedule)
+    from hotline.celery import app
+
+    assert {"dispatch.scan_deadlines", "dispatch.sweep", "dispatch.check_calendar"} <= set(app.tasks)
