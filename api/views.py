@@ -246,6 +246,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             for q in my_queue_branches(request.user)
         ]
         self.default_ordering = "due_at"
+        self.rows_queryset = WorkOrder.objects.select_related("category__parent", "current_unit")
         if not branches:
             return Response({"next": None, "results": []})
         page = self.paginate_queryset(branches)

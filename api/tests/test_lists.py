@@ -226,3 +226,15 @@ def test_purge_task_deletes_only_expired_keys(api, district):
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     assert purge_idempotency_keys.delay().get() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_queue_page_costs_a_fixed_number_of_queries(api, log_call, district, django_assert_max_num_queries):
+    for _ in range(6):
+        o = log_call()
+        work_order_assign(order=o, actor=district.user("dispatcher"), unit=district.street_a)
+    client = api("handler_a")
+    client.get("/api/v1/orders/queue")  # token and memberships warmed per request anyway
+    # token + memberships + 4 keyset runs (one union on PostgreSQL) + the page's rows
+    with django_assert_max_num_queries(8):
+        r = client.get("/api/v1/orders/queue")
+    assert len(r.json()["results"]) == 6
