@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,12 +174,17 @@ def dispatch_queue_put(
 ) -> DispatchQueueEntry:
     """Put (or refresh) the order's open entry in the dispatchers' queue."""
     now = now or timezone.now()
-    with transaction.atomic():
-        entry = DispatchQueueEntry.objects.select_for_update().filter(
-            order=order, state=QueueState.OPEN
-        ).first() or DispatchQueueEntry(order=order, created_at=now)
-        entry.reasons, entry.suggestions = reasons, suggestions
-        entry.save()
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                entry = DispatchQueueEntry.objects.select_for_update().filter(
+                    order=order, state=QueueState.OPEN
+                ).first() or DispatchQueueEntry(order=order, created_at=now)
+                entry.reasons, entry.suggestions = reasons, suggestions
+                entry.save()
+            break
+        except IntegrityError:  # a second router created the open entry first: update that one
+            continue
     logger.info("Order %s left for dispatchers: %s", order.number, reasons)
     return entry
 
