@@ -123,3 +123,24 @@ def test_beat_runs_the_scan_at_least_every_30_seconds_and_the_sweeper_and_calend
     from hotline.celery import app
 
     assert {"dispatch.scan_deadlines", "dispatch.sweep", "dispatch.check_calendar"} <= set(app.tasks)
+
+
+def test_bulk_system_events_need_locked_orders_and_an_audit_only_system_kind(district, assigned):
+    from django.db import transaction
+
+    from workorders.errors import InvalidTransition
+    from workorders.workflow import record_system_events
+
+    order = assigned()
+    now = timezone.now()
+    with pytest.raises(ValueError), transaction.atomic():
+        record_system_events(kind="assign", entries=[(order, "", {})], now=now)
+    order.status = "closed"
+    with pytest.raises(InvalidTransition), transaction.atomic():
+        record_system_events(kind="deadline_warn", entries=[(order, "", {})], now=now)
+    order.refresh_from_db()
+    with transaction.atomic():
+        events = record_system_events(kind="deadline_warn", entries=[(order, "a", {}), (order, "b", {})], now=now)
+    assert [e.seq for e in events] == [3, 4] and {e.actor_role for e in events} == {"system"}
+    order.refresh_from_db()
+    assert order.version == 2  # log_call=1, assign=2: audit events change nothing else
