@@ -26,7 +26,7 @@ from django.utils import timezone
 from grids.models import OrgUnit, UnitKind
 from grids.selectors import unit_subtree_ids
 from workorders.choices import DeadlineState, Satisfaction, Stage
-from workorders.models import Deadline, Event, WorkOrder
+from workorders.models import Category, Deadline, Event, WorkOrder
 
 CALLBACK_KINDS = ("callback_close", "reopen")  # callbacks in which the resident was reached
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
@@ -85,11 +85,27 @@ def _deadline_rows(scope: Scope, stage: str, now: datetime) -> QuerySet[Deadline
     return qs
 
 
-def _stage_figure(key: str, scope: Scope, stage: str, now: datetime) -> Figure:
-    agg = _deadline_rows(scope, stage, now).aggregate(
-        due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET))
+def _stage_figures(scope: Scope, now: datetime) -> dict[str, Figure]:
+    """Response (sign stage) and on-time (handle stage) rates in one pass."""
+    qs = Deadline.objects.filter(
+        stage__in=[Stage.SIGN, Stage.HANDLE], due_at__gte=scope.start, due_at__lt=scope.end
+    ).filter(Q(state__in=[DeadlineState.MET, DeadlineState.BREACHED]) | Q(state=DeadlineState.OPEN, due_at__lt=now))
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(unit_id__in=ids)
+    agg = qs.aggregate(
+        **{
+            f"{stage}_{part}": Count(
+                "id", filter=Q(stage=stage, **({"state": DeadlineState.MET} if part == "met" else {}))
+            )
+            for stage in (Stage.SIGN, Stage.HANDLE)
+            for part in ("due", "met")
+        }
     )
-    return Figure(key, agg["met"], agg["due"])
+    return {
+        "response": Figure("response", agg["sign_met"], agg["sign_due"]),
+        "on_time": Figure("on_time", agg["handle_met"], agg["handle_due"]),
+    }
 
 
 def callback_events(scope: Scope) -> QuerySet[Event]:
@@ -112,10 +128,7 @@ def overdue_deadlines(scope: Scope, now: datetime) -> QuerySet[Deadline]:
 def summary(scope: Scope, *, now: datetime | None = None) -> dict[str, Figure]:
     """The headline figures for a period and scope, each with numerator and denominator."""
     now = now or timezone.now()
-    figures = {
-        "response": _stage_figure("response", scope, Stage.SIGN, now),
-        "on_time": _stage_figure("on_time", scope, Stage.HANDLE, now),
-    }
+    figures = _stage_figures(scope, now)
     cb = callback_events(scope).aggregate(
         made=Count("id"),
         solved=Count("id", filter=Q(payload__resolution="solved")),
@@ -157,13 +170,11 @@ def unit_ranking(scope: Scope, *, now: datetime | None = None, limit: int = 50) 
         .annotate(n=Count("id"))
     ):
         rows[r["lead_unit_id"]]["volume"] = r["n"]
+    events = Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=scope.start, created_at__lt=scope.end)
+    # The join to the orders (for their lead unit) is this page's costliest query at
+    # scale; see BENCHMARKS.md ("Web/dashboard") for figures and the follow-up.
     for r in (
-        Event.objects.filter(
-            kind__in=CALLBACK_KINDS,
-            created_at__gte=scope.start,
-            created_at__lt=scope.end,
-            order__lead_unit_id__in=rows,
-        )
+        events.filter(order__lead_unit_id__in=rows)
         .values("order__lead_unit_id")
         .annotate(
             made=Count("id"),
@@ -196,13 +207,19 @@ def unit_ranking(scope: Scope, *, now: datetime | None = None, limit: int = 50) 
 
 
 def category_volumes(scope: Scope, *, limit: int = 15) -> list[dict]:
-    return list(
+    # Group by id only (an index-only scan over the period), then name the few winners.
+    rows = list(
         scoped_orders(scope)
         .filter(created_at__gte=scope.start, created_at__lt=scope.end, category__isnull=False)
-        .values("category_id", "category__name", "category__parent__name")
+        .values("category_id")
         .annotate(n=Count("id"))
         .order_by("-n", "category_id")[:limit]
     )
+    cats = Category.objects.select_related("parent").in_bulk([r["category_id"] for r in rows])
+    for r in rows:
+        cat = cats[r["category_id"]]
+        r["category__name"], r["category__parent__name"] = cat.name, cat.parent.name if cat.parent_id else ""
+    return rows
 
 
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -259,14 +276,21 @@ def grid_figures(scope: Scope, *, now: datetime | None = None) -> dict[int, dict
 
 def hotspots(scope: Scope, *, min_count: int = 3, limit: int = 20) -> list[dict]:
     """易反复问题: the same grid and category complained about again and again."""
-    return list(
+    rows = list(
         scoped_orders(scope)
         .filter(created_at__gte=scope.start, created_at__lt=scope.end, grid__isnull=False, category__isnull=False)
-        .values("grid_id", "grid__name", "community__name", "category_id", "category__name")
+        .values("grid_id", "category_id")
         .annotate(n=Count("id"))
         .filter(n__gte=min_count)
         .order_by("-n", "grid_id", "category_id")[:limit]
     )
+    grids = OrgUnit.objects.select_related("parent").in_bulk({r["grid_id"] for r in rows})
+    cats = Category.objects.in_bulk({r["category_id"] for r in rows})
+    for r in rows:
+        grid = grids[r["grid_id"]]
+        r["grid__name"], r["community__name"] = grid.name, grid.parent.name if grid.parent_id else ""
+        r["category__name"] = cats[r["category_id"]].name
+    return rows
 
 
 # --- click-through: the orders behind a figure ------------------------------------
