@@ -9,9 +9,11 @@ from workorders.models import Deadline, WorkOrder
 
 
 class WorkOrderFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
-    request_type = django_filters.MultipleChoiceFilter(choices=RequestType.choices)
+    # distinct=False: django-filter's default DISTINCT (for joins) would sort the whole
+    # match set before the page could be cut; these filters join nothing.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
+    request_type = django_filters.MultipleChoiceFilter(choices=RequestType.choices, distinct=False)
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     category = django_filters.CharFilter(field_name="category__code", help_text="Minor category code.")
     major = django_filters.CharFilter(field_name="category__parent__code", help_text="Major category code.")
