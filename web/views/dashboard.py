@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from dashboards import selectors as ds
 from grids.geometry import geometry_from_geojson
@@ -175,14 +176,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 FIGURE_LABELS = {
-    "response": "响应率",
-    "resolution": "解决率",
-    "satisfaction": "满意率",
-    "on_time": "按时办结率",
-    "reopen": "重办率",
-    "volume": "受理量",
-    "overdue": "超时工单",
-    "handling": "已答复工单",
+    "response": _("响应率"),
+    "resolution": _("解决率"),
+    "satisfaction": _("满意率"),
+    "on_time": _("按时办结率"),
+    "reopen": _("重办率"),
+    "volume": _("受理量"),
+    "overdue": _("超时工单"),
+    "handling": _("已答复工单"),
 }
 
 
@@ -229,4 +230,4 @@ def orders(request: HttpRequest) -> HttpResponse:
 def orders_export(request: HttpRequest) -> HttpResponse:
     qs, figure, part, ctx = _filtered_orders(request)
     name = f"ledger-{ctx['start']:%Y%m%d}-{ctx['end']:%Y%m%d}-{figure}.xlsx"
-    return ledger_response(qs.order_by("created_at"), filename=name, title=FIGURE_LABELS[figure])
+    return ledger_response(qs.order_by("created_at"), filename=name, title=str(FIGURE_LABELS[figure]))
