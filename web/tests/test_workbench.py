@@ -102,7 +102,7 @@ def test_return_with_a_coded_reason(login, assigned):
         reverse("web:order_act", args=[assigned.number, "return"]),
         {"expected_version": assigned.version, "reason": "not_territory", "note": "不在本街道。"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("web:workbench")  # it left our scope
     assert WorkOrder.objects.get(pk=assigned.pk).status == Status.RETURNED
 
 

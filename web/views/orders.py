@@ -86,6 +86,10 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             target = request.POST.get("next") or ""
             if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 return redirect(target)
+            # After a return (退单) or a sub-dispatch the order may have left this user's
+            # scope; then go back to their own page rather than to a 404.
+            if not work_orders_visible_to(request.user).filter(pk=order.pk).exists():
+                return redirect(home_url_name(request.user))
             return redirect("web:order", number=order.number)
     order.refresh_from_db()
     context = order_context(request, order, bound={key: form})
