@@ -11,6 +11,7 @@ from __future__ import annotations
 from rest_framework.fields import DateTimeField
 
 from grids.models import OrgUnit
+from workorders.choices import Status
 from workorders.models import Category, WorkOrder
 from workorders.privacy import caller_for
 from workorders.transitions import allowed_kinds
@@ -42,7 +43,9 @@ def order_summary(order: WorkOrder) -> dict:
     return {
         "number": order.number,
         "status": order.status,
-        "status_label": str(order.get_status_display()),
+        # Not get_status_display(): it hashes every lazy choice label (a dozen gettext
+        # calls) per row.
+        "status_label": str(Status(order.status).label),
         "channel": order.channel,
         "request_type": order.request_type,
         "urgency": order.urgency,

@@ -41,6 +41,14 @@ from workorders.transitions import TRANSITIONS
 # (DRF answers 403 when the first class has no challenge); pages' session still works.
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
 
+# Columns a list row shows (api.presenters.order_summary): loading only these (of ~36)
+# halves the cost of building 50 orders and their related rows per page.
+SUMMARY_FIELDS = (
+    *("number", "status", "channel", "request_type", "urgency", "title", "address", "due_at", "created_at"),
+    *("version", "category__code", "category__name", "category__parent__name"),
+    *("current_unit__code", "current_unit__name", "current_unit__kind"),
+)
+
 IF_MATCH_RE = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 ERRORS = {
@@ -132,7 +140,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         qs = work_orders_visible_to(self.request.user)
         if self.action in ("list", "queue"):
-            return qs.select_related("category__parent", "current_unit")
+            return qs.select_related("category__parent", "current_unit").only(*SUMMARY_FIELDS)
         return qs.select_related(
             "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
         )
@@ -241,12 +249,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=False, methods=["get"])
     def queue(self, request):
         # One queryset per branch of the queue, each matching an index (see my_queue_branches).
-        branches = [
-            self.filter_queryset(WorkOrder.objects.filter(q).select_related("category__parent", "current_unit"))
-            for q in my_queue_branches(request.user)
-        ]
+        filtered = self.filter_queryset(WorkOrder.objects.all())  # one FilterSet, not one per branch
+        branches = [filtered.filter(q) for q in my_queue_branches(request.user)]
         self.default_ordering = "due_at"
-        self.rows_queryset = WorkOrder.objects.select_related("category__parent", "current_unit")
+        self.rows_queryset = WorkOrder.objects.select_related("category__parent", "current_unit").only(*SUMMARY_FIELDS)
         if not branches:
             return Response({"next": None, "results": []})
         page = self.paginate_queryset(branches)

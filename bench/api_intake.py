@@ -20,6 +20,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -89,7 +90,26 @@ def main() -> None:
             f'wrk.headers["Authorization"] = "Token {token}"\n'
         )
 
+    from django.test import Client
+
     from workorders.models import WorkOrder
+
+    # CPU time of one intake / one bare request served in-process (same code path minus
+    # gunicorn and the socket): what the shared machine's load cannot change.
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    cpu = {}
+    for name, call in {
+        "intake": lambda i: client.post("/api/v1/orders", body(i, lat, lng), content_type="application/json"),
+        "bare": lambda i: client.get("/bench/bare"),
+    }.items():
+        for i in range(5):
+            call(i)
+        t0 = time.process_time()
+        for i in range(50):
+            call(i)
+        cpu[name] = round((time.process_time() - t0) / 50 * 1000, 2)
+    print("in-process CPU ms per request:", cpu)
+    load_before = os.getloadavg()
 
     with Gunicorn(DATABASE_URL, workers, args.threads, env={"CELERY_BROKER_URL": BROKER}):
         wrk("/bench/bare", seconds=3, connections=args.connections)  # warm up both paths
@@ -113,7 +133,13 @@ def main() -> None:
     ratio = intake["rps"] / bare["rps"]
     result = {
         "command": "python bench/api_intake.py " + " ".join(sys.argv[1:]),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_before": load_before,
+            "load_avg_after": os.getloadavg(),
+        },
+        "inprocess_cpu_ms_per_request": cpu,
         "gunicorn": {"workers": workers, "threads": args.threads, "worker_class": "gthread"},
         "wrk": {"connections": args.connections, "seconds": args.seconds},
         "bare_rps": bare["rps"],

@@ -176,6 +176,21 @@ def main() -> None:
     calls["list:center newest"] = ("/api/v1/orders", "supervisor")
     calls["list:center in_progress by due"] = ("/api/v1/orders?status=in_progress&ordering=due_at", "supervisor")
     calls["list:street overdue"] = ("/api/v1/orders?overdue=true&ordering=due_at", "street")
+    # CPU time of one request served in-process (Django test client, same code path
+    # minus gunicorn and the socket): independent of what else the shared machine runs.
+    from django.test import Client
+
+    cpu = {}
+    for name, (path, role) in calls.items():
+        client = Client(HTTP_AUTHORIZATION=f"Token {tokens[role]}")
+        for _ in range(3):
+            client.get(path)
+        t0 = time.process_time()
+        for _ in range(20):
+            client.get(path)
+        cpu[name] = round((time.process_time() - t0) / 20 * 1000, 1)
+    print("in-process CPU ms per request:", cpu)
+
     results = {}
     with Gunicorn(DATABASE_URL, workers, 4):
         conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
@@ -212,6 +227,7 @@ def main() -> None:
         "gunicorn": {"workers": workers, "threads": 4},
         "requests_per_call": args.requests,
         "results": results,
+        "inprocess_cpu_ms_per_request": cpu,
         "worst_p95_ms": worst,
         "target_p95_le_150ms": worst <= 150,
         "explain": plans,
