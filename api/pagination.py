@@ -99,9 +99,11 @@ class KeysetPagination(BasePagination):
         self.has_next = len(keys) > size
         keys = keys[:size]
         model = branches[0].model
-        # The page's rows are loaded through the view's rows_queryset (its joins) when
-        # several branches are merged, else through the one queryset itself.
-        base = branches[0] if len(branches) == 1 else getattr(view, "rows_queryset", model.objects.all())
+        # The page's rows are loaded through the view's rows_queryset (its joins) if it
+        # has one, else through the one queryset itself.
+        base = getattr(view, "rows_queryset", None)
+        if base is None:
+            base = branches[0] if len(branches) == 1 else model.objects.all()
         by_id = {o.pk: o for o in base.filter(pk__in=[k[0] for k in keys]).order_by()}
         rows = [by_id[k[0]] for k in keys]
         self.next_cursor = self._encode(keys[-1][1], keys[-1][0]) if self.has_next else None

@@ -238,3 +238,12 @@ def test_queue_page_costs_a_fixed_number_of_queries(api, log_call, district, dja
     with django_assert_max_num_queries(8):
         r = client.get("/api/v1/orders/queue")
     assert len(r.json()["results"]) == 6
+    for i in range(4):
+        work_order_submit(
+            channel="patrol", actor=district.user("grid_worker_a"), title=f"巡查{i}", description="井盖破损"
+        )
+    worker = api("grid_worker_a")
+    worker.get("/api/v1/orders/queue")
+    with django_assert_max_num_queries(6):
+        r = worker.get("/api/v1/orders/queue")
+    assert len(r.json()["results"]) == 4
