@@ -94,7 +94,7 @@ INSERT INTO workorders_event (order_id, seq, kind, actor_role, from_status, to_s
 SELECT id, 2, CASE WHEN callback_satisfaction = 'unsatisfied' THEN 'reopen' ELSE 'callback_close' END,
        'operator', 'callback', 'closed', '',
        jsonb_build_object('contacted', true, 'resolution', callback_resolution,
-                          'satisfaction', callback_satisfaction, 'attempt', 1),
+                          'satisfaction', callback_satisfaction, 'attempt', 1, 'lead_unit', lead_unit_id),
        closed_at
 FROM workorders_workorder WHERE id > %(after)s AND number LIKE 'B%%' AND status = 'closed';
 INSERT INTO workorders_deadline (order_id, stage, unit_id, "limit", opened_at, warn_at, due_at, closed_at, state,

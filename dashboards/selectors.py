@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import Avg, Count, F, IntegerField, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from grids.models import OrgUnit, UnitKind
@@ -171,18 +172,27 @@ def unit_ranking(scope: Scope, *, now: datetime | None = None, limit: int = 50) 
     ):
         rows[r["lead_unit_id"]]["volume"] = r["n"]
     events = Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=scope.start, created_at__lt=scope.end)
-    # The join to the orders (for their lead unit) is this page's costliest query at
-    # scale; see BENCHMARKS.md ("Web/dashboard") for figures and the follow-up.
-    for r in (
-        events.filter(order__lead_unit_id__in=rows)
-        .values("order__lead_unit_id")
-        .annotate(
-            made=Count("id"),
-            solved=Count("id", filter=Q(payload__resolution="solved")),
-            satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
-        )
-    ):
-        rows[r["order__lead_unit_id"]].update(made=r["made"], solved=r["solved"], satisfied=r["satisfied"])
+    cb = {
+        "made": Count("id"),
+        "solved": Count("id", filter=Q(payload__resolution="solved")),
+        "satisfied": Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+    }
+    # Callback events carry the order's lead unit in their payload, so they are grouped
+    # without joining the orders table (at a million orders that join was this page's
+    # costliest query). Events written before the payload had it fall back to the join.
+    lead = Cast(KeyTextTransform("lead_unit", "payload"), IntegerField())
+    grouped = [
+        events.filter(payload__has_key="lead_unit").annotate(lu=lead).filter(lu__in=rows).values("lu"),
+        events.exclude(payload__has_key="lead_unit")
+        .filter(order__lead_unit_id__in=rows)
+        .annotate(lu=F("order__lead_unit_id"))
+        .values("lu"),
+    ]
+    for qs in grouped:
+        for r in qs.annotate(**cb).values("lu", *cb):
+            row = rows[r["lu"]]
+            for k in cb:
+                row[k] += r[k]
     # Handle deadlines are opened at the lead unit on assignment; a sub-dispatch keeps
     # the clock running, so the deadline's unit is the lead unit.
     for r in (

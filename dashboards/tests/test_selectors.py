@@ -89,3 +89,23 @@ def test_board_is_cached_briefly_and_the_cache_can_be_switched_off(district, log
     assert ds.board_cached(scope)["summary"]["volume"].numerator == 1  # within the cache time
     settings.HOTLINE_DASHBOARD_CACHE_SECONDS = 0
     assert ds.board_cached(scope)["summary"]["volume"].numerator == 2
+
+
+def test_ranking_counts_callbacks_by_lead_unit_with_or_without_the_payload_key(district, log_call, period):
+    from workorders.models import Event
+
+    order = run_to_callback(district, log_call())
+    order = work_order_callback(
+        order=order, actor=district.user("operator"), contacted=True, resolution="solved", satisfaction="basic"
+    )
+    assert order.events.get(kind="callback_close").payload["lead_unit"] == district.street_a.pk
+    # an event written before callbacks carried the lead unit: found through the order
+    Event.objects.create(
+        order=order,
+        seq=99,
+        kind="reopen",
+        payload={"contacted": True, "resolution": "unsolved", "satisfaction": "unsatisfied"},
+        created_at=timezone.now(),
+    )
+    row = {r["unit"].pk: r for r in ds.unit_ranking(ds.Scope(*period))}[district.street_a.pk]
+    assert (row["made"], row["solved"], row["satisfied"]) == (2, 1, 1)
