@@ -278,6 +278,12 @@ class Deadline(models.Model):
                 condition=Q(state=DeadlineState.OPEN, breached_at__isnull=True),
                 name="deadline_to_breach",
             ),
+            # The escalation pass: breached, still open, not yet escalated.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state=DeadlineState.OPEN, breached_at__isnull=False, escalated_at__isnull=True),
+                name="deadline_to_escalate",
+            ),
             models.Index(fields=["order", "stage"], name="deadline_order_stage"),
         ]
 
