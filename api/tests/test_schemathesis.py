@@ -18,6 +18,21 @@ EXAMPLES = 6  # per operation; the suite runs twice in CI, so keep the whole tes
 
 
 @pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """The WSGI handler closes DB connections at the end of each request; inside a test
+    transaction that would close the test's own connection (PostgreSQL). Django's test
+    client disconnects the same handler for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def _no_throttle(monkeypatch):
     from api.views import PublicThrottle
 
