@@ -53,3 +53,47 @@ def test_retry_during_the_first_request_is_409_then_replayed(api, district, monk
     assert results["first"].status_code == 201
     assert after.status_code == 201 and after.json()["number"] == results["first"].json()["number"]
     assert WorkOrder.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_people_acting_at_once_one_wins_the_other_gets_409(api, district):
+    from django.contrib.auth import get_user_model
+
+    from grids.models import Membership, Role
+    from workorders.services import work_order_assign, work_order_log_call
+
+    second = get_user_model().objects.create_user(username="handler_a2", password="pw")
+    Membership.objects.create(user=second, unit=district.street_a, role=Role.HANDLER)
+    order = work_order_log_call(
+        actor=district.user("operator"),
+        caller_phone="13812345678",
+        title="占道",
+        description="摆摊",
+        category=district.cat_territorial,
+        auto_dispatch=False,
+    )
+    order = work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    tokens = [Token.objects.create(user=u).key for u in (district.user("handler_a"), second)]
+    barrier, codes = threading.Barrier(2), []
+
+    def sign(token):
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+            barrier.wait(10)
+            r = client.post(f"/api/v1/orders/{order.number}/sign", HTTP_IF_MATCH=f'"{order.version}"')
+            codes.append((r.status_code, r.json().get("code")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(c for c, _ in codes) == [200, 409]
+    assert order.events.filter(kind="sign").count() == 1
