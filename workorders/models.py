@@ -191,6 +191,8 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="workorder_status_due"),
             models.Index(fields=["current_unit", "status", "due_at"], name="workorder_unit_status_due"),
+            # Scoped queues read "current or lead unit in my subtree": each side its own range.
+            models.Index(fields=["lead_unit", "status", "due_at"], name="workorder_lead_status_due"),
             models.Index(fields=["created_at"], name="workorder_created"),
             models.Index(fields=["street", "created_at"], name="workorder_street_created"),
             models.Index(fields=["category", "created_at"], name="workorder_category_created"),
