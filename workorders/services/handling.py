@@ -23,11 +23,18 @@ from workorders.services._common import OrderRef, _choice, _pk
 from workorders.workflow import Step, transition
 
 
-def _check_target_unit(unit: OrgUnit) -> None:
-    if not unit.is_active:
-        raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
-    if unit.kind not in {UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY}:
-        raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
+def _dispatch_to(unit: OrgUnit, reasons: dict | None = None):
+    """The change of assign and reassign: the unit becomes lead and current."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        if not unit.is_active:
+            raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
+        if unit.kind not in {UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY}:
+            raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
+        o.lead_unit = o.current_unit = unit
+        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {})})
+
+    return change
 
 
 def work_order_assign(
@@ -42,16 +49,11 @@ def work_order_assign(
 ) -> WorkOrder:
     """Dispatch to a unit (actor None: the auto-dispatcher). Opens sign/contact/handle timers."""
 
-    def change(o: WorkOrder, m, at) -> Step:
-        _check_target_unit(unit)
-        o.lead_unit = o.current_unit = unit
-        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {})})
-
     return transition(
         order=_pk(order),
         kind="assign",
         actor=actor,
-        change=change,
+        change=_dispatch_to(unit, reasons),
         note=note,
         expected_version=expected_version,
         now=now,
@@ -136,16 +138,11 @@ def work_order_reassign(
 ) -> WorkOrder:
     """Re-dispatch a returned order (to the same unit: the return is overruled)."""
 
-    def change(o: WorkOrder, m, at) -> Step:
-        _check_target_unit(unit)
-        o.lead_unit = o.current_unit = unit
-        return Step(payload={"unit": unit.pk})
-
     return transition(
         order=_pk(order),
         kind="reassign",
         actor=actor,
-        change=change,
+        change=_dispatch_to(unit),
         note=note,
         expected_version=expected_version,
         now=now,
