@@ -15,13 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from dispatch_common import ROOT, add_open_orders, district, machine, setup, write_result
+from dispatch_common import add_open_orders, district, machine, setup, start_worker, write_result
 
 
 def main() -> None:
@@ -46,23 +42,9 @@ def main() -> None:
     add_open_orders(n=args.due, due=args.due, d=d, now=now, prefix="B")
     due_seconds = Deadline.objects.filter(state="open").values("due_at").distinct().count()
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    tmp = Path(tempfile.mkdtemp(prefix="burst-"))
-    env = {
-        **os.environ,
-        "HOTLINE_NOTIFY_BACKEND": "dispatch.backends.FileBackend",
-        "HOTLINE_NOTIFY_FILE": str(tmp / "sent.jsonl"),
-        "HOTLINE_VAR_DIR": str(tmp),
-        "LOG_LEVEL": "WARNING",
-    }
-    log = (tmp / "worker.log").open("wb")
-    worker = subprocess.Popen(
+    worker, tmp = start_worker(
+        "burst",
         [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hotline.celery",
-            "worker",
             "--pool=solo",
             "-l",
             "warning",
@@ -70,11 +52,6 @@ def main() -> None:
             "--without-mingle",
             "--without-heartbeat",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     try:
         time.sleep(6)  # let the worker start; the clock starts when the scan message is sent

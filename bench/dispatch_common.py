@@ -8,7 +8,9 @@ import io
 import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -167,3 +169,27 @@ def write_result(name: str, data: dict) -> None:
     out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")
+
+
+def start_worker(tag: str, pool_args: list[str]) -> tuple[subprocess.Popen, Path]:
+    """A real Celery worker on the bench database, with a file notification backend in a
+    fresh temp folder (returned), its log in worker.log there; its own session, so the
+    caller can kill the whole process group."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"{tag}-"))
+    env = {
+        **os.environ,
+        "HOTLINE_NOTIFY_BACKEND": "dispatch.backends.FileBackend",
+        "HOTLINE_NOTIFY_FILE": str(tmp / "sent.jsonl"),
+        "HOTLINE_VAR_DIR": str(tmp),
+        "LOG_LEVEL": "WARNING",
+    }
+    log = (tmp / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hotline.celery", "worker", *pool_args],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return worker, tmp

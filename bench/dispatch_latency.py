@@ -15,13 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-from dispatch_common import ROOT, district, machine, setup, write_result
+from dispatch_common import district, machine, setup, start_worker, write_result
 
 
 def pct(values, p):
@@ -49,23 +45,9 @@ def main() -> None:
         cursor.execute("DELETE FROM dispatch_dispatchqueueentry")
         cursor.execute("DELETE FROM workorders_workorder")
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    tmp = Path(tempfile.mkdtemp(prefix="latency-"))
-    env = {
-        **os.environ,
-        "HOTLINE_NOTIFY_BACKEND": "dispatch.backends.FileBackend",
-        "HOTLINE_NOTIFY_FILE": str(tmp / "sent.jsonl"),
-        "HOTLINE_VAR_DIR": str(tmp),
-        "LOG_LEVEL": "WARNING",
-    }
-    log = (tmp / "worker.log").open("wb")
-    worker = subprocess.Popen(
+    worker, tmp = start_worker(
+        "latency",
         [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hotline.celery",
-            "worker",
             "--pool=prefork",
             f"--concurrency={args.concurrency}",
             "-l",
@@ -74,11 +56,6 @@ def main() -> None:
             "--without-mingle",
             "--without-heartbeat",
         ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     operator = d.user("operator")
     total = int(args.rate * args.seconds)
