@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UnitKind(models.TextChoices):
@@ -28,7 +29,7 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("话务员")
     DISPATCHER = "dispatcher", _("派单员")
     HANDLER = "handler", _("承办人")
-    SUPERVISOR = "supervisor", _("督办")
+    SUPERVISOR = "supervisor", pgettext_lazy("role", "督办")  # the role; the action 督办 is "Urge"
     GRID_WORKER = "grid_worker", _("网格员")
     ADMIN = "admin", _("管理员")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from grids.models import Role
 from workorders.choices import Stage, Status
@@ -52,7 +53,10 @@ TRANSITIONS: dict[str, Rule] = {
     "log_call": _r(_("登记来电"), {CREATE}, S.ACCEPTED, {Role.OPERATOR}, ANYWHERE),
     "submit": _r(_("提交诉求"), {CREATE}, S.SUBMITTED, {Role.GRID_WORKER, Role.OPERATOR}, ANYWHERE, system=True),
     "accept": _r(_("受理"), {S.SUBMITTED}, S.ACCEPTED, {Role.OPERATOR}, DESK),
-    "reject": _r(_("不予受理"), {S.SUBMITTED}, S.REJECTED, {Role.OPERATOR}, DESK, note_required=True),
+    # The action (Reject); the status of the same words is "Rejected".
+    "reject": _r(
+        pgettext_lazy("action", "不予受理"), {S.SUBMITTED}, S.REJECTED, {Role.OPERATOR}, DESK, note_required=True
+    ),
     "merge": _r(_("并单"), {S.SUBMITTED}, S.MERGED, {Role.OPERATOR}, DESK),
     "answer_now": _r(_("即时办结"), {S.ACCEPTED}, S.CLOSED, {Role.OPERATOR}, DESK),
     "assign": _r(
