@@ -358,10 +358,15 @@ class CalendarDay(models.Model):
 
 
 class OrderCounter(models.Model):
-    """Per-day sequence behind order numbers (20261123000042)."""
+    """Per-day sequence behind order numbers (20261123000042).
+
+    SQLite bumps ``last`` (its writers are serialised anyway). PostgreSQL draws from one
+    sequence and keeps here only the day's ``base`` (the first value drawn that day), so
+    number = day + (value - base + 1) and creators never wait on each other."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
+    base = models.BigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"

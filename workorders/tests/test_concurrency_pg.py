@@ -76,3 +76,61 @@ def test_order_numbers_stay_unique_under_twenty_concurrent_creators(district, lo
     assert len(set(numbers)) == 20
     seqs = [int(n[8:]) for n in numbers]
     assert seqs == list(range(seqs[0], seqs[0] + 20))  # no gaps, no repeats
+
+
+def test_a_creator_whose_transaction_is_still_open_does_not_hold_up_the_next(district, log_call):
+    """Order numbers must not serialise intake: while one creation is still inside its
+    transaction (here: paused before commit), another creator gets its number and
+    commits at once; both numbers are of the same day, distinct and in issue order."""
+    from django.db import transaction
+
+    inside, release = threading.Event(), threading.Event()
+    first = {}
+
+    def slow_creator():
+        try:
+            with transaction.atomic():
+                first["order"] = log_call(auto_dispatch=False)
+                inside.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    slow = threading.Thread(target=slow_creator)
+    slow.start()
+    assert inside.wait(timeout=30)
+    done = {}
+
+    def fast_creator():
+        try:
+            done["order"] = log_call(auto_dispatch=False)
+        finally:
+            connection.close()
+
+    fast = threading.Thread(target=fast_creator)
+    fast.start()
+    fast.join(timeout=10)
+    finished_while_first_open = not fast.is_alive()
+    release.set()
+    slow.join(timeout=30)
+    fast.join(timeout=30)
+    assert finished_while_first_open, "the second creator waited for the first one's commit"
+    a, b = first["order"].number, done["order"].number
+    assert a[:8] == b[:8] and int(b[8:]) > int(a[8:])
+
+
+def test_numbers_continue_after_a_day_counted_by_the_old_counter(district, log_call):
+    """A day whose counter row predates the sequence (``last`` set, no ``base``)
+    continues after its last number instead of starting again at 1."""
+    from django.utils import timezone
+
+    from workorders import numbers
+    from workorders.models import OrderCounter
+
+    today = timezone.localdate()
+    numbers._bases.clear()
+    OrderCounter.objects.filter(day=today).delete()
+    OrderCounter.objects.create(day=today, last=41)
+    order = log_call(auto_dispatch=False)
+    assert order.number == f"{today:%Y%m%d}000042"
+    assert log_call(auto_dispatch=False).number == f"{today:%Y%m%d}000043"
