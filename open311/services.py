@@ -1,10 +1,18 @@
 """Open311 GeoReport v2 on top of the work-order services: keys, catalogue, and the
-mapping between an Open311 service request and our work order."""
+mapping between an Open311 service request and our work order.
+
+What GET requests publish, to anyone, without a key: the category, status, responsible
+unit, times, position, and the description and address after redact_order_text()
+(workorders.privacy: phone numbers, ID and card numbers, e-mail, plates, room numbers and
+the caller's name removed). Never published: orders of callers who asked for
+confidentiality, the caller's name and phone, the tracking code, the handler's reply,
+events and their notes. ``media_url`` is always empty: residents' photos show faces,
+plates and front doors, nobody reviews them before publication, and the files are only
+served to staff within their scope (web and /api/v1/orders/{number}/attachments)."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from datetime import datetime
 
@@ -17,7 +25,7 @@ from open311.models import ApiKey
 from workorders.choices import TERMINAL_STATUSES, Channel, RequestType, Status
 from workorders.errors import InvalidInput
 from workorders.models import Category, Deadline, WorkOrder
-from workorders.privacy import mask_phone
+from workorders.privacy import redact_order_text
 from workorders.services import work_order_submit
 
 # Our field names → the Open311 parameter a client sent, so errors name their field.
@@ -37,7 +45,6 @@ FIELD_NAMES = {
 ATTRIBUTES = {
     "request_type": RequestType,
 }
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 def _hash(raw: str) -> str:
@@ -116,7 +123,6 @@ def published_orders() -> QuerySet[WorkOrder]:
         WorkOrder.objects.filter(category__isnull=False, caller_confidential=False)
         .select_related("category", "lead_unit", "current_unit", "parent")
         .prefetch_related(
-            "attachments",
             Prefetch(
                 "deadlines",
                 queryset=Deadline.objects.filter(stage="handle", state="open"),
@@ -124,11 +130,6 @@ def published_orders() -> QuerySet[WorkOrder]:
             ),
         )
     )
-
-
-def _scrub(text: str) -> str:
-    """Descriptions are published: mask any mobile number a resident typed into them."""
-    return MOBILE_RE.sub(lambda m: mask_phone(m.group(0)), text or "")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -152,9 +153,8 @@ def expected_at(order: WorkOrder) -> datetime | None:
     return handle.due_at if handle else order.due_at
 
 
-def present(order: WorkOrder, *, absolute) -> dict:
+def present(order: WorkOrder) -> dict:
     """One service request, with the spec's element names, in the spec's order."""
-    attachment = next(iter(order.attachments.all()), None)
     unit = order.lead_unit or order.current_unit
     return {
         "service_request_id": order.number,
@@ -162,18 +162,18 @@ def present(order: WorkOrder, *, absolute) -> dict:
         "status_notes": status_notes(order),
         "service_name": order.category.name,
         "service_code": order.category.code,
-        "description": _scrub(order.description)[:4000],
+        "description": redact_order_text(order, order.description)[:4000],
         "agency_responsible": unit.name if unit else None,
         "service_notice": None,
         "requested_datetime": _iso(order.created_at),
         "updated_datetime": _iso(order.updated_at),
         "expected_datetime": _iso(expected_at(order)),
-        "address": _scrub(order.address) or None,
+        "address": redact_order_text(order, order.address) or None,
         "address_id": None,
         "zipcode": None,
         "lat": order.lat,
         "long": order.lng,
-        "media_url": absolute(attachment.file.url) if attachment else None,
+        "media_url": None,  # photos are not published: see the module docstring
     }
 
 

@@ -67,10 +67,6 @@ def _float(params, name: str) -> float | None:
         raise BadRequest(_("%(f)s 必须是数字。") % {"f": name}) from None
 
 
-def _absolute(request):
-    return request.build_absolute_uri
-
-
 def _jurisdiction_ok(request) -> bool:
     expected = getattr(settings, "HOTLINE_OPEN311_JURISDICTION", "")
     given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
@@ -166,7 +162,7 @@ def requests(request, fmt):
         start = start or end - WINDOW
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
     orders = qs.order_by("-created_at", "-id")[:MAX_RESULTS]
-    data = [present(o, absolute=_absolute(request)) for o in orders]
+    data = [present(o) for o in orders]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 
@@ -214,7 +210,7 @@ def request_detail(request, fmt, request_id):
     order = published_orders().filter(number=request_id).first()
     if order is None:
         raise BadRequest(_("没有这个 service_request_id：%(i)s。") % {"i": request_id}, status=404)
-    data = [present(order, absolute=_absolute(request))]
+    data = [present(order)]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
@@ -51,3 +53,110 @@ def caller_for(user: AbstractBaseUser | None, order: WorkOrder) -> dict:
         "masked": True,
         "confidential": False,
     }
+
+
+# --- redacting free text for public output ---------------------------------------------
+#
+# Residents type personal data into descriptions ("我是张三，电话13812345678，住3号楼2单元501")
+# and handlers into replies. Whatever leaves the building without an account — Open311,
+# the resident's tracking page and its API — goes through redact_public_text() first.
+# The rules, in the order they are tried at each position of the text:
+#
+# - e-mail addresses                                   → [邮箱]
+# - 18-digit ID card numbers (last digit may be X)     → [身份证号]
+# - other runs of 15-19 digits (old 15-digit IDs, bank cards) → [号码]
+#   Order numbers are 14 digits (date + sequence) and stay.
+# - 400/800 numbers are kept: they are companies' service lines, not a person's, and a
+#   resident complaining about a company often names its hotline.
+# - mobile numbers (with or without +86 and separators) → 138****5678, the masked form
+#   staff already know; three + four digits left say nothing about the subscriber.
+# - landlines with an area code (010-12345678, (0755)1234567, 转 extension) → [电话]
+# - landlines without one (7-8 digits, 2-8 first) → [电话], except dates (20261123) and
+#   amounts or quantities (3500000元, 2000000平方米), which the unit after them gives away.
+# - vehicle plates (京A12345, 粤B·D12345 new-energy) → [车牌]: a plate names its owner.
+# - the household part of an address → [门牌]: the room after a unit (2单元501), after a
+#   building (3号楼501, 3栋501室, 1门302), a room with 室/房 (501室), and the
+#   building-unit-room shorthand (3-2-501). The building and unit stay ("3号楼2单元门口
+#   堆满垃圾" must still say where), as do road numbers (和平路88号): those locate a
+#   problem, not a household.
+# - the order's own caller name, wherever it appears, and their surname followed by
+#   先生/女士/小姐 → [姓名]. Other people's names cannot be found reliably and are not
+#   attempted; a one-character name is not replaced (it would hit ordinary words).
+
+_PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_REDACT_RE = re.compile(
+    "|".join(
+        [
+            r"(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",
+            r"(?P<idcard>(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z]))",
+            r"(?P<longnum>(?<![0-9A-Za-z])\d{15,19}(?![0-9A-Za-z]))",
+            r"(?P<service>(?<![\d-])[48]00[- ]?\d{3}[- ]?\d{4}(?!\d))",
+            r"(?P<mobile>(?<![\d+])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d))",
+            r"(?P<landline>(?<!\d)(?:[(（]0\d{2,3}[)）]|0\d{2,3})[- ]?[1-9]\d{2,3}[- ]?\d{4}"
+            r"(?:\s*(?:转|分机|ext\.?|-)\s*\d{1,6})?(?!\d))",
+            rf"(?P<plate>(?i:[{_PLATE_PROVINCES}][A-HJ-NP-Z][·•.\s]?[A-HJ-NP-Z0-9]{{4,5}}[A-HJ-NP-Z0-9挂学警])"
+            r"(?![A-Za-z0-9]))",
+            r"(?P<room>(?:(?<=单元)|(?<=号楼)|(?<=[栋幢座])|(?<=\d门))\s*\d{2,5}(?!\d)"
+            r"(?!\s*(?:单元|楼|层|栋|幢|座|门|号楼|号院))\s*(?:室|号|户|房)?"
+            r"|(?<![\d.-])\d{1,3}\s*-\s*\d{1,2}\s*-\s*\d{2,5}(?![\d-])"
+            r"|(?<![\d.])\d{3,5}\s*(?:室|房间?)(?![子屋产东租价]))",
+            r"(?P<local>(?<![\d.])"
+            r"(?!(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d))"
+            r"[2-8]\d{2,3}[- ]?\d{4}(?![\d.])"
+            r"(?!\s*(?:元|块|万|千|百|亿|平|米|㎡|m|k|人|户|次|个|辆|吨|斤|公斤|千克|年|天|%|％)))",
+        ]
+    )
+)
+_HONORIFICS = ("先生", "女士", "小姐")
+
+
+def _placeholders() -> dict[str, str]:
+    # Translated when used: Open311 and the tracking page answer in the request's language.
+    return {
+        "email": _("[邮箱]"),
+        "idcard": _("[身份证号]"),
+        "longnum": _("[号码]"),
+        "landline": _("[电话]"),
+        "local": _("[电话]"),
+        "plate": _("[车牌]"),
+        "room": _("[门牌]"),
+    }
+
+
+def _name_pattern(name: str) -> re.Pattern | None:
+    """The caller's name as typed with or without spaces (Open311 joins "张 三"), and
+    their surname with an honorific."""
+    compact = re.sub(r"\s+", "", name or "")
+    if len(compact) < 2:
+        return None
+    spaced = r"\s*".join(re.escape(c) for c in compact)
+    alternatives = [spaced]
+    if "\u4e00" <= compact[0] <= "\u9fff":
+        alternatives.append(re.escape(compact[0]) + "(?:" + "|".join(_HONORIFICS) + ")")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def redact_public_text(text: str, *, caller_name: str = "") -> str:
+    """``text`` with the personal data listed above replaced, for output to anyone
+    without an account. ``caller_name`` is the order's caller, removed where it appears."""
+    if not text:
+        return ""
+    names = _name_pattern(caller_name)
+    if names is not None:
+        text = names.sub(_("[姓名]"), text)
+    placeholders = _placeholders()
+
+    def replace(match: re.Match) -> str:
+        kind = match.lastgroup
+        if kind == "service":
+            return match.group(0)
+        if kind == "mobile":
+            return mask_phone(re.sub(r"\D", "", match.group(0))[-11:])
+        return placeholders[kind]
+
+    return _REDACT_RE.sub(replace, text)
+
+
+def redact_order_text(order: WorkOrder, text: str) -> str:
+    """redact_public_text for one of ``order``'s texts (description, title, reply…)."""
+    return redact_public_text(text, caller_name=order.caller_name)

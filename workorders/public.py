@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from workorders.choices import Status
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
+from workorders.privacy import redact_order_text
 from workorders.services import work_order_callback
 
 # Plain words for each status, as a resident would say it.
@@ -97,11 +98,13 @@ def public_track(*, number: str, code: str) -> PublicView | None:
         status=order.status,
         status_label=str(Status(order.status).label),
         progress=str(PLAIN_STATUS[order.status]),
-        title=order.title,
+        # Whoever holds the number and code sees this page, so the texts go through the
+        # same redaction as Open311 (the title is the description's first line).
+        title=redact_order_text(order, order.title),
         category=order.category.name if order.category_id else "",
         created_at=order.created_at,
         unit=order.lead_unit.name if order.lead_unit_id else "",
-        reply=order.reply if shows_reply else "",
+        reply=redact_order_text(order, order.reply) if shows_reply else "",
         can_rate=order.status == Status.CALLBACK,
         steps=steps,
     )

@@ -109,3 +109,16 @@ def test_schema_and_offline_docs(api, district):
 
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_tracking_shows_title_and_reply_redacted(api, log_call, district):
+    order = log_call(caller_name="李四", title="李四：3号楼2单元501漏水 13912345678")
+    work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
+    work_order_sign(order=order, actor=district.user("handler_a"))
+    work_order_reply(
+        order=order, actor=district.user("handler_a"), reply="已联系李先生（010-87654321），京A12345 已挪走"
+    )
+    work_order_approve(order=order, actor=district.user("dispatcher"))
+    body = api().get("/api/v1/public/track", {"number": order.number, "code": order.tracking_code}).json()
+    assert body["title"] == "[姓名]：3号楼2单元[门牌]漏水 139****5678"
+    assert body["reply"] == "已联系[姓名]（[电话]），[车牌] 已挪走"

@@ -232,7 +232,7 @@ def orders(log_call, district, settings, tmp_path):
     return a, b, c
 
 
-def test_get_requests_maps_status_agency_expected_and_media(client, orders, district):
+def test_get_requests_maps_status_agency_expected_and_no_media(client, orders, district):
     a, b, c = orders
     data = client.get("/open311/v2/requests.json").json()
     validate(data, "requests.json")
@@ -241,7 +241,8 @@ def test_get_requests_maps_status_agency_expected_and_media(client, orders, dist
     assert by_id[a.number]["status"] == "open" and by_id[a.number]["agency_responsible"] == "甲街道"
     handle_due = a.deadlines.get(stage="handle", state="open").due_at
     assert by_id[a.number]["expected_datetime"] == timezone.localtime(handle_due).isoformat(timespec="seconds")
-    assert by_id[a.number]["media_url"].startswith("http://testserver/")
+    # Photos are never published (see open311.services), even when the order has one.
+    assert a.attachments.exists() and by_id[a.number]["media_url"] is None
     assert by_id[c.number]["status"] == "closed" and by_id[c.number]["expected_datetime"] is None
     assert by_id[c.number]["status_notes"] == "已办结"
 
@@ -301,3 +302,62 @@ def test_unknown_request_and_token(client, orders):
 
 def test_unknown_format_is_404(client, district):
     assert client.get("/open311/v2/services.csv").status_code == 404
+
+
+PERSONAL = (
+    "我是李四，手机13912345678，座机010-87654321，身份证110101199003071234，邮箱ls@example.com，"
+    "车牌京A12345，住幸福里小区3号楼2单元501，李先生天天在楼下摆摊。"
+)
+
+
+def test_published_description_and_address_are_redacted_in_both_formats(client, log_call):
+    order = log_call(
+        caller_name="李四", caller_phone="13700001111", description=PERSONAL, address="幸福里3号楼2单元501"
+    )
+    data = client.get(f"/open311/v2/requests/{order.number}.json").json()
+    validate(data, "requests.json")
+    assert data[0]["description"] == (
+        "我是[姓名]，手机139****5678，座机[电话]，身份证[身份证号]，邮箱[邮箱]，"
+        "车牌[车牌]，住幸福里小区3号楼2单元[门牌]，[姓名]天天在楼下摆摊。"
+    )
+    assert data[0]["address"] == "幸福里3号楼2单元[门牌]"
+    request = xml(client.get(f"/open311/v2/requests/{order.number}.xml")).find("request")
+    assert request.findtext("description") == data[0]["description"]
+    assert request.findtext("address") == data[0]["address"]
+
+
+def test_list_never_publishes_confidential_orders_caller_notes_reply_or_code(client, log_call, district):
+    from workorders.services import work_order_answer_now
+
+    visible = log_call(caller_name="王五", caller_phone="13700002222", description="王五反映路灯不亮")
+    secret = log_call(caller_confidential=True, description="保密来电的诉求内容")
+    answered = log_call(caller_name="赵六", caller_phone="13700003333")
+    work_order_answer_now(order=answered, actor=district.user("operator"), answer="内部答复：已告知赵六本人")
+    assigned = log_call()
+    work_order_assign(
+        order=assigned, actor=district.user("dispatcher"), unit=district.street_a, note="内部说明：先联系物业"
+    )
+    for fmt in ("json", "xml"):
+        for url in (f"/open311/v2/requests.{fmt}", f"/open311/v2/requests/{visible.number}.{fmt}"):
+            body = client.get(url).content.decode()
+            assert visible.number in body
+            assert secret.number not in body and "保密来电" not in body
+            for private in ("王五", "赵六", "13700002222", "内部答复", "内部说明", visible.tracking_code):
+                assert private not in body, (url, private)
+    assert client.get(f"/open311/v2/requests/{secret.number}.json").status_code == 404
+    assert client.get(f"/open311/v2/tokens/{secret.number}.json").status_code == 404
+
+
+def test_every_response_of_this_suite_was_scanned(client, log_call, publication_scan):
+    log_call(description=PERSONAL)
+    client.get("/open311/v2/requests.json")
+    client.get("/open311/v2/requests.xml")
+    assert len(publication_scan) == 2
+
+
+def test_the_scan_catches_unredacted_output(db):
+    from open311.tests.conftest import check_published
+
+    for leak in ("电话010-87654321", "ls@example.com", "身份证110101199003071234", "3号楼2单元501", "京A12345"):
+        with pytest.raises(AssertionError):
+            check_published(leak)
