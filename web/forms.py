@@ -201,3 +201,21 @@ class RateForm(forms.Form):
     comment = forms.CharField(
         label=_("意见（可选）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PatrolForm(forms.Form):
+    """A grid worker's patrol finding (巡查上报): what kind, what, where, how urgent, photo."""
+
+    category = CategoryChoiceField(label=_("问题分类"), queryset=minor_categories(), empty_label="—")
+    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    address = forms.CharField(label=_("位置说明"), max_length=255, required=False)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
+    )
+    photo = forms.FileField(label=_("现场照片"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = minor_categories()

@@ -26,7 +26,7 @@ ROLE_HOME = [
     (Role.SUPERVISOR, "web:dashboard"),
     (Role.ADMIN, "web:dashboard"),
     (Role.HANDLER, "web:workbench"),
-    (Role.GRID_WORKER, "web:workbench"),
+    (Role.GRID_WORKER, "web:patrol"),  # out on the round, on a phone
 ]
 
 

@@ -2,7 +2,7 @@ from django.urls import path
 
 from grids.models import Role
 from web.helpers import role_required
-from web.views import dashboard, desk, operator, orders, public, workbench
+from web.views import dashboard, desk, operator, orders, patrol, public, workbench
 
 app_name = "web"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("ops/locate/", operator.locate_hint, name="locate"),
     path("ops/submissions/", operator.submissions, name="submissions"),
     path("ops/callbacks/", operator.callbacks, name="callbacks"),
+    path("patrol/", patrol.patrol, name="patrol"),
+    path("patrol/mine/", patrol.patrol_mine, name="patrol_mine"),
     path("unit/", workbench.workbench, name="workbench"),
     path("unit/sign/", workbench.bulk_sign, name="bulk_sign"),
     path("desk/", desk.desk, name="desk"),

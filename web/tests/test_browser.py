@@ -163,3 +163,59 @@ def test_a_user_cannot_open_a_page_or_order_outside_their_scope(page, live_serve
     assert response.status == 404
     for path in ("/ops/", "/desk/", "/dashboard/"):
         assert page.goto(live_server.url + path).status == 404
+
+
+def test_grid_worker_reports_from_a_phone_with_position_and_photo(browser, live_server, district, tmp_path, settings):
+    """Phone width, the phone's position granted: the page shows the grid the worker stands
+    in, they search a category, describe, attach a photo, report and see the number."""
+    from PIL import Image
+
+    from workorders.models import WorkOrder
+
+    settings.MEDIA_ROOT = tmp_path
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": 39.905, "longitude": 116.305},  # inside grid A1
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        login(page, live_server, "grid_worker_a")
+        assert page.url.endswith("/patrol/")  # a grid worker starts their day here
+        page.locator("#locate-hint").get_by_text("甲一1号网格").wait_for()
+        page.get_by_text("按您的网格上报：甲一1号网格").wait_for()
+        page.get_by_label("搜索分类").fill("摆摊")
+        assert page.get_by_label("问题分类").input_value() == str(district.cat_territorial.pk)
+        page.get_by_label("问题描述").fill("幸福里小区东门小贩占道，堵住消防通道。")
+        photo = tmp_path / "scene.png"
+        Image.new("RGB", (8, 8), "red").save(photo, "PNG")
+        page.get_by_label("现场照片").set_input_files(str(photo))
+        page.get_by_label("紧急").check()
+        # The whole form fits a phone's width: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot(page, "patrol-report")
+        page.set_viewport_size(PHONE)  # shot() leaves the desktop size behind
+
+        # A bad description first: the message is on the page, the rest is kept.
+        page.get_by_label("问题描述").fill("")
+        page.get_by_role("button", name="上报", exact=True).click()
+        page.get_by_text("该字段是必填项").wait_for()
+        assert page.get_by_label("问题分类").input_value() == str(district.cat_territorial.pk)
+        assert not WorkOrder.objects.exists()
+
+        page.get_by_label("问题描述").fill("幸福里小区东门小贩占道，堵住消防通道。")
+        page.get_by_label("现场照片").set_input_files(str(photo))
+        page.get_by_role("button", name="上报", exact=True).click()
+        number = page.locator("#receipt-number").inner_text()
+        order = WorkOrder.objects.get()
+        assert number == order.number
+        assert order.channel == "patrol" and order.grid == district.grid_a and order.urgency == "urgent"
+        assert order.created_by == district.user("grid_worker_a") and order.attachments.count() == 1
+        page.get_by_text("已上报，等待话务员受理").wait_for()
+        shot(page, "patrol-mine")
+    finally:
+        context.close()
