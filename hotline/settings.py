@@ -124,6 +124,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# How long an API token's user and memberships are remembered per process (api/authentication.py).
+HOTLINE_AUTH_CACHE_SECONDS = env_int("HOTLINE_AUTH_CACHE_SECONDS", 10, minimum=0)
 HOTLINE_ATTACHMENT_MAX_BYTES = env_int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 
 # --- Celery -------------------------------------------------------------------------
@@ -167,6 +169,11 @@ CELERY_BEAT_SCHEDULE.update(
 )
 # api: idempotency keys are kept 24 h.
 CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {"task": "api.purge_idempotency_keys", "schedule": 3600.0}
+# dashboards: re-roll the days changed since the last run into the daily roll-up.
+CELERY_BEAT_SCHEDULE["dashboards-rollup-refresh"] = {
+    "task": "dashboards.rollup_refresh",
+    "schedule": float(env_int("HOTLINE_ROLLUP_INTERVAL", 60, minimum=1)),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Hotline -----------------------------------------------------------------------

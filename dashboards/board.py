@@ -1,0 +1,295 @@
+"""The supervisor's board read from the daily roll-up plus a live tail.
+
+A scope's period is split into the whole local days the roll-up covers (days before
+``RollupState.rolled_through`` and before ``now``), read from dashboards.models, and the
+partial or recent pieces at either end, read by the live selectors (dashboards/
+selectors.py, the reference). Every figure is a sum of parts that add up over disjoint
+time pieces, so the result equals the live selectors' over the whole period; the parity
+tests check that. "Overdue" is a state at ``now``, not a period, and hotspots group by
+(grid, category), which a daily roll-up would barely shrink: both stay live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, DurationField, F, Q, Sum
+from django.utils import timezone
+
+from dashboards import selectors as ds
+from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState
+from dashboards.rollup import day_start, local_day
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import Stage
+from workorders.models import Category
+
+PARTS = (
+    "sign_due",
+    "sign_met",
+    "handle_due",
+    "handle_met",
+    "made",
+    "solved",
+    "satisfied",
+    "reopened",
+    "volume",
+    "handled",
+    "handling_us",
+)
+
+
+@dataclass
+class Split:
+    """[first, last) whole days from the roll-up, and the live pieces around them."""
+
+    first: date | None = None
+    last: date | None = None
+    live: list[ds.Scope] = field(default_factory=list)
+
+    @property
+    def rolled(self) -> bool:
+        return self.first is not None
+
+
+def split(scope: ds.Scope, now: datetime) -> Split:
+    state = RollupState.objects.order_by("pk").first()
+    if state is None or state.rolled_through is None:
+        return Split(live=[scope])
+    first = local_day(scope.start)
+    if day_start(first) < scope.start:
+        first += timedelta(days=1)
+    # A rolled day counts its open deadlines as past due, so it must have ended by now.
+    last = min(local_day(scope.end), state.rolled_through, local_day(now))
+    if first >= last:
+        return Split(live=[scope])
+    out = Split(first=first, last=last)
+    if scope.start < day_start(first):
+        out.live.append(ds.Scope(scope.start, day_start(first), scope.unit))
+    if day_start(last) < scope.end:
+        out.live.append(ds.Scope(day_start(last), scope.end, scope.unit))
+    return out
+
+
+def _live_parts(piece: ds.Scope, now: datetime) -> dict[str, int]:
+    stages = ds._stage_figures(piece, now)
+    cb = ds.callback_events(piece).aggregate(
+        made=Count("id"),
+        solved=Count("id", filter=Q(payload__resolution="solved")),
+        satisfied=Count("id", filter=Q(payload__satisfaction__in=list(ds.SATISFIED))),
+        reopened=Count("id", filter=Q(kind="reopen")),
+    )
+    orders = ds.scoped_orders(piece)
+    handled = orders.filter(replied_at__gte=piece.start, replied_at__lt=piece.end).aggregate(
+        n=Count("id"), d=Sum(F("replied_at") - F("created_at"), output_field=DurationField())
+    )
+    return {
+        "sign_due": stages["response"].denominator,
+        "sign_met": stages["response"].numerator,
+        "handle_due": stages["on_time"].denominator,
+        "handle_met": stages["on_time"].numerator,
+        **cb,
+        "volume": orders.filter(created_at__gte=piece.start, created_at__lt=piece.end).count(),
+        "handled": handled["n"],
+        "handling_us": (handled["d"] or timedelta(0)) // timedelta(microseconds=1),
+    }
+
+
+def _days(model, sp: Split):
+    return model.objects.filter(day__gte=sp.first, day__lt=sp.last)
+
+
+def _rolled_parts(sp: Split, ids: set[int] | None) -> dict[str, int]:
+    out = dict.fromkeys(PARTS, 0)
+    deadlines = _days(DailyDeadlines, sp)
+    if ids is not None:
+        deadlines = deadlines.filter(unit_id__in=ids)
+    for r in deadlines.values("stage").annotate(due=Sum("due"), met=Sum("met")).order_by():
+        if r["stage"] in (Stage.SIGN, Stage.HANDLE):
+            out[f"{r['stage']}_due"], out[f"{r['stage']}_met"] = r["due"], r["met"]
+    cb = (
+        _days(DailyCallbacks, sp)
+        .filter(ds._order_q(ids))
+        .aggregate(made=Sum("made"), solved=Sum("solved"), satisfied=Sum("satisfied"), reopened=Sum("reopened"))
+    )
+    orders = (
+        _days(DailyOrders, sp)
+        .filter(ds._order_q(ids))
+        .aggregate(volume=Sum("received"), handled=Sum("replied"), handling_us=Sum("handling_us"))
+    )
+    for key, value in {**cb, **orders}.items():
+        out[key] = value or 0
+    return out
+
+
+def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Figure]:
+    """Same figures as selectors.summary, from the roll-up where it reaches."""
+    now = now or timezone.now()
+    sp = split(scope, now)
+    total = dict.fromkeys(PARTS, 0)
+    pieces = [_live_parts(piece, now) for piece in sp.live]
+    if sp.rolled:
+        pieces.append(_rolled_parts(sp, scope.unit_ids))
+    for part in pieces:
+        for key in PARTS:
+            total[key] += part[key]
+    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    avg = timedelta(microseconds=total["handling_us"] / total["handled"]) if total["handled"] else None
+    return {
+        "response": ds.Figure("response", total["sign_met"], total["sign_due"]),
+        "on_time": ds.Figure("on_time", total["handle_met"], total["handle_due"]),
+        "resolution": ds.Figure("resolution", total["solved"], total["made"]),
+        "satisfaction": ds.Figure("satisfaction", total["satisfied"], total["made"]),
+        "reopen": ds.Figure("reopen", total["reopened"], total["made"]),
+        "volume": ds.Figure("volume", total["volume"], 0),
+        "overdue": ds.Figure("overdue", overdue, 0),
+        "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
+    }
+
+
+RANK_PARTS = ("volume", "made", "solved", "satisfied", "due", "met")
+
+
+def unit_ranking(scope: ds.Scope, *, now: datetime | None = None, limit: int = 50) -> list[dict]:
+    """Same rows and order as selectors.unit_ranking."""
+    now = now or timezone.now()
+    sp = split(scope, now)
+    units = OrgUnit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT], is_active=True)
+    ids = scope.unit_ids
+    if ids is not None:
+        units = units.filter(id__in=ids)
+    rows = {u.pk: {"unit": u, **dict.fromkeys(RANK_PARTS, 0)} for u in units}
+    for piece in sp.live:
+        for r in ds.unit_ranking(piece, now=now, limit=None):
+            row = rows[r["unit"].pk]
+            for k in RANK_PARTS:
+                row[k] += r[k]
+    if sp.rolled:
+        grouped = [
+            (
+                _days(DailyOrders, sp).filter(lead_unit_id__in=rows).values(u=F("lead_unit_id")),
+                {"volume": Sum("received")},
+            ),
+            (
+                _days(DailyCallbacks, sp).filter(rank_unit_id__in=rows).values(u=F("rank_unit_id")),
+                {"made": Sum("made"), "solved": Sum("solved"), "satisfied": Sum("satisfied")},
+            ),
+            (
+                _days(DailyDeadlines, sp).filter(stage=Stage.HANDLE, unit_id__in=rows).values(u=F("unit_id")),
+                {"due": Sum("due"), "met": Sum("met")},
+            ),
+        ]
+        for qs, sums in grouped:
+            for r in qs.annotate(**sums).order_by():
+                for k in sums:
+                    rows[r["u"]][k] += r[k] or 0
+    result = []
+    for row in rows.values():
+        row["satisfaction"] = ds.Figure("satisfaction", row["satisfied"], row["made"])
+        row["resolution"] = ds.Figure("resolution", row["solved"], row["made"])
+        row["on_time"] = ds.Figure("on_time", row["met"], row["due"])
+        result.append(row)
+
+    def key(row):
+        s, o = row["satisfaction"].rate, row["on_time"].rate
+        return (s is None, -(s or 0), o is None, -(o or 0), -row["volume"], row["unit"].code)
+
+    return sorted(result, key=key)[:limit]
+
+
+def category_volumes(scope: ds.Scope, *, limit: int = 15, now: datetime | None = None) -> list[dict]:
+    sp = split(scope, now or timezone.now())
+    counts: dict[int, int] = {}
+    for piece in sp.live:
+        for r in ds.category_volumes(piece, limit=None):
+            counts[r["category_id"]] = counts.get(r["category_id"], 0) + r["n"]
+    if sp.rolled:
+        for r in (
+            _days(DailyCategory, sp)
+            .filter(ds._order_q(scope.unit_ids))
+            .values("category_id")
+            .annotate(n=Sum("received"))
+            .order_by()
+        ):
+            counts[r["category_id"]] = counts.get(r["category_id"], 0) + r["n"]
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    cats = Category.objects.select_related("parent").in_bulk([c for c, _ in top])
+    rows = []
+    for category_id, n in top:
+        cat = cats[category_id]
+        rows.append(
+            {
+                "category_id": category_id,
+                "n": n,
+                "category__name": cat.name,
+                "category__parent__name": cat.parent.name if cat.parent_id else "",
+            }
+        )
+    return rows
+
+
+def _bucket(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def trend(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> list[dict]:
+    sp = split(scope, now or timezone.now())
+    buckets: dict[date, dict] = {}
+    for piece in sp.live:
+        for r in ds.trend(piece, bucket=bucket):
+            b = buckets.setdefault(r["bucket"], {"received": 0, "replied": 0})
+            b["received"] += r["received"]
+            b["replied"] += r["replied"]
+    if sp.rolled:
+        for r in (
+            _days(DailyOrders, sp)
+            .filter(ds._order_q(scope.unit_ids))
+            .values("day")
+            .annotate(received=Sum("received"), replied=Sum("replied"))
+            .order_by()
+        ):
+            b = buckets.setdefault(_bucket(r["day"], bucket), {"received": 0, "replied": 0})
+            b["received"] += r["received"]
+            b["replied"] += r["replied"]
+    return [{"bucket": b, **v} for b, v in sorted(buckets.items())]
+
+
+def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, dict]:
+    now = now or timezone.now()
+    sp = split(scope, now)
+    # An empty period: the live selector then returns only the overdue counts (a state).
+    out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
+    volumes: list[tuple[int, int]] = []
+    for piece in sp.live:
+        volumes += [(g, f["volume"]) for g, f in ds.grid_figures(piece, now=now).items() if f["volume"]]
+    if sp.rolled:
+        volumes += (
+            _days(DailyOrders, sp)
+            .filter(ds._order_q(scope.unit_ids), grid_id__isnull=False)
+            .values("grid_id")
+            .annotate(n=Sum("received"))
+            .filter(n__gt=0)
+            .values_list("grid_id", "n")
+            .order_by()
+        )
+    for grid_id, n in volumes:
+        out.setdefault(grid_id, {"volume": 0, "overdue": 0})["volume"] += n
+    return out
+
+
+def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
+    """selectors.board's figures, from the roll-up where it reaches."""
+    now = now or timezone.now()
+    return {
+        "summary": summary(scope, now=now),
+        "ranking": unit_ranking(scope, now=now),
+        "categories": category_volumes(scope, now=now),
+        "trend": trend(scope, bucket=bucket, now=now),
+        "grids": grid_figures(scope, now=now),
+        "hotspots": ds.hotspots(scope),
+        "computed_at": now,
+    }

@@ -1,0 +1,313 @@
+"""Keeping the daily roll-up (dashboards.models) exactly equal to the live figures.
+
+A day's rows are always recomputed as a whole from the workorders tables (delete the
+day, insert its GROUP BY), never incremented, so re-rolling a day is idempotent and a
+day rolled after its last change holds exactly what the live selectors count for it.
+What remains is knowing which days changed. The roll-up covers the days before
+``RollupState.rolled_through`` (at most yesterday); later days are read live. A past
+day's figures change only through an order's history, and every change to an order
+goes through ``workorders.workflow.transition``/``create``, which write an ``Event``
+in the same transaction. So ``rollup_refresh`` (the beat task):
+
+1. reads the events it has not seen (by id, above the watermark, plus the ids that
+   were missing below it last time: a transaction that took its id earlier but
+   committed later shows up there);
+2. for each order touched, marks every day the order has ever been counted on, before
+   or after the change: its creation and reply days, the day of every one of its
+   events (callbacks; earlier replies, since ``replied_at`` is the reply event's
+   time), every due time its deadlines have had (each opening records its due time in
+   the event's ``opened`` payload, each approved extension its ``proposed_due``) and
+   their current due days. A lead unit, street, grid or category that changed, an
+   extension, a late callback, a reopen, a deadline closing late: all land on days in
+   this set;
+3. re-rolls those days that are already rolled, rolls the days that have ended since
+   the last run, and moves the watermark.
+
+Between a change to a past day and the next run the roll-up still shows that day as it
+was (HOTLINE_ROLLUP_INTERVAL, 60 s by default; the board cache is 120 s anyway).
+Writes that bypass the services (SQL loads, admin edits of derived fields) need
+``manage.py rollup_rebuild``.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Case, Count, DurationField, F, IntegerField, Max, Min, Q, Sum, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
+
+from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState
+from dashboards.selectors import CALLBACK_KINDS, SATISFIED
+from workorders.choices import DeadlineState, Stage
+from workorders.models import Deadline, Event, WorkOrder
+
+# Ids below the watermark that were missing at the last run are looked at again: an
+# insert that drew its id before a later one but committed after our run. Only the
+# last HOLE_WINDOW ids are tracked (rolled-back inserts leave permanent holes).
+HOLE_WINDOW = 2000
+CHUNK_DAYS = 31  # a rebuild rolls this many days per transaction
+TABLES = (DailyOrders, DailyCategory, DailyDeadlines, DailyCallbacks)
+
+
+@dataclass
+class RollupRun:
+    days: int
+    seconds: float
+    rolled_through: date | None
+    touched_orders: int = 0
+
+
+def local_tz():
+    return timezone.get_default_timezone()
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+def local_day(value: datetime) -> date:
+    return timezone.localtime(value, local_tz()).date()
+
+
+def _state(lock: bool = False) -> RollupState:
+    qs = RollupState.objects.select_for_update() if lock else RollupState.objects.all()
+    state = qs.order_by("pk").first()
+    return state if state is not None else RollupState.objects.create()
+
+
+def _ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Runs of consecutive days as [start, end) pairs, at most CHUNK_DAYS long."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if out and out[-1][1] == day and (day - out[-1][0]).days < CHUNK_DAYS:
+            out[-1] = (out[-1][0], day + timedelta(days=1))
+        else:
+            out.append((day, day + timedelta(days=1)))
+    return out
+
+
+def _roll_range(start: date, end: date) -> None:
+    """Replace the rows of the days [start, end) by their GROUP BY from the live tables.
+    Each query mirrors the live selector's filter for the same figure."""
+    lo, hi, tz = day_start(start), day_start(end), local_tz()
+    orders: dict[tuple, list[int]] = {}
+    keys = ("day", "lead_unit_id", "street_id", "grid_id")
+    received = (
+        WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values(*keys)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in received:
+        orders.setdefault(tuple(r[k] for k in keys), [0, 0, 0])[0] = r["n"]
+    replied = (
+        WorkOrder.objects.filter(replied_at__gte=lo, replied_at__lt=hi)
+        .annotate(day=TruncDate("replied_at", tzinfo=tz))
+        .values(*keys)
+        .annotate(n=Count("id"), d=Sum(F("replied_at") - F("created_at"), output_field=DurationField()))
+        .order_by()
+    )
+    for r in replied:
+        row = orders.setdefault(tuple(r[k] for k in keys), [0, 0, 0])
+        row[1], row[2] = r["n"], (r["d"] or timedelta(0)) // timedelta(microseconds=1)
+    categories = (
+        WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi, category__isnull=False)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", "lead_unit_id", "street_id", "category_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    # A day before rolled_through is over, so "open and past due" is simply "open".
+    deadlines = (
+        Deadline.objects.filter(
+            stage__in=[Stage.SIGN, Stage.HANDLE],
+            due_at__gte=lo,
+            due_at__lt=hi,
+            state__in=[DeadlineState.MET, DeadlineState.BREACHED, DeadlineState.OPEN],
+        )
+        .annotate(day=TruncDate("due_at", tzinfo=tz))
+        .values("day", "unit_id", "stage")
+        .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
+        .order_by()
+    )
+    # The ranking credits the lead unit in the event's payload when it has the key
+    # (selectors.unit_ranking), else the order's current lead unit.
+    rank = Case(
+        When(
+            payload__has_key="lead_unit",
+            then=Cast(KeyTextTransform("lead_unit", "payload"), IntegerField()),
+        ),
+        default=F("order__lead_unit_id"),
+        output_field=IntegerField(),
+    )
+    callbacks = (
+        Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=tz), lu=F("order__lead_unit_id"), st=F("order__street_id"))
+        .annotate(rank=rank)
+        .values("day", "lu", "st", "rank")
+        .annotate(
+            made=Count("id"),
+            solved=Count("id", filter=Q(payload__resolution="solved")),
+            satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+            reopened=Count("id", filter=Q(kind="reopen")),
+        )
+        .order_by()
+    )
+    with transaction.atomic():
+        for model in TABLES:
+            model.objects.filter(day__gte=start, day__lt=end).delete()
+        DailyOrders.objects.bulk_create(
+            [
+                DailyOrders(
+                    day=k[0],
+                    lead_unit_id=k[1],
+                    street_id=k[2],
+                    grid_id=k[3],
+                    received=v[0],
+                    replied=v[1],
+                    handling_us=v[2],
+                )
+                for k, v in orders.items()
+            ],
+            batch_size=2000,
+        )
+        DailyCategory.objects.bulk_create(
+            [
+                DailyCategory(
+                    day=r["day"],
+                    lead_unit_id=r["lead_unit_id"],
+                    street_id=r["street_id"],
+                    category_id=r["category_id"],
+                    received=r["n"],
+                )
+                for r in categories
+            ],
+            batch_size=2000,
+        )
+        DailyDeadlines.objects.bulk_create(
+            [
+                DailyDeadlines(day=r["day"], unit_id=r["unit_id"], stage=r["stage"], due=r["due"], met=r["met"])
+                for r in deadlines
+            ],
+            batch_size=2000,
+        )
+        DailyCallbacks.objects.bulk_create(
+            [
+                DailyCallbacks(
+                    day=r["day"],
+                    lead_unit_id=r["lu"],
+                    street_id=r["st"],
+                    rank_unit_id=r["rank"],
+                    made=r["made"],
+                    solved=r["solved"],
+                    satisfied=r["satisfied"],
+                    reopened=r["reopened"],
+                )
+                for r in callbacks
+            ],
+            batch_size=2000,
+        )
+
+
+def _parse(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def days_touched_by(order_ids: set[int]) -> set[date]:
+    """Every local day on which any of these orders is or ever was counted."""
+    stamps: list[datetime | None] = []
+    ids = sorted(order_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for created, replied in WorkOrder.objects.filter(pk__in=chunk).values_list("created_at", "replied_at"):
+            stamps += [created, replied]
+        for created, payload in Event.objects.filter(order_id__in=chunk).values_list("created_at", "payload"):
+            stamps.append(created)
+            payload = payload if isinstance(payload, dict) else {}
+            opened = payload.get("opened")
+            if isinstance(opened, dict):
+                stamps += [_parse(v) for v in opened.values()]
+            if "proposed_due" in payload:
+                stamps.append(_parse(payload["proposed_due"]))
+        stamps += Deadline.objects.filter(order_id__in=chunk).values_list("due_at", flat=True)
+    return {local_day(s) for s in stamps if s is not None}
+
+
+def _roll_days(days: set[date]) -> None:
+    for start, end in _ranges(days):
+        _roll_range(start, end)
+
+
+def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) -> RollupRun:
+    """(Re)build the roll-up from ``start`` (default: the first order's day) up to
+    yesterday, and mark it rolled through today. Used after deploy and after loads
+    that bypass the services; safe to run while the beat task runs (it takes the
+    state row's lock)."""
+    t0 = clock.perf_counter()
+    today = local_day(now or timezone.now())
+    with transaction.atomic():
+        state = _state(lock=True)
+        top = Event.objects.aggregate(m=Max("id"))["m"] or 0
+        first = WorkOrder.objects.aggregate(m=Min("created_at"))["m"]
+        earliest = local_day(first) if first else today
+        if start is None or state.rolled_through is None or start < earliest:
+            start = earliest
+        elif start > state.rolled_through:
+            start = state.rolled_through  # no gap between the rolled days and the new ones
+        # No facts before the first order, none rolled for today: clear leftovers.
+        for model in TABLES:
+            model.objects.filter(Q(day__lt=earliest) | Q(day__gte=today)).delete()
+        days = {start + timedelta(days=i) for i in range((today - start).days)}
+        _roll_days(days)
+        state.rolled_through = today
+        state.last_event_id = max(top, state.last_event_id)
+        state.holes = _holes(top)
+        return _finish(state, t0, len(days))
+
+
+def _holes(top: int) -> list[int]:
+    lo = max(1, top - HOLE_WINDOW + 1)
+    present = set(Event.objects.filter(id__gte=lo, id__lte=top).values_list("id", flat=True))
+    return [i for i in range(lo, top + 1) if i not in present]
+
+
+def _finish(state: RollupState, t0: float, days: int, touched: int = 0) -> RollupRun:
+    state.refreshed_at = timezone.now()
+    state.last_run_seconds = round(clock.perf_counter() - t0, 3)
+    state.last_run_days = days
+    state.save()
+    return RollupRun(
+        days=days, seconds=state.last_run_seconds, rolled_through=state.rolled_through, touched_orders=touched
+    )
+
+
+def rollup_refresh(*, now: datetime | None = None) -> RollupRun:
+    """The beat task's work: re-roll the rolled days that orders changed since the last
+    run touch, and roll the days that have ended since. Exact after it returns for
+    every change committed before it started."""
+    t0 = clock.perf_counter()
+    today = local_day(now or timezone.now())
+    with transaction.atomic():
+        state = _state(lock=True)
+        if state.rolled_through is None:
+            return rollup_rebuild(now=now)
+        seen = state.last_event_id
+        fresh = list(Event.objects.filter(Q(id__gt=seen) | Q(id__in=state.holes or [])).values_list("id", "order_id"))
+        top = max([seen, *(i for i, _ in fresh)])
+        touched = {order_id for _, order_id in fresh}
+        days = {d for d in days_touched_by(touched) if d < state.rolled_through}
+        days |= {state.rolled_through + timedelta(days=i) for i in range((today - state.rolled_through).days)}
+        _roll_days(days)
+        state.rolled_through = max(state.rolled_through, today)
+        state.last_event_id = top
+        state.holes = _holes(top)  # still-missing ids, old or new, inside the window
+        return _finish(state, t0, len(days), len(touched))
