@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import views
+from api import attachments, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("orders", views.WorkOrderViewSet, basename="order")
@@ -14,6 +14,12 @@ urlpatterns = [
     path("public/requests", views.PublicSubmitView.as_view(), name="public-submit"),
     path("public/track", views.PublicTrackView.as_view(), name="public-track"),
     path("public/rate", views.PublicRateView.as_view(), name="public-rate"),
+    path("orders/<str:number>/attachments", attachments.AttachmentListView.as_view(), name="order-attachments"),
+    path(
+        "orders/<str:number>/attachments/<int:attachment_id>",
+        attachments.AttachmentFileView.as_view(),
+        name="order-attachment",
+    ),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attachments.models import Attachment
+from attachments.models import EXTENSIONS, Attachment
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
 
@@ -75,3 +75,10 @@ def attachment_add(
         attachment.file.delete(save=False)  # no orphan file when the row is not written
         raise
     return attachment
+
+
+def attachment_download_name(attachment: Attachment, *, number: str) -> str:
+    """The name a download is offered under: the order number and the attachment's id,
+    never the client's file name (not stored: it may carry a resident's name) nor the
+    storage path."""
+    return f"{number}-{attachment.pk}{EXTENSIONS.get(attachment.content_type, '')}"
