@@ -20,6 +20,7 @@ from workorders.choices import (
 )
 from workorders.models import Category, Deadline, Event, WorkOrder
 from workorders.privacy import caller_for
+from workorders.selectors import category_by_code
 from workorders.services import MAX_TEXT
 from workorders.transitions import allowed_kinds
 
@@ -224,8 +225,20 @@ class DeadlineSerializer(serializers.ModelSerializer):
 # --- input -----------------------------------------------------------------------------
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """A category by its code, read from the per-process category cache; anything the
+    cache does not know goes to the database, which also words the error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            found = category_by_code(data)
+            if found is not None:
+                return found
+        return super().to_internal_value(data)
+
+
 def _category_field(**kw) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+    return CategoryCodeField(
         slug_field="code", queryset=Category.objects.select_related("parent"), allow_null=True, **kw
     )
 

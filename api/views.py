@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,6 +20,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.authentication import CachedTokenAuthentication
 from api.errors import error_body, workflow_error_response
 from api.filters import WorkOrderFilter
 from api.idempotency import run_idempotent
@@ -39,7 +40,7 @@ from workorders.transitions import TRANSITIONS
 
 # Token first, so an unauthenticated machine gets 401 with a WWW-Authenticate challenge
 # (DRF answers 403 when the first class has no challenge); pages' session still works.
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+AUTHENTICATION = [CachedTokenAuthentication, SessionAuthentication]
 
 # Columns a list row shows (api.presenters.order_summary): loading only these (of ~36)
 # halves the cost of building 50 orders and their related rows per page.
