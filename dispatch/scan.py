@@ -198,7 +198,10 @@ def _scan_batch(phase: str, now: datetime, batch_size: int, result: ScanResult, 
                 # Should not happen (closing an order cancels its timers); repair it rather
                 # than meet this row at every scan.
                 Deadline.objects.filter(pk=d.pk).update(state=DeadlineState.CANCELLED, closed_at=now)
-                alert_raise(key=f"deadline-open-on-closed-{d.pk}", message=f"时限 {d.pk} 的工单已办结，已取消。")
+                alert_raise(
+                    key=f"deadline-open-on-closed-{d.pk}",
+                    message=_("时限 %(id)s 的工单已办结，已取消。") % {"id": d.pk},
+                )
             else:
                 ready.append(d)
         done: list[Deadline] = []
@@ -218,7 +221,11 @@ def _scan_batch(phase: str, now: datetime, batch_size: int, result: ScanResult, 
                     result.failed += 1
                     logger.exception("Deadline %s (%s) failed", d.pk, phase)
                     alert_raise(
-                        key=f"deadline-scan-{phase}-{d.pk}", message=f"时限 {d.pk} 处理失败（{phase}）：{exc}"[:500]
+                        key=f"deadline-scan-{phase}-{d.pk}",
+                        message=(
+                            _("时限 %(id)s 处理失败（%(phase)s）：%(error)s")
+                            % {"id": d.pk, "phase": phase, "error": exc}
+                        )[:500],
                     )
         setattr(result, spec.counter, getattr(result, spec.counter) + len(done))
         result.handled_ids.extend((phase, d.pk) for d in done)

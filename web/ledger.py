@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
-from workorders.choices import Channel, Status, Urgency
+from workorders.choices import Channel, Satisfaction, Status, Urgency
 from workorders.models import WorkOrder
 from workorders.privacy import mask_name, mask_phone
 
@@ -64,35 +65,36 @@ def ledger_rows(qs: QuerySet[WorkOrder]):
             r["lead_unit__name"] or "",
             _local(r["replied_at"]),
             _local(r["closed_at"]),
-            r["callback_satisfaction"] or "",
+            str(Satisfaction(r["callback_satisfaction"]).label) if r["callback_satisfaction"] else "",
         ]
 
 
+# Column headers in the language of whoever downloads the file.
 HEADERS = [
-    "工单号",
-    "来源",
-    "受理时间",
-    "来电人",
-    "联系电话",
-    "标题",
-    "地址",
-    "分类",
-    "紧急程度",
-    "状态",
-    "街道",
-    "社区",
-    "网格",
-    "主办单位",
-    "答复时间",
-    "办结时间",
-    "满意度",
+    gettext_lazy("工单号"),
+    gettext_lazy("来源"),
+    gettext_lazy("受理时间"),
+    gettext_lazy("来电人"),
+    gettext_lazy("联系电话"),
+    gettext_lazy("标题"),
+    gettext_lazy("地址"),
+    gettext_lazy("分类"),
+    gettext_lazy("紧急程度"),
+    gettext_lazy("状态"),
+    gettext_lazy("街道"),
+    gettext_lazy("社区"),
+    gettext_lazy("网格"),
+    gettext_lazy("主办单位"),
+    gettext_lazy("答复时间"),
+    gettext_lazy("办结时间"),
+    gettext_lazy("满意度"),
 ]
 
 
 def ledger_workbook(qs: QuerySet[WorkOrder], title: str = "") -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("台账"))
-    ws.append([_(h) for h in HEADERS])
+    ws.append([str(h) for h in HEADERS])
     for row in ledger_rows(qs):
         ws.append(row)
     buffer = io.BytesIO()

@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import qrcode
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from grids.models import OrgUnit
@@ -33,7 +34,12 @@ def qr_image(url: str) -> Image.Image:
 
 def poster_lines(community: OrgUnit) -> list[str]:
     street = community.parent.name if community.parent_id else ""
-    return ["12345 接诉即办 · 一号一码", f"{street} {community.name}", "扫码反映问题，无需注册", "拨打 12345 也可反映"]
+    return [
+        _("12345 接诉即办 · 一号一码"),
+        f"{street} {community.name}",
+        _("扫码反映问题，无需注册"),
+        _("拨打 12345 也可反映"),
+    ]
 
 
 def poster_png(community: OrgUnit, url: str) -> bytes:
@@ -73,7 +79,7 @@ def poster_pdf(community: OrgUnit, url: str) -> bytes:
 
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4)
-    pdf.setTitle(f"{community.name} 一号一码")
+    pdf.setTitle(_("%(c)s 一号一码") % {"c": community.name})
     width, height = A4
     font = "Helvetica"
     font_path = cjk_font_path()
