@@ -146,7 +146,11 @@ class WorkOrderSerializer(WorkOrderListSerializer):
     grid = UnitRefSerializer(allow_null=True, read_only=True)
     lead_unit = UnitRefSerializer(allow_null=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    # Declared so the schema says what the rows hold: no parent unless merged, and no
+    # callback outcome until the callback (found by Schemathesis on real orders).
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    callback_resolution = serializers.ChoiceField(choices=Resolution.choices, allow_blank=True, read_only=True)
+    callback_satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
 
     class Meta(WorkOrderListSerializer.Meta):
         fields = [
