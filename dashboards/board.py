@@ -5,8 +5,9 @@ A scope's period is split into the whole local days the roll-up covers (days bef
 partial or recent pieces at either end, read by the live selectors (dashboards/
 selectors.py, the reference). Every figure is a sum of parts that add up over disjoint
 time pieces, so the result equals the live selectors' over the whole period; the parity
-tests check that. "Overdue" is a state at ``now``, not a period, and hotspots group by
-(grid, category), which a daily roll-up would barely shrink: both stay live.
+tests check that. "Overdue" is a state at ``now``, not a period: it stays live.
+Hotspots group by (grid, category), which a daily roll-up would barely shrink; they read
+whole weeks from WeeklyPairs and the days around them live.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from django.db.models import Count, DurationField, F, Q, Sum
 from django.utils import timezone
 
 from dashboards import selectors as ds
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState
-from dashboards.rollup import day_start, local_day
+from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
+from dashboards.rollup import day_start, local_day, monday
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import Stage
 from workorders.models import Category
@@ -281,6 +282,54 @@ def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, d
     return out
 
 
+def hotspots(scope: ds.Scope, *, min_count: int = 3, limit: int = 20, now: datetime | None = None) -> list[dict]:
+    """selectors.hotspots' rows: whole rolled weeks from WeeklyPairs, the days around
+    them live, the threshold applied to the sums."""
+    sp = split(scope, now or timezone.now())
+    weeks = (None, None)
+    if sp.rolled:
+        first = monday(sp.first) if sp.first.weekday() == 0 else monday(sp.first) + timedelta(days=7)
+        weeks = (first, monday(sp.last))
+    if weeks[0] is None or weeks[0] >= weeks[1]:
+        return ds.hotspots(scope, min_count=min_count, limit=limit)
+    counts: dict[tuple[int, int], int] = {}
+    pieces = [
+        ds.Scope(scope.start, day_start(weeks[0]), scope.unit),
+        ds.Scope(day_start(weeks[1]), scope.end, scope.unit),
+    ]
+    for piece in pieces:
+        if piece.start < piece.end:
+            for r in ds.hotspots(piece, min_count=1, limit=None):
+                key = (r["grid_id"], r["category_id"])
+                counts[key] = counts.get(key, 0) + r["n"]
+    for r in (
+        WeeklyPairs.objects.filter(week__gte=weeks[0], week__lt=weeks[1])
+        .filter(ds._order_q(scope.unit_ids))
+        .values("grid_id", "category_id")
+        .annotate(n=Sum("received"))
+        .order_by()
+    ):
+        key = (r["grid_id"], r["category_id"])
+        counts[key] = counts.get(key, 0) + r["n"]
+    top = sorted(((k, n) for k, n in counts.items() if n >= min_count), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    grids = OrgUnit.objects.select_related("parent").in_bulk({g for (g, _), _ in top})
+    cats = Category.objects.in_bulk({c for (_, c), _ in top})
+    rows = []
+    for (grid_id, category_id), n in top:
+        grid = grids[grid_id]
+        rows.append(
+            {
+                "grid_id": grid_id,
+                "category_id": category_id,
+                "n": n,
+                "grid__name": grid.name,
+                "community__name": grid.parent.name if grid.parent_id else "",
+                "category__name": cats[category_id].name,
+            }
+        )
+    return rows
+
+
 def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
     """selectors.board's figures, from the roll-up where it reaches."""
     now = now or timezone.now()
@@ -290,6 +339,6 @@ def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) 
         "categories": category_volumes(scope, now=now),
         "trend": trend(scope, bucket=bucket, now=now),
         "grids": grid_figures(scope, now=now),
-        "hotspots": ds.hotspots(scope),
+        "hotspots": hotspots(scope, now=now),
         "computed_at": now,
     }

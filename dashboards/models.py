@@ -89,6 +89,25 @@ class DailyCallbacks(models.Model):
         return f"{self.day} lead {self.lead_unit_id}: {self.satisfied}/{self.made}"
 
 
+class WeeklyPairs(models.Model):
+    """Orders received per week (Monday) and (grid, category): hotspots. A day-level
+    table would hold nearly one row per order; a week of pairs repeats enough to shrink.
+    Rows exist for whole weeks before ``RollupState.rolled_through`` only."""
+
+    week = models.DateField()
+    lead_unit_id = models.IntegerField(null=True)
+    street_id = models.IntegerField(null=True)
+    grid_id = models.IntegerField()
+    category_id = models.IntegerField()
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["week"], name="dash_weeklypairs_week")]
+
+    def __str__(self) -> str:
+        return f"week {self.week} grid {self.grid_id} category {self.category_id}: {self.received}"
+
+
 class RollupState(models.Model):
     """One row: how far the roll-up reaches and which events it has seen."""
 

@@ -41,7 +41,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState
+from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
 from dashboards.selectors import CALLBACK_KINDS, SATISFIED
 from workorders.choices import DeadlineState, Stage
 from workorders.models import Deadline, Event, WorkOrder
@@ -51,7 +51,7 @@ from workorders.models import Deadline, Event, WorkOrder
 # last HOLE_WINDOW ids are tracked (rolled-back inserts leave permanent holes).
 HOLE_WINDOW = 2000
 CHUNK_DAYS = 31  # a rebuild rolls this many days per transaction
-TABLES = (DailyOrders, DailyCategory, DailyDeadlines, DailyCallbacks)
+TABLES = (DailyOrders, DailyCategory, DailyDeadlines, DailyCallbacks)  # by day; WeeklyPairs by week
 
 
 @dataclass
@@ -215,6 +215,46 @@ def _roll_range(start: date, end: date) -> None:
         )
 
 
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _roll_weeks(days: set[date], rolled_through: date) -> None:
+    """Re-roll the (grid, category) pairs of every whole week that contains one of
+    ``days`` and ends before ``rolled_through``; partial weeks have no rows."""
+    for week in sorted({monday(d) for d in days}):
+        end = week + timedelta(days=7)
+        if end > rolled_through:
+            continue
+        rows = (
+            WorkOrder.objects.filter(
+                created_at__gte=day_start(week),
+                created_at__lt=day_start(end),
+                grid__isnull=False,
+                category__isnull=False,
+            )
+            .values("lead_unit_id", "street_id", "grid_id", "category_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        with transaction.atomic():
+            WeeklyPairs.objects.filter(week=week).delete()
+            WeeklyPairs.objects.bulk_create(
+                [
+                    WeeklyPairs(
+                        week=week,
+                        lead_unit_id=r["lead_unit_id"],
+                        street_id=r["street_id"],
+                        grid_id=r["grid_id"],
+                        category_id=r["category_id"],
+                        received=r["n"],
+                    )
+                    for r in rows
+                ],
+                batch_size=2000,
+            )
+
+
 def _parse(value) -> datetime | None:
     try:
         return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -266,8 +306,10 @@ def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) ->
         # No facts before the first order, none rolled for today: clear leftovers.
         for model in TABLES:
             model.objects.filter(Q(day__lt=earliest) | Q(day__gte=today)).delete()
+        WeeklyPairs.objects.filter(Q(week__lt=monday(earliest)) | Q(week__gt=today - timedelta(days=7))).delete()
         days = {start + timedelta(days=i) for i in range((today - start).days)}
         _roll_days(days)
+        _roll_weeks(days, today)
         state.rolled_through = today
         state.last_event_id = max(top, state.last_event_id)
         state.holes = _holes(top)
@@ -308,6 +350,7 @@ def rollup_refresh(*, now: datetime | None = None) -> RollupRun:
         days |= {state.rolled_through + timedelta(days=i) for i in range((today - state.rolled_through).days)}
         _roll_days(days)
         state.rolled_through = max(state.rolled_through, today)
+        _roll_weeks(days, state.rolled_through)
         state.last_event_id = top
         state.holes = _holes(top)  # still-missing ids, old or new, inside the window
         return _finish(state, t0, len(days), len(touched))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dashboards import board as rb
 from dashboards import selectors as ds
-from dashboards.models import DailyDeadlines, DailyOrders, RollupState
+from dashboards.models import DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
 from dashboards.rollup import rollup_rebuild
 from dashboards.tasks import rollup_refresh
 from workorders.services import (
@@ -164,6 +164,7 @@ def assert_board_equals_live(scope, now, bucket="day"):
     assert (a is None) == (b is None) and (a is None or abs(a - b) <= timedelta(microseconds=1)), scope
     for key in ("ranking", "categories", "trend", "grids", "hotspots"):
         assert rolled[key] == live[key], (scope, key, bucket)
+    assert rb.hotspots(scope, min_count=2, now=now) == ds.hotspots(scope, min_count=2), scope
 
 
 def assert_all_equal(district, now):
@@ -179,6 +180,8 @@ def test_rolled_board_equals_the_live_selectors(district, history):
     run = rollup_rebuild(now=now)
     assert run.rolled_through == timezone.localdate() and run.days == 20
     assert DailyOrders.objects.exists() and DailyDeadlines.objects.filter(due__gt=0).exists()
+    assert WeeklyPairs.objects.filter(received__gte=2).exists()
+    assert ds.hotspots(last_days(30), min_count=2)  # hotspots are compared on real pairs
     figures = ds.summary(last_days(30), now=now)
     # the history has every kind of figure: late signs, reopens, open past due, ...
     assert 0 < figures["response"].numerator < figures["response"].denominator
