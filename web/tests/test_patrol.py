@@ -9,7 +9,7 @@ from grids.models import Membership, Role
 from web.tests.test_public import png_bytes
 from workorders.choices import Channel, Status, Urgency
 from workorders.models import WorkOrder
-from workorders.services import work_order_reject
+from workorders.services import work_order_reject, work_order_submit
 
 
 @pytest.fixture(autouse=True)
@@ -157,6 +157,26 @@ def test_my_reports_lists_only_my_patrol_orders_in_plain_words(login, district, 
     assert "井盖缺失" in body and "路灯不亮" in body and "别人的上报" not in body
     assert "未予受理" in body and "已上报，等待话务员受理" in body
     assert body.count('class="card" data-number=') == 2
+
+
+def test_my_reports_shows_the_latest_and_says_how_many_there_are(login, district, monkeypatch):
+    from web.views import patrol
+
+    monkeypatch.setattr(patrol, "MINE_LIMIT", 1)
+    client = login("grid_worker_a")
+    _post(client, district, description="第一条")
+    _post(client, district, description="第二条")
+    body = client.get(reverse("web:patrol_mine")).content.decode()
+    assert "第二条" in body and "第一条" not in body and "显示最近 1 条，共 2 条" in body
+
+
+def test_my_reports_shows_a_report_that_was_never_located(login, district):
+    # The API takes patrol reports too, with no position and no fallback community.
+    work_order_submit(
+        channel=Channel.PATROL, actor=district.user("grid_worker_a"), title="井盖缺失", description="井盖缺失"
+    )
+    response = login("grid_worker_a").get(reverse("web:patrol_mine"))
+    assert response.status_code == 200 and "井盖缺失" in response.content.decode()
 
 
 def test_grid_worker_starts_on_the_patrol_page_and_has_the_links(login, district):

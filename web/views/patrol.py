@@ -22,7 +22,7 @@ from workorders.selectors import work_orders_visible_to
 from workorders.services import work_order_submit
 from workorders.transitions import TRANSITIONS
 
-MINE_LIMIT = 50
+MINE_LIMIT = 20  # the recent ones: a list to scroll on a phone, not an archive
 
 # What became of a report, in the words a grid worker would use (not the desk's labels).
 PATROL_STATUS = {
@@ -109,20 +109,29 @@ def patrol(request: HttpRequest) -> HttpResponse:
     return render(request, "web/patrol/report.html", context, status=status)
 
 
+def _place(order: WorkOrder) -> str:
+    # Reports filed elsewhere (the API) may carry no grid or community at all.
+    unit = order.grid or order.community
+    return unit.name if unit else order.address
+
+
 @role_required(Role.GRID_WORKER, Role.ADMIN)
 def patrol_mine(request: HttpRequest) -> HttpResponse:
-    orders = list(
-        WorkOrder.objects.filter(created_by=request.user, channel=Channel.PATROL)
-        .select_related("category", "grid", "community")
-        .order_by("-created_at")[:MINE_LIMIT]
-    )
+    mine = WorkOrder.objects.filter(created_by=request.user, channel=Channel.PATROL)
+    orders = list(mine.select_related("category", "grid", "community").order_by("-created_at")[:MINE_LIMIT])
     # Link an order only where the worker may open it; the rest show status only.
     visible = set(
         work_orders_visible_to(request.user).filter(pk__in=[o.pk for o in orders]).values_list("pk", flat=True)
     )
     rows = [
-        {"order": o, "plain": PATROL_STATUS.get(o.status, o.get_status_display()), "link": o.pk in visible}
+        {
+            "order": o,
+            "plain": PATROL_STATUS.get(o.status, o.get_status_display()),
+            "link": o.pk in visible,
+            "place": _place(o),
+        }
         for o in orders
     ]
     last = request.session.pop("patrol_last", None)
-    return render(request, "web/patrol/mine.html", {"rows": rows, "last": last})
+    context = {"rows": rows, "last": last, "total": mine.count(), "limit": MINE_LIMIT}
+    return render(request, "web/patrol/mine.html", context)
