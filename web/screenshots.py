@@ -4,7 +4,9 @@ README).
 
     HOTLINE_VAR_DIR=/tmp/shots .venv/bin/python manage.py seed_demo
     HOTLINE_VAR_DIR=/tmp/shots .venv/bin/python manage.py runserver 8765 &
-    .venv/bin/python web/screenshots.py http://127.0.0.1:8765
+    .venv/bin/python web/screenshots.py http://127.0.0.1:8765 [section ...]
+
+Sections (all by default): operator, workbench, desk, dashboard, public, patrol.
 """
 
 from __future__ import annotations
@@ -21,14 +23,21 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def main(base: str) -> None:
+SECTIONS = ("operator", "workbench", "desk", "dashboard", "public", "patrol")
+# Where the demo's grid worker stands for the patrol shots: inside 滨河湾社区1号网格.
+PATROL_POSITION = {"latitude": 39.9015, "longitude": 116.4015}
+
+
+def main(base: str, sections: tuple[str, ...] = SECTIONS) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+        context = browser.new_context(
+            viewport=DESKTOP, locale="zh-CN", geolocation=PATROL_POSITION, permissions=["geolocation"]
+        )
         page = context.new_page()
 
         def shot(name: str) -> None:
@@ -47,48 +56,59 @@ def main(base: str) -> None:
             page.click("button[type=submit]")
             page.wait_for_load_state()
 
-        login("operator")
-        page.fill("#id_caller_phone", "13800000000")
-        page.fill("#id_description", "小区门口每天傍晚有人摆摊占道，堵住了消防通道。")
-        page.fill("#id_address", "滨河湾")
-        page.wait_for_timeout(1200)
-        shot("operator-console")
-        page.goto(base + "/ops/submissions/")
-        shot("operator-submissions")
-        page.goto(base + "/ops/callbacks/")
-        shot("operator-callbacks")
-
-        login("street")
-        shot("workbench")
-        link = page.locator("table.workbench a").first
-        if link.count():
-            link.click()
-            shot("order")
-
-        login("dispatcher")
-        shot("dispatcher-desk")
-
-        login("supervisor")
-        shot("dashboard")
-        page.goto(base + "/orders/?figure=overdue")
-        shot("ledger")
-        page.goto(base + "/posters/")
-        shot("posters")
-
-        context.clear_cookies()
-        page.goto(base + "/posters/")  # login page for anonymous: skip
-        login("admin")
-        page.goto(base + "/posters/")
-        code = re.search(r"/p/([^/]+)/", page.content())
-        context.clear_cookies()
-        page.set_viewport_size(PHONE)
-        page.goto(base + (f"/p/{code.group(1)}/" if code else "/p/"))
-        page.set_viewport_size(DESKTOP)
-        shot("public-report")
-        page.goto(base + "/track/")
-        shot("public-track")
+        if "operator" in sections:
+            login("operator")
+            page.fill("#id_caller_phone", "13800000000")
+            page.fill("#id_description", "小区门口每天傍晚有人摆摊占道，堵住了消防通道。")
+            page.fill("#id_address", "滨河湾")
+            page.wait_for_timeout(1200)
+            shot("operator-console")
+            page.goto(base + "/ops/submissions/")
+            shot("operator-submissions")
+            page.goto(base + "/ops/callbacks/")
+            shot("operator-callbacks")
+        if "workbench" in sections:
+            login("street")
+            shot("workbench")
+            link = page.locator("table.workbench a").first
+            if link.count():
+                link.click()
+                shot("order")
+        if "desk" in sections:
+            login("dispatcher")
+            shot("dispatcher-desk")
+        if "dashboard" in sections:
+            login("supervisor")
+            shot("dashboard")
+            page.goto(base + "/orders/?figure=overdue")
+            shot("ledger")
+            page.goto(base + "/posters/")
+            shot("posters")
+        if "public" in sections:
+            context.clear_cookies()
+            page.goto(base + "/posters/")  # login page for anonymous: skip
+            login("admin")
+            page.goto(base + "/posters/")
+            code = re.search(r"/p/([^/]+)/", page.content())
+            context.clear_cookies()
+            page.set_viewport_size(PHONE)
+            page.goto(base + (f"/p/{code.group(1)}/" if code else "/p/"))
+            page.set_viewport_size(DESKTOP)
+            shot("public-report")
+            page.goto(base + "/track/")
+            shot("public-track")
+        if "patrol" in sections:
+            login("gridworker")
+            page.locator("#locate-hint .located").wait_for()
+            page.fill("#id_category_q", "占道")
+            page.fill("#id_description", "滨河湾小区东门有流动摊贩占道经营，傍晚堵住消防通道。")
+            page.fill("#id_address", "滨河湾小区东门")
+            shot("patrol-report")
+            page.click("#patrol button[type=submit]")  # not the header's log-out button
+            page.wait_for_url("**/patrol/mine/")
+            shot("patrol-mine")
         browser.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765")
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8765", tuple(sys.argv[2:]) or SECTIONS)
