@@ -18,6 +18,7 @@ from dispatch.alerts import alert_raise
 from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule
 from grids.locate import Location, locate
 from grids.models import OrgUnit
+from hotline.process_cache import ProcessCache
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
 from workorders.models import WorkOrder
@@ -67,11 +68,28 @@ def _area_matches(rule: RoutingRule, where: Location | None) -> bool:
     return spot is not None and spot.path.startswith(rule.area.path)
 
 
+def _load_rules() -> dict[int, list[RoutingRule]]:
+    by_category: dict[int, list[RoutingRule]] = {}
+    for rule in RoutingRule.objects.filter(is_active=True).select_related("department", "area"):
+        by_category.setdefault(rule.category_id, []).append(rule)
+    return by_category
+
+
+# Every routing reads the rules of its category; they change rarely, so each worker
+# process keeps them (with the units they name, whose state a rule's problem() checks)
+# and re-reads them every few seconds or at once after an edit in the same process.
+_rules = ProcessCache("dispatch-routing-rules", _load_rules, senders=[RoutingRule, OrgUnit])
+
+
+def rules_for(category_id: int) -> list[RoutingRule]:
+    """Active routing rules of a category (cached per process; read-only)."""
+    return _rules.get().get(category_id, [])
+
+
 def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -> list[Candidate]:
     street = where.street if where else None
     found = []
-    rules = RoutingRule.objects.filter(category=order.category, is_active=True).select_related("department", "area")
-    for rule in rules:
+    for rule in rules_for(order.category_id):
         problem = rule.problem()
         if problem:
             reasons.append({"code": "rule_broken", "rule": rule.pk, "detail": problem})
