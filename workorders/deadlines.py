@@ -41,10 +41,14 @@ class OpenDeadlines:
     def __init__(self, order: WorkOrder) -> None:
         self.order = order
         self.rows: dict[str, Deadline] = {d.stage: d for d in Deadline.objects.filter(order=order, state="open")}
+        self._unsaved: list[Deadline] = []  # opened, written together by flush()
 
     def close(self, stage: str, now: datetime, *, cancel: bool = False) -> Deadline | None:
         deadline = self.rows.pop(stage, None)
         if deadline is None:
+            return None
+        if deadline.pk is None:  # opened in this transition and not written yet
+            self._unsaved.remove(deadline)
             return None
         if cancel:
             deadline.state = DeadlineState.CANCELLED
@@ -58,7 +62,7 @@ class OpenDeadlines:
         self.close(stage, now, cancel=True)
         text, fell_back = limit_for(self.order, stage)
         due = add_limit(now, text, calendar)
-        deadline = Deadline.objects.create(
+        deadline = Deadline(
             order=self.order,
             stage=stage,
             unit=unit,
@@ -67,8 +71,16 @@ class OpenDeadlines:
             warn_at=warn_time(now, due),
             due_at=due,
         )
+        self._unsaved.append(deadline)
         self.rows[stage] = deadline
         return deadline, fell_back
+
+    def flush(self) -> None:
+        """Write the rows opened since the last flush in one INSERT (an assign opens
+        three stages; one statement instead of three on the routing path)."""
+        if self._unsaved:
+            Deadline.objects.bulk_create(self._unsaved)
+            self._unsaved = []
 
     def cancel_all(self, now: datetime) -> None:
         for stage in list(self.rows):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -142,6 +142,7 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
             payload.setdefault("limit_fallback", []).append(stage)
     if order.status in TERMINAL_STATUSES:
         timers.cancel_all(now)
+    timers.flush()
     order.due_at = timers.nearest_due()
 
 
@@ -177,25 +178,60 @@ def _queue_follow_ups(kind: str, order_id: int, event_id: int) -> None:
         transaction.on_commit(send)
 
 
+_EVENT_COLUMNS = (
+    "kind",
+    "actor",
+    "actor_unit",
+    "actor_role",
+    "from_status",
+    "to_status",
+    "note",
+    "payload",
+    "created_at",
+)
+
+
+def _insert_next_event(values: dict) -> tuple[int, int]:
+    """INSERT the order's next event, numbering it in the same statement (the next seq
+    is read by the INSERT's own SELECT instead of a round trip before it); returns
+    (id, seq). The caller holds the order's row lock, so the MAX cannot race, and the
+    unique (order, seq) constraint would turn a bug here into an error, not a fork."""
+    table = Event._meta.db_table
+    fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    params = [f.get_db_prep_save(values[f.name if not f.is_relation else f.attname], connection) for f in fields]
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {table} (order_id, seq, {columns}) "  # noqa: S608 - names from the model, values bound
+        f"SELECT %s, COALESCE(MAX(seq), 0) + 1, {placeholders} FROM {table} WHERE order_id = %s RETURNING id, seq"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values["order_id"], *params, values["order_id"]])
+        return cursor.fetchone()
+
+
 def _write_event(
     *, order: WorkOrder, kind: str, rule: Rule, actor, membership, from_status, note: str, payload: dict, now
 ) -> Event:
-    # The caller holds the order's row lock (or is creating it), so max+1 cannot race;
-    # the unique (order, seq) constraint would turn a bug here into an error, not a fork.
-    last = 0 if from_status is None else (Event.objects.filter(order=order).aggregate(m=Max("seq"))["m"] or 0)
-    return Event.objects.create(
-        order=order,
-        seq=last + 1,
-        kind=kind,
-        actor=actor,
-        actor_unit=membership.unit if membership else None,
-        actor_role=membership.role if membership else "system",
-        from_status=from_status or "",
-        to_status=order.status,
-        note=note,
-        payload=payload,
-        created_at=now,
-    )
+    values = {
+        "order_id": order.pk,
+        "kind": kind,
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_unit_id": membership.unit_id if membership else None,
+        "actor_role": membership.role if membership else "system",
+        "from_status": from_status or "",
+        "to_status": order.status,
+        "note": note,
+        "payload": payload,
+        "created_at": now,
+    }
+    if from_status is None:  # the order is being created: its first event
+        return Event.objects.create(seq=1, **values)
+    pk, seq = _insert_next_event(values)
+    event = Event(pk=pk, seq=seq, **values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
 
 
 def transition(
