@@ -193,3 +193,7 @@ def test_my_reports_in_english(login, district):
     _post(client, district)
     body = client.get(reverse("web:patrol_mine"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My reports" in body and "Reported, awaiting acceptance by an operator" in body
+    body = client.get(reverse("web:patrol"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for text in ("Patrol report", "Problem category", "Description of the problem", "Photo of the scene", "Urgent"):
+        assert text in body
+    assert "Without a position, the report goes to your grid: 甲一1号网格" in body
