@@ -20,7 +20,7 @@ from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_dec
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import ReturnReason, Status
 from workorders.errors import WorkflowError
-from workorders.limits import WorkCalendar
+from workorders.limits import WorkCalendar, next_working_day
 from workorders.models import Event, WorkOrder
 from workorders.services import work_order_reassign
 
@@ -141,14 +141,10 @@ def _on_extension_decision(event: Event, order: WorkOrder) -> None:
 
 def next_working_morning(after: datetime, calendar: WorkCalendar | None = None) -> datetime:
     """Opening time of the first working day after ``after``'s day."""
-    calendar = calendar or WorkCalendar()
-    tz = timezone.get_current_timezone()
-    day = timezone.localtime(after, tz).date()
-    for _i in range(60):
-        day += timedelta(days=1)
-        if calendar.is_workday(day):
-            return datetime.combine(day, settings.HOTLINE_WORKDAY_START, tzinfo=tz)
-    return after + timedelta(days=1)
+    day = next_working_day(after, calendar)
+    if day is None:
+        return after + timedelta(days=1)
+    return datetime.combine(day, settings.HOTLINE_WORKDAY_START, tzinfo=timezone.get_current_timezone())
 
 
 def _on_callback_unreachable(event: Event, order: WorkOrder) -> None:

@@ -100,6 +100,18 @@ class WorkCalendar:
             return day.weekday() < 5
 
 
+def next_working_day(after: datetime, calendar: WorkCalendar | None = None) -> date | None:
+    """The first working day after ``after``'s (local) day, or None if none within
+    MAX_CALENDAR_DAYS."""
+    calendar = calendar or WorkCalendar()
+    day = timezone.localtime(after, timezone.get_current_timezone()).date()
+    for _i in range(MAX_CALENDAR_DAYS):
+        day += timedelta(days=1)
+        if calendar.is_workday(day):
+            return day
+    return None
+
+
 def add_working_minutes(start: datetime, minutes: int, calendar: WorkCalendar | None = None) -> datetime:
     calendar = calendar or WorkCalendar()
     tz = timezone.get_current_timezone()

@@ -7,16 +7,21 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Membership
+from workorders import deadlines
 from workorders.choices import (
     TERMINAL_STATUSES,
+    DeadlineState,
     Resolution,
     Satisfaction,
+    Stage,
 )
 from workorders.errors import InvalidInput
-from workorders.models import WorkOrder
+from workorders.limits import next_working_day
+from workorders.models import Deadline, WorkOrder
 from workorders.services._common import OrderRef, _choice, _pk
 from workorders.workflow import Step, transition
 
@@ -45,6 +50,24 @@ def work_order_send_back(
     return transition(
         order=_pk(order), kind="send_back", actor=actor, note=note, expected_version=expected_version, now=now
     )
+
+
+def _callback_due_until_retry(order: WorkOrder, now: datetime) -> datetime | None:
+    """An unreachable resident is tried again on the next working day (dispatch
+    schedules it); the callback stage must not run out while that try waits, so its due
+    time moves to the end of that day when it would fall earlier. Returns the new due
+    time, or None if nothing moved."""
+    retry_day = next_working_day(now)
+    if retry_day is None:
+        return None
+    tz = timezone.get_current_timezone()
+    until = datetime.combine(retry_day, settings.HOTLINE_WORKDAY_END, tzinfo=tz)
+    current = Deadline.objects.filter(order=order, stage=Stage.CALLBACK, state=DeadlineState.OPEN).first()
+    if current is None or current.due_at >= until:
+        return None
+    deadlines.extend_deadline(order=order, stage=Stage.CALLBACK, new_due=until)
+    order.due_at = deadlines.OpenDeadlines(order).nearest_due()
+    return until
 
 
 def work_order_callback(
@@ -79,8 +102,14 @@ def work_order_callback(
             o.callback_resolution, o.callback_satisfaction = resolution, satisfaction
             if kind == "reopen":
                 o.reopen_count += 1
+        extra = {}
+        if kind == "callback_unreachable":
+            moved = _callback_due_until_retry(o, at)
+            if moved is not None:
+                extra["callback_due"] = moved.isoformat()
         return Step(
             payload={
+                **extra,
                 "contacted": contacted,
                 "resolution": resolution,
                 "satisfaction": satisfaction,

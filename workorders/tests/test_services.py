@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from workorders import services as svc
 from workorders.choices import DeadlineState, Stage, Status
@@ -134,3 +135,41 @@ def test_urgent_orders_get_the_shorter_limit(district, log_call):
     )
     sign = Deadline.objects.get(order=order, stage=Stage.SIGN)
     assert sign.limit == "15m" and sign.due_at - sign.opened_at == timedelta(minutes=15)
+
+
+def _to_callback(d, log_call, at):
+    order = svc.work_order_assign(order=log_call(now=at), actor=d.user("dispatcher"), unit=d.street_a, now=at)
+    order = svc.work_order_sign(order=order, actor=d.user("handler_a"), now=at)
+    order = svc.work_order_reply(order=order, actor=d.user("handler_a"), reply="已处理", now=at)
+    return svc.work_order_approve(order=order, actor=d.user("dispatcher"), now=at)
+
+
+def test_an_unreachable_callback_keeps_the_callback_stage_open_until_the_retry_day(district, log_call):
+    """The retry waits for the next working day (here past the Mid-autumn holiday), so the
+    callback stage may not run out before it: its due time moves to that day's close."""
+    district.cat_territorial.callback_limit = "4h"
+    district.cat_territorial.save()
+    thursday = timezone.make_aware(datetime(2026, 9, 24, 10, 0))
+    order = _to_callback(district, log_call, thursday)
+    callback = Deadline.objects.get(order=order, stage=Stage.CALLBACK, state="open")
+    assert callback.due_at == thursday + timedelta(hours=4)
+    order = svc.work_order_callback(
+        order=order, actor=district.user("operator"), contacted=False, now=thursday + timedelta(hours=3)
+    )
+    callback.refresh_from_db()
+    monday_close = timezone.make_aware(datetime(2026, 9, 28, 17, 30))
+    assert callback.due_at == monday_close and callback.extended_count == 1 and callback.warned_at is None
+    assert order.due_at == monday_close
+    event = order.events.get(kind="callback_unreachable")
+    assert event.payload["callback_due"] == monday_close.isoformat()
+
+
+def test_an_unreachable_callback_leaves_a_later_callback_due_time_alone(district, log_call):
+    district.cat_territorial.callback_limit = "7d"  # due 1 October, after the retry day
+    district.cat_territorial.save()
+    thursday = timezone.make_aware(datetime(2026, 9, 24, 10, 0))
+    order = _to_callback(district, log_call, thursday)
+    due = Deadline.objects.get(order=order, stage=Stage.CALLBACK, state="open").due_at
+    order = svc.work_order_callback(order=order, actor=district.user("operator"), contacted=False, now=thursday)
+    assert Deadline.objects.get(order=order, stage=Stage.CALLBACK, state="open").due_at == due
+    assert "callback_due" not in order.events.get(kind="callback_unreachable").payload
