@@ -52,10 +52,11 @@ def test_grid_worker_reports_with_position_photo_and_urgency(login, district):
     assert order.number in page and "上报成功" in page
 
 
-def test_without_a_position_the_report_lands_in_the_workers_own_community(login, district):
+def test_without_a_position_the_report_lands_in_the_workers_own_grid(login, district):
     client = login("grid_worker_a")
     assert _post(client, district).status_code == 302
     order = WorkOrder.objects.get()
+    assert order.grid == district.grid_a
     assert order.community == district.community_a and order.street == district.street_a
 
 

@@ -50,16 +50,6 @@ def own_grid(user: AbstractBaseUser) -> OrgUnit | None:
     return None
 
 
-def _fallback_community(unit: OrgUnit | None) -> OrgUnit | None:
-    if unit is None:
-        return None
-    if unit.kind == UnitKind.COMMUNITY:
-        return unit
-    if unit.kind == UnitKind.GRID and unit.parent_id:
-        return OrgUnit.objects.select_related("parent").get(pk=unit.parent_id)
-    return None
-
-
 @role_required(Role.GRID_WORKER, Role.ADMIN)
 def patrol(request: HttpRequest) -> HttpResponse:
     """On any error the page comes back with the typed text kept (the photo has to be
@@ -86,7 +76,7 @@ def patrol(request: HttpRequest) -> HttpResponse:
                         lng=d["lng"],
                         urgency=d["urgency"],
                         # Used only when neither position nor address locates the order.
-                        community=_fallback_community(home),
+                        community=home,
                     )
                     if d["photo"]:
                         attachment_add(order=order, upload=d["photo"], field="photo")

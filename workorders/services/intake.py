@@ -179,7 +179,9 @@ def work_order_submit(
     now: datetime | None = None,
 ) -> WorkOrder:
     """A resident (no actor), a grid worker or another system submits a request; it
-    waits in the operators' queue to be accepted. A QR poster passes its community."""
+    waits in the operators' queue to be accepted. ``community`` (a QR poster's) or a
+    grid (a grid worker's own, on patrol) places the order when neither position nor
+    address locates it."""
     if channel == Channel.HOTLINE:
         raise InvalidInput({"channel": _("热线来电请使用登记来电。")})
     order = _new_order(
@@ -198,8 +200,10 @@ def work_order_submit(
         phone_required=actor is None,
     )
     if community is not None and order.community_id is None:
-        if community.kind != UnitKind.COMMUNITY:
-            raise InvalidInput({"community": _("二维码必须属于一个社区。")})
+        if community.kind == UnitKind.GRID:
+            order.grid, community = community, community.parent
+        elif community.kind != UnitKind.COMMUNITY:
+            raise InvalidInput({"community": _("位置必须是一个社区或网格。")})
         order.community, order.street = community, community.parent
     return create(kind="submit", actor=actor, order=order, now=now)
 
