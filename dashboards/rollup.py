@@ -16,8 +16,8 @@ in the same transaction. So ``rollup_refresh`` (the beat task):
    or after the change: its creation and reply days, the day of every one of its
    events (callbacks; earlier replies, since ``replied_at`` is the reply event's
    time), every due time its deadlines have had (each opening records its due time in
-   the event's ``opened`` payload, each approved extension its ``proposed_due``) and
-   their current due days. A lead unit, street, grid or category that changed, an
+   the event's ``opened`` payload, each approved extension its ``proposed_due``; every
+   timestamp in a payload is taken) and their current due days. A lead unit, street, grid or category that changed, an
    extension, a late callback, a reopen, a deadline closing late: all land on days in
    this set;
 3. re-rolls those days that are already rolled, rolls the days that have ended since
@@ -255,11 +255,27 @@ def _roll_weeks(days: set[date], rolled_through: date) -> None:
             )
 
 
-def _parse(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
+def _times_in(payload) -> list[datetime]:
+    """Every ISO timestamp anywhere in an event's payload: the due times a transition
+    opened (``opened``), an approved extension's ``proposed_due``, and whatever due time
+    a later change records, so that the day a deadline *used* to fall due is re-rolled
+    too."""
+    out: list[datetime] = []
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and 19 <= len(value) <= 40 and value[10:11] == "T":
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            if parsed.tzinfo is not None:
+                out.append(parsed)
+    return out
 
 
 def days_touched_by(order_ids: set[int]) -> set[date]:
@@ -272,12 +288,7 @@ def days_touched_by(order_ids: set[int]) -> set[date]:
             stamps += [created, replied]
         for created, payload in Event.objects.filter(order_id__in=chunk).values_list("created_at", "payload"):
             stamps.append(created)
-            payload = payload if isinstance(payload, dict) else {}
-            opened = payload.get("opened")
-            if isinstance(opened, dict):
-                stamps += [_parse(v) for v in opened.values()]
-            if "proposed_due" in payload:
-                stamps.append(_parse(payload["proposed_due"]))
+            stamps += _times_in(payload)
         stamps += Deadline.objects.filter(order_id__in=chunk).values_list("due_at", flat=True)
     return {local_day(s) for s in stamps if s is not None}
 
