@@ -4,9 +4,10 @@
     .venv/bin/python bench/dashboard_bench.py --repeat 10
 
 Renders the real views through Django's test client (URL routing, scope parsing, every
-query, template rendering; no network) as a center supervisor, for several periods and
-scopes, and times each selector alone. Prints the figures and writes
-bench/results/dashboard.json.
+query, template rendering; no network) as a center supervisor, for every period the
+page offers by day/week/month, for the district and one street, and the lists behind
+the figures; times the selectors alone (live reference and roll-up-backed) and the
+beat task's re-roll. Prints the figures and writes bench/results/dashboard.json.
 """
 
 from __future__ import annotations
@@ -46,10 +47,14 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from dashboards import board as rb
     from dashboards import selectors as ds
+    from dashboards.models import RollupState
+    from dashboards.rollup import rollup_refresh
     from grids.models import Membership, OrgUnit, Role, UnitKind
     from workorders.models import Deadline, Event, WorkOrder
 
+    load_at_start = os.getloadavg()
     orders = WorkOrder.objects.count()
     events = Event.objects.count()
     deadlines = Deadline.objects.count()
@@ -62,19 +67,24 @@ def main() -> None:
     today = timezone.localdate()
 
     configs = []
+    # every period the page offers, by day/week/month, for the district and one street
     for days in (7, 30, 90, 365):
         start = (today - timedelta(days=days - 1)).isoformat()
-        configs.append((f"dashboard {days}d all", "/dashboard/", {"start": start, "end": today.isoformat()}))
+        for bucket in ("day", "week", "month"):
+            for label, unit in (("all", {}), ("street", {"unit": street.pk})):
+                params = {"start": start, "end": today.isoformat(), "bucket": bucket, **unit}
+                configs.append((f"dashboard {days}d {bucket} {label}", "/dashboard/", params))
     start30 = (today - timedelta(days=29)).isoformat()
     configs += [
-        ("dashboard 30d street", "/dashboard/", {"start": start30, "end": today.isoformat(), "unit": street.pk}),
         ("dashboard 30d weekly+overdue map", "/dashboard/", {"start": start30, "bucket": "week", "measure": "overdue"}),
-        (
-            "dashboard 365d monthly",
-            "/dashboard/",
-            {"start": (today - timedelta(days=364)).isoformat(), "bucket": "month"},
-        ),
         ("orders behind satisfaction 30d", "/orders/", {"start": start30, "figure": "satisfaction", "part": "num"}),
+        (
+            "orders behind satisfaction 30d street",
+            "/orders/",
+            {"start": start30, "figure": "satisfaction", "part": "num", "unit": street.pk},
+        ),
+        ("orders behind response 30d", "/orders/", {"start": start30, "figure": "response", "part": "all"}),
+        ("orders received 30d", "/orders/", {"start": start30, "figure": "volume"}),
         ("orders overdue", "/orders/", {"start": start30, "figure": "overdue"}),
     ]
     from django.conf import settings
@@ -107,13 +117,17 @@ def main() -> None:
     scope30 = ds.Scope(now - timedelta(days=30), now)
     scope365 = ds.Scope(now - timedelta(days=365), now)
     parts = {
-        "summary 30d": lambda: ds.summary(scope30),
-        "summary 365d": lambda: ds.summary(scope365),
-        "unit_ranking 30d": lambda: ds.unit_ranking(scope30),
-        "category_volumes 30d": lambda: ds.category_volumes(scope30),
-        "trend 30d day": lambda: ds.trend(scope30),
-        "grid_figures 30d": lambda: ds.grid_figures(scope30),
-        "hotspots 30d": lambda: ds.hotspots(scope30),
+        "live summary 30d": lambda: ds.summary(scope30),
+        "live summary 365d": lambda: ds.summary(scope365),
+        "live unit_ranking 30d": lambda: ds.unit_ranking(scope30),
+        "live hotspots 365d": lambda: ds.hotspots(scope365),
+        "rolled summary 30d": lambda: rb.summary(scope30),
+        "rolled summary 365d": lambda: rb.summary(scope365),
+        "rolled unit_ranking 365d": lambda: rb.unit_ranking(scope365),
+        "rolled category_volumes 365d": lambda: rb.category_volumes(scope365),
+        "rolled trend 365d day": lambda: rb.trend(scope365),
+        "rolled grid_figures 365d": lambda: rb.grid_figures(scope365),
+        "rolled hotspots 365d": lambda: rb.hotspots(scope365),
     }
     selectors = {}
     for name, fn in parts.items():
@@ -125,6 +139,16 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         selectors[name] = round(1000 * statistics.median(times), 1)
         print(f"  selector {name:<26} p50 {selectors[name]:>8.1f} ms")
+    # The beat task's re-roll: nothing new, then as if the last N events were unseen
+    # (the loader's newest events: callbacks of orders spread over weeks).
+    refresh = {}
+    for unseen in (0, 100, 1000, 10000):
+        state = RollupState.objects.get()
+        state.last_event_id -= unseen
+        state.save(update_fields=["last_event_id"])
+        run = rollup_refresh()
+        refresh[f"{unseen} events"] = {"seconds": run.seconds, "orders": run.touched_orders, "days": run.days}
+        print(f"  rollup_refresh after {unseen} events: {run.touched_orders} orders, {run.days} days, {run.seconds}s")
     overall = {}
     for mode, times in all_dashboard.items():
         overall[mode] = {"p50_ms": round(1000 * statistics.median(times), 1), "p95_ms": round(1000 * pct(times, 95), 1)}
@@ -140,6 +164,8 @@ def main() -> None:
         "pages": results,
         "dashboard_overall": overall,  # per mode: cold (no cache) and cached
         "selectors_p50_ms": selectors,
+        "rollup_refresh": refresh,
+        "load_average": {"start": load_at_start, "end": os.getloadavg()},
     }
     path = ROOT / "bench" / "results" / "dashboard.json"
     path.parent.mkdir(parents=True, exist_ok=True)
