@@ -77,3 +77,30 @@ def test_unreachable_callback_keeps_the_order_waiting(login, district, assigned)
     )
     order.refresh_from_db()
     assert order.status == Status.CALLBACK and order.callback_attempts == 1
+
+
+def test_desk_shows_what_the_router_recorded_without_deciding_again(login, district, log_call, monkeypatch):
+    """An order the router left to the dispatchers shows the reasons and ranked
+    suggestions stored in its queue entry (as they were when it was routed)."""
+    from dispatch.models import DispatchQueueEntry, RoutingRule
+    from dispatch.services import route_order
+    from web.views import desk
+    from workorders.choices import Routing
+
+    from grids.models import OrgUnit, UnitKind
+
+    other = OrgUnit.objects.create(code="D-ZJ", name="住建局", kind=UnitKind.DEPARTMENT, parent=district.center)
+    for dept in (district.dept, other):
+        RoutingRule.objects.create(category=district.cat_territorial, target=Routing.DEPARTMENT, department=dept)
+    order = log_call()
+    route_order(order_id=order.pk)  # two rules, two targets: left to the dispatchers
+    entry = DispatchQueueEntry.objects.get(order=order, state="open")
+    assert [r["code"] for r in entry.reasons] == ["conflicting_rules"]
+
+    def no_live_decision(*args, **kwargs):
+        raise AssertionError("the desk decided again instead of reading the queue entry")
+
+    monkeypatch.setattr(desk, "route_decide", no_live_decision)
+    body = login("dispatcher").get(reverse("web:desk")).content.decode()
+    assert order.number in body and "派单规则相互冲突" in body
+    assert district.dept.name in body and "住建局" in body

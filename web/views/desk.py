@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from dispatch.services import route_decide
-from grids.models import Role
+from dispatch.models import DispatchQueueEntry, QueueState
+from dispatch.services import RouteDecision, route_decide
+from grids.models import OrgUnit, Role
 from web.actions import ACTIONS
 from web.helpers import role_required
 from workorders.choices import ExtensionState, ReturnReason, Status
@@ -48,10 +49,26 @@ def _rows(qs, keys: list[str]) -> list[dict]:
 def desk(request: HttpRequest) -> HttpResponse:
     base = WorkOrder.objects.select_related("category__department", "street", "community", "lead_unit", "current_unit")
     unrouted = _rows(base.filter(status=Status.ACCEPTED).order_by("created_at"), ["assign"])
+    # What the router recorded when it left an order to the dispatchers (its reasons and
+    # ranked suggestions at that moment); only an order it has not seen yet (just
+    # accepted, or its message lost) is worked out now.
+    entries = {
+        e.order_id: e
+        for e in DispatchQueueEntry.objects.filter(
+            state=QueueState.OPEN, order_id__in=[row["order"].pk for row in unrouted]
+        )
+    }
     for row in unrouted:
-        decision = route_decide(row["order"])
+        entry = entries.get(row["order"].pk)
+        if entry is not None:
+            decision = RouteDecision(None, entry.reasons or [], entry.suggestions or [])
+            if decision.suggestions and any(r.get("code") == "not_routed" for r in decision.reasons):
+                # The sweeper queues a never-routed order with the rule's unit first.
+                decision.unit = OrgUnit.objects.filter(pk=decision.suggestions[0]["unit"]).first()
+        else:
+            decision = route_decide(row["order"])
         row["suggestion"] = decision.unit
-        row["suggestions"] = getattr(decision, "suggestions", [])
+        row["suggestions"] = decision.suggestions
         row["problem"] = _problems(decision.reasons)
         first = decision.unit.pk if decision.unit is not None else None
         if first is None and row["suggestions"]:
