@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 class Recipient:
     user_id: int
     unit: OrgUnit | None
+    mobile: str = ""  # the person's own (grids.StaffPhone); else the unit's duty phone
 
 
 def _members(units: Iterable[OrgUnit], role: str) -> list[Recipient]:
@@ -35,10 +36,12 @@ def _members(units: Iterable[OrgUnit], role: str) -> list[Recipient]:
     if not units:
         return []
     by_id = {u.pk: u for u in units}
-    rows = Membership.objects.filter(unit_id__in=by_id, role=role, user__is_active=True).values_list(
-        "user_id", "unit_id"
+    rows = (
+        Membership.objects.filter(unit_id__in=by_id, role=role, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", "unit_id", "user__staff_phone__mobile")
     )
-    return [Recipient(user_id, by_id[unit_id]) for user_id, unit_id in rows]
+    return [Recipient(user_id, by_id[unit_id], mobile or "") for user_id, unit_id, mobile in rows]
 
 
 def unit_handlers(unit: OrgUnit | None) -> list[Recipient]:
@@ -61,9 +64,13 @@ def center_members(role: str) -> list[Recipient]:
     return _members(OrgUnit.objects.filter(kind=UnitKind.CENTER, is_active=True), role)
 
 
-def _address(recipient: Recipient) -> str:
-    # Users carry no phone of their own yet; the unit's duty phone receives the SMS.
-    return recipient.unit.contact_phone if recipient.unit else ""
+def _route(message_key: str, recipient: Recipient, channel: str) -> tuple[str, str]:
+    """(dedupe key, address) of one person's copy. An SMS goes to the person's own
+    mobile; for people without one it goes to their unit's duty phone, and only once per
+    unit (three handlers without mobiles must not put three copies on one phone)."""
+    if channel == "sms" and not recipient.mobile and recipient.unit is not None:
+        return f"{message_key}:unit{recipient.unit.pk}:{channel}", recipient.unit.contact_phone
+    return f"{message_key}:u{recipient.user_id}:{channel}", recipient.mobile
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,8 @@ def notifications_add_many(
     rows, keys = [], set()
     for message in messages:
         for r in message.recipients:
-            key = f"{message.key}:u{r.user_id}:{channel}"[:120]
+            key, address = _route(message.key, r, channel)
+            key = key[:120]
             if key in keys:
                 continue
             keys.add(key)
@@ -99,7 +107,7 @@ def notifications_add_many(
                     order=message.order,
                     event=message.event,
                     channel=channel,
-                    address=_address(r),
+                    address=address,
                     text=message.text[:500],
                     dedupe_key=key,
                     created_at=now,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from grids.models import AddressAlias, Membership, OrgUnit
+from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,3 +31,10 @@ class AddressAliasAdmin(admin.ModelAdmin):
     list_display = ["alias", "community", "grid"]
     search_fields = ["alias", "community__name"]
     autocomplete_fields = ["community", "grid"]
+
+
+@admin.register(StaffPhone)
+class StaffPhoneAdmin(admin.ModelAdmin):
+    list_display = ["user", "mobile"]
+    search_fields = ["user__username", "mobile"]
+    autocomplete_fields = ["user"]

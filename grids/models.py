@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -117,6 +118,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.unit} ({self.get_role_display()})"
+
+
+class StaffPhone(models.Model):
+    """A staff member's own mobile number, where their SMS notifications go. Without
+    one, a message for them goes to their unit's duty phone (once per unit)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="staff_phone"
+    )
+    mobile = models.CharField(
+        _("手机号"),
+        max_length=11,
+        validators=[RegexValidator(r"^1[3-9][0-9]{9}$", _("请填写 11 位手机号。"))],
+    )
+
+    class Meta:
+        verbose_name = _("工作人员手机号")
+        verbose_name_plural = _("工作人员手机号")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.mobile}"
 
 
 class AddressAlias(models.Model):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 
-from grids.models import AddressAlias, Membership, OrgUnit, Role, UnitKind
+from grids.models import AddressAlias, Membership, OrgUnit, Role, StaffPhone, UnitKind
 from workorders.models import Category
 
 
@@ -43,6 +43,7 @@ class District:
 def make_user(username: str, unit: OrgUnit, role: str):
     user = get_user_model().objects.create_user(username=username, password="pw-" + username)
     Membership.objects.create(user=user, unit=unit, role=role)
+    StaffPhone.objects.create(user=user, mobile=f"1390000{user.pk % 10000:04d}")  # their own SMS number
     return user
 
 

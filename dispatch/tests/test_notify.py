@@ -28,8 +28,14 @@ def _clear():
     delivered.clear()
 
 
-def _recipients(district, *names):
-    return [Recipient(district.user(n).pk, district.street_a) for n in names]
+def _recipients(district, *names, own_mobile=True):
+    """Recipients as dispatch.notify finds them: with their own mobile (the test
+    district's staff have one) or, with own_mobile=False, reachable only through the
+    unit's duty phone."""
+    return [
+        Recipient(district.user(n).pk, district.street_a, district.user(n).staff_phone.mobile if own_mobile else "")
+        for n in names
+    ]
 
 
 def test_the_same_event_never_notifies_the_same_person_twice(district, django_capture_on_commit_callbacks):
@@ -112,4 +118,33 @@ def test_http_sms_backend_posts_to_the_gateway_with_the_message_id(district):
     finally:
         server.shutdown()
     auth, key, body = received[0]
-    assert auth == "Bearer t0k" and key == body["id"] and body == {"id": key, "to": "010-12345678", "text": "新工单"}
+    mobile = Notification.objects.get(dedupe_key=key).recipient.staff_phone.mobile
+    assert auth == "Bearer t0k" and key == body["id"] and body == {"id": key, "to": mobile, "text": "新工单"}
+
+
+def test_an_sms_goes_to_the_persons_own_mobile(district):
+    [pk] = notifications_add(recipients=_recipients(district, "handler_a"), text="新工单", key="ev5")
+    assert Notification.objects.get(pk=pk).address == district.user("handler_a").staff_phone.mobile
+
+
+def test_people_without_a_mobile_share_one_sms_on_their_units_duty_phone(district):
+    """Two handlers of street A without mobiles: one message on the street's duty phone,
+    not two copies; a third person with a mobile still gets their own."""
+    district.street_a.contact_phone = "010-12345678"
+    district.street_a.save()
+    recipients = _recipients(district, "handler_a", "supervisor_a", own_mobile=False)
+    recipients += _recipients(district, "handler_community_a")
+    ids = notifications_add(recipients=recipients, text="新工单", key="ev6")
+    rows = Notification.objects.filter(pk__in=ids).order_by("address")
+    assert [r.address for r in rows] == ["010-12345678", district.user("handler_community_a").staff_phone.mobile]
+    again = notifications_add(
+        recipients=_recipients(district, "supervisor_a", own_mobile=False), text="新工单", key="ev6"
+    )
+    assert again == []  # the duty phone already has this message
+
+
+def test_recipients_are_found_with_their_own_mobiles(district):
+    from dispatch.notify import unit_handlers
+
+    [handler] = unit_handlers(district.street_a)
+    assert handler.mobile == district.user("handler_a").staff_phone.mobile

@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from grids.models import AddressAlias, Membership, OrgUnit, UnitKind
+from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone, UnitKind
 from workorders import services as svc
 from workorders.choices import Channel, RequestType, ReturnReason, Routing, Stage, Status, Urgency
 from workorders.demo import data
@@ -127,6 +127,9 @@ def seed_users(units: dict[str, OrgUnit]) -> dict[str, object]:
     for username, display, unit_code, role in data.DEMO_USERS:
         user = users[username] = _user(username, display)
         Membership.objects.get_or_create(user=user, unit=units[unit_code], role=role)
+        # Demo staff have their own (fictional, 1390000xxxx) mobiles for SMS; the
+        # per-unit handler accounts below fall back to their unit's duty phone.
+        StaffPhone.objects.get_or_create(user=user, defaults={"mobile": f"1390000{user.pk % 10000:04d}"})
         if role == "admin" and not user.is_superuser:
             user.is_staff = user.is_superuser = True
             user.save()
