@@ -80,6 +80,10 @@ class Gunicorn:
             "30",
             "--log-level",
             "warning",
+            # One listening socket per worker (SO_REUSEPORT), so the kernel spreads the
+            # connections over the workers. With one shared socket a gthread worker
+            # accepts every connection wrk opens at once and the other worker idles.
+            "--reuse-port",
         ]
         self.env = {
             **os.environ,
