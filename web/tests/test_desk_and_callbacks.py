@@ -84,10 +84,9 @@ def test_desk_shows_what_the_router_recorded_without_deciding_again(login, distr
     suggestions stored in its queue entry (as they were when it was routed)."""
     from dispatch.models import DispatchQueueEntry, RoutingRule
     from dispatch.services import route_order
+    from grids.models import OrgUnit, UnitKind
     from web.views import desk
     from workorders.choices import Routing
-
-    from grids.models import OrgUnit, UnitKind
 
     other = OrgUnit.objects.create(code="D-ZJ", name="住建局", kind=UnitKind.DEPARTMENT, parent=district.center)
     for dept in (district.dept, other):
