@@ -7,9 +7,11 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from grids.models import Role
 from grids.selectors import roles_of, sees_everything
@@ -94,3 +96,32 @@ def is_center_user(user: AbstractBaseUser) -> bool:
 
 def local_today():
     return timezone.localdate()
+
+
+def submit_with_photo(*, form: forms.Form, photo, **fields) -> WorkOrder | None:
+    """Submit an order from a page form (resident or patrol) with its optional photo.
+
+    The photo is checked before anything is written, and the order and its photo are
+    written in one transaction, so an order never exists without the photo it came
+    with. On a workflow error the form gets the messages and None is returned; a photo
+    must then be picked again (browsers never refill a file input), which the form says.
+    """
+    from attachments.services import attachment_add, attachment_check
+    from workorders.services import work_order_submit
+
+    try:
+        if photo:
+            attachment_check(upload=photo, field="photo")
+        with transaction.atomic():
+            order = work_order_submit(title=fields["description"].strip().splitlines()[0][:30], **fields)
+            if photo:
+                attachment_add(order=order, upload=photo, field="photo")
+    except WorkflowError as exc:
+        apply_errors(form, exc)
+        order = None
+    return order
+
+
+def ask_for_photo_again(request, form: forms.Form) -> None:
+    if request.FILES.get("photo") and form.errors:
+        form.add_error("photo", _("出于安全原因，请重新选择照片。"))

@@ -4,22 +4,17 @@ phone, with a photo and the phone's position; and sees what became of their repo
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, roles_of
 from web.forms import PatrolForm, minor_categories
-from web.helpers import apply_errors, role_required
+from web.helpers import ask_for_photo_again, role_required, submit_with_photo
 from workorders.choices import Channel, Status
-from workorders.errors import WorkflowError
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
-from workorders.services import work_order_submit
 from workorders.transitions import TRANSITIONS
 
 MINE_LIMIT = 20  # the recent ones: a list to scroll on a phone, not an archive
@@ -61,33 +56,25 @@ def patrol(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                if d["photo"]:
-                    attachment_check(upload=d["photo"], field="photo")
-                with transaction.atomic():
-                    order = work_order_submit(
-                        channel=Channel.PATROL,
-                        actor=request.user,
-                        title=d["description"].strip().splitlines()[0][:30],
-                        description=d["description"],
-                        category=d["category"],
-                        address=d["address"],
-                        lat=d["lat"],
-                        lng=d["lng"],
-                        urgency=d["urgency"],
-                        # Used only when neither position nor address locates the order.
-                        community=home,
-                    )
-                    if d["photo"]:
-                        attachment_add(order=order, upload=d["photo"], field="photo")
-            except WorkflowError as exc:
-                apply_errors(form, exc)
-            else:
+            order = submit_with_photo(
+                form=form,
+                photo=d["photo"],
+                channel=Channel.PATROL,
+                actor=request.user,
+                description=d["description"],
+                category=d["category"],
+                address=d["address"],
+                lat=d["lat"],
+                lng=d["lng"],
+                urgency=d["urgency"],
+                # Used only when neither position nor address locates the order.
+                community=home,
+            )
+            if order is not None:
                 # The next page shows the number once, as a receipt.
                 request.session["patrol_last"] = order.number
                 return redirect("web:patrol_mine")
-        if request.FILES.get("photo") and form.errors:
-            form.add_error("photo", _("出于安全原因，请重新选择照片。"))
+        ask_for_photo_again(request, form)
     context = {
         "form": form,
         "home": home,

@@ -4,22 +4,19 @@ personal data is ever shown (the tracking view comes from workorders.public)."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit, Role, UnitKind
 from web import poster, throttle
 from web.forms import PublicForm, RateForm, TrackForm
-from web.helpers import apply_errors, role_required
+from web.helpers import apply_errors, ask_for_photo_again, role_required, submit_with_photo
 from workorders.choices import Channel
 from workorders.errors import WorkflowError
 from workorders.public import public_rate, public_track
-from workorders.services import work_order_submit
 
 SUBMIT_LIMIT = (5, 600)  # submissions per client per 10 minutes
 TRACK_LIMIT = (30, 600)  # look-ups per client per 10 minutes: codes can't be guessed by trying
@@ -46,31 +43,23 @@ def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
             form.add_error(None, _("提交未被接受。"))
         elif form.is_valid():
             d = form.cleaned_data
-            try:
-                if d["photo"]:
-                    attachment_check(upload=d["photo"], field="photo")
-                with transaction.atomic():
-                    order = work_order_submit(
-                        channel=Channel.QR if community else Channel.WEB,
-                        title=d["description"].strip().splitlines()[0][:30],
-                        description=d["description"],
-                        caller_phone=d["caller_phone"],
-                        caller_name=d["caller_name"],
-                        address=d["address"],
-                        lat=d["lat"],
-                        lng=d["lng"],
-                        community=community,
-                    )
-                    if d["photo"]:
-                        attachment_add(order=order, upload=d["photo"], field="photo")
-            except WorkflowError as exc:
-                apply_errors(form, exc)
-            else:
+            order = submit_with_photo(
+                form=form,
+                photo=d["photo"],
+                channel=Channel.QR if community else Channel.WEB,
+                description=d["description"],
+                caller_phone=d["caller_phone"],
+                caller_name=d["caller_name"],
+                address=d["address"],
+                lat=d["lat"],
+                lng=d["lng"],
+                community=community,
+            )
+            if order is not None:
                 # Shown once on the receipt page; the session keeps it for a reload.
                 request.session["public_receipt"] = {"number": order.number, "code": order.tracking_code}
                 return redirect("web:public_done")
-        if request.FILES.get("photo") and form.errors:
-            form.add_error("photo", _("出于安全原因，请重新选择照片。"))
+        ask_for_photo_again(request, form)
     return render(request, "web/public/report.html", {"form": form, "community": community}, status=status)
 
 
