@@ -193,6 +193,12 @@ def new_page(browser):
 @pytest.fixture
 def orders(district, log_call):
     """Orders in several statuses, so every queue and action form has something to show."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workorders.choices import DeadlineState
+    from workorders.models import Deadline, WorkOrder
     from workorders.services import (
         work_order_approve,
         work_order_assign,
@@ -232,6 +238,13 @@ def orders(district, log_call):
         )
         for t, phone in (("垃圾桶满了", "13800000001"), ("楼道堆物", "13800000002"))
     ]
+    # Traffic lights in every colour: one order overdue, one in its warning window.
+    now = timezone.now()
+    for order, warn, due in ((assigned, -2, -1), (signed, -1, 1)):
+        WorkOrder.objects.filter(pk=order.pk).update(due_at=now + timedelta(hours=due))
+        Deadline.objects.filter(order=order, state=DeadlineState.OPEN).update(
+            warn_at=now + timedelta(hours=warn), due_at=now + timedelta(hours=due)
+        )
     return dict(
         unrouted=unrouted, assigned=assigned, signed=signed, replied=replied, approved=approved, submitted=submitted
     )
@@ -278,7 +291,15 @@ def test_every_main_page_has_labels_contrast_lang_and_a_heading(new_page, live_s
     page.locator("#locate-hint").get_by_text("甲一1号网格").wait_for()
     problems += audit(page, "/ops/ (typed: history, suggestions, location)")
 
+    page.fill("#id_description", "")
+    page.click("#intake button[type=submit]")  # with no description: the errors
+    page.wait_for_load_state()
+    assert page.locator(".has-error").count()
+    problems += audit(page, "/ops/ (errors)")
+
     login(page, live_server, "handler_a")
+    for colour in ("ok", "warning", "overdue"):
+        assert page.locator(f".light-{colour}").count(), f"no {colour} light on the workbench"
     problems += audit(page, "/unit/")
     for key in ("assigned", "signed"):
         page.goto(f"{live_server.url}/orders/{orders[key].number}/")
@@ -314,6 +335,10 @@ def test_every_main_page_has_labels_contrast_lang_and_a_heading(new_page, live_s
         resident = new_page(viewport=viewport)
         resident.goto(f"{live_server.url}/p/{district.community_a.code}/")
         problems += audit(resident, f"/p/<code>/ ({width})")
+        resident.click("main form button[type=submit]")  # nothing filled in: the errors
+        resident.wait_for_load_state()
+        assert resident.locator(".has-error").count()
+        problems += audit(resident, f"/p/<code>/ errors ({width})")
         resident.goto(live_server.url + "/track/")
         problems += audit(resident, f"/track/ ({width})")
         approved = orders["approved"]
@@ -328,6 +353,11 @@ def test_every_main_page_has_labels_contrast_lang_and_a_heading(new_page, live_s
     english.goto(f"{live_server.url}/p/{district.community_a.code}/")
     assert english.evaluate("document.documentElement.lang") == "en"
     problems += audit(english, "/p/<code>/ (English)")
+    for username, path in (("operator", "/ops/"), ("handler_a", "/unit/"), ("supervisor", "/dashboard/")):
+        login(english, live_server, username)
+        english.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        english.goto(live_server.url + path)
+        problems += audit(english, path + " (English)")
 
     assert not problems, "accessibility problems:\n" + "\n".join(problems)
 
