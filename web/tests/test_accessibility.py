@@ -143,6 +143,10 @@ STRUCTURE_JS = r"""
   if (mains !== 1) out.push(`${mains} main landmarks`);
   const h1 = document.querySelectorAll("h1").length;
   if (h1 !== 1) out.push(`${h1} <h1> elements`);
+  // Ids must be unique: a <label for> or aria-labelledby names only the first holder.
+  const seen = new Map();
+  document.querySelectorAll("[id]").forEach((el) => seen.set(el.id, (seen.get(el.id) || 0) + 1));
+  for (const [id, n] of seen) if (n > 1) out.push(`id "${id}" used ${n} times`);
   return out;
 }
 """

@@ -144,16 +144,11 @@ def submissions(request: HttpRequest) -> HttpResponse:
     )
     for order in qs[:30]:
         # Row-specific ids keep labels pointing at their own row's fields.
-        kw = {"order": order, "initial": {"expected_version": order.version}, "auto_id": f"o{order.pk}_%s"}
-        rows.append(
-            {
-                "order": order,
-                "duplicates": likely_duplicates(order),
-                "accept": ACTIONS["accept"].form(**kw),
-                "reject": ACTIONS["reject"].form(**kw),
-                "merge": ACTIONS["merge"].form(**kw),
-            }
-        )
+        kw = {"order": order, "initial": {"expected_version": order.version}}
+        row = {"order": order, "duplicates": likely_duplicates(order)}
+        for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
+            row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
+        rows.append(row)
     return render(request, "web/ops/submissions.html", {"rows": rows, "total": qs.count()})
 
 

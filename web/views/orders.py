@@ -26,12 +26,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(home_url_name(request.user))
 
 
+def _ids(key: str) -> str:
+    """Each action form on the order page gets its own ids (several have a note field)."""
+    return f"{key}_%s"
+
+
 def _forms_for(order: WorkOrder, keys: list[str], bound: dict | None = None) -> list[dict]:
     bound = bound or {}
     out = []
     for key in keys:
         action = ACTIONS[key]
-        form = bound.get(key) or action.form(order=order, initial={"expected_version": order.version})
+        form = bound.get(key) or action.form(
+            order=order, initial={"expected_version": order.version}, auto_id=_ids(key)
+        )
         out.append({"key": key, "label": label(key), "form": form, "danger": action.danger, "open": key in bound})
     return out
 
@@ -71,7 +78,7 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
     action = ACTIONS.get(key)
     if action is None:
         raise Http404
-    form = action.form(request.POST, order=order)
+    form = action.form(request.POST, order=order, auto_id=_ids(key))
     status = 400
     if form.is_valid():
         try:

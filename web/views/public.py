@@ -63,6 +63,11 @@ def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
     return render(request, "web/public/report.html", {"form": form, "community": community}, status=status)
 
 
+# The rating form sits on the tracking page next to the tracking form, which has the
+# same field names: its own ids keep the page's ids unique.
+RATE_IDS = "rate_%s"
+
+
 def report_done(request: HttpRequest) -> HttpResponse:
     receipt = request.session.get("public_receipt")
     if not receipt:
@@ -85,13 +90,15 @@ def track(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("工单号或查询码不正确。"))
                 status = 404
             elif view.can_rate:
-                rate_form = RateForm(initial={"number": view.number, "code": form.cleaned_data["code"].upper()})
+                rate_form = RateForm(
+                    initial={"number": view.number, "code": form.cleaned_data["code"].upper()}, auto_id=RATE_IDS
+                )
     return render(request, "web/public/track.html", {"form": form, "view": view, "rate_form": rate_form}, status=status)
 
 
 @require_POST
 def rate(request: HttpRequest) -> HttpResponse:
-    rate_form = RateForm(request.POST)
+    rate_form = RateForm(request.POST, auto_id=RATE_IDS)
     number, code = request.POST.get("number", ""), request.POST.get("code", "")
     if not throttle.hit(request, "track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1]):
         rate_form.add_error(None, _("操作过于频繁，请稍后再试。"))
