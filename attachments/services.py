@@ -4,12 +4,15 @@ never by the name or the client's Content-Type, both of which the sender control
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from attachments.models import EXTENSIONS, Attachment
 from workorders.errors import InvalidInput
@@ -22,6 +25,10 @@ _SIGNATURES: tuple[tuple[str, object], ...] = (
     ("image/gif", lambda head: head[:6] in (b"GIF87a", b"GIF89a")),
     ("image/webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
 )
+
+
+# Pixels a photo may decode to (a small file can expand to gigabytes of pixels).
+MAX_PIXELS = 50_000_000
 
 
 def max_bytes() -> int:
@@ -57,7 +64,40 @@ def attachment_check(*, upload: UploadedFile, field: str = "file") -> str:
     content_type = sniff_content_type(head)
     if content_type is None:
         raise InvalidInput({field: _("只接受 JPEG、PNG、GIF 或 WebP 图片。")})
+    try:
+        with Image.open(upload) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise InvalidInput({field: _("图片尺寸过大（超过 %(mp)d 百万像素）。") % {"mp": MAX_PIXELS // 10**6}})
+            image.verify()  # decodes the structure without keeping the pixels
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput({field: _("图片已损坏或无法读取。")}) from exc
+    finally:
+        upload.seek(0)
     return content_type
+
+
+def _without_metadata(upload: UploadedFile, content_type: str) -> bytes:
+    """The photo as stored: decoded and encoded again with no metadata. A phone's photo
+    carries EXIF — the GPS position where it was taken (often the resident's home),
+    the device, the time — which handlers and any later publication must not get; and
+    a file that only starts like an image cannot survive being re-encoded. The EXIF
+    orientation is applied to the pixels first, so the photo still stands upright.
+    GIFs (no EXIF; maybe animated) are kept as sent."""
+    upload.seek(0)
+    if content_type == "image/gif":
+        return upload.read()
+    with Image.open(upload) as image:
+        upright = ImageOps.exif_transpose(image)
+        out = BytesIO()
+        if content_type == "image/jpeg":
+            if upright.mode not in ("RGB", "L", "CMYK"):
+                upright = upright.convert("RGB")
+            upright.save(out, "JPEG", quality=90, optimize=True)
+        elif content_type == "image/png":
+            upright.save(out, "PNG", optimize=True)
+        else:
+            upright.save(out, "WEBP", quality=90)
+    return out.getvalue()
 
 
 def attachment_add(
@@ -66,8 +106,12 @@ def attachment_add(
     """Store ``upload`` on ``order`` after checking its type by magic bytes and its size.
     Raises InvalidInput naming ``field``."""
     content_type = attachment_check(upload=upload, field=field)
-    attachment = Attachment(order=order, content_type=content_type, size=upload.size, uploaded_at=now or timezone.now())
-    attachment.file.save(upload.name or "upload", upload, save=False)
+    try:
+        stored = _without_metadata(upload, content_type)
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidInput({field: _("图片已损坏或无法读取。")}) from exc
+    attachment = Attachment(order=order, content_type=content_type, size=len(stored), uploaded_at=now or timezone.now())
+    attachment.file.save(upload.name or "upload", ContentFile(stored), save=False)
     try:
         with transaction.atomic():
             attachment.save()

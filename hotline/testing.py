@@ -129,3 +129,19 @@ def build_district() -> District:
     ]:
         district.users[key] = make_user(key, unit, role)
     return district
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 4), color: str = "red", exif=None) -> bytes:
+    """A small real image (uploads are decoded and re-encoded, so magic bytes alone
+    are not enough); ``exif`` is a PIL Image.Exif to embed (JPEG/WebP/PNG)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    if exif is not None:
+        image.save(buffer, fmt, exif=exif)
+    else:
+        image.save(buffer, fmt)
+    return buffer.getvalue()

@@ -5,10 +5,11 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.models import Attachment
+from hotline.testing import image_bytes
 from workorders.models import WorkOrder
 from workorders.services import work_order_approve, work_order_assign, work_order_reply, work_order_sign
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 FORM = {"title": "路灯不亮", "description": "小区门口路灯坏了三天", "caller_phone": "13812345678"}
 
 

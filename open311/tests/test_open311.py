@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from attachments.services import attachment_add
+from hotline.testing import image_bytes
 from open311.models import ApiKey
 from open311.services import open311_api_key_create
 from workorders.models import WorkOrder
@@ -225,7 +226,7 @@ def orders(log_call, district, settings, tmp_path):
     b = log_call(category=district.cat_department, caller_confidential=True)
     c = log_call(category=district.cat_department)
     work_order_assign(order=a, actor=district.user("dispatcher"), unit=district.street_a)
-    attachment_add(order=a, upload=SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 20))
+    attachment_add(order=a, upload=SimpleUploadedFile("p.png", image_bytes("PNG")))
     from workorders.services import work_order_answer_now
 
     work_order_answer_now(order=c, actor=district.user("operator"), answer="已解答")
