@@ -1,4 +1,9 @@
+import os
+from pathlib import Path
+
 import pytest
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's (make browser-deps); Playwright's download is not reachable
 
 
 @pytest.fixture
@@ -26,3 +31,25 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the browser tests. Missing Chromium skips them on a
+    developer's machine, but fails CI (CI=true), where make browser-deps installs it."""
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (make browser-deps)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    # make between page actions are still plain synchronous code.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield b
+        b.close()
