@@ -7,7 +7,7 @@ district) and drives the operator console in Debian's headless Chromium the way 
 browser test does, but at human speed: digits at --kps keys per second, Chinese text at
 --cps characters per second (a practised pinyin typist: about 60 a minute), one key
 for each jump (Tab, Alt+1 for the first suggested category, Ctrl+Enter to submit).
-Each call: the caller's number (history appears), name, a 25-character description
+Each call: the caller's number (history appears), name, a 31-character description
 (category suggestions appear), Alt+1, a 7-character address (community/grid appear),
 Ctrl+Enter, the receipt. Reports per call the total time from the empty form to the
 receipt, the part that is typing, and how long the page made the operator wait for each
