@@ -191,22 +191,26 @@ _EVENT_COLUMNS = (
 )
 
 
+_EVENT_FIELDS = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
+_EVENT_TABLE = Event._meta.db_table
+_EVENT_INSERT_COLUMNS = ", ".join(f'"{f.column}"' for f in _EVENT_FIELDS)  # same quoting on PostgreSQL and SQLite
+_EVENT_PLACEHOLDERS = ", ".join(["%s"] * len(_EVENT_FIELDS))
+# Built once: every transition runs it.
+_NEXT_EVENT_SQL = (
+    f"INSERT INTO {_EVENT_TABLE} (order_id, seq, {_EVENT_INSERT_COLUMNS}) "  # noqa: S608 - names from the model
+    f"SELECT %s, COALESCE(MAX(seq), 0) + 1, {_EVENT_PLACEHOLDERS} FROM {_EVENT_TABLE} "
+    "WHERE order_id = %s RETURNING id, seq"
+)
+
+
 def _insert_next_event(values: dict) -> tuple[int, int]:
     """INSERT the order's next event, numbering it in the same statement (the next seq
     is read by the INSERT's own SELECT instead of a round trip before it); returns
     (id, seq). The caller holds the order's row lock, so the MAX cannot race, and the
     unique (order, seq) constraint would turn a bug here into an error, not a fork."""
-    table = Event._meta.db_table
-    fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    params = [f.get_db_prep_save(values[f.name if not f.is_relation else f.attname], connection) for f in fields]
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (
-        f"INSERT INTO {table} (order_id, seq, {columns}) "  # noqa: S608 - names from the model, values bound
-        f"SELECT %s, COALESCE(MAX(seq), 0) + 1, {placeholders} FROM {table} WHERE order_id = %s RETURNING id, seq"
-    )
+    params = [f.get_db_prep_save(values[f.attname], connection) for f in _EVENT_FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values["order_id"], *params, values["order_id"]])
+        cursor.execute(_NEXT_EVENT_SQL, [values["order_id"], *params, values["order_id"]])
         return cursor.fetchone()
 
 
