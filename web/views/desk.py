@@ -58,13 +58,19 @@ def desk(request: HttpRequest) -> HttpResponse:
             state=QueueState.OPEN, order_id__in=[row["order"].pk for row in unrouted]
         )
     }
+    # The sweeper queues a never-routed order with the rule's unit first: name those
+    # units in one query.
+    swept = {
+        e.order_id: e.suggestions[0]["unit"]
+        for e in entries.values()
+        if e.suggestions and any(r.get("code") == "not_routed" for r in e.reasons or [])
+    }
+    units = OrgUnit.objects.in_bulk(set(swept.values()))
     for row in unrouted:
         entry = entries.get(row["order"].pk)
         if entry is not None:
             decision = RouteDecision(None, entry.reasons or [], entry.suggestions or [])
-            if decision.suggestions and any(r.get("code") == "not_routed" for r in decision.reasons):
-                # The sweeper queues a never-routed order with the rule's unit first.
-                decision.unit = OrgUnit.objects.filter(pk=decision.suggestions[0]["unit"]).first()
+            decision.unit = units.get(swept.get(entry.order_id))
         else:
             decision = route_decide(row["order"])
         row["suggestion"] = decision.unit
