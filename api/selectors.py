@@ -7,9 +7,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from grids.models import Role
-from grids.selectors import memberships_of, visible_unit_ids
+from grids.selectors import memberships_of
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.models import WorkOrder
+from workorders.scope import orders_q
 
 # What waits for each role: the statuses in which the next step is theirs.
 DESK_QUEUES = {
@@ -45,13 +46,11 @@ def my_queue_branches(user: AbstractBaseUser) -> list[Q]:
             # large range of the status index (115 ms → a few ms at 1M orders).
             branches.append(Q(created_by=user) & ~Q(status__in=sorted(TERMINAL_STATUSES)))
     if desk:
-        unit_ids = visible_unit_ids(user)
+        # Within the user's scope (workorders.scope, the one definition); the center's
+        # condition is None: every order of the status.
+        scope = orders_q(user)
         for status in sorted(desk):
-            if unit_ids is None:  # the center sees all
-                branches.append(Q(status=status))
-            elif unit_ids:
-                # Scoped desks are small; lead unit covers returned orders (no current unit).
-                branches.append(Q(status=status) & (Q(current_unit_id__in=unit_ids) | Q(lead_unit_id__in=unit_ids)))
+            branches.append(Q(status=status) if scope is None else Q(status=status) & scope)
     # One condition may come from two memberships; keep each once, in a stable order.
     unique: dict[str, Q] = {}
     for q in branches:

@@ -28,6 +28,7 @@ from grids.models import OrgUnit, UnitKind
 from grids.selectors import unit_subtree_ids
 from workorders.choices import DeadlineState, Satisfaction, Stage
 from workorders.models import Category, Deadline, Event, WorkOrder
+from workorders.scope import territory_q
 
 CALLBACK_KINDS = ("callback_close", "reopen")  # callbacks in which the resident was reached
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
@@ -64,10 +65,10 @@ class Figure:
         return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
 
 
-def _order_q(ids: set[int] | None, prefix: str = "") -> Q:
-    if ids is None:
-        return Q()
-    return Q(**{f"{prefix}lead_unit_id__in": ids}) | Q(**{f"{prefix}street_id__in": ids})
+# Which orders count for a unit is workorders.scope's rule, the same one that decides
+# who may open them (a desk role's scope includes this territory), so the list behind a
+# figure never drops an order the figure counted. The name stays for dashboards.board.
+_order_q = territory_q
 
 
 def scoped_orders(scope: Scope) -> QuerySet[WorkOrder]:

@@ -1,24 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 
-from grids.selectors import visible_unit_ids
 from hotline.process_cache import ProcessCache
-from workorders.models import Category, CoHandling, Event, WorkOrder
+from workorders.models import Category, Event, WorkOrder
+from workorders.scope import orders_visible_to
 
 
 def work_orders_visible_to(user: AbstractBaseUser) -> QuerySet[WorkOrder]:
-    """Orders the user may see: all for the center, else those whose current or lead
-    unit (or a co-handling unit) lies in the subtree of one of the user's units."""
-    qs = WorkOrder.objects.all()
-    unit_ids = visible_unit_ids(user)
-    if unit_ids is None:
-        return qs
-    if not unit_ids:
-        return qs.none()
-    cohandled = CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=unit_ids)
-    return qs.filter(Q(current_unit_id__in=unit_ids) | Q(lead_unit_id__in=unit_ids) | Exists(cohandled))
+    """Orders the user may see (the rule is workorders.scope's, the one definition)."""
+    return orders_visible_to(user)
 
 
 def work_order_timeline(order: WorkOrder) -> QuerySet[Event]:

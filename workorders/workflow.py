@@ -22,13 +22,14 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Membership, OrgUnit, UnitKind
+from grids.models import Membership
 from grids.selectors import memberships_of
 from workorders import deadlines
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from workorders.limits import WorkCalendar
 from workorders.models import CoHandling, Event, WorkOrder
+from workorders.scope import membership_covers
 from workorders.transitions import ANYWHERE, COHANDLER, CREATE, DESK, TRANSITIONS, UNIT, Rule, allowed_kinds
 
 logger = logging.getLogger(__name__)
@@ -80,18 +81,6 @@ def _refuse_transition(order: WorkOrder, kind: str) -> InvalidTransition:
     )
 
 
-def _covers(unit: OrgUnit, order: WorkOrder | None) -> bool:
-    if unit.kind == UnitKind.CENTER:
-        return True
-    if order is None:
-        return False
-    for attr in ("current_unit", "lead_unit", "street"):
-        other = getattr(order, attr)
-        if other is not None and other.path.startswith(unit.path):
-            return True
-    return False
-
-
 def authorize(rule: Rule, kind: str, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
     """The membership the actor acts through, or NotAllowed. None means the system."""
     if actor is None:
@@ -104,7 +93,7 @@ def authorize(rule: Rule, kind: str, actor: AbstractBaseUser | None, order: Work
     if rule.scope == ANYWHERE:
         return candidates[0]
     if rule.scope == DESK:
-        matches = [m for m in candidates if _covers(m.unit, order)]
+        matches = [m for m in candidates if membership_covers(actor, m, order)]
     elif rule.scope == UNIT:
         matches = [m for m in candidates if order.current_unit_id == m.unit_id]
     elif rule.scope == COHANDLER:

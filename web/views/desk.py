@@ -13,7 +13,7 @@ from grids.models import OrgUnit, Role
 from web.actions import ACTIONS
 from web.helpers import role_required
 from workorders.choices import ExtensionState, ReturnReason, Status
-from workorders.models import WorkOrder
+from workorders.selectors import work_orders_visible_to
 
 ROWS = 25
 
@@ -47,7 +47,9 @@ def _rows(qs, keys: list[str]) -> list[dict]:
 
 @role_required(Role.DISPATCHER)
 def desk(request: HttpRequest) -> HttpResponse:
-    base = WorkOrder.objects.select_related("category__department", "street", "community", "lead_unit", "current_unit")
+    base = work_orders_visible_to(request.user).select_related(
+        "category__department", "street", "community", "lead_unit", "current_unit"
+    )
     unrouted = _rows(base.filter(status=Status.ACCEPTED).order_by("created_at"), ["assign"])
     # What the router recorded when it left an order to the dispatchers (its reasons and
     # ranked suggestions at that moment); only an order it has not seen yet (just

@@ -1,0 +1,130 @@
+"""Who may see which work order: the one definition.
+
+Pages, the API, dashboard click-through lists, exports, attachments and the workflow's
+authorization for desk actions all ask this module, so an order a user may act on is an
+order they may open, and a figure counts exactly the orders its list can show.
+
+Per membership (a user sees the union over their memberships):
+
+- the center (any role except grid worker), an admin and a superuser: every order;
+- a grid worker: the reports they filed themselves. Their role acts on nothing else
+  (the transition table gives them ``submit`` only), so an order sitting with their
+  grid is their grid's handlers' business, not theirs;
+- a handler of unit U: orders whose current unit, lead unit or a co-handling unit lies
+  in U's subtree (what the unit works on);
+- a desk role (supervisor, dispatcher, operator) of unit U: the same, plus the orders
+  located in U's territory (the order's street in the subtree: 属地 supervision) and
+  the orders a unit of the subtree was answerable for at some stage (a Deadline row of
+  the unit). Those two are what the dashboard figures count for U (see
+  ``territory_q`` and dashboards.selectors), which is why the list behind a figure
+  always equals the figure.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from grids.models import Membership, OrgUnit, Role, UnitKind
+from grids.selectors import memberships_of
+from workorders.models import CoHandling, Deadline, WorkOrder
+
+DESK_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.OPERATOR})
+
+
+def territory_q(ids: set[int] | None, prefix: str = "") -> Q:
+    """Orders that count for the units ``ids`` in the dashboard's order figures: led by
+    one of them, or located in one of their streets. None: the whole district."""
+    if ids is None:
+        return Q()
+    return Q(**{f"{prefix}lead_unit_id__in": ids}) | Q(**{f"{prefix}street_id__in": ids})
+
+
+def subtree_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
+    """Ids of ``unit`` and everything below it, computed once per request (cached on the
+    user object like its memberships) and then used as an id list against the orders."""
+    cache = user.__dict__.setdefault("_hotline_subtrees", {})
+    ids = cache.get(unit.pk)
+    if ids is None:
+        ids = cache[unit.pk] = set(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    return ids
+
+
+def _sees_all(m: Membership) -> bool:
+    return m.role != Role.GRID_WORKER and (m.role == Role.ADMIN or m.unit.kind == UnitKind.CENTER)
+
+
+def membership_q(user: AbstractBaseUser, m: Membership) -> Q | None:
+    """The orders one membership opens; None means every order."""
+    if m.role == Role.GRID_WORKER:
+        return Q(created_by_id=m.user_id)
+    if _sees_all(m):
+        return None
+    ids = subtree_ids(user, m.unit)
+    q = (
+        Q(current_unit_id__in=ids)
+        | Q(lead_unit_id__in=ids)
+        | Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+    )
+    if m.role in DESK_ROLES:
+        q |= Q(street_id__in=ids) | Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+    return q
+
+
+def orders_q(user: AbstractBaseUser | None) -> Q | None:
+    """The user's whole scope as one condition; None means every order. A user with no
+    membership (or anonymous) gets a condition that matches nothing."""
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    parts = []
+    for m in memberships_of(user):
+        q = membership_q(user, m)
+        if q is None:
+            return None
+        parts.append(q)
+    if not parts:
+        return Q(pk__in=[])
+    return reduce(or_, parts)
+
+
+def orders_visible_to(user: AbstractBaseUser | None) -> QuerySet[WorkOrder]:
+    q = orders_q(user)
+    qs = WorkOrder.objects.all()
+    return qs if q is None else qs.filter(q)
+
+
+def sees_all_orders(user: AbstractBaseUser | None) -> bool:
+    return user is not None and user.is_authenticated and orders_q(user) is None
+
+
+def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | None) -> bool:
+    """Whether membership ``m`` opens ``order`` (the same rule as membership_q, checked on
+    one row: in Python where the row has the answer, a query only for co-handling and
+    deadline units). The workflow uses it for the desk actions' authorization."""
+    if m.role == Role.GRID_WORKER:
+        return order is not None and order.created_by_id == m.user_id
+    if _sees_all(m):
+        return True
+    if order is None:
+        return False
+    ids = subtree_ids(user, m.unit)
+    if order.current_unit_id in ids or order.lead_unit_id in ids:
+        return True
+    if m.role in DESK_ROLES and order.street_id in ids:
+        return True
+    if CoHandling.objects.filter(order_id=order.pk, unit_id__in=ids).exists():
+        return True
+    return m.role in DESK_ROLES and Deadline.objects.filter(order_id=order.pk, unit_id__in=ids).exists()
+
+
+def order_visible_to(user: AbstractBaseUser | None, order: WorkOrder) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(membership_covers(user, m, order) for m in memberships_of(user))
