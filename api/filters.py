@@ -10,6 +10,7 @@ from django_filters.fields import IsoDateTimeField
 
 from workorders.choices import TERMINAL_STATUSES, Channel, DeadlineState, RequestType, Status, Urgency
 from workorders.models import Deadline, WorkOrder
+from workorders.privacy import text_search_q
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -87,6 +88,6 @@ class WorkOrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(
-            Q(number=value) | Q(title__icontains=value) | Q(description__icontains=value) | Q(address__icontains=value)
-        )
+        # Only by what the user can read on the order (workorders.privacy): a unit's
+        # search for a resident's name or number must not find the orders naming them.
+        return qs.filter(text_search_q(getattr(self.request, "user", None), value))

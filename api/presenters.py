@@ -13,7 +13,7 @@ from rest_framework.fields import DateTimeField
 from grids.models import OrgUnit
 from workorders.choices import Status
 from workorders.models import Category, WorkOrder
-from workorders.privacy import caller_for
+from workorders.privacy import caller_for, order_text
 from workorders.transitions import allowed_kinds
 
 _DATETIME = DateTimeField()  # stateless: renders in the current time zone like the serializers
@@ -39,7 +39,8 @@ def category_ref(category: Category | None) -> dict | None:
     }
 
 
-def order_summary(order: WorkOrder) -> dict:
+def order_summary(order: WorkOrder, user) -> dict:
+    """Title and address as ``user`` may read them (workorders.privacy)."""
     return {
         "number": order.number,
         "status": order.status,
@@ -49,8 +50,8 @@ def order_summary(order: WorkOrder) -> dict:
         "channel": order.channel,
         "request_type": order.request_type,
         "urgency": order.urgency,
-        "title": order.title,
-        "address": order.address,
+        "title": order_text(user, order, order.title, field="title"),
+        "address": order_text(user, order, order.address, field="address"),
         "category": category_ref(order.category if order.category_id else None),
         "current_unit": unit_ref(order.current_unit if order.current_unit_id else None),
         "due_at": _dt(order.due_at),
@@ -61,8 +62,8 @@ def order_summary(order: WorkOrder) -> dict:
 
 def order_detail(order: WorkOrder, user) -> dict:
     return {
-        **order_summary(order),
-        "description": order.description,
+        **order_summary(order, user),
+        "description": order_text(user, order, order.description, field="description"),
         "lat": order.lat,
         "lng": order.lng,
         "street": unit_ref(order.street if order.street_id else None),
@@ -70,7 +71,7 @@ def order_detail(order: WorkOrder, user) -> dict:
         "grid": unit_ref(order.grid if order.grid_id else None),
         "lead_unit": unit_ref(order.lead_unit if order.lead_unit_id else None),
         "caller": caller_for(user, order),
-        "reply": order.reply,
+        "reply": order_text(user, order, order.reply, field="reply"),
         "replied_at": _dt(order.replied_at),
         "callback_resolution": order.callback_resolution,
         "callback_satisfaction": order.callback_satisfaction,

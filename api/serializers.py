@@ -19,7 +19,7 @@ from workorders.choices import (
     Urgency,
 )
 from workorders.models import Category, Deadline, Event, WorkOrder
-from workorders.privacy import caller_for
+from workorders.privacy import ORDER_TEXT_FIELDS, caller_for, order_text
 from workorders.selectors import category_by_code
 from workorders.services import MAX_TEXT
 from workorders.transitions import allowed_kinds
@@ -109,7 +109,15 @@ class CallerSerializer(serializers.Serializer):
     confidential = serializers.BooleanField()
 
 
+def _viewer(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class WorkOrderListSerializer(serializers.ModelSerializer):
+    """Free text as the requesting user may read it (workorders.privacy): redacted for
+    every role but the operators', and with no request at all."""
+
     category = CategoryRefSerializer(allow_null=True, read_only=True)
     current_unit = UnitRefSerializer(allow_null=True, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -132,6 +140,14 @@ class WorkOrderListSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = _viewer(self)
+        for name in ORDER_TEXT_FIELDS:
+            if name in data and data[name]:
+                data[name] = order_text(user, instance, data[name], field=name)
+        return data
 
 
 class WorkOrderPageSerializer(serializers.Serializer):
@@ -198,8 +214,15 @@ class CreatedWorkOrderSerializer(WorkOrderSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    """A timeline entry; its note (a reply, a reason, an answer) as the user may read it."""
+
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
     actor_unit = serializers.CharField(source="actor_unit.name", default=None, read_only=True)
+    note = serializers.SerializerMethodField()
+
+    def get_note(self, event: Event) -> str:
+        order = self.context.get("order") or event.order
+        return order_text(_viewer(self), order, event.note)
 
     class Meta:
         model = Event
@@ -285,7 +308,9 @@ class RejectSerializer(StrictSerializer):
 
 
 class MergeSerializer(NoteSerializer):
-    into = serializers.SlugRelatedField(slug_field="number", queryset=WorkOrder.objects.all())
+    # A number, resolved by the view within the caller's scope: an order outside it
+    # answers exactly like one that does not exist.
+    into = serializers.CharField(max_length=20, help_text="Number of the order to merge into.")
 
 
 class AnswerNowSerializer(StrictSerializer):

@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api import attachments, views
+from api.permissions import IsMember
 
 router = SimpleRouter(trailing_slash=False)
 router.register("orders", views.WorkOrderViewSet, basename="order")
@@ -20,7 +21,21 @@ urlpatterns = [
         attachments.AttachmentFileView.as_view(),
         name="order-attachment",
     ),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # The schema maps every endpoint and field of the staff API: staff only (a token or
+    # a page session of a unit member), like the API itself.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            api_version="v1", authentication_classes=views.AUTHENTICATION, permission_classes=[IsMember]
+        ),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", authentication_classes=views.AUTHENTICATION, permission_classes=[IsMember]
+        ),
+        name="docs",
+    ),
     path("", include(router.urls)),
 ]

@@ -47,6 +47,8 @@ AUTHENTICATION = [CachedTokenAuthentication, SessionAuthentication]
 SUMMARY_FIELDS = (
     *("number", "status", "channel", "request_type", "urgency", "title", "address", "due_at", "created_at"),
     *("version", "category__code", "category__name", "category__parent__name"),
+    # What the privacy policy reads to redact title and address (workorders.privacy).
+    *("caller_name", "caller_confidential", "created_by"),
     *("current_unit__code", "current_unit__name", "current_unit__kind"),
 )
 
@@ -159,7 +161,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([order_summary(o) for o in page])
+        return self.get_paginated_response([order_summary(o, request.user) for o in page])
 
     @extend_schema(
         summary="Log a hotline call (channel=hotline) or submit from another channel",
@@ -198,9 +200,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parsed.is_valid(raise_exception=True)
         kwargs = dict(parsed.validated_data)
         if kind == "merge":
-            into = kwargs["into"]
-            if not work_orders_visible_to(request.user).filter(pk=into.pk).exists():
+            into = work_orders_visible_to(request.user).filter(number=kwargs["into"].strip()).first()
+            if into is None:
                 raise ValidationError({"into": [_("没有这个工单。")]})
+            kwargs["into"] = into
         if "expected_version" in inspect.signature(service).parameters:
             kwargs["expected_version"] = version
         try:
@@ -235,7 +238,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request, number=None):
         order = self.get_object()
-        return Response(s.EventSerializer(work_order_timeline(order), many=True).data)
+        events = work_order_timeline(order)
+        return Response(s.EventSerializer(events, many=True, context={"request": request, "order": order}).data)
 
     @extend_schema(summary="The order's stage deadlines", responses={200: s.DeadlineSerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -257,7 +261,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if not branches:
             return Response({"next": None, "results": []})
         page = self.paginate_queryset(branches)
-        return self.get_paginated_response([order_summary(o) for o in page])
+        return self.get_paginated_response([order_summary(o, request.user) for o in page])
 
 
 for _kind in ACTIONS:

@@ -16,6 +16,7 @@ from web import forms as f
 from workorders import services as s
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
+from workorders.selectors import work_orders_visible_to
 from workorders.transitions import TRANSITIONS
 
 # The four outcomes of a callback are one form on the page.
@@ -34,7 +35,8 @@ def _v(d: dict) -> int:
 
 
 def _merge(o, u, d):
-    into = WorkOrder.objects.filter(number=d["into"].strip()).first()
+    # Within the user's scope: an order they may not see answers like one that does not exist.
+    into = work_orders_visible_to(u).filter(number=d["into"].strip()).first()
     if into is None:
         raise InvalidInput({"into": _("没有工单号为 %(n)s 的工单。") % {"n": d["into"]}})
     return s.work_order_merge(order=o, actor=u, into=into, expected_version=_v(d))

@@ -160,3 +160,91 @@ def redact_public_text(text: str, *, caller_name: str = "") -> str:
 def redact_order_text(order: WorkOrder, text: str) -> str:
     """redact_public_text for one of ``order``'s texts (description, title, reply…)."""
     return redact_public_text(text, caller_name=order.caller_name)
+
+
+# --- who reads residents' words as typed: the one policy ---------------------------------
+#
+# Operators took the call and call the resident back: they read everything as typed.
+# Everyone else (dispatchers routing and reviewing, handling units, supervisors, grid
+# workers, admins, and every file or SMS that leaves the system) reads the free text of
+# an order (title, description, address, reply, the notes in its timeline, co-handling
+# reports and extension reasons) through redact_public_text: the caller's name, phone
+# numbers, ID numbers, plates and the household part of addresses replaced. That holds
+# for every caller, since units see personal data masked unless their role needs it;
+# for a confidential (保密) caller there is additionally no way round it. A user whose
+# role may read a non-confidential caller's number (may_reveal) gets the originals of
+# that order after the audited reveal, like the number itself. Grid workers read their
+# own reports as they typed them.
+
+ORDER_TEXT_FIELDS = ("title", "description", "address", "reply")
+
+
+def reads_originals(user: AbstractBaseUser | None, order: WorkOrder, *, revealed: bool = False) -> bool:
+    """Whether ``user`` sees ``order``'s free text as typed (else redacted). ``revealed``:
+    the user has just revealed the caller through the audited event."""
+    if user is None or not user.is_authenticated:
+        return False
+    if roles_of(user) & UNMASKED_ROLES:
+        return True
+    return revealed
+
+
+def order_text(
+    user: AbstractBaseUser | None, order: WorkOrder, text: str, *, field: str = "", revealed: bool = False
+) -> str:
+    """One piece of ``order``'s free text (a field's value, a note, a report) as ``user``
+    may read it. ``field`` names an order field; the author of a report reads their own
+    title, description and address as typed."""
+    if not text or reads_originals(user, order, revealed=revealed):
+        return text or ""
+    if field in ("title", "description", "address") and user is not None and order.created_by_id == user.pk:
+        return text
+    return redact_order_text(order, text)
+
+
+def order_texts(user: AbstractBaseUser | None, order: WorkOrder, *, revealed: bool = False) -> dict[str, str]:
+    """The order's free-text fields as ``user`` may read them."""
+    return {
+        f: order_text(user, order, getattr(order, f, "") or "", field=f, revealed=revealed) for f in ORDER_TEXT_FIELDS
+    }
+
+
+# A search may only find an order by what the searcher could read on it: otherwise a
+# unit searching for a resident's name or number would learn which orders mention it.
+# For a searcher who reads redacted text, a query that is itself personal data (a phone,
+# an ID number, a plate, a room) or a run of 3+ digits matches order numbers only, and an
+# order whose caller's name overlaps the query is never matched by its text.
+_DIGITS_RE = re.compile(r"\d{3,}")
+MAX_SEARCH = 40
+
+
+def text_search_q(
+    user: AbstractBaseUser | None,
+    value: str,
+    *,
+    fields: tuple[str, ...] = ("title", "description", "address"),
+    number_contains: bool = False,
+):
+    """The condition for a free-text search ``value`` by ``user`` (a Q); order numbers
+    match whole, or in part with ``number_contains`` (they are not personal data)."""
+    from django.db.models import Q
+
+    value = value.strip()[:MAX_SEARCH]
+    by_number = Q(number__icontains=value) if number_contains else Q(number=value)
+    text = Q()
+    for f in fields:
+        text |= Q(**{f"{f}__icontains": value})
+    if user is not None and user.is_authenticated and roles_of(user) & UNMASKED_ROLES:
+        return by_number | text
+    if _DIGITS_RE.search(value) or redact_public_text(value) != value:
+        return by_number
+    compact = re.sub(r"\s+", "", value)
+    pieces = {compact[i:j] for i in range(len(compact)) for j in range(i + 2, len(compact) + 1)}
+    overlaps = Q(caller_name__icontains=compact) if len(compact) >= 1 else Q()
+    if pieces:
+        overlaps |= Q(caller_name__in=pieces)
+    for honorific in _HONORIFICS:
+        at = compact.find(honorific)
+        if at > 0:
+            overlaps |= Q(caller_name__startswith=compact[at - 1])
+    return by_number | (text & ~overlaps)

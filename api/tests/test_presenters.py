@@ -28,6 +28,6 @@ def test_presenters_match_serializers_for_every_shape(log_call, district):
             "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
         ).filter(pk__in=[plain.pk, secret.pk, merged.pk]):
             context = {"request": request}
-            same(presenters.order_summary(order), s.WorkOrderListSerializer(order).data)
+            same(presenters.order_summary(order, user), s.WorkOrderListSerializer(order, context=context).data)
             same(presenters.order_detail(order, user), s.WorkOrderSerializer(order, context=context).data)
             same(presenters.order_created(order, user), s.CreatedWorkOrderSerializer(order, context=context).data)

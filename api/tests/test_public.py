@@ -96,8 +96,14 @@ def test_public_endpoints_are_throttled_per_client(api, district, settings):
     assert codes == [404, 404, 429]
 
 
+def test_schema_and_docs_need_a_staff_login(api, district):
+    anonymous = api()
+    assert anonymous.get("/api/v1/schema/?format=json").status_code == 401
+    assert anonymous.get("/api/v1/docs/").status_code == 401
+
+
 def test_schema_and_offline_docs(api, district):
-    client = api()
+    client = api("handler_a")
     schema = client.get("/api/v1/schema/?format=json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]

@@ -79,3 +79,34 @@ def event_label(kind):
 
     rule = TRANSITIONS.get(kind)
     return rule.label if rule else kind
+
+
+# Every piece of an order's free text a page shows goes through one of these two tags,
+# which apply workorders.privacy's policy for the viewing user (redacted unless their
+# role reads originals; on the order page, also after the audited reveal).
+def _viewer(context):
+    request = context.get("request")
+    return getattr(request, "user", None)
+
+
+def _revealed(context, order) -> bool:
+    shown = context.get("order")
+    return bool(context.get("revealed")) and shown is not None and getattr(shown, "pk", None) == order.pk
+
+
+@register.simple_tag(takes_context=True)
+def shown(context, order, field):
+    """``order``'s field (title, description, address, reply) as the viewer may read it."""
+    from workorders.privacy import order_text
+
+    return order_text(
+        _viewer(context), order, getattr(order, field, "") or "", field=field, revealed=_revealed(context, order)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def shown_text(context, order, text):
+    """Other text about ``order`` (a timeline note, a report, a reason) as the viewer may read it."""
+    from workorders.privacy import order_text
+
+    return order_text(_viewer(context), order, text or "", revealed=_revealed(context, order))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from web.helpers import role_required
 from web.lights import LIGHT_LABELS, by_deadline, filter_light, with_warn_at
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
+from workorders.privacy import text_search_q
 from workorders.selectors import work_orders_visible_to
 from workorders.services import work_order_sign
 
@@ -38,7 +38,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     qs = filter_light(qs, light_filter, now)
     q = (request.GET.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(address__icontains=q))
+        # Only by what the user can read on the list (workorders.privacy).
+        qs = qs.filter(text_search_q(request.user, q, fields=("title", "address"), number_contains=True))
     orders = list(by_deadline(qs)[:PAGE])
     return render(
         request,
