@@ -20,6 +20,7 @@ from dispatch.backends import get_backend
 from dispatch.models import Notification, NotificationState
 from grids.models import Membership, OrgUnit, Role, UnitKind
 from workorders.models import Event, WorkOrder
+from workorders.privacy import redact_public_text
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,12 @@ def notifications_add_many(
     queue only the failures. Returns the ids written now."""
     now = now or timezone.now()
     rows, keys = [], set()
+    messages = list(messages)
+    # An SMS leaves the system (a gateway, a phone on a desk): whatever an order's title
+    # or a note carries of a resident goes out redacted, whoever builds the message.
+    texts = {
+        id(m): redact_public_text(m.text, caller_name=m.order.caller_name if m.order else "")[:500] for m in messages
+    }
     for message in messages:
         for r in message.recipients:
             key, address = _route(message.key, r, channel)
@@ -108,7 +115,7 @@ def notifications_add_many(
                     event=message.event,
                     channel=channel,
                     address=address,
-                    text=message.text[:500],
+                    text=texts[id(message)],
                     dedupe_key=key,
                     created_at=now,
                 )

@@ -1,7 +1,8 @@
 """台账 export: a filtered list of orders as an Excel workbook, personal data masked.
 
 Whoever downloads it, names and numbers are masked (a file leaves the system and its
-audit trail), and confidential callers are left out entirely."""
+audit trail), confidential callers are left out entirely, and the free text (title,
+address) goes through workorders.privacy's redaction for every caller."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from openpyxl import Workbook
 
 from workorders.choices import Channel, Satisfaction, Status, Urgency
 from workorders.models import WorkOrder
-from workorders.privacy import mask_name, mask_phone
+from workorders.privacy import mask_name, mask_phone, redact_public_text
 
 MAX_ROWS = 100_000
 
@@ -54,8 +55,8 @@ def ledger_rows(qs: QuerySet[WorkOrder]):
             _local(r["created_at"]),
             _("（保密）") if hidden else mask_name(r["caller_name"]),
             _("（保密）") if hidden else mask_phone(r["caller_phone"]),
-            r["title"],
-            r["address"],
+            redact_public_text(r["title"], caller_name=r["caller_name"]),
+            redact_public_text(r["address"], caller_name=r["caller_name"]),
             r["category__name"] or "",
             str(Urgency(r["urgency"]).label),
             str(Status(r["status"]).label),

@@ -31,8 +31,9 @@ def mask_name(name: str) -> str:
 def may_reveal(membership: Membership | None, order: WorkOrder) -> bool:
     if membership is None:
         return False
-    # Confidential callers are hidden from the handling side entirely.
-    return not (order.caller_confidential and membership.role in {Role.HANDLER, Role.SUPERVISOR})
+    # Confidential callers are hidden from the handling side entirely, and from the
+    # admins, whose work (units, people, categories) never needs them.
+    return not (order.caller_confidential and membership.role in {Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 
 
 def caller_for(user: AbstractBaseUser | None, order: WorkOrder) -> dict:

@@ -141,7 +141,8 @@ TRANSITIONS: dict[str, Rule] = {
         _("查看来电人号码"),
         set(Status.values),
         None,
-        {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR},
+        # Admins too: the admin's full view of an order is this same audited event.
+        {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN},
         DESK,
         audit_only=True,
     ),
