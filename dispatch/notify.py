@@ -98,7 +98,11 @@ def notifications_add_many(
     # An SMS leaves the system (a gateway, a phone on a desk): whatever an order's title
     # or a note carries of a resident goes out redacted, whoever builds the message.
     texts = {
-        id(m): redact_public_text(m.text, caller_name=m.order.caller_name if m.order else "")[:500] for m in messages
+        id(m): redact_public_text(
+            m.text,
+            caller_name=m.order.caller_name if m.order else "",
+            confidential=bool(m.order and m.order.caller_confidential),
+        )[:500] for m in messages
     }
     for message in messages:
         for r in message.recipients:

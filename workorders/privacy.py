@@ -137,9 +137,11 @@ def _name_pattern(name: str) -> re.Pattern | None:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
-def redact_public_text(text: str, *, caller_name: str = "") -> str:
+def redact_public_text(text: str, *, caller_name: str = "", confidential: bool = False) -> str:
     """``text`` with the personal data listed above replaced, for output to anyone
-    without an account. ``caller_name`` is the order's caller, removed where it appears."""
+    without an account. ``caller_name`` is the order's caller, removed where it appears.
+    ``confidential`` (a 保密 caller): mobile numbers become [电话] too, since even the
+    masked form's seven digits help to pick a person out."""
     if not text:
         return ""
     names = _name_pattern(caller_name)
@@ -152,6 +154,8 @@ def redact_public_text(text: str, *, caller_name: str = "") -> str:
         if kind == "service":
             return match.group(0)
         if kind == "mobile":
+            if confidential:
+                return placeholders["landline"]
             return mask_phone(re.sub(r"\D", "", match.group(0))[-11:])
         return placeholders[kind]
 
@@ -160,7 +164,7 @@ def redact_public_text(text: str, *, caller_name: str = "") -> str:
 
 def redact_order_text(order: WorkOrder, text: str) -> str:
     """redact_public_text for one of ``order``'s texts (description, title, reply…)."""
-    return redact_public_text(text, caller_name=order.caller_name)
+    return redact_public_text(text, caller_name=order.caller_name, confidential=order.caller_confidential)
 
 
 # --- who reads residents' words as typed: the one policy ---------------------------------
