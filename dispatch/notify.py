@@ -102,7 +102,8 @@ def notifications_add_many(
             m.text,
             caller_name=m.order.caller_name if m.order else "",
             confidential=bool(m.order and m.order.caller_confidential),
-        )[:500] for m in messages
+        )[:500]
+        for m in messages
     }
     for message in messages:
         for r in message.recipients:

@@ -178,8 +178,9 @@ def redact_order_text(order: WorkOrder, text: str) -> str:
 # for every caller, since units see personal data masked unless their role needs it;
 # for a confidential (保密) caller there is additionally no way round it. A user whose
 # role may read a non-confidential caller's number (may_reveal) gets the originals of
-# that order after the audited reveal, like the number itself. Grid workers read their
-# own reports as they typed them.
+# that order after the audited reveal, like the number itself. Grid workers read even
+# their own reports redacted: a resident's number they typed on patrol is the resident's,
+# and the report's receipt (number, status) is what they come back for.
 
 ORDER_TEXT_FIELDS = ("title", "description", "address", "reply")
 
@@ -198,12 +199,10 @@ def order_text(
     user: AbstractBaseUser | None, order: WorkOrder, text: str, *, field: str = "", revealed: bool = False
 ) -> str:
     """One piece of ``order``'s free text (a field's value, a note, a report) as ``user``
-    may read it. ``field`` names an order field; the author of a report reads their own
-    title, description and address as typed."""
+    may read it. ``field`` names the order field it comes from, if any (the policy is
+    the same for all of them today; the name keeps call sites explicit)."""
     if not text or reads_originals(user, order, revealed=revealed):
         return text or ""
-    if field in ("title", "description", "address") and user is not None and order.created_by_id == user.pk:
-        return text
     return redact_order_text(order, text)
 
 

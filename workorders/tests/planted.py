@@ -43,6 +43,7 @@ PLAIN_A = Person("李四海", "13987654321", "110101198512120017", "京B54321", 
 DEPT_A = Person("王五福", "13711112222", "11010119700101001X", "京C11111", "7号楼3单元1202")
 SECRET_B = Person("赵六顺", "13622223333", "110101199912319996", "京D22222", "9号楼4单元601")
 MOVED = Person("钱七宝", "13533334444", "110101200001010018", "京E33333", "2号楼2单元202")
+GRID = Person("周九州", "13844445555", "110101198001010013", "京G55555", "4号楼2单元402")
 PATROL = Person("孙八方", "13655556666", "110101196501010011", "京F44444", "1号楼1单元101")
 
 
@@ -75,7 +76,8 @@ def plant(district) -> Planted:
     """secret_a: confidential, street A, replied (reply names the caller) and approved;
     plain_a: not confidential, street A, sub-dispatched to community A; dept_a: led by
     the department, located in street A; secret_b: confidential, street B; moved:
-    returned by street A and reassigned to street B; patrol: a grid worker's report.
+    returned by street A and reassigned to street B; grid: sub-dispatched down to grid
+    A1, where it sits; patrol: a grid worker's report.
     Created three hours ago, so their first deadlines are overdue."""
     at = timezone.now() - timedelta(hours=3)
     disp, h_a = district.user("dispatcher"), district.user("handler_a")
@@ -106,6 +108,15 @@ def plant(district) -> Planted:
     work_order_return(order=o, actor=h_a, reason="not_territory", note=f"{MOVED.name}不在本街道", now=at)
     out.orders["moved"] = work_order_reassign(order=o, actor=disp, unit=district.street_b, now=at)
 
+    o = _call(district, GRID, confidential=False, at=at)
+    work_order_assign(order=o, actor=disp, unit=district.street_a, now=at)
+    work_order_sign(order=o, actor=h_a, now=at + timedelta(minutes=5))
+    o = work_order_sub_dispatch(order=o, actor=h_a, unit=district.community_a)
+    h_c = district.user("handler_community_a")
+    work_order_sign(order=o, actor=h_c)
+    o = work_order_sub_dispatch(order=o, actor=h_c, unit=district.grid_a)
+    out.orders["grid"] = work_order_sign(order=o, actor=district.user("handler_grid_a"))
+
     out.orders["patrol"] = work_order_submit(
         channel="patrol",
         actor=district.user("grid_worker_a"),
@@ -123,6 +134,7 @@ def plant(district) -> Planted:
         "dept_a": DEPT_A,
         "secret_b": SECRET_B,
         "moved": MOVED,
+        "grid": GRID,
         "patrol": PATROL,
     }
     return out
