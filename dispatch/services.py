@@ -21,7 +21,7 @@ from grids.models import OrgUnit
 from hotline.process_cache import ProcessCache
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
-from workorders.models import WorkOrder
+from workorders.models import FollowUp, WorkOrder
 from workorders.services import work_order_assign
 
 logger = logging.getLogger(__name__)
@@ -248,9 +248,13 @@ def dispatch_queue_unrouted(*, older_than: timedelta, now: datetime | None = Non
     answering on the call, and a dispatcher decides."""
     now = now or timezone.now()
     queued = DispatchQueueEntry.objects.filter(order_id=OuterRef("pk"))
+    # An order whose routing follow-up is still pending will be routed (re-run by the
+    # outbox however long the workers were away); it is not the dispatchers' yet.
+    routing = FollowUp.objects.filter(order_id=OuterRef("pk"), task="dispatch.route_order", state="pending")
     waiting = (
         WorkOrder.objects.filter(status=Status.ACCEPTED, updated_at__lt=now - older_than)
         .exclude(Exists(queued))
+        .exclude(Exists(routing))
         .select_related("category__department", "street", "community", "grid")
         .order_by("updated_at")[:limit]
     )

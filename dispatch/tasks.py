@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from dispatch import calendar as work_calendar
 from dispatch.follow_ups import callback_retries_remind, event_follow_up
@@ -16,6 +17,7 @@ from dispatch.scan import deadline_scan
 from dispatch.services import dispatch_queue_unrouted
 from dispatch.services import route_order as route_order_service
 from workorders.errors import InvalidTransition
+from workorders.outbox import follow_ups_drain, follow_ups_due, follow_ups_nudge, follow_ups_purge
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +26,54 @@ logger = logging.getLogger(__name__)
 UNROUTED_AFTER = timedelta(minutes=10)
 
 
-@shared_task(name="dispatch.route_order")
-def route_order(order_id: int, event_id: int | None = None) -> None:
+def _route(order_id: int, event_id: int) -> None:
     # A dispatcher may have moved the order first; then there is nothing to route.
     with contextlib.suppress(InvalidTransition):
         route_order_service(order_id=order_id)
 
 
-@shared_task(name="dispatch.on_event")
-def on_event(order_id: int, event_id: int) -> None:
+def _follow_up(order_id: int, event_id: int) -> None:
     event_follow_up(event_id=event_id)
+
+
+# Outbox rows by task name → what runs them (workorders/outbox.py). The workorders core
+# records rows under these names; only this interface module knows the handlers.
+FOLLOW_UP_HANDLERS = {"dispatch.route_order": _route, "dispatch.on_event": _follow_up}
+
+
+def _drain(task, name: str, legacy_args: tuple) -> dict:
+    if legacy_args:
+        # A message with ids comes from a process of the release before the outbox; run
+        # it as that release did (the handlers are idempotent), then drain as usual.
+        FOLLOW_UP_HANDLERS[name](*legacy_args[:2])
+    result = follow_ups_drain(task=name, handler=FOLLOW_UP_HANDLERS[name])
+    if result.more:
+        task.apply_async()  # the rest in a fresh message, so other queued work interleaves
+    return {"done": result.done, "retried": result.retried, "failed": result.failed}
+
+
+# Each task drains its own rows; the message only means "there is work" (no ids), so
+# one message per commit serves any number of rows and a lost one loses nothing.
+@shared_task(name="dispatch.route_order", bind=True)
+def route_order(self, *legacy_args) -> dict:
+    return _drain(self, "dispatch.route_order", legacy_args)
+
+
+@shared_task(name="dispatch.on_event", bind=True)
+def on_event(self, *legacy_args) -> dict:
+    return _drain(self, "dispatch.on_event", legacy_args)
+
+
+@shared_task(name="dispatch.sweep_follow_ups")
+def sweep_follow_ups() -> dict:
+    """Nudge the workers of follow-ups nobody claimed (their message was lost, a worker
+    died, a backoff passed) and drop done rows past their keeping time."""
+    due = follow_ups_due()
+    follow_ups_nudge(tasks=due)
+    purged = follow_ups_purge(older_than=timedelta(days=settings.HOTLINE_OUTBOX_KEEP_DAYS))
+    if due:
+        logger.info("Follow-up sweep: nudged %s", ", ".join(due))
+    return {"nudged": due, "purged": purged}
 
 
 @shared_task(name="dispatch.send_notifications", bind=True, max_retries=5)

@@ -174,7 +174,36 @@ CELERY_BEAT_SCHEDULE["dashboards-rollup-refresh"] = {
     "task": "dashboards.rollup_refresh",
     "schedule": float(env_int("HOTLINE_ROLLUP_INTERVAL", 60, minimum=1)),
 }
+# The follow-up outbox (workorders/outbox.py): beat nudges the workers of pending rows
+# nobody claimed within GRACE seconds (a lost message); done rows are kept KEEP_DAYS.
+HOTLINE_OUTBOX_SWEEP_INTERVAL = env_int("HOTLINE_OUTBOX_SWEEP_INTERVAL", 5, minimum=1)
+HOTLINE_OUTBOX_GRACE = env_int("HOTLINE_OUTBOX_GRACE", 5, minimum=0)
+HOTLINE_OUTBOX_MAX_ATTEMPTS = env_int("HOTLINE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+HOTLINE_OUTBOX_BACKOFF = env_int("HOTLINE_OUTBOX_BACKOFF", 5, minimum=1)  # seconds, doubled per failed try
+HOTLINE_OUTBOX_BACKOFF_MAX = 3600
+HOTLINE_OUTBOX_KEEP_DAYS = env_int("HOTLINE_OUTBOX_KEEP_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
+    "task": "dispatch.sweep_follow_ups",
+    "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Queues, so that a backlog of one kind of work never delays another (a storm of
+# notifications must not hold up routing). A worker started without -Q consumes all of
+# them (the embedded default, `make run`); per-queue workers: README "Celery queues".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {name: {} for name in ("routing", "notifications", "scans", "training", "default")}
+CELERY_TASK_ROUTES = {
+    "dispatch.route_order": {"queue": "routing"},
+    "dispatch.on_event": {"queue": "notifications"},
+    "dispatch.send_notifications": {"queue": "notifications"},
+    "dispatch.scan_deadlines": {"queue": "scans"},
+    "dispatch.sweep": {"queue": "scans"},
+    "dispatch.sweep_follow_ups": {"queue": "scans"},
+    "dispatch.check_calendar": {"queue": "scans"},
+    "api.purge_idempotency_keys": {"queue": "scans"},
+    "dashboards.*": {"queue": "scans"},
+    "*.train*": {"queue": "training"},
+}
 
 # --- Hotline -----------------------------------------------------------------------
 # Working hours used for limits counted in working time ("wh"/"wd" limits).

@@ -259,3 +259,6 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("延期理由"))
     def reason_shown(self, row: ExtensionRequest) -> str:
         return _redacted(row.order, row.reason)
+
+
+from workorders import admin_outbox  # noqa: E402,F401 - registers the outbox admin

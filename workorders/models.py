@@ -370,3 +370,49 @@ class OrderCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class FollowUp(models.Model):
+    """Work that must happen because of an event (routing, a notice, return handling …),
+    written in the same transaction as the event: the transactional outbox. The Celery
+    message that follows only says "there is work"; a worker claims the row, runs the
+    task's handler and marks it done in one transaction, and beat nudges rows nobody
+    claimed, so a lost message, a flushed broker or a killed worker loses nothing."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待执行")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    # No index of its own: the (event, task) unique index starts with it.
+    event = models.ForeignKey(
+        Event, verbose_name=_("事件"), on_delete=models.CASCADE, related_name="follow_ups", db_index=False
+    )
+    order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="+")
+    # The Celery task (by name) whose worker drains rows of this kind: "dispatch.route_order".
+    task = models.CharField(_("任务"), max_length=80)
+    state = models.CharField(_("状态"), max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # Not before: creation time at first, later the backoff after a failed attempt.
+    available_at = models.DateTimeField(_("可执行时间"))
+    created_at = models.DateTimeField(_("创建时间"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("后续任务")
+        verbose_name_plural = _("后续任务")
+        constraints = [
+            # One row per (event, task): recording twice is a no-op, never a second run.
+            models.UniqueConstraint(fields=["event", "task"], name="followup_event_task_unique"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "done", "failed"]), name="followup_state_valid"),
+        ]
+        indexes = [
+            # The drain's "next pending row of this task" and the sweeper's "pending rows
+            # older than the grace period" read only pending rows: a partial index stays
+            # as small as the backlog, however many rows are done.
+            models.Index(fields=["task", "available_at"], condition=Q(state="pending"), name="followup_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.event_id} ({self.state})"

@@ -2,15 +2,13 @@
 
 ``transition()`` locks the order, checks the table in ``transitions.py``, checks the
 actor's role and unit, lets the calling service change the order's other fields,
-bumps the version, appends the Event, opens and closes stage timers, and queues
-follow-up work after commit, all in one transaction. ``create()`` does the same for the
+bumps the version, appends the Event, opens and closes stage timers, and records the
+follow-up work (outbox rows, run by workers after commit), all in one transaction. ``create()`` does the same for the
 events that bring an order into being. Services call these; nothing else writes status.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,13 +27,15 @@ from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from workorders.limits import WorkCalendar
 from workorders.models import CoHandling, Event, WorkOrder
+from workorders.outbox import follow_ups_record, suppress_follow_ups  # noqa: F401 - suppress_follow_ups is re-exported
 from workorders.scope import membership_covers
 from workorders.transitions import ANYWHERE, COHANDLER, CREATE, DESK, TRANSITIONS, UNIT, Rule, allowed_kinds
 
 logger = logging.getLogger(__name__)
 
-# Celery tasks (by name, so this core module never imports the dispatch app above it)
-# queued after commit when an event of this kind is written. Each gets (order_id, event_id).
+# Follow-ups (by Celery task name, so this core module never imports the dispatch app
+# above it) recorded in the outbox with an event of this kind; the task's worker runs
+# each with (order_id, event_id).
 FOLLOW_UPS: dict[str, tuple[str, ...]] = {
     "log_call": ("dispatch.route_order",),
     "accept": ("dispatch.route_order",),
@@ -135,36 +135,9 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-_suppressed = contextvars.ContextVar("hotline_follow_ups_suppressed", default=False)
-
-
-@contextlib.contextmanager
-def suppress_follow_ups():
-    """Record history without side effects: within this block transitions queue no
-    Celery follow-ups (used by the demo seed and imports of past orders, whose routing
-    and notifications happened long ago)."""
-    token = _suppressed.set(True)
-    try:
-        yield
-    finally:
-        _suppressed.reset(token)
-
-
-def _queue_follow_ups(kind: str, order_id: int, event_id: int) -> None:
-    from hotline.celery import app
-
-    if _suppressed.get():
-        return
-
-    for name in FOLLOW_UPS.get(kind, ()):
-
-        def send(name=name):
-            try:
-                app.signature(name, args=(order_id, event_id)).apply_async()
-            except Exception:  # the broker being down must not fail the user's action
-                logger.exception("Could not queue %s for order %s; the sweeper will catch up", name, order_id)
-
-        transaction.on_commit(send)
+def _queue_follow_ups(kind: str, order_id: int, event_id: int, now: datetime) -> None:
+    # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
+    follow_ups_record(tasks=FOLLOW_UPS.get(kind, ()), order_id=order_id, event_id=event_id, now=now)
 
 
 _EVENT_COLUMNS = (
@@ -309,7 +282,7 @@ def transition(
             now=now,
         )
         if queue_follow_ups:
-            _queue_follow_ups(kind, locked.pk, event.pk)
+            _queue_follow_ups(kind, locked.pk, event.pk, now)
     return locked
 
 
@@ -356,7 +329,7 @@ def create(
             now=now,
         )
         if queue_follow_ups:
-            _queue_follow_ups(kind, order.pk, event.pk)
+            _queue_follow_ups(kind, order.pk, event.pk, now)
     return order
 
 

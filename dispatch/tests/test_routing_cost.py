@@ -17,17 +17,19 @@ def statements(run) -> list[str]:
     return [q["sql"] for q in run.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
 
 
-def test_routing_an_order_takes_six_statements(district, log_call):
+def test_routing_an_order_takes_seven_statements(district, log_call):
     """Read the order; then, in the assign transition: lock it, read its open timers,
-    write the three new timers in one INSERT, update it, and append the event numbered
-    by the INSERT itself. No routing-rule query (cached), no separate seq query."""
+    write the three new timers in one INSERT, update it, append the event numbered by
+    the INSERT itself and record its follow-up (the outbox row that replaces a broker
+    message). No routing-rule query (cached), no separate seq query."""
     route_order(order_id=log_call(auto_dispatch=False).pk)  # warm the caches
     order = log_call(auto_dispatch=False)
     with CaptureQueriesContext(connection) as run:
         assert route_order(order_id=order.pk).status == Status.ASSIGNED
     sql = statements(run)
-    assert len(sql) == 6, "\n".join(sql)
+    assert len(sql) == 7, "\n".join(sql)
     assert sum(s.startswith('INSERT INTO "workorders_deadline"') for s in sql) == 1
+    assert sum("workorders_followup" in s for s in sql) == 1
     assert order.deadlines.filter(state="open").count() == 3
     assert list(order.events.order_by("seq").values_list("seq", "kind")) == [(1, "log_call"), (2, "assign")]
 
