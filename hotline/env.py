@@ -116,9 +116,10 @@ def parse_database_url(name: str, url: str) -> dict:
 
 def check_broker_url(name: str, url: str) -> str:
     scheme = urlsplit(url).scheme.lower()
-    if scheme not in {"filesystem", "redis", "rediss", "memory"}:
+    if scheme not in {"filesystem", "redis", "rediss", "memory", "amqp", "amqps", "pyamqp"}:
         raise ImproperlyConfigured(
-            f"{name}={url!r} has an unsupported scheme {scheme!r}; use redis://host:6379/0 "
+            f"{name}={url!r} has an unsupported scheme {scheme!r}; use redis://host:6379/0 or "
+            "amqp://user:pass@host:5672/vhost "
             "(or leave it unset for the embedded filesystem broker)."
         )
     return url

@@ -93,7 +93,9 @@ def follow_ups_nudge(*, tasks: Iterable[str]) -> None:
 
     for name in tasks:
         try:
-            app.signature(name).apply_async()
+            # retry=False: a broker that is down answers at once instead of holding the
+            # request through kombu's publish retries; the sweeper is the retry.
+            app.signature(name).apply_async(retry=False)
         except Exception:  # noqa: BLE001 - any broker failure; the rows are safe in the database
             logger.warning("Could not nudge %s; beat's follow-up sweep will", name, exc_info=True)
 
