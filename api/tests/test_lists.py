@@ -247,3 +247,30 @@ def test_queue_page_costs_a_fixed_number_of_queries(api, log_call, district, dja
     with django_assert_max_num_queries(6):
         r = worker.get("/api/v1/orders/queue")
     assert len(r.json()["results"]) == 4
+
+
+def test_an_order_that_changes_status_between_the_two_list_queries_is_left_out_not_a_500(
+    api, log_call, district, monkeypatch
+):
+    """The page's keys are read first, its rows second; an order signed in between no
+    longer matches ?status=assigned and is left out, the rest of the page answers."""
+    from api.pagination import KeysetPagination
+    from workorders.services import work_order_sign
+
+    assigned = [
+        work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a) for _ in range(3)
+    ]
+    fetch_keys = KeysetPagination._fetch_keys
+
+    def keys_then_sign(runs, field, limit):
+        keys = fetch_keys(runs, field, limit)
+        if assigned[1].status == "assigned":  # once: the handler signs between the queries
+            assigned[1] = work_order_sign(order=assigned[1], actor=district.user("handler_a"))
+        return keys
+
+    monkeypatch.setattr(KeysetPagination, "_fetch_keys", staticmethod(keys_then_sign))
+    r = api("dispatcher").get("/api/v1/orders?status=assigned&page_size=2")
+    assert r.status_code == 200, r.content
+    assert numbers(r) == [assigned[2].number]  # newest first; the signed one left out
+    rest = api("dispatcher").get(r.json()["next"])
+    assert numbers(rest) == [assigned[0].number]  # the cursor still walks on past it
