@@ -1,10 +1,12 @@
 """Idempotent POST following the IETF httpapi Idempotency-Key draft.
 
-The first request with a key claims it (a committed ``running`` row, so a concurrent
-retry sees it at once); the response it produced is stored and replayed to every retry
-with the same body for 24 hours. A different body under the same key answers 422, a
-retry while the first request is still running answers 409. A request that fails
-(4xx/5xx or an exception) releases the key, so the client may correct it and retry."""
+The first request with a key writes it in the same transaction as its work (the order),
+with the response it produced, and every retry with the same body gets that response
+replayed for 24 hours. A retry that arrives while the first is running waits for its
+commit on the key's unique index and then gets the replay; if the first was killed
+before committing, there is neither order nor key and the retry runs. A different body
+under the same key answers 422. A request that fails (4xx/5xx or an exception) leaves no
+key, so the client may correct it and retry."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
+# How long a committed ``running`` key (written before keys shared the order's
+# transaction) is taken as still in progress before a retry may run.
+STALE_RUNNING = timedelta(seconds=30)
 REPLAYED_HEADERS = ("Location", "ETag")
 
 
@@ -62,7 +67,62 @@ def idempotency_purge(*, older_than: timedelta = KEEP_FOR) -> int:
     return deleted
 
 
+class _Taken(Exception):
+    """The key exists (committed by an earlier request): answer from it."""
+
+
+class _Release(Exception):
+    """The handler answered with an error: roll back, so the key is free again."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def _replay(existing: IdempotencyKey) -> Response:
+    replay = Response(existing.response_body, status=existing.response_status)
+    for name, value in existing.response_headers.items():
+        replay[name] = value
+    replay["Idempotent-Replayed"] = "true"
+    return replay
+
+
+def _in_use() -> Response:
+    return Response(error_body("idempotency_key_in_use", _("该幂等键的请求正在处理，请稍后重试。")), status=409)
+
+
+def _claim_and_run(request: Request, handler: Callable[[], Response], owner: str, key: str, fp: str, now) -> Response:
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                # Uncommitted until the order is: a concurrent retry's INSERT waits on the
+                # unique index for this transaction, then sees the committed result (or,
+                # if this one rolled back or its process died, claims the key itself).
+                row = IdempotencyKey.objects.create(
+                    owner=owner,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:255],
+                    fingerprint=fp,
+                    created_at=now,
+                )
+        except IntegrityError:
+            raise _Taken from None
+        response = handler()
+        if response.status_code >= 400:
+            raise _Release(response)
+        row.state = IdempotencyKey.State.DONE
+        row.response_status = response.status_code
+        row.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
+        row.response_headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
+        row.save(update_fields=["state", "response_status", "response_body", "response_headers"])
+    return response
+
+
 def run_idempotent(request: Request, handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` once per (client, key). The key row is written in the handler's
+    own transaction, so it commits exactly when the order does: a committed order is
+    always found by its key, and a request killed before its commit leaves no key behind
+    (the retry simply runs). An exception or an error answer rolls back and frees it."""
     key = request.headers.get(HEADER)
     if key is None:
         return handler()
@@ -73,38 +133,25 @@ def run_idempotent(request: Request, handler: Callable[[], Response]) -> Respons
         )
     owner, fp, now = _owner(request), fingerprint(request), timezone.now()
     IdempotencyKey.objects.filter(owner=owner, key=key, created_at__lt=now - KEEP_FOR).delete()
-    try:
-        with transaction.atomic():
-            row = IdempotencyKey.objects.create(
-                owner=owner, key=key, method=request.method, path=request.path[:255], fingerprint=fp, created_at=now
-            )
-    except IntegrityError:
-        existing = IdempotencyKey.objects.filter(owner=owner, key=key).first()
-        if existing is None:  # released between our insert and this read: the client may retry
-            return Response(error_body("idempotency_key_in_use", _("该幂等键的请求正在处理，请稍后重试。")), status=409)
+    for _attempt in range(2):
+        try:
+            return _claim_and_run(request, handler, owner, key, fp, now)
+        except _Release as released:
+            return released.response
+        except _Taken:
+            existing = IdempotencyKey.objects.filter(owner=owner, key=key).first()
+        if existing is None:  # rolled back between our insert and this read: try again
+            continue
         if existing.fingerprint != fp:
             return Response(
                 error_body("idempotency_key_reused", _("该幂等键已用于另一个不同的请求。"), {HEADER: [key]}),
                 status=422,
             )
-        if existing.state == IdempotencyKey.State.RUNNING:
-            return Response(error_body("idempotency_key_in_use", _("该幂等键的请求正在处理，请稍后重试。")), status=409)
-        replay = Response(existing.response_body, status=existing.response_status)
-        for name, value in existing.response_headers.items():
-            replay[name] = value
-        replay["Idempotent-Replayed"] = "true"
-        return replay
-    try:
-        response = handler()
-    except BaseException:
-        row.delete()
-        raise
-    if response.status_code >= 400:
-        row.delete()
-        return response
-    row.state = IdempotencyKey.State.DONE
-    row.response_status = response.status_code
-    row.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
-    row.response_headers = {h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)}
-    row.save(update_fields=["state", "response_status", "response_body", "response_headers"])
-    return response
+        if existing.state == IdempotencyKey.State.DONE:
+            return _replay(existing)
+        # A committed "running" row comes only from a release that claimed keys in a
+        # transaction of their own; one older than the lease lost its request to a crash.
+        if existing.created_at >= now - STALE_RUNNING:
+            return _in_use()
+        IdempotencyKey.objects.filter(pk=existing.pk, state=IdempotencyKey.State.RUNNING).delete()
+    return _in_use()

@@ -274,3 +274,50 @@ def test_an_order_that_changes_status_between_the_two_list_queries_is_left_out_n
     assert numbers(r) == [assigned[2].number]  # newest first; the signed one left out
     rest = api("dispatcher").get(r.json()["next"])
     assert numbers(rest) == [assigned[0].number]  # the cursor still walks on past it
+
+
+def test_a_request_killed_before_its_commit_leaves_no_key_and_the_retry_runs(api, district, monkeypatch):
+    """What kill -9 of the web server mid-request leaves: the transaction never commits,
+    so neither the order nor its key exists, and the retry creates the order."""
+    from workorders import services
+
+    real = services.work_order_log_call
+
+    def killed(**kwargs):
+        real(**kwargs)  # the order is written …
+        raise SystemExit("kill -9")  # … and the process dies before the commit
+
+    monkeypatch.setattr(services, "work_order_log_call", killed)
+    client = api("operator")
+    with pytest.raises(SystemExit):
+        create(client, NEW, "k-crash")
+    assert not WorkOrder.objects.exists() and not IdempotencyKey.objects.exists()
+    monkeypatch.setattr(services, "work_order_log_call", real)
+    retry = create(client, NEW, "k-crash")
+    assert retry.status_code == 201 and WorkOrder.objects.get().number == retry.json()["number"]
+    assert create(client, NEW, "k-crash").json()["number"] == retry.json()["number"]
+
+
+def test_a_committed_order_is_always_found_by_its_key(api, district):
+    client = api("operator")
+    first = create(client, NEW, "k-6")
+    key = IdempotencyKey.objects.get(key="k-6")
+    order = WorkOrder.objects.get()
+    # The key row and the order commit together: the key holds the order's answer.
+    assert key.state == "done" and key.response_body["number"] == order.number
+    assert create(client, NEW, "k-6").json()["number"] == first.json()["number"]
+
+
+def test_a_stale_running_key_from_before_the_upgrade_is_retryable_after_the_lease(api, district):
+    from api.idempotency import STALE_RUNNING
+
+    client = api("operator")
+    fresh = create(client, NEW, "k-7")  # only to learn this request's owner and fingerprint
+    IdempotencyKey.objects.filter(key="k-7").update(key="k-8", state="running", response_body=None)
+    assert create(client, NEW, "k-8").status_code == 409  # within the lease: maybe still running
+    # The old release committed "running" first; its request then died before the order.
+    IdempotencyKey.objects.filter(key="k-8").update(created_at=timezone.now() - STALE_RUNNING - timedelta(seconds=1))
+    retry = create(client, NEW, "k-8")
+    assert retry.json()["number"] != fresh.json()["number"]
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+    assert WorkOrder.objects.count() == 2
