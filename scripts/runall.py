@@ -51,6 +51,8 @@ def main() -> int:
     celery = str(BIN / "celery")
     procs = {
         "web": [sys.executable, "manage.py", "runserver", f"{args.host}:{args.port}", "--noreload"],
+        # No -Q: one worker consumes every queue in CELERY_TASK_QUEUES (routing,
+        # notifications, scans, training, default); README shows per-queue workers.
         "worker": [celery, "-A", "hotline", "worker", "-l", "info", "--concurrency", "2"],
         "beat": [celery, "-A", "hotline", "beat", "-l", "info", "-s", str(ROOT / "var" / "celerybeat-schedule")],
     }
