@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the
 environment, parsed strictly by hotline.env (a bad value stops start-up)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -211,3 +212,33 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Hardening: client address, shared cache, throttles, lock-outs (issue 9 §8–12) ---
+# Kept in one block (hotline.ratelimit, attachments, api.parsers, axes read these).
+# Reverse proxies in front of Django: 0 = none, REMOTE_ADDR is the client and
+# X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the right.
+HOTLINE_TRUSTED_PROXIES = env_int("HOTLINE_TRUSTED_PROXIES", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = HOTLINE_TRUSTED_PROXIES
+# Throttle counters and lock-outs live in the default cache: Redis in production, so all
+# processes and machines share one bucket; without it each process counts alone.
+HOTLINE_CACHE_URL = env_str("HOTLINE_CACHE_URL", "")
+if HOTLINE_CACHE_URL:
+    if not HOTLINE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"HOTLINE_CACHE_URL={HOTLINE_CACHE_URL!r} must be a redis:// or rediss:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": HOTLINE_CACHE_URL,
+            "KEY_PREFIX": "hotline",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Wrong tracking codes per order number / per client before look-ups are refused, and for how long.
+HOTLINE_TRACK_MAX_FAILURES = env_int("HOTLINE_TRACK_MAX_FAILURES", 5, minimum=1)
+HOTLINE_TRACK_CLIENT_MAX_FAILURES = env_int("HOTLINE_TRACK_CLIENT_MAX_FAILURES", 20, minimum=1)
+HOTLINE_TRACK_LOCKOUT_SECONDS = env_int("HOTLINE_TRACK_LOCKOUT_SECONDS", 900, minimum=1)
+# Open311 requests per client address per minute (GET is anonymous; POST needs an api_key).
+HOTLINE_OPEN311_THROTTLE = env_int("HOTLINE_OPEN311_THROTTLE", 120, minimum=1)
+if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"]):
+    raise ImproperlyConfigured("HOTLINE_PUBLIC_THROTTLE must look like 30/min (a number, then /s, /min, /h or /day).")

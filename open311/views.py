@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotline.ratelimit import allow, client_address
 from open311 import render
 from open311.services import (
     open311_api_key_check,
@@ -74,9 +75,12 @@ def _jurisdiction_ok(request) -> bool:
 
 
 def _guard(view):
-    """Map our errors to the spec's error body in the requested format."""
+    """Throttle per trusted client address; map our errors to the spec's error body in
+    the requested format."""
 
     def wrapped(request, *args, fmt: str, **kwargs):
+        if not allow(bucket="open311", who=client_address(request), limit=settings.HOTLINE_OPEN311_THROTTLE, window=60):
+            return render.error(fmt, 429, _("请求过于频繁，请稍后再试。"))
         if not _jurisdiction_ok(request):
             return render.error(fmt, 404, _("没有这个 jurisdiction_id。"))
         try:
