@@ -14,7 +14,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -27,6 +27,7 @@ from api.errors import error_body, workflow_error_response
 from api.filters import WorkOrderFilter
 from api.idempotency import run_idempotent
 from api.pagination import KeysetPagination
+from api.parsers import SafeJSONParser
 from api.permissions import IsMember
 from api.presenters import order_created, order_detail, order_summary
 from api.selectors import my_queue_branches
@@ -324,7 +325,7 @@ class PublicView(APIView):
 
 
 class PublicSubmitView(PublicView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
 
     @extend_schema(
         summary="Submit a request as a resident (optional photo); returns number and tracking code",

@@ -242,3 +242,14 @@ HOTLINE_TRACK_LOCKOUT_SECONDS = env_int("HOTLINE_TRACK_LOCKOUT_SECONDS", 900, mi
 HOTLINE_OPEN311_THROTTLE = env_int("HOTLINE_OPEN311_THROTTLE", 120, minimum=1)
 if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"]):
     raise ImproperlyConfigured("HOTLINE_PUBLIC_THROTTLE must look like 30/min (a number, then /s, /min, /h or /day).")
+# Hostile input: NUL characters anywhere are a 400 (hotline.middleware), JSON bodies nest
+# at most this deep (api.parsers; ~1,100 levels made the parser raise RecursionError).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "hotline.middleware.RefuseNulMiddleware"
+)
+HOTLINE_JSON_MAX_DEPTH = env_int("HOTLINE_JSON_MAX_DEPTH", 32, minimum=2)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "api.parsers.SafeJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]

@@ -5,6 +5,7 @@ own XML/JSON and error bodies, none of which DRF's conventions would help with."
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,14 +59,18 @@ def _date(params, name: str):
     return value
 
 
-def _float(params, name: str) -> float | None:
+def _float(params, name: str, *, bound: float) -> float | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise BadRequest(_("%(f)s 必须是数字。") % {"f": name}) from None
+    # float() also reads "nan" and "inf"; neither is a place.
+    if not math.isfinite(value) or abs(value) > bound:
+        raise BadRequest(_("%(f)s 必须在 -%(b)d 与 %(b)d 之间。") % {"f": name, "b": bound})
+    return value
 
 
 def _jurisdiction_ok(request) -> bool:
@@ -178,7 +183,7 @@ def _post_request(request, fmt):
     service_code = (params.get("service_code") or "").strip()
     if not service_code:
         raise BadRequest(_("service_code: 必填。"))
-    lat, lng = _float(params, "lat"), _float(params, "long")
+    lat, lng = _float(params, "lat", bound=90), _float(params, "long", bound=180)
     address = (params.get("address_string") or "").strip() or (params.get("address_id") or "").strip()
     if (lat is None or lng is None) and not address:
         raise BadRequest(_("位置必填：lat 和 long，或 address_string，或 address_id。"))

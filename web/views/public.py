@@ -34,7 +34,8 @@ def _community(code: str | None) -> OrgUnit | None:
 
 def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
     community = _community(code)
-    form = PublicForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one (a JSON body leaves request.POST empty).
+    form = PublicForm(request.POST, request.FILES) if request.method == "POST" else PublicForm()
     status = 200
     if request.method == "POST":
         status = 400
@@ -84,7 +85,9 @@ def locked_message() -> str:
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    form = TrackForm(
+        request.POST if request.method == "POST" else None, initial={"number": request.GET.get("number", "")}
+    )
     view = None
     rate_form = None
     status = 200
