@@ -253,3 +253,6 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+# Photos: most pixels an upload may claim in its header (checked before decoding).
+HOTLINE_MAX_PIXELS_PUBLIC = env_int("HOTLINE_MAX_PIXELS_PUBLIC", 16_000_000, minimum=1)
+HOTLINE_MAX_PIXELS_STAFF = env_int("HOTLINE_MAX_PIXELS_STAFF", 24_000_000, minimum=1)
