@@ -20,7 +20,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,15 @@ def client_address(request: HttpRequest) -> str:
 def axes_client_address(request: HttpRequest) -> str:
     """AXES_CLIENT_IP_CALLABLE: the login lock-out counts per the same address."""
     return client_address(request)
+
+
+def axes_lockout_response(request: HttpRequest, original_response, credentials) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a plain page saying why and for how long (429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _("登录失败次数过多，该账号或本机地址已暂停登录 %(m)d 分钟。如需帮助请联系管理员。") % {"m": minutes}
+    response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 def _key(*parts: str) -> str:

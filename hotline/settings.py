@@ -82,7 +82,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -256,3 +259,16 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
 # Photos: most pixels an upload may claim in its header (checked before decoding).
 HOTLINE_MAX_PIXELS_PUBLIC = env_int("HOTLINE_MAX_PIXELS_PUBLIC", 16_000_000, minimum=1)
 HOTLINE_MAX_PIXELS_STAFF = env_int("HOTLINE_MAX_PIXELS_STAFF", 24_000_000, minimum=1)
+# Brute force on the login page and the admin (django-axes): after AXES_FAILURE_LIMIT
+# wrong passwords for one account, or from one client address (the same trusted address
+# the throttles use), logins are refused for the cool-off; attempts are rows in the admin
+# and each lock-out is logged.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("HOTLINE_LOGIN_MAX_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOTLINE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hotline.ratelimit.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "hotline.ratelimit.axes_lockout_response"
