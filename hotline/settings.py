@@ -272,3 +272,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "hotline.ratelimit.axes_client_address"
 AXES_LOCKOUT_CALLABLE = "hotline.ratelimit.axes_lockout_response"
+# API tokens (api.models.ApiToken, stored hashed) expire after this many days unless made with another.
+HOTLINE_API_TOKEN_DAYS = env_int("HOTLINE_API_TOKEN_DAYS", 90, minimum=1)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "api.authentication.CachedTokenAuthentication",
+]
