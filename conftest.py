@@ -15,6 +15,10 @@ def _test_defaults():
         from hotline.celery import app
 
         reset_cache()  # each test builds its own units; never reuse another test's grid index
+        # Throttle counters and lock-outs (hotline.ratelimit) must not carry from test to test.
+        from django.core.cache import cache
+
+        cache.clear()
         # LocaleMiddleware activates a request's language for the whole thread and never
         # resets it; start every test in the default language.
         translation.activate(settings.LANGUAGE_CODE)
@@ -101,6 +105,7 @@ def pytest_collection_modifyitems(config, items):
     required = os.environ.get("HOTLINE_REQUIRE_SERVICES") == "1"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
     skip_worker = pytest.mark.skip(reason="needs PostgreSQL and a Redis broker for real worker processes")
+    skip_redis = pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)")
     for item in items:
         if required:
             continue  # the service run must execute everything
@@ -108,3 +113,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "celery_worker" in item.keywords and not (on_postgres and on_redis):
             item.add_marker(skip_worker)
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(skip_redis)

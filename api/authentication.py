@@ -7,6 +7,10 @@ memberships) in the process for ``HOTLINE_AUTH_CACHE_SECONDS`` (default 10 s): a
 token, a deactivated user or a changed membership takes effect within that time in every
 process, and at once in the process that made the change (the signals below).
 
+Keys are ApiToken rows (api/tokens.py: SHA-256 digest, expiry, revocation); an entry is
+never remembered past its token's expiry. Entries are keyed by the key's digest, so no key
+sits in memory in clear either.
+
 Each request gets its own fresh User instance built from the cached field values, so
 nothing one request sets on ``request.user`` leaks into another; the memberships list
 (read-only) is shared.
@@ -20,9 +24,13 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 
+from api.models import ApiToken
+from api.tokens import api_token_find, digest_of
 from grids.models import Membership
 from grids.selectors import memberships_of
 
@@ -41,7 +49,7 @@ def forget(*_args, **_kwargs) -> None:
         _entries.clear()
 
 
-for _model in (Token, get_user_model(), Membership):
+for _model in (ApiToken, get_user_model(), Membership):
     post_save.connect(forget, sender=_model, dispatch_uid=f"api-auth-cache-save-{_model.__name__}")
     post_delete.connect(forget, sender=_model, dispatch_uid=f"api-auth-cache-delete-{_model.__name__}")
 
@@ -55,19 +63,27 @@ def _fresh_user(values: dict, memberships: list):
 
 
 class CachedTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <key>`` against ApiToken (hashed, expiring, revocable)."""
+
     def authenticate_credentials(self, key):
         now = time.monotonic()
-        entry = _entries.get(key)
+        cache_key = digest_of(key)
+        entry = _entries.get(cache_key)
         if entry is not None and entry[0] > now:
             user = _fresh_user(entry[1], entry[2])
             return user, None
-        user, token = super().authenticate_credentials(key)  # raises for unknown/inactive
-        seconds = ttl()
+        token = api_token_find(key=key)
+        if token is None:
+            raise AuthenticationFailed(_("令牌无效、已过期或已吊销。"))
+        user = token.user
+        if not user.is_active:
+            raise AuthenticationFailed(_("用户已停用。"))
+        seconds = min(ttl(), (token.expires_at - timezone.now()).total_seconds())
         if seconds > 0:
             values = {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields}
             memberships = memberships_of(user)
             with _lock:
                 if len(_entries) >= _MAX_ENTRIES:
                     _entries.clear()
-                _entries[key] = (now + seconds, values, memberships)
+                _entries[cache_key] = (now + seconds, values, memberships)
         return user, token

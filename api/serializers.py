@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.fields import CoordinateField
 from grids.models import OrgUnit
 from workorders.choices import (
     Channel,
@@ -280,8 +281,8 @@ class WorkOrderCreateSerializer(StrictSerializer):
     )
     caller_confidential = serializers.BooleanField(required=False, default=False)
     address = serializers.CharField(max_length=MAX_TEXT["address"], required=False, allow_blank=True, default="")
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+    lat = CoordinateField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = CoordinateField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     category = _category_field(required=False, default=None)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.COMPLAINT)
@@ -365,8 +366,8 @@ class PublicSubmitSerializer(StrictSerializer):
     )
     caller_confidential = serializers.BooleanField(required=False, default=False)
     address = serializers.CharField(max_length=MAX_TEXT["address"], required=False, allow_blank=True, default="")
-    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
-    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+    lat = CoordinateField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = CoordinateField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     category = serializers.SlugRelatedField(
         slug_field="code", queryset=Category.objects.filter(is_active=True), required=False, allow_null=True
     )

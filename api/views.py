@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,10 +14,11 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from api import serializers as s
@@ -25,11 +27,13 @@ from api.errors import error_body, workflow_error_response
 from api.filters import WorkOrderFilter
 from api.idempotency import run_idempotent
 from api.pagination import KeysetPagination
+from api.parsers import SafeJSONParser
 from api.permissions import IsMember
 from api.presenters import order_created, order_detail, order_summary
 from api.selectors import my_queue_branches
 from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit
+from hotline.ratelimit import allow, client_address, parse_rate, seconds_left, tracking_failed, tracking_locked
 from workorders import services
 from workorders.choices import Channel
 from workorders.errors import Conflict, InvalidTransition, WorkflowError
@@ -292,8 +296,26 @@ class OrgUnitViewSet(viewsets.ReadOnlyModelViewSet):
 # --- public (no login) -----------------------------------------------------------------
 
 
-class PublicThrottle(AnonRateThrottle):
+class PublicThrottle(BaseThrottle):
+    """HOTLINE_PUBLIC_THROTTLE per trusted client address, counted in the shared cache
+    (hotline.ratelimit: one atomic counter for all processes, no X-Forwarded-For trust)."""
+
     scope = "public"
+
+    def allow_request(self, request, view) -> bool:
+        self.limit, self.window = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        return allow(bucket=f"api-{self.scope}", who=client_address(request), limit=self.limit, window=self.window)
+
+    def wait(self) -> float:
+        return float(seconds_left(self.window))
+
+
+def tracking_locked_response(number: str) -> Response:
+    minutes = max(1, settings.HOTLINE_TRACK_LOCKOUT_SECONDS // 60)
+    message = _("查询码错误次数过多，该工单号暂停查询 %(m)d 分钟；如需帮助请拨打 12345。") % {"m": minutes}
+    response = Response(error_body("tracking_locked", message), status=429)
+    response["Retry-After"] = str(settings.HOTLINE_TRACK_LOCKOUT_SECONDS)
+    return response
 
 
 class PublicView(APIView):
@@ -303,7 +325,7 @@ class PublicView(APIView):
 
 
 class PublicSubmitView(PublicView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, SafeJSONParser]
 
     @extend_schema(
         summary="Submit a request as a resident (optional photo); returns number and tracking code",
@@ -346,8 +368,12 @@ class PublicTrackView(PublicView):
     def get(self, request):
         query = s.PublicTrackQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
+        number, client = query.validated_data["number"], client_address(request)
+        if tracking_locked(number=number, client=client):
+            return tracking_locked_response(number)
         view = public_track(**query.validated_data)
         if view is None:
+            tracking_failed(number=number, client=client)
             return Response(error_body("not_found", _("工单号或查询码不正确。")), status=404)
         return Response(s.PublicViewSerializer(view).data)
 
@@ -361,9 +387,14 @@ class PublicRateView(PublicView):
     def post(self, request):
         parsed = s.PublicRateSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
+        number, client = parsed.validated_data["number"], client_address(request)
+        if tracking_locked(number=number, client=client):
+            return tracking_locked_response(number)
         try:
             order = public_rate(**parsed.validated_data)
         except WorkflowError as exc:
+            if public_track(number=number, code=parsed.validated_data["code"]) is None:  # a wrong code
+                tracking_failed(number=number, client=client)
             return workflow_error_response(exc)
         view = public_track(number=order.number, code=order.tracking_code)
         return Response(s.PublicViewSerializer(view).data)

@@ -27,8 +27,18 @@ _SIGNATURES: tuple[tuple[str, object], ...] = (
 )
 
 
-# Pixels a photo may decode to (a small file can expand to gigabytes of pixels).
-MAX_PIXELS = 50_000_000
+# Pixels a photo may decode to: a 143 KB PNG can claim 49 megapixels (seconds of CPU and
+# ~900 MB per upload to decode). The size is read from the header by Image.open, which is
+# lazy, and refused before anything is decoded. A phone camera makes 12–16 MP; residents
+# post anonymously, so their cap is lower than staff's.
+MAX_PIXELS_PUBLIC = 16_000_000
+MAX_PIXELS_STAFF = 24_000_000
+
+
+def max_pixels(*, public: bool) -> int:
+    if public:
+        return getattr(settings, "HOTLINE_MAX_PIXELS_PUBLIC", MAX_PIXELS_PUBLIC)
+    return getattr(settings, "HOTLINE_MAX_PIXELS_STAFF", MAX_PIXELS_STAFF)
 
 
 def max_bytes() -> int:
@@ -43,8 +53,9 @@ def sniff_content_type(head: bytes) -> str | None:
     return None
 
 
-def attachment_check(*, upload: UploadedFile, field: str = "file") -> str:
+def attachment_check(*, upload: UploadedFile, field: str = "file", public: bool = True) -> str:
     """Validate an upload without saving it; returns the sniffed content type.
+    ``public``: sent by a resident without an account (the lower pixel cap).
 
     Separate from attachment_add so that a form can refuse a bad photo before it
     creates the order (nothing half-written)."""
@@ -64,11 +75,17 @@ def attachment_check(*, upload: UploadedFile, field: str = "file") -> str:
     content_type = sniff_content_type(head)
     if content_type is None:
         raise InvalidInput({field: _("只接受 JPEG、PNG、GIF 或 WebP 图片。")})
+    limit_pixels = max_pixels(public=public)
     try:
-        with Image.open(upload) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput({field: _("图片尺寸过大（超过 %(mp)d 百万像素）。") % {"mp": MAX_PIXELS // 10**6}})
-            image.verify()  # decodes the structure without keeping the pixels
+        with Image.open(upload) as image:  # reads the header only
+            if image.width * image.height > limit_pixels:
+                raise InvalidInput(
+                    {
+                        field: _("图片尺寸过大：%(w)d×%(h)d，最多 %(mp)s 百万像素。")
+                        % {"w": image.width, "h": image.height, "mp": f"{limit_pixels / 10**6:g}"}
+                    }
+                )
+            image.verify()  # checks the chunks' structure and checksums; decodes no pixels
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise InvalidInput({field: _("图片已损坏或无法读取。")}) from exc
     finally:
@@ -101,11 +118,11 @@ def _without_metadata(upload: UploadedFile, content_type: str) -> bytes:
 
 
 def attachment_add(
-    *, order: WorkOrder, upload: UploadedFile, field: str = "file", now: datetime | None = None
+    *, order: WorkOrder, upload: UploadedFile, field: str = "file", public: bool = True, now: datetime | None = None
 ) -> Attachment:
-    """Store ``upload`` on ``order`` after checking its type by magic bytes and its size.
-    Raises InvalidInput naming ``field``."""
-    content_type = attachment_check(upload=upload, field=field)
+    """Store ``upload`` on ``order`` after checking its type by magic bytes, its size and
+    its pixel count. Raises InvalidInput naming ``field``."""
+    content_type = attachment_check(upload=upload, field=field, public=public)
     try:
         stored = _without_metadata(upload, content_type)
     except (OSError, SyntaxError, ValueError) as exc:

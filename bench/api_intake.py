@@ -64,8 +64,8 @@ def main() -> None:
     setup_django(DATABASE_URL)
     import redis
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from api.tokens import api_token_create
     from grids.models import OrgUnit, UnitKind
     from workorders.demo.seed import seed_categories, seed_units, seed_users
 
@@ -78,7 +78,7 @@ def main() -> None:
     ring = grid.boundary["coordinates"][0]
     lng = (min(p[0] for p in ring) + max(p[0] for p in ring)) / 2
     lat = (min(p[1] for p in ring) + max(p[1] for p in ring)) / 2
-    token = Token.objects.get_or_create(user=users["operator"])[0].key
+    token = api_token_create(user=users["operator"], name="bench")[1]
     redis.Redis.from_url(BROKER).flushdb()
 
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}

@@ -152,9 +152,9 @@ def main() -> None:
     setup_django(DATABASE_URL)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
     from api.selectors import my_queue
+    from api.tokens import api_token_create
     from workorders.models import WorkOrder
 
     call_command("migrate", verbosity=0)
@@ -165,7 +165,7 @@ def main() -> None:
         print(f"built {args.orders} orders in {time.perf_counter() - t0:.0f} s")
     total = WorkOrder.objects.count()
     User = get_user_model()
-    tokens = {role: Token.objects.get_or_create(user=User.objects.get(username=role))[0].key for role in ROLES}
+    tokens = {role: api_token_create(user=User.objects.get(username=role), name="bench")[1] for role in ROLES}
 
     plans, sizes = {}, {}
     for role in ROLES:

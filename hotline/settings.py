@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the
 environment, parsed strictly by hotline.env (a bad value stops start-up)."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -81,7 +82,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -240,3 +244,66 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Hardening: client address, shared cache, throttles, lock-outs (issue 9 §8–12) ---
+# Kept in one block (hotline.ratelimit, attachments, api.parsers, axes read these).
+# Reverse proxies in front of Django: 0 = none, REMOTE_ADDR is the client and
+# X-Forwarded-For is ignored; N = the N-th X-Forwarded-For entry from the right.
+HOTLINE_TRUSTED_PROXIES = env_int("HOTLINE_TRUSTED_PROXIES", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = HOTLINE_TRUSTED_PROXIES
+# Throttle counters and lock-outs live in the default cache: Redis in production, so all
+# processes and machines share one bucket; without it each process counts alone.
+HOTLINE_CACHE_URL = env_str("HOTLINE_CACHE_URL", "")
+if HOTLINE_CACHE_URL:
+    if not HOTLINE_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(f"HOTLINE_CACHE_URL={HOTLINE_CACHE_URL!r} must be a redis:// or rediss:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": HOTLINE_CACHE_URL,
+            "KEY_PREFIX": "hotline",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Wrong tracking codes per order number / per client before look-ups are refused, and for how long.
+HOTLINE_TRACK_MAX_FAILURES = env_int("HOTLINE_TRACK_MAX_FAILURES", 5, minimum=1)
+HOTLINE_TRACK_CLIENT_MAX_FAILURES = env_int("HOTLINE_TRACK_CLIENT_MAX_FAILURES", 20, minimum=1)
+HOTLINE_TRACK_LOCKOUT_SECONDS = env_int("HOTLINE_TRACK_LOCKOUT_SECONDS", 900, minimum=1)
+# Open311 requests per client address per minute (GET is anonymous; POST needs an api_key).
+HOTLINE_OPEN311_THROTTLE = env_int("HOTLINE_OPEN311_THROTTLE", 120, minimum=1)
+if not re.fullmatch(r"\d+/(s|sec|m|min|h|hour|d|day)", REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"]):
+    raise ImproperlyConfigured("HOTLINE_PUBLIC_THROTTLE must look like 30/min (a number, then /s, /min, /h or /day).")
+# Hostile input: NUL characters anywhere are a 400 (hotline.middleware), JSON bodies nest
+# at most this deep (api.parsers; ~1,100 levels made the parser raise RecursionError).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "hotline.middleware.RefuseNulMiddleware"
+)
+HOTLINE_JSON_MAX_DEPTH = env_int("HOTLINE_JSON_MAX_DEPTH", 32, minimum=2)
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "api.parsers.SafeJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# Photos: most pixels an upload may claim in its header (checked before decoding).
+HOTLINE_MAX_PIXELS_PUBLIC = env_int("HOTLINE_MAX_PIXELS_PUBLIC", 16_000_000, minimum=1)
+HOTLINE_MAX_PIXELS_STAFF = env_int("HOTLINE_MAX_PIXELS_STAFF", 24_000_000, minimum=1)
+# Brute force on the login page and the admin (django-axes): after AXES_FAILURE_LIMIT
+# wrong passwords for one account, or from one client address (the same trusted address
+# the throttles use), logins are refused for the cool-off; attempts are rows in the admin
+# and each lock-out is logged.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("HOTLINE_LOGIN_MAX_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOTLINE_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hotline.ratelimit.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "hotline.ratelimit.axes_lockout_response"
+# API tokens (api.models.ApiToken, stored hashed) expire after this many days unless made with another.
+HOTLINE_API_TOKEN_DAYS = env_int("HOTLINE_API_TOKEN_DAYS", 90, minimum=1)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "api.authentication.CachedTokenAuthentication",
+]

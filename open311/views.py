@@ -5,6 +5,7 @@ own XML/JSON and error bodies, none of which DRF's conventions would help with."
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from hotline.ratelimit import allow, client_address
 from open311 import render
 from open311.services import (
     open311_api_key_check,
@@ -57,14 +59,18 @@ def _date(params, name: str):
     return value
 
 
-def _float(params, name: str) -> float | None:
+def _float(params, name: str, *, bound: float) -> float | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise BadRequest(_("%(f)s 必须是数字。") % {"f": name}) from None
+    # float() also reads "nan" and "inf"; neither is a place.
+    if not math.isfinite(value) or abs(value) > bound:
+        raise BadRequest(_("%(f)s 必须在 -%(b)d 与 %(b)d 之间。") % {"f": name, "b": bound})
+    return value
 
 
 def _jurisdiction_ok(request) -> bool:
@@ -74,9 +80,12 @@ def _jurisdiction_ok(request) -> bool:
 
 
 def _guard(view):
-    """Map our errors to the spec's error body in the requested format."""
+    """Throttle per trusted client address; map our errors to the spec's error body in
+    the requested format."""
 
     def wrapped(request, *args, fmt: str, **kwargs):
+        if not allow(bucket="open311", who=client_address(request), limit=settings.HOTLINE_OPEN311_THROTTLE, window=60):
+            return render.error(fmt, 429, _("请求过于频繁，请稍后再试。"))
         if not _jurisdiction_ok(request):
             return render.error(fmt, 404, _("没有这个 jurisdiction_id。"))
         try:
@@ -174,7 +183,7 @@ def _post_request(request, fmt):
     service_code = (params.get("service_code") or "").strip()
     if not service_code:
         raise BadRequest(_("service_code: 必填。"))
-    lat, lng = _float(params, "lat"), _float(params, "long")
+    lat, lng = _float(params, "lat", bound=90), _float(params, "long", bound=180)
     address = (params.get("address_string") or "").strip() or (params.get("address_id") or "").strip()
     if (lat is None or lng is None) and not address:
         raise BadRequest(_("位置必填：lat 和 long，或 address_string，或 address_id。"))

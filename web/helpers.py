@@ -109,13 +109,14 @@ def submit_with_photo(*, form: forms.Form, photo, **fields) -> WorkOrder | None:
     from attachments.services import attachment_add, attachment_check
     from workorders.services import work_order_submit
 
+    public = fields.get("actor") is None  # a resident without an account: the lower pixel cap
     try:
         if photo:
-            attachment_check(upload=photo, field="photo")
+            attachment_check(upload=photo, field="photo", public=public)
         with transaction.atomic():
             order = work_order_submit(title=fields["description"].strip().splitlines()[0][:30], **fields)
             if photo:
-                attachment_add(order=order, upload=photo, field="photo")
+                attachment_add(order=order, upload=photo, field="photo", public=public)
     except WorkflowError as exc:
         apply_errors(form, exc)
         order = None

@@ -21,6 +21,19 @@ from workorders.privacy import mask_name, mask_phone, redact_public_text
 
 MAX_ROWS = 100_000
 
+# OWASP "CSV injection": a cell starting with one of these is a formula (or becomes one
+# when the sheet is saved as CSV and reopened), e.g. a resident's title
+# "=HYPERLINK(...)" turning into a live link in a supervisor's Excel. A leading
+# apostrophe makes it text everywhere; openpyxl also stops treating it as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value):
+    """``value`` as a cell that can never be evaluated (every exported cell passes here)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
 
 def _local(dt):
     return timezone.localtime(dt).replace(tzinfo=None) if dt else None
@@ -97,7 +110,7 @@ def ledger_workbook(qs: QuerySet[WorkOrder], title: str = "") -> bytes:
     ws = wb.create_sheet(title=_("台账"))
     ws.append([str(h) for h in HEADERS])
     for row in ledger_rows(qs):
-        ws.append(row)
+        ws.append([cell_text(value) for value in row])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

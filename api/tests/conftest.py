@@ -64,13 +64,16 @@ def masking_scan(monkeypatch):
 @pytest.fixture
 def api(district):
     """api(username) → an APIClient authenticated with that user's token."""
-    from rest_framework.authtoken.models import Token
+    from api.tokens import api_token_create
+
+    keys: dict[str, str] = {}
 
     def _client(username: str | None = None, **headers) -> APIClient:
         client = APIClient(**headers)
         if username:
-            token, _ = Token.objects.get_or_create(user=district.user(username))
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}", **headers)
+            if username not in keys:  # one token per user per test, as a machine would keep it
+                keys[username] = api_token_create(user=district.user(username), name="test")[1]
+            client.credentials(HTTP_AUTHORIZATION=f"Token {keys[username]}", **headers)
         return client
 
     return _client

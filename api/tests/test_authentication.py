@@ -5,9 +5,9 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
 from api import authentication
+from api.models import ApiToken
 
 
 @pytest.fixture(autouse=True)
@@ -30,14 +30,14 @@ def test_a_repeated_token_costs_no_token_or_membership_query(api):
     with CaptureQueriesContext(connection) as second_run:
         assert queue(client).status_code == 200
     tables = lambda run: " ".join(q["sql"] for q in run.captured_queries)  # noqa: E731
-    assert "authtoken_token" in tables(first_run) and "grids_membership" in tables(first_run)
-    assert "authtoken_token" not in tables(second_run) and "grids_membership" not in tables(second_run)
+    assert "api_apitoken" in tables(first_run) and "grids_membership" in tables(first_run)
+    assert "api_apitoken" not in tables(second_run) and "grids_membership" not in tables(second_run)
 
 
 def test_a_deleted_token_is_refused_at_once_in_this_process(api, district):
     client = api("operator")
     assert queue(client).status_code == 200
-    Token.objects.get(user=district.user("operator")).delete()
+    ApiToken.objects.get(user=district.user("operator")).delete()
     assert queue(client).status_code == 401
 
 

@@ -74,10 +74,11 @@ def test_two_people_acting_at_once_one_wins_the_other_gets_409(api, district):
         auto_dispatch=False,
     )
     order = work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    tokens = [Token.objects.create(user=u).key for u in (district.user("handler_a"), second)]
+    from api.tokens import api_token_create
+
+    tokens = [api_token_create(user=u)[1] for u in (district.user("handler_a"), second)]
     barrier, codes = threading.Barrier(2), []
 
     def sign(token):

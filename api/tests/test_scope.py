@@ -22,10 +22,10 @@ def planted(district):
 
 
 def _api(user) -> APIClient:
-    from rest_framework.authtoken.models import Token
+    from api.tokens import api_token_create
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     return client
 
 

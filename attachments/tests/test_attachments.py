@@ -2,9 +2,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.models import Attachment
-from attachments.services import attachment_add, sniff_content_type
+from attachments.services import attachment_add, attachment_check, sniff_content_type
 from hotline.testing import image_bytes
 from workorders.errors import InvalidInput
+from workorders.models import WorkOrder
 
 PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
@@ -99,10 +100,60 @@ def test_a_file_that_only_starts_like_an_image_is_refused(log_call):
     assert not Attachment.objects.exists()
 
 
-def test_an_image_of_too_many_pixels_is_refused(log_call, monkeypatch):
-    from attachments import services
-
-    monkeypatch.setattr(services, "MAX_PIXELS", 100)
+def test_an_image_of_too_many_pixels_is_refused(log_call, settings):
+    settings.HOTLINE_MAX_PIXELS_PUBLIC = 100
     with pytest.raises(InvalidInput) as exc:
         attachment_add(order=log_call(), upload=SimpleUploadedFile("a.png", image_bytes(size=(20, 20))), field="photo")
     assert "photo" in exc.value.errors
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A real, valid 1-bit PNG of width×height: all zeros, so it compresses to a few KB
+    and would decode to a full width×height image."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" * (1 + (width + 7) // 8)
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * height, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_pixel_bomb_is_refused_from_its_header_without_decoding(district, monkeypatch):
+    import time
+
+    from PIL import Image
+    from rest_framework.test import APIClient
+
+    bomb = _png_claiming(7000, 7000)  # 49 megapixels in a few KB
+    assert len(bomb) < 200_000
+    decoded = []
+    real_load = Image.Image.load
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size) or real_load(self))
+    form = {"title": "x", "description": "路灯不亮", "caller_phone": "13812345678"}
+    r = APIClient().post(
+        "/api/v1/public/requests", {**form, "photo": SimpleUploadedFile("p.png", bomb)}, format="multipart"
+    )
+    assert r.status_code == 400 and "7000×7000" in r.json()["errors"]["photo"][0]
+    assert not Attachment.objects.exists() and not WorkOrder.objects.exists()
+    started = time.perf_counter()
+    with pytest.raises(InvalidInput):
+        attachment_check(upload=SimpleUploadedFile("p.png", bomb), field="photo")
+    # Decoding it takes seconds and ~50 MB; reading the header, milliseconds (loose bound: shared CI).
+    assert time.perf_counter() - started < 2.0
+    assert decoded == []
+
+
+def test_staff_may_send_larger_photos_than_residents(log_call, settings):
+    settings.HOTLINE_MAX_PIXELS_PUBLIC, settings.HOTLINE_MAX_PIXELS_STAFF = 100, 1000
+    photo = image_bytes(size=(20, 20))  # 400 pixels
+    with pytest.raises(InvalidInput):
+        attachment_add(order=log_call(), upload=SimpleUploadedFile("a.png", photo), public=True)
+    assert attachment_add(order=log_call(), upload=SimpleUploadedFile("a.png", photo), public=False).pk

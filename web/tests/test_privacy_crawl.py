@@ -117,12 +117,12 @@ def _forbidden(username: str, planted) -> list[str]:
 
 @pytest.mark.parametrize("username", ROLES)
 def test_no_role_sees_personal_data_it_may_not_read(client, district, planted, username):
-    from rest_framework.authtoken.models import Token
+    from api.tokens import api_token_create
 
     user = district.user(username)
     client.force_login(user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user)[1]}")
     words = [p.name for p in planted.people.values()] + [planted.people["secret_a"].phone, "欧阳"]
     seen = _crawl(client, api, planted, words)
     forbidden = _forbidden(username, planted)

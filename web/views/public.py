@@ -4,6 +4,7 @@ personal data is ever shown (the tracking view comes from workorders.public)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.models import OrgUnit, Role, UnitKind
+from hotline.ratelimit import client_address, tracking_failed, tracking_locked
 from web import poster, throttle
 from web.forms import PublicForm, RateForm, TrackForm
 from web.helpers import apply_errors, ask_for_photo_again, role_required, submit_with_photo
@@ -32,7 +34,8 @@ def _community(code: str | None) -> OrgUnit | None:
 
 def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
     community = _community(code)
-    form = PublicForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even an empty one (a JSON body leaves request.POST empty).
+    form = PublicForm(request.POST, request.FILES) if request.method == "POST" else PublicForm()
     status = 200
     if request.method == "POST":
         status = 400
@@ -75,8 +78,16 @@ def report_done(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/done.html", {"receipt": receipt})
 
 
+def locked_message() -> str:
+    return _("查询码错误次数过多，该工单号暂停查询 %(m)d 分钟；如需帮助请拨打 12345。") % {
+        "m": max(1, settings.HOTLINE_TRACK_LOCKOUT_SECONDS // 60)
+    }
+
+
 def track(request: HttpRequest) -> HttpResponse:
-    form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")})
+    form = TrackForm(
+        request.POST if request.method == "POST" else None, initial={"number": request.GET.get("number", "")}
+    )
     view = None
     rate_form = None
     status = 200
@@ -84,9 +95,13 @@ def track(request: HttpRequest) -> HttpResponse:
         if not throttle.hit(request, "track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1]):
             form.add_error(None, _("查询过于频繁，请稍后再试。"))
             status = 429
+        elif form.is_valid() and tracking_locked(number=form.cleaned_data["number"], client=client_address(request)):
+            form.add_error(None, locked_message())
+            status = 429
         elif form.is_valid():
             view = public_track(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
             if view is None:
+                tracking_failed(number=form.cleaned_data["number"], client=client_address(request))
                 form.add_error(None, _("工单号或查询码不正确。"))
                 status = 404
             elif view.can_rate:
@@ -100,9 +115,17 @@ def track(request: HttpRequest) -> HttpResponse:
 def rate(request: HttpRequest) -> HttpResponse:
     rate_form = RateForm(request.POST, auto_id=RATE_IDS)
     number, code = request.POST.get("number", ""), request.POST.get("code", "")
+    refusal = None
     if not throttle.hit(request, "track", limit=TRACK_LIMIT[0], window=TRACK_LIMIT[1]):
-        rate_form.add_error(None, _("操作过于频繁，请稍后再试。"))
-    elif rate_form.is_valid():
+        refusal = _("操作过于频繁，请稍后再试。")
+    elif tracking_locked(number=number, client=client_address(request)):
+        refusal = locked_message()
+    if refusal:
+        # No look-up at all: a 404 against a 400 would still tell right codes from wrong.
+        form = TrackForm(initial={"number": number})
+        context = {"form": form, "refusal": refusal}
+        return render(request, "web/public/track.html", context, status=429)
+    if rate_form.is_valid():
         d = rate_form.cleaned_data
         try:
             public_rate(
@@ -120,6 +143,7 @@ def rate(request: HttpRequest) -> HttpResponse:
             return render(request, "web/public/track.html", {"form": form, "view": view, "rated": True})
     view = public_track(number=number, code=code)
     if view is None:
+        tracking_failed(number=number, client=client_address(request))
         raise Http404
     form = TrackForm(initial={"number": number})
     context = {"form": form, "view": view, "rate_form": rate_form}
