@@ -12,7 +12,7 @@ from shapely.geometry import Point
 from shapely.prepared import prep
 
 from grids.geometry import check_position, geometry_from_geojson
-from grids.models import AddressAlias, OrgUnit, UnitKind
+from grids.models import OrgUnit, UnitKind
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Location:
     street: OrgUnit | None
     community: OrgUnit | None
     grid: OrgUnit | None
-    method: str  # "point" or "alias"
+    method: str  # "point", or how the address matched: "alias", "community", "road"
 
 
 class _GridIndex:
@@ -86,8 +86,11 @@ _index = _GridIndex()
 
 
 def reset_cache() -> None:
-    """Forget the cached grid index (tests, or right after a bulk boundary import)."""
+    """Forget the cached grid index and gazetteer (tests, or right after a bulk import)."""
+    from grids.gazetteer import reset_gazetteer
+
     _index.reset()
+    reset_gazetteer()
 
 
 def _location_for_grid(grid: OrgUnit, method: str) -> Location:
@@ -102,20 +105,14 @@ def locate_point(lat: float, lng: float) -> Location | None:
 
 
 def locate_address(address: str) -> Location | None:
-    """The longest alias contained in the address wins (「幸福里小区3号楼」 → 幸福里小区)."""
-    text = (address or "").strip()
-    if not text:
+    """The gazetteer's answer when it is confident enough to place the order; None for
+    addresses outside the district or too vague (grids.gazetteer says which and why)."""
+    from grids.gazetteer import address_resolve
+
+    found = address_resolve(address)
+    if not found.placed:
         return None
-    best = None
-    for alias in AddressAlias.objects.select_related("community__parent", "grid").only(
-        "alias", "community", "grid", "community__parent"
-    ):
-        if alias.alias in text and (best is None or len(alias.alias) > len(best.alias)):
-            best = alias
-    if best is None:
-        return None
-    community = best.community
-    return Location(street=community.parent, community=community, grid=best.grid, method="alias")
+    return Location(street=found.street, community=found.community, grid=found.grid, method=found.method)
 
 
 def locate(*, lat: float | None = None, lng: float | None = None, address: str = "") -> Location | None:

@@ -163,3 +163,124 @@ class AddressAlias(models.Model):
 
     def __str__(self) -> str:
         return self.alias
+
+
+class Parity(models.TextChoices):
+    ALL = "all", _("单双号")
+    ODD = "odd", _("单号")
+    EVEN = "even", _("双号")
+
+
+class RoadSegment(models.Model):
+    """A stretch of house numbers on a road that lies in one community (and grid).
+
+    Roads cross communities, and Chinese roads usually number one side odd and the
+    other even, so a road is several rows: 望江路 odd 1–199 in one community, even
+    2–120 in the one across. The address resolver places "望江路105号" by these rows."""
+
+    road = models.CharField(_("道路"), max_length=50, db_index=True)
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("社区"),
+        on_delete=models.CASCADE,
+        related_name="road_segments",
+        limit_choices_to={"kind": UnitKind.COMMUNITY},
+    )
+    grid = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("网格"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grid_road_segments",
+        limit_choices_to={"kind": UnitKind.GRID},
+    )
+    start = models.PositiveIntegerField(_("起始门牌"))
+    end = models.PositiveIntegerField(_("终止门牌"))
+    parity = models.CharField(_("单双号"), max_length=4, choices=Parity.choices, default=Parity.ALL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("道路门牌段")
+        verbose_name_plural = _("道路门牌段")
+        ordering = ["road", "start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lte=models.F("end")), name="roadsegment_start_le_end"),
+            models.CheckConstraint(condition=models.Q(parity__in=Parity.values), name="roadsegment_parity_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.road} {self.start}–{self.end} ({self.get_parity_display()})"
+
+    def clean(self) -> None:
+        if self.grid_id and self.grid.parent_id != self.community_id:
+            raise ValidationError({"grid": _("网格必须属于所选社区。")})
+
+    def covers(self, number: int) -> bool:
+        if not self.start <= number <= self.end:
+            return False
+        return self.parity == Parity.ALL or (number % 2 == 1) == (self.parity == Parity.ODD)
+
+
+class SuggestionState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已采纳")
+    REJECTED = "rejected", _("已驳回")
+
+
+class AliasSuggestion(models.Model):
+    """An operator placed an address somewhere the resolver did not (or could not):
+    a candidate alias for an admin to review before it teaches the resolver."""
+
+    address = models.CharField(_("原始地址"), max_length=255)
+    alias = models.CharField(_("建议别名"), max_length=100)
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("社区"),
+        on_delete=models.CASCADE,
+        related_name="alias_suggestions",
+        limit_choices_to={"kind": UnitKind.COMMUNITY},
+    )
+    grid = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("网格"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": UnitKind.GRID},
+    )
+    resolved_community = models.ForeignKey(
+        OrgUnit, verbose_name=_("系统判定社区"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_confidence = models.FloatField(_("系统置信度"), default=0.0)
+    times = models.PositiveIntegerField(_("次数"), default=1)
+    state = models.CharField(_("状态"), max_length=16, choices=SuggestionState.choices, default=SuggestionState.PENDING)
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("地址别名建议")
+        verbose_name_plural = _("地址别名建议")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=SuggestionState.values), name="aliassuggestion_state_valid"
+            ),
+            # One pending suggestion per (alias, community): repeats of the same
+            # correction add weight to one row rather than flooding the review list.
+            models.UniqueConstraint(
+                fields=["alias", "community"],
+                condition=models.Q(state="pending"),
+                name="aliassuggestion_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alias} → {self.community}"

@@ -17,6 +17,7 @@ from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone, UnitKind
 from workorders import services as svc
 from workorders.choices import Channel, RequestType, ReturnReason, Routing, Stage, Status, Urgency
 from workorders.demo import data
+from workorders.demo.places import seed_places
 from workorders.errors import WorkflowError
 from workorders.models import Category, WorkOrder
 from workorders.workflow import suppress_follow_ups
@@ -474,6 +475,7 @@ def _walk_to(sim: OrderSimulator, order: WorkOrder, status: str, t: datetime) ->
 def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
     with transaction.atomic():
         units = seed_units()
+        seed_places(units)
         categories = seed_categories(units)
         users = seed_users(units)
     made = 0

@@ -1,0 +1,343 @@
+"""Free-text address → street / community / grid, with a confidence and the evidence.
+
+The gazetteer is everything the district knows by name: its streets and communities
+(formal "望江社区", "望江社区居委会" and the bare "望江"), the estates residents name
+(AddressAlias: 小区 names, and road + number), and its roads with house-number ranges
+(RoadSegment). ``address_resolve`` normalises the text (address_text), then looks for
+each name exactly, by pinyin (homophones typed through an IME) and by edit similarity
+(typos), parses road + house number against the ranges, and refuses what it cannot
+place: words of other districts and cities, roads the district does not have, or a
+best score too low to act on come back as "outside" or "unknown", never as a guess.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+from rapidfuzz import fuzz
+
+from grids.address_text import foreign_place_words, normalize_address, pinyin_key
+from grids.models import AddressAlias, OrgUnit, RoadSegment, UnitKind
+
+PLACED, OUTSIDE, UNKNOWN = "placed", "outside", "unknown"
+# Below this the resolver says "unknown" rather than place the order: a wrong community
+# sends the order to the wrong street, which costs more than a dispatcher's look.
+MIN_CONFIDENCE = 0.6
+
+_COMMUNITY_SUFFIXES = ("社区居委会", "社区居民委员会", "居民委员会", "居委会", "村委会", "社区")
+_ESTATE_SUFFIXES = ("小区",)
+_ROAD_RE = re.compile(r"^(.+?(?:大街|大道|胡同|路|街|巷|道))(\d+)号$")
+# A road with a number in the text: "<2-6 chars>路<digits>". Used only to notice that the
+# address names a road the district does not have.
+_ANY_ROAD_RE = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:大街|大道|胡同|路|街|巷))(\d+)号?")
+_NUMBER_AFTER_RE = re.compile(r"^(\d+)(?:号|号院|弄)?")
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str  # normalised
+    kind: str  # "alias" | "community" | "road"
+    community: OrgUnit | None
+    grid: OrgUnit | None
+    weight: float
+    label: str  # as shown in evidence
+    key: str = ""  # pinyin key
+
+
+@dataclass
+class Resolution:
+    status: str
+    address: str
+    normalized: str
+    street: OrgUnit | None = None
+    community: OrgUnit | None = None
+    grid: OrgUnit | None = None
+    confidence: float = 0.0
+    method: str = ""
+    evidence: list[str] = field(default_factory=list)
+
+    @property
+    def placed(self) -> bool:
+        return self.status == PLACED
+
+
+@dataclass
+class _Candidate:
+    community: OrgUnit
+    grid: OrgUnit | None
+    score: float
+    method: str
+    evidence: str
+
+
+class _Gazetteer:
+    """Names and road ranges loaded once per process and rebuilt when the tables change
+    (one aggregate query at most every STALE_AFTER seconds, as grids.locate does)."""
+
+    STALE_AFTER = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._checked_at = 0.0
+        self.names: list[Name] = []
+        self.roads: dict[str, list[RoadSegment]] = {}
+        self.road_communities: dict[str, dict[int, Name]] = {}
+        self.own_words: tuple[str, ...] = ()
+        self.district_words: tuple[str, ...] = ()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._stamp, self._checked_at = None, 0.0
+
+    def _current_stamp(self) -> tuple:
+        units = OrgUnit.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+        aliases = AddressAlias.objects.aggregate(n=Count("id"), m=Max("id"))
+        roads = RoadSegment.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+        return (units["n"], units["t"], aliases["n"], aliases["m"], roads["n"], roads["t"])
+
+    def current(self) -> _Gazetteer:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked_at > self.STALE_AFTER:
+                stamp = self._current_stamp()
+                if stamp != self._stamp:
+                    self._rebuild()
+                    self._stamp = stamp
+                self._checked_at = now
+        return self
+
+    def _rebuild(self) -> None:
+        names: list[Name] = []
+        own: set[str] = set()
+        district: set[str] = set()
+        units = list(OrgUnit.objects.filter(is_active=True).select_related("parent"))
+        grids_of: dict[int, list[OrgUnit]] = {}
+        for unit in units:
+            if unit.kind == UnitKind.GRID and unit.parent_id:
+                grids_of.setdefault(unit.parent_id, []).append(unit)
+        for unit in units:
+            if unit.kind == UnitKind.CENTER:
+                # "滨河区12345市民服务热线中心" → 滨河区: the district's own name.
+                m = re.match(r"^(.{2,6}?(?:区|县|市))", unit.name)
+                if m:
+                    district.add(m.group(1))
+            elif unit.kind == UnitKind.STREET:
+                own.add(normalize_address(unit.name))
+            elif unit.kind == UnitKind.COMMUNITY:
+                full = normalize_address(unit.name)
+                core = full
+                for suffix in _COMMUNITY_SUFFIXES:
+                    if core.endswith(suffix) and len(core) > len(suffix) + 1:
+                        core = core[: -len(suffix)]
+                        break
+                only_grid = grids_of.get(unit.pk, [])
+                grid = only_grid[0] if len(only_grid) == 1 else None
+                own.add(full)
+                for text in {full, core + "居委会", core + "社区居委会"}:
+                    names.append(Name(text, "community", unit, grid, 0.95, unit.name))
+                names.append(Name(core, "community", unit, grid, 0.85 if len(core) >= 3 else 0.8, unit.name))
+        community_by_id = {u.pk: u for u in units if u.kind == UnitKind.COMMUNITY}
+        grid_by_id = {u.pk: u for u in units if u.kind == UnitKind.GRID}
+        road_communities: dict[str, dict[int, Name]] = {}
+        for alias in AddressAlias.objects.all().only("alias", "community_id", "grid_id"):
+            community = community_by_id.get(alias.community_id)
+            if community is None:
+                continue
+            grid = grid_by_id.get(alias.grid_id) if alias.grid_id else None
+            text = normalize_address(alias.alias)
+            road = _ROAD_RE.match(text)
+            if road:  # "和平路88号": the road is known in this community even without ranges
+                road_communities.setdefault(road.group(1), {})[community.pk] = Name(
+                    road.group(1), "road", community, grid, 0.75, alias.alias
+                )
+            names.append(Name(text, "alias", community, grid, 1.0, alias.alias))
+            for suffix in _ESTATE_SUFFIXES:
+                if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+                    names.append(Name(text[: -len(suffix)], "alias", community, grid, 0.9, alias.alias))
+        roads: dict[str, list[RoadSegment]] = {}
+        for seg in RoadSegment.objects.all():
+            seg.community = community_by_id.get(seg.community_id)
+            if seg.community is None:
+                continue
+            seg.grid = grid_by_id.get(seg.grid_id) if seg.grid_id else None
+            key = normalize_address(seg.road)
+            roads.setdefault(key, []).append(seg)
+            road_communities.setdefault(key, {}).setdefault(
+                seg.community_id, Name(key, "road", seg.community, None, 0.7, seg.road)
+            )
+        for road in road_communities:
+            names.append(Name(road, "road", None, None, 1.0, road))
+        self.names = [
+            Name(n.text, n.kind, n.community, n.grid, n.weight, n.label, pinyin_key(n.text)) for n in names if n.text
+        ]
+        self.roads = roads
+        self.road_communities = road_communities
+        self.own_words = tuple(own | district | {n.text for n in self.names if len(n.text) >= 3})
+        self.district_words = tuple(district)
+
+
+_gazetteer = _Gazetteer()
+
+
+def reset_gazetteer() -> None:
+    """Forget the loaded gazetteer (tests, or right after a bulk import)."""
+    _gazetteer.reset()
+
+
+def _match(name: Name, text: str, text_key: str) -> tuple[float, str, int] | None:
+    """(score 0–1, how, end position in text) for the best occurrence of ``name``."""
+    pos = text.find(name.text)
+    if pos >= 0:
+        return 1.0, "exact", pos + len(name.text)
+    n = len(name.text)
+    # partial_ratio aligns the shorter string inside the longer: a name longer than the
+    # text would "match" any fragment of itself ("望江路" inside alias "望江路101号").
+    if n < 2 or n > len(text):
+        return None
+    # Homophones: the same syllables. Two-syllable names must match whole.
+    if len(name.key) >= 2:
+        hit = fuzz.partial_ratio_alignment(name.key, text_key, score_cutoff=100 if len(name.key) <= 2 else 85)
+        if hit is not None:
+            return 0.92 * hit.score / 100, "pinyin", _key_end(text, hit.dest_end)
+    # Typos: one wrong character in a name of five or more; in a four-character name
+    # only past its first two (the distinctive part: 金桥花园 must not match 金色花园).
+    # Road names are not typo-matched: 科技一路 and 科技二路 are different roads.
+    if n >= 4 and name.kind != "road":
+        hit = fuzz.partial_ratio_alignment(name.text, text, score_cutoff=74 if n == 4 else 80)
+        if hit is not None:
+            if n == 4 and text[hit.dest_start : hit.dest_start + 2] != name.text[:2]:
+                return None
+            return 0.85 * hit.score / 100, "typo", hit.dest_end
+    return None
+
+
+def _key_end(text: str, key_end: int) -> int:
+    """Map an end offset in the pinyin key back to the text (one key char per char)."""
+    return min(key_end, len(text))
+
+
+def _road_candidates(gaz: _Gazetteer, road: str, how: str, score: float, rest: str) -> list[_Candidate]:
+    number_m = _NUMBER_AFTER_RE.match(rest)
+    number = int(number_m.group(1)) if number_m else None
+    segments = gaz.roads.get(road, [])
+    shown = f"{road}{number}号" if number is not None else road
+    out: list[_Candidate] = []
+    if number is not None and segments:
+        hits = [s for s in segments if s.covers(number)]
+        if hits:
+            for seg in hits:
+                out.append(
+                    _Candidate(
+                        seg.community,
+                        seg.grid,
+                        score,
+                        "road",
+                        f"门牌「{shown}」在{seg.road}{seg.start}–{seg.end}号段 → {seg.community.name}",
+                    )
+                )
+            return out
+        nearest = min(segments, key=lambda s: min(abs(number - s.start), abs(number - s.end)))
+        return [
+            _Candidate(
+                nearest.community,
+                None,
+                score * 0.7,
+                "road",
+                f"门牌「{shown}」超出已知号段，按最近号段归入 {nearest.community.name}",
+            )
+        ]
+    communities = gaz.road_communities.get(road, {})
+    for name in communities.values():
+        share = 1.0 if len(communities) == 1 else 0.6
+        out.append(
+            _Candidate(
+                name.community,
+                name.grid if len(communities) == 1 else None,
+                score * name.weight * share,
+                "road",
+                f"道路「{road}」属 {name.community.name}",
+            )
+        )
+    return out
+
+
+def address_resolve(address: str) -> Resolution:
+    """Resolve a free-text address against the gazetteer. Never raises on odd input."""
+    normalized = normalize_address(address)
+    result = Resolution(status=UNKNOWN, address=address or "", normalized=normalized)
+    if not normalized:
+        return result
+    gaz = _gazetteer.current()
+    text = normalized
+    for word in gaz.district_words:  # "滨河区望江路" — the district's own name says nothing more
+        text = text.replace(word, "")
+    mentions_district = len(text) != len(normalized)
+    foreign = foreign_place_words(text, own=gaz.own_words)
+    if mentions_district:  # "北京市滨河区…": the city above the district is not foreign
+        foreign = [w for w in foreign if not w.endswith(("市", "省")) and len(w) > 2]
+    if foreign:
+        result.status = OUTSIDE
+        result.evidence.append(f"含本区以外的地名「{foreign[0]}」")
+        return result
+    text_key = pinyin_key(text)
+    candidates: list[_Candidate] = []
+    road_seen = False
+    for name in gaz.names:
+        hit = _match(name, text, text_key)
+        if hit is None:
+            continue
+        score, how, end = hit
+        how_zh = {"exact": "", "pinyin": "（同音）", "typo": "（近似）"}[how]
+        if name.kind == "road":
+            road_seen = True
+            candidates += _road_candidates(gaz, name.text, how, score, text[end:])
+            continue
+        score *= name.weight
+        if name.kind == "alias":
+            evidence = f"匹配小区「{name.label}」{how_zh}→ {name.community.name}"
+        else:
+            evidence = f"匹配社区「{name.label}」{how_zh}"
+        candidates.append(_Candidate(name.community, name.grid, score, name.kind, evidence))
+    if not candidates:
+        other_road = _ANY_ROAD_RE.search(text)
+        if other_road and not road_seen:
+            result.status = OUTSIDE
+            result.evidence.append(f"道路「{other_road.group(1)[-4:]}」不在本区地名库中")
+        else:
+            result.evidence.append("未匹配到本区的小区、社区或道路")
+        return result
+    return _decide(result, candidates)
+
+
+def _decide(result: Resolution, candidates: list[_Candidate]) -> Resolution:
+    best_by_community: dict[int, _Candidate] = {}
+    support: dict[int, int] = {}
+    for c in sorted(candidates, key=lambda c: (-c.score, c.grid is None)):
+        support[c.community.pk] = support.get(c.community.pk, 0) + 1
+        best_by_community.setdefault(c.community.pk, c)
+    ranked = sorted(best_by_community.values(), key=lambda c: -c.score)
+    best = ranked[0]
+    confidence = best.score
+    if support[best.community.pk] > 1:  # a road and an estate agreeing: more certain
+        confidence = min(1.0, confidence + 0.05)
+    if len(ranked) > 1 and ranked[1].score > best.score - 0.1:
+        # Two communities nearly tie: say so, and let the operator pick.
+        confidence *= 0.75
+        result.evidence.append(f"也可能是 {ranked[1].community.name}")
+    grid = best.grid
+    if grid is None:
+        grid = next((c.grid for c in candidates if c.community.pk == best.community.pk and c.grid), None)
+    result.evidence.insert(0, best.evidence)
+    result.confidence = round(confidence, 3)
+    result.method = best.method
+    if confidence < MIN_CONFIDENCE:
+        result.status = UNKNOWN
+        return result
+    result.status = PLACED
+    result.community, result.grid, result.street = best.community, grid, best.community.parent
+    return result
