@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import attachments, views
+from api import attachments, locate, views
 from api.permissions import IsMember
 
 router = SimpleRouter(trailing_slash=False)
@@ -21,6 +21,7 @@ urlpatterns = [
         attachments.AttachmentFileView.as_view(),
         name="order-attachment",
     ),
+    path("locate", locate.LocateView.as_view(), name="locate"),
     # The schema maps every endpoint and field of the staff API: staff only (a token or
     # a page session of a unit member), like the API itself.
     path(

@@ -51,7 +51,7 @@ def _numerals_to_digits(text: str) -> str:
 
 # Punctuation and separators residents (and speech-to-text) put anywhere.
 _NOISE_RE = re.compile(r"[\s,，。.、;；:：!！?？'\"“”‘’()（）\[\]【】<>《》~～_·•/\\|]+")
-_BUILDING_RE = re.compile(r"(\d+)\s*(?:号楼|栋楼|栋|幢|座|号院楼)")
+_BUILDING_RE = re.compile(r"(\d+)\s*(?:号楼|栋楼|栋|幢|座|号院楼|#楼|#)")
 _ROOM_RE = re.compile(r"(\d+)\s*(?:号房间|号房|房间|房|室)")
 _DASH_RE = re.compile(r"[－—–‐-]")
 
@@ -221,6 +221,22 @@ BEIJING_DISTRICTS = [
     "延庆",
     "亦庄",
     "中关村",
+    # Districts of other large cities, named without their city often enough.
+    "浦东",
+    "黄浦",
+    "徐汇",
+    "长宁",
+    "静安",
+    "虹口",
+    "杨浦",
+    "闵行",
+    "天河",
+    "越秀",
+    "番禺",
+    "福田",
+    "罗湖",
+    "宝安",
+    "龙岗",
     "望京",
     "回龙观",
     "天通苑",

@@ -85,6 +85,7 @@ class _Gazetteer:
         self._stamp: tuple | None = None
         self._checked_at = 0.0
         self.names: list[Name] = []
+        self.streets: list[tuple[str, str, OrgUnit]] = []
         self.roads: dict[str, list[RoadSegment]] = {}
         self.road_communities: dict[str, dict[int, Name]] = {}
         self.own_words: tuple[str, ...] = ()
@@ -113,6 +114,7 @@ class _Gazetteer:
 
     def _rebuild(self) -> None:
         names: list[Name] = []
+        streets: list[tuple[str, OrgUnit]] = []
         own: set[str] = set()
         district: set[str] = set()
         units = list(OrgUnit.objects.filter(is_active=True).select_related("parent"))
@@ -128,6 +130,7 @@ class _Gazetteer:
                     district.add(m.group(1))
             elif unit.kind == UnitKind.STREET:
                 own.add(normalize_address(unit.name))
+                streets.append((normalize_address(unit.name), unit))
             elif unit.kind == UnitKind.COMMUNITY:
                 full = normalize_address(unit.name)
                 core = full
@@ -176,6 +179,7 @@ class _Gazetteer:
             Name(n.text, n.kind, n.community, n.grid, n.weight, n.label, pinyin_key(n.text)) for n in names if n.text
         ]
         self.roads = roads
+        self.streets = [(text, pinyin_key(text), unit) for text, unit in streets]
         self.road_communities = road_communities
         self.own_words = tuple(own | district | {n.text for n in self.names if len(n.text) >= 3})
         self.district_words = tuple(district)
@@ -304,6 +308,11 @@ def address_resolve(address: str) -> Resolution:
             evidence = f"匹配社区「{name.label}」{how_zh}"
         candidates.append(_Candidate(name.community, name.grid, score, name.kind, evidence))
     if not candidates:
+        street = _street_only(gaz, text, text_key)
+        if street is not None:  # "滨河街道办事处": the street is known, the community is not
+            result.status, result.street, result.confidence, result.method = PLACED, street, 0.7, "street"
+            result.evidence.append(f"匹配街道「{street.name}」，未能确定社区")
+            return result
         other_road = _ANY_ROAD_RE.search(text)
         if other_road and not road_seen:
             result.status = OUTSIDE
@@ -312,6 +321,13 @@ def address_resolve(address: str) -> Resolution:
             result.evidence.append("未匹配到本区的小区、社区或道路")
         return result
     return _decide(result, candidates)
+
+
+def _street_only(gaz: _Gazetteer, text: str, text_key: str) -> OrgUnit | None:
+    for name, key, unit in gaz.streets:
+        if name in text or (len(key) >= 3 and key in text_key):
+            return unit
+    return None
 
 
 def _decide(result: Resolution, candidates: list[_Candidate]) -> Resolution:

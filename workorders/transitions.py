@@ -137,6 +137,12 @@ TRANSITIONS: dict[str, Rule] = {
     "deadline_warn": _r(_("超时预警"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "deadline_urge": _r(_("系统督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
     "deadline_escalate": _r(_("升级督办"), ACTIVE, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True),
+    # A caller rings about an order that already exists (the same problem, or chasing
+    # it): the call is attached to that order instead of becoming a new one. Audit-only:
+    # the caller's number and words go into the event, and a handler at work on the
+    # order never meets a 409 because a resident called again.
+    "supplement": _r(_("补充诉求"), ACTIVE | {S.SUBMITTED}, None, {Role.OPERATOR}, DESK, audit_only=True),
+    "caller_chase": _r(_("来电催办"), ACTIVE | {S.SUBMITTED}, None, {Role.OPERATOR}, DESK, audit_only=True),
     "reveal_caller": _r(
         _("查看来电人号码"),
         set(Status.values),

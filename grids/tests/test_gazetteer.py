@@ -143,3 +143,12 @@ def test_resolution_is_fast(demo_places):
         samples.append(time.perf_counter() - t0)
     samples.sort()
     assert samples[int(len(samples) * 0.95)] < 0.05  # the bench measures the 20 ms target
+
+
+def test_a_street_alone_places_the_street_without_a_community(demo_places):
+    found = address_resolve("银杏街道办事处")
+    assert found.placed and found.street.name == "银杏街道" and found.community is None
+
+
+def test_hash_building_form(demo_places):
+    assert normalize_address("望江苑12#楼") == "望江苑12号楼"

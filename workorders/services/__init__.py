@@ -7,6 +7,12 @@ live in modules by stage (intake, handling, review) and are all importable from 
 """
 
 from workorders.services._common import OrderRef
+from workorders.services.duplicates import (
+    attached_calls_for,
+    caller_counts,
+    work_order_attach_call,
+    work_order_find_duplicates,
+)
 from workorders.services.handling import (
     work_order_add_cohandlers,
     work_order_approve_extension,
@@ -74,4 +80,8 @@ __all__ = [
     "work_order_callback",
     "work_order_reveal_caller",
     "is_open",
+    "work_order_attach_call",
+    "work_order_find_duplicates",
+    "caller_counts",
+    "attached_calls_for",
 ]

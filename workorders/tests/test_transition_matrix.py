@@ -118,6 +118,12 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
         ),
         "callback_unreachable": lambda: svc.work_order_callback(order=order, actor=op, contacted=False),
         "close_unreachable": lambda: _close_unreachable(order, op),
+        "supplement": lambda: svc.work_order_attach_call(
+            order=order, actor=op, caller_phone="13900001111", text="楼下也看到了"
+        ),
+        "caller_chase": lambda: svc.work_order_attach_call(
+            order=order, actor=op, caller_phone="13900001111", text="", chase=True
+        ),
         "reveal_caller": lambda: svc.work_order_reveal_caller(order=order, actor=d.user("dispatcher")) and order,
     }
     if kind in calls:
