@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone
+from grids.aliases import alias_suggestion_approve, alias_suggestion_reject
+from grids.models import AddressAlias, AliasSuggestion, Membership, OrgUnit, RoadSegment, StaffPhone, SuggestionState
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,3 +41,46 @@ class StaffPhoneAdmin(admin.ModelAdmin):
     list_display = ["user", "mobile"]
     search_fields = ["user__username", "mobile"]
     autocomplete_fields = ["user"]
+
+
+@admin.register(RoadSegment)
+class RoadSegmentAdmin(admin.ModelAdmin):
+    list_display = ["road", "start", "end", "parity", "community", "grid"]
+    list_filter = ["parity", "community__parent"]
+    search_fields = ["road", "community__name"]
+    autocomplete_fields = ["community", "grid"]
+
+
+@admin.register(AliasSuggestion)
+class AliasSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["alias", "community", "grid", "times", "resolved_community", "address", "state", "created_at"]
+    list_filter = ["state", "community__parent"]
+    search_fields = ["alias", "address", "community__name"]
+    autocomplete_fields = ["community", "grid"]
+    readonly_fields = [
+        "address",
+        "resolved_community",
+        "resolved_confidence",
+        "times",
+        "suggested_by",
+        "decided_by",
+        "decided_at",
+        "state",
+    ]
+    actions = ["approve", "reject"]
+
+    @admin.action(description=gettext_lazy("采纳为地址别名"))
+    def approve(self, request, queryset):
+        done = 0
+        for suggestion in queryset.filter(state=SuggestionState.PENDING):
+            alias_suggestion_approve(suggestion=suggestion, actor=request.user)
+            done += 1
+        self.message_user(request, _("已采纳 %(n)d 条建议。") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("驳回"))
+    def reject(self, request, queryset):
+        done = 0
+        for suggestion in queryset.filter(state=SuggestionState.PENDING):
+            alias_suggestion_reject(suggestion=suggestion, actor=request.user)
+            done += 1
+        self.message_user(request, _("已驳回 %(n)d 条建议。") % {"n": done}, messages.SUCCESS)

@@ -36,6 +36,14 @@ class IntakeForm(forms.Form):
     )
     category = CategoryChoiceField(label=_("分类"), queryset=minor_categories(), required=False, empty_label="—")
     address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    # The operator's own pick when the address preview is wrong or empty; it wins, and
+    # becomes an alias suggestion for the admin (grids.aliases).
+    community = forms.ModelChoiceField(
+        label=_("所属社区（定位有误时选择）"),
+        queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True).select_related("parent"),
+        required=False,
+        empty_label=_("按地址自动定位"),
+    )
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)

@@ -6,21 +6,29 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from grids.locate import locate
-from grids.models import Role
+from grids.aliases import alias_suggestion_record
+from grids.gazetteer import address_resolve
+from grids.locate import locate_point
+from grids.models import OrgUnit, Role, UnitKind
 from web.actions import ACTIONS
 from web.forms import IntakeForm, minor_categories
-from web.helpers import apply_errors, role_required
+from web.helpers import apply_errors, role_required, visible_order
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
 from workorders.models import WorkOrder
-from workorders.services import work_order_answer_now, work_order_log_call
+from workorders.services import (
+    caller_counts,
+    work_order_answer_now,
+    work_order_attach_call,
+    work_order_find_duplicates,
+    work_order_log_call,
+)
 
 REPEAT_WINDOW = timedelta(days=30)
 
@@ -50,7 +58,11 @@ def console(request: HttpRequest) -> HttpResponse:
                         request_type=d["request_type"],
                         # Answered on the call: closed at once, never routed.
                         auto_dispatch=not d["answer_now"],
+                        community=d["community"],
                     )
+                    if d["community"] is not None and d["address"].strip():
+                        # The operator placed it by hand: a correction to learn from.
+                        alias_suggestion_record(address=d["address"], community=d["community"], actor=request.user)
                     if d["answer_now"]:
                         order = work_order_answer_now(order=order, actor=request.user, answer=d["answer"])
             except WorkflowError as exc:
@@ -106,6 +118,8 @@ def category_suggest(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.OPERATOR, Role.GRID_WORKER, Role.DISPATCHER)
 def locate_hint(request: HttpRequest) -> HttpResponse:
+    """htmx: where the position or the address puts the order, how sure, and why."""
+
     def num(name):
         try:
             return float(request.GET.get(name, ""))
@@ -113,25 +127,88 @@ def locate_hint(request: HttpRequest) -> HttpResponse:
             return None
 
     lat, lng = num("lat"), num("lng")
-    address = request.GET.get("address", "")
-    where = None
+    address = request.GET.get("address", "")[:255]
+    where = resolution = None
+    if lat is not None and lng is not None:
+        try:
+            where = locate_point(lat, lng)
+        except ValueError:
+            where = None
+    if where is None and address.strip():
+        resolution = address_resolve(address)
+    context = {"where": where, "resolution": resolution, "asked": bool(address.strip() or lat is not None)}
+    return render(request, "web/ops/_locate.html", context)
+
+
+def _intake_place(request: HttpRequest) -> dict:
+    """The place fields of the console's form, as the duplicate search takes them."""
+    community = None
+    raw = request.GET.get("community") or ""
+    if raw.isdigit():
+        community = OrgUnit.objects.filter(pk=int(raw), kind=UnitKind.COMMUNITY).select_related("parent").first()
+    return {"address": request.GET.get("address", "")[:255], "community": community}
+
+
+@role_required(Role.OPERATOR)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """htmx: orders this call may already be about (the caller's open ones, and similar
+    complaints at the same place this week), each with the action to attach the call."""
+    text = request.GET.get("description", "")[:4000]
+    phone = request.GET.get("caller_phone", "").strip()[:20]
+    matches = []
+    if len(text.strip()) >= 4 or len(phone) >= 7:
+        matches = work_order_find_duplicates(text=text, caller_phone=phone, user=request.user, **_intake_place(request))
+    counts = caller_counts([m.order.pk for m in matches])
+    for m in matches:
+        m.callers = counts.get(m.order.pk, 1)
+    return render(request, "web/ops/_duplicates.html", {"matches": matches})
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def attach_call(request: HttpRequest, number: str) -> HttpResponse:
+    """Attach the call being typed on the console to an existing order (补充诉求, or
+    来电催办 when the caller is chasing it) instead of creating a new order."""
+    order = visible_order(request.user, number)
+    form = IntakeForm(request.POST)
+    form.is_valid()  # only the caller and description fields matter here
+    d = form.cleaned_data
     try:
-        where = locate(lat=lat, lng=lng, address=address) if (address.strip() or lat is not None) else None
-    except ValueError:
-        where = None
-    return render(request, "web/ops/_locate.html", {"where": where, "asked": bool(address.strip() or lat)})
+        work_order_attach_call(
+            order=order,
+            actor=request.user,
+            caller_phone=request.POST.get("caller_phone", ""),
+            caller_name=d.get("caller_name", ""),
+            caller_confidential=bool(d.get("caller_confidential")),
+            text=request.POST.get("description", ""),
+            chase=request.POST.get("attach_kind") == "chase",
+        )
+    except WorkflowError as exc:
+        form = IntakeForm(request.POST)
+        form.is_valid()
+        apply_errors(form, exc)
+        recent = WorkOrder.objects.filter(created_by=request.user).order_by("-created_at")[:8]
+        return render(request, "web/ops/console.html", {"form": form, "recent": recent}, status=400)
+    if request.POST.get("attach_kind") == "chase":
+        messages.success(request, _("已记录来电催办：%(n)s") % {"n": order.number})
+    else:
+        messages.success(request, _("已作为补充诉求并入：%(n)s") % {"n": order.number})
+    return redirect("web:ops")
 
 
-def likely_duplicates(order: WorkOrder, limit: int = 5) -> list[WorkOrder]:
-    """Same place (grid, else community) and category, in the last 30 days, still alive."""
-    place = Q(grid_id=order.grid_id) if order.grid_id else Q(community_id=order.community_id)
-    if not (order.grid_id or order.community_id):
-        place = Q(address=order.address) if order.address else Q(pk__in=[])
-    qs = WorkOrder.objects.filter(place, created_at__gte=order.created_at - REPEAT_WINDOW).exclude(pk=order.pk)
-    qs = qs.exclude(status__in=[Status.MERGED, Status.REJECTED])
-    if order.category_id:
-        qs = qs.filter(category_id=order.category_id)
-    return list(qs.order_by("-created_at")[:limit])
+def likely_duplicates(order: WorkOrder, user, limit: int = 5) -> list:
+    """Suspected duplicates of a public submission, by text and place (the one search
+    the console and the API use too)."""
+    return work_order_find_duplicates(
+        text=f"{order.title} {order.description}",
+        address=order.address,
+        community=order.community,
+        grid=order.grid,
+        caller_phone=order.caller_phone,
+        exclude=order,
+        user=user,
+        limit=limit,
+    )
 
 
 @role_required(Role.OPERATOR)
@@ -145,7 +222,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
     for order in qs[:30]:
         # Row-specific ids keep labels pointing at their own row's fields.
         kw = {"order": order, "initial": {"expected_version": order.version}}
-        row = {"order": order, "duplicates": likely_duplicates(order)}
+        row = {"order": order, "duplicates": likely_duplicates(order, request.user)}
         for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
             row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
         rows.append(row)

@@ -19,6 +19,7 @@ from workorders.models import WorkOrder
 from workorders.privacy import caller_for
 from workorders.selectors import work_order_timeline, work_orders_visible_to
 from workorders.services import work_order_reveal_caller
+from workorders.services.duplicates import attached_calls_for, caller_counts
 
 
 @login_required
@@ -60,6 +61,8 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: dict | None = N
         "extensions": order.extension_requests.order_by("-created_at"),
         "actions": _forms_for(order, page_kinds(actions_for(request.user, order)), bound),
         "revealed": request.session.get(f"revealed:{order.pk}"),
+        "callers": caller_counts([order.pk])[order.pk],
+        "attached_calls": attached_calls_for(request.user, order),
     }
 
 

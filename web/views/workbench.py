@@ -19,6 +19,7 @@ from workorders.errors import WorkflowError
 from workorders.privacy import text_search_q
 from workorders.selectors import work_orders_visible_to
 from workorders.services import work_order_sign
+from workorders.services.duplicates import caller_counts
 
 PAGE = 100
 
@@ -41,6 +42,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
         # Only by what the user can read on the list (workorders.privacy).
         qs = qs.filter(text_search_q(request.user, q, fields=("title", "address"), number_contains=True))
     orders = list(by_deadline(qs)[:PAGE])
+    callers = caller_counts([o.pk for o in orders])
+    for o in orders:
+        o.callers = callers.get(o.pk, 1)  # several residents about one order: worth knowing
     return render(
         request,
         "web/workbench.html",

@@ -35,6 +35,7 @@ CALLER_WINDOW = timedelta(days=30)
 # Below this a place-and-text match is not offered; the caller's own open orders are
 # offered whatever their score.
 MIN_SCORE = 0.45
+MIN_TEXT = 0.2  # however near, an order about another problem is not a duplicate
 TEXT_WEIGHT, PLACE_WEIGHT = 0.65, 0.35
 ATTACH_KINDS = ("supplement", "caller_chase")
 _CANDIDATES = 300  # most recent live orders scored when nothing narrows the place
@@ -55,10 +56,15 @@ def _bigrams(text: str) -> Counter:
     return Counter(text[i : i + 2] for i in range(len(text) - 1)) if len(text) > 1 else Counter(text)
 
 
-def text_similarity(a: str, b: str) -> float:
+def text_similarity(a: str, b: str, *, ignore: tuple[str, ...] = ()) -> float:
     """0–1: character-bigram cosine (Chinese has no word spaces, so bigrams stand in for
-    words), blended with rapidfuzz's partial ratio for a short text inside a long one."""
+    words), blended with rapidfuzz's partial ratio for a short text inside a long one.
+    ``ignore``: place names removed first; the place is scored on its own, and two
+    complaints about one 小区 share its name whatever their problem."""
     na, nb = _normalize(a), _normalize(b)
+    for word in ignore:
+        if len(word) >= 2:
+            na, nb = na.replace(word, ""), nb.replace(word, "")
     if not na or not nb:
         return 0.0
     ca, cb = _bigrams(na), _bigrams(nb)
@@ -66,6 +72,12 @@ def text_similarity(a: str, b: str) -> float:
     cosine = dot / (math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values())))
     partial = fuzz.partial_ratio(na, nb) / 100
     return round(0.7 * cosine + 0.3 * partial, 3)
+
+
+def _place_words(address: str) -> str:
+    from grids.address_text import normalize_address, place_phrase
+
+    return _normalize(place_phrase(normalize_address(address))) if address else ""
 
 
 @dataclass(frozen=True)
@@ -159,10 +171,11 @@ def work_order_find_duplicates(
     matches = []
     for order in rows:
         same_caller = len(phone) >= 7 and order.caller_phone == phone
-        t = text_similarity(text, f"{order.title} {order.description}")
+        ignore = tuple({_place_words(address), _place_words(order.address)} - {""})
+        t = text_similarity(text, f"{order.title} {order.description}", ignore=ignore)
         p = place_similarity(place, order)
         score = TEXT_WEIGHT * t + PLACE_WEIGHT * p
-        if not same_caller and (score < MIN_SCORE or t < 0.25):
+        if not same_caller and (score < MIN_SCORE or t < MIN_TEXT):
             continue
         reasons = []
         if same_caller:

@@ -139,9 +139,12 @@ def work_order_log_call(
     urgency: str = Urgency.NORMAL,
     request_type: str = RequestType.COMPLAINT,
     auto_dispatch: bool = True,
+    community: OrgUnit | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """An operator logs a hotline call; it is accepted at once and routed after commit."""
+    """An operator logs a hotline call; it is accepted at once and routed after commit.
+    ``community`` (or a grid) is the operator's own pick of the place, which wins over
+    what the address resolver made of the address."""
     order = _new_order(
         channel=Channel.HOTLINE,
         request_type=request_type,
@@ -157,6 +160,8 @@ def work_order_log_call(
         urgency=urgency,
         phone_required=True,
     )
+    if community is not None:
+        _place_at(order, community)
     return create(kind="log_call", actor=actor, order=order, now=now, queue_follow_ups=auto_dispatch)
 
 
@@ -200,12 +205,19 @@ def work_order_submit(
         phone_required=actor is None,
     )
     if community is not None and order.community_id is None:
-        if community.kind == UnitKind.GRID:
-            order.grid, community = community, community.parent
-        elif community.kind != UnitKind.COMMUNITY:
-            raise InvalidInput({"community": _("位置必须是一个社区或网格。")})
-        order.community, order.street = community, community.parent
+        _place_at(order, community)
     return create(kind="submit", actor=actor, order=order, now=now)
+
+
+def _place_at(order: WorkOrder, unit: OrgUnit) -> None:
+    """Place the order in a community or grid named by a person (or a QR poster)."""
+    if unit.kind == UnitKind.GRID:
+        order.grid, unit = unit, unit.parent
+    elif unit.kind != UnitKind.COMMUNITY:
+        raise InvalidInput({"community": _("位置必须是一个社区或网格。")})
+    elif order.grid_id and order.grid.parent_id != unit.pk:
+        order.grid = None  # the resolver's grid lies in another community
+    order.community, order.street = unit, unit.parent
 
 
 def _set_category(order: WorkOrder, category: Category | None, urgency: str | None) -> None:
