@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -102,13 +101,26 @@ def _code(syllable: str) -> str:
     return code
 
 
-@lru_cache(maxsize=4096)
+_CHAR_KEYS: dict[str, str] = {}
+
+
+def _char_key(char: str) -> str:
+    """The key character of one character. Read char by char (not in phrase context):
+    a name and a text must get the same key for the same characters, and a dictionary
+    look-up per character keeps resolution well inside its 20 ms budget."""
+    key = _CHAR_KEYS.get(char)
+    if key is None:
+        if "\u4e00" <= char <= "\u9fff":
+            key = _code(_fold(lazy_pinyin(char, style=Style.NORMAL)[0]))
+        else:
+            key = char
+        _CHAR_KEYS[char] = key
+    return key
+
+
 def pinyin_key(text: str) -> str:
-    """One character per (folded, toneless) syllable; non-Chinese characters kept."""
-    out = []
-    for piece in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)):
-        out.append(_code(_fold(piece)) if piece.isascii() and piece.isalpha() and len(piece) > 1 else piece)
-    return "".join(out)
+    """One character per (folded, toneless) syllable; other characters kept as they are."""
+    return "".join(_char_key(c) for c in text)
 
 
 # --- outside the district -------------------------------------------------------------

@@ -193,12 +193,18 @@ def reset_gazetteer() -> None:
     _gazetteer.reset()
 
 
-def _match(name: Name, text: str, text_key: str) -> tuple[float, str, int] | None:
-    """(score 0–1, how, end position in text) for the best occurrence of ``name``."""
+def _match(name: Name, text: str, text_key: str, chars: frozenset, keys: frozenset) -> tuple[float, str, int] | None:
+    """(score 0–1, how, end position in text) for the best occurrence of ``name``.
+    ``chars``/``keys``: the text's character and key sets, for a cheap rejection of the
+    names that cannot reach the cut-offs below before rapidfuzz aligns them."""
     pos = text.find(name.text)
     if pos >= 0:
         return 1.0, "exact", pos + len(name.text)
     n = len(name.text)
+    missing_keys = sum(1 for k in name.key if k not in keys)
+    missing_chars = sum(1 for c in name.text if c not in chars)
+    if missing_keys > (0 if n <= 6 else 1) and missing_chars > 1:
+        return None
     # partial_ratio aligns the shorter string inside the longer: a name longer than the
     # text would "match" any fragment of itself ("望江路" inside alias "望江路101号").
     if n < 2 or n > len(text):
@@ -289,10 +295,11 @@ def address_resolve(address: str) -> Resolution:
         result.evidence.append(f"含本区以外的地名「{foreign[0]}」")
         return result
     text_key = pinyin_key(text)
+    chars, keys = frozenset(text), frozenset(text_key)
     candidates: list[_Candidate] = []
     road_seen = False
     for name in gaz.names:
-        hit = _match(name, text, text_key)
+        hit = _match(name, text, text_key, chars, keys)
         if hit is None:
             continue
         score, how, end = hit
