@@ -82,3 +82,68 @@ class LocateView(APIView):
             "evidence": found.evidence,
         }
         return Response(LocateResultSerializer(body).data)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    title = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    score = serializers.FloatField(min_value=0, max_value=1)
+    text_score = serializers.FloatField(min_value=0, max_value=1)
+    place_score = serializers.FloatField(min_value=0, max_value=1)
+    same_caller = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class DuplicatesView(APIView):
+    """Orders a new call may already be about (the search the console and the
+    submissions queue use), within what the requesting user may see."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsMember]
+
+    @extend_schema(
+        operation_id="find_duplicates",
+        parameters=[
+            OpenApiParameter("text", str, required=True, description="What the caller says."),
+            OpenApiParameter("address", str, description="Where, as said."),
+            OpenApiParameter("caller_phone", str, description="The caller's number: their open orders first."),
+        ],
+        responses={200: DuplicateSerializer(many=True)},
+    )
+    def get(self, request):
+        from grids.selectors import roles_of
+        from workorders.privacy import UNMASKED_ROLES, redact_order_text
+        from workorders.services import work_order_find_duplicates
+
+        q = request.query_params
+        text, address, phone = q.get("text", ""), q.get("address", ""), q.get("caller_phone", "")
+        errors = {}
+        if not text.strip():
+            errors["text"] = [_("请填写诉求内容。")]
+        for name, value, limit in (("text", text, 4000), ("address", address, 255), ("caller_phone", phone, 20)):
+            if len(value) > limit:
+                errors[name] = [_("不能超过 %(limit)d 个字符（现为 %(n)d）。") % {"limit": limit, "n": len(value)}]
+        if errors:
+            raise ValidationError(errors)
+        full = bool(roles_of(request.user) & UNMASKED_ROLES)
+        rows = []
+        for m in work_order_find_duplicates(text=text, address=address, caller_phone=phone, user=request.user):
+            title = m.order.title
+            if m.order.caller_confidential and not full:
+                title = redact_order_text(m.order, title)
+            rows.append(
+                {
+                    "number": m.order.number,
+                    "status": m.order.status,
+                    "title": title,
+                    "created_at": m.order.created_at,
+                    "score": m.score,
+                    "text_score": m.text_score,
+                    "place_score": m.place_score,
+                    "same_caller": m.same_caller,
+                    "reasons": m.reasons,
+                }
+            )
+        return Response(DuplicateSerializer(rows, many=True).data)

@@ -22,6 +22,7 @@ urlpatterns = [
         name="order-attachment",
     ),
     path("locate", locate.LocateView.as_view(), name="locate"),
+    path("duplicates", locate.DuplicatesView.as_view(), name="duplicates"),
     # The schema maps every endpoint and field of the staff API: staff only (a token or
     # a page session of a unit member), like the API itself.
     path(

@@ -38,3 +38,17 @@ def test_locate_is_in_the_openapi_schema(api):
     assert op["operationId"] == "locate_address"
     assert any(p["name"] == "address" and p["required"] for p in op["parameters"])
     assert "200" in op["responses"] and "401" in op["responses"]
+
+
+def test_duplicates_api_ranks_by_text_and_place_within_scope(api, district, log_call):
+    order = log_call(description="幸福里小区东门每天傍晚有人摆摊卖菜，堵住出入口")
+    log_call(description="幸福里小区3号楼楼道里堆满了杂物", caller_phone="13800000002")
+    params = {"text": "东门天天有小贩摆摊卖菜，进出不方便", "address": "幸福里小区东门"}
+    body = api("operator").get("/api/v1/duplicates", params).json()
+    assert [row["number"] for row in body] == [order.number]
+    assert body[0]["place_score"] == 1.0 and body[0]["same_caller"] is False
+    # handler_b's street has no such order in scope: nothing leaks from street A.
+    assert api("handler_b").get("/api/v1/duplicates", params).json() == []
+    r = api("operator").get("/api/v1/duplicates", {"address": "幸福里小区"})
+    assert r.status_code == 400 and "text" in r.json()["errors"]
+    assert api().get("/api/v1/duplicates", params).status_code == 401
