@@ -103,6 +103,36 @@ def eval_addresses() -> dict:
     }
 
 
+def eval_baseline() -> dict:
+    """The resolver this replaced, on the same set: the longest AddressAlias contained
+    in the text (grids.locate before the gazetteer)."""
+    from grids.models import AddressAlias
+
+    aliases = list(AddressAlias.objects.select_related("community", "grid"))
+    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    c_n = c_ok = g_n = g_ok = o_n = o_placed = 0
+    for item in items:
+        best = None
+        for alias in aliases:
+            if alias.alias in item["text"] and (best is None or len(alias.alias) > len(best.alias)):
+                best = alias
+        if item.get("outside"):
+            o_n += 1
+            o_placed += best is not None
+            continue
+        if item.get("community"):
+            c_n += 1
+            c_ok += bool(best and best.community.name == item["community"])
+        if item.get("grid"):
+            g_n += 1
+            g_ok += bool(best and best.grid and best.grid.name == item["grid"])
+    return {
+        "community_accuracy_pct": share(c_ok, c_n),
+        "grid_accuracy_pct": share(g_ok, g_n),
+        "outside_placed_pct": share(o_placed, o_n),
+    }
+
+
 # --- the synthetic duplicate set -------------------------------------------------------
 # Each problem: several ways residents say it. A repeat call uses another phrasing of
 # the same problem at the same place; a new call another problem there, or the same
@@ -194,9 +224,11 @@ def main() -> None:
 
         seed_places(seed_units())
         addresses = eval_addresses()
+        baseline = eval_baseline()
         duplicates = eval_duplicates()
     result = {
         "addresses": addresses,
+        "baseline_alias_substring": baseline,
         "duplicates": duplicates,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "mean_note": "latency on a shared 2-core machine; compare ratios, not absolutes",
@@ -207,6 +239,11 @@ def main() -> None:
     print(f"addresses ({a['items']} items): community {a['community_accuracy_pct']}% of {a['community_n']}")
     print(f"  grid {a['grid_accuracy_pct']}% of {a['grid_n']}; street {a['street_accuracy_pct']}%")
     print(f"  outside placed inside {a['outside_placed_pct']}% of {a['outside_n']}")
+    b = baseline
+    print(
+        f"  (before, alias substring: community {b['community_accuracy_pct']}%, grid {b['grid_accuracy_pct']}%, "
+        f"outside placed {b['outside_placed_pct']}%)"
+    )
     print(f"  in-district not placed {a['inside_not_placed_pct']}%")
     print(f"  latency p50 {a['latency_ms']['p50']} ms, p95 {a['latency_ms']['p95']} ms (n={a['latency_ms']['n']})")
     print(

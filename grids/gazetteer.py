@@ -222,6 +222,11 @@ def _match(name: Name, text: str, text_key: str, chars: frozenset, keys: frozens
         if hit is not None:
             if n == 4 and text[hit.dest_start : hit.dest_start + 2] != name.text[:2]:
                 return None
+            # A typo swaps a character (the IME offered the wrong one); it does not
+            # insert one: 朝阳门外大街 is another street, not a typo of 朝阳门大街.
+            window = text[hit.dest_start : hit.dest_start + n]
+            if sum(a == b for a, b in zip(window, name.text, strict=False)) < n - 1:
+                return None
             return 0.85 * hit.score / 100, "typo", hit.dest_end
     return None
 

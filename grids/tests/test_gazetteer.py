@@ -152,3 +152,8 @@ def test_a_street_alone_places_the_street_without_a_community(demo_places):
 
 def test_hash_building_form(demo_places):
     assert normalize_address("望江苑12#楼") == "望江苑12号楼"
+
+
+def test_a_typo_replaces_a_character_it_does_not_insert_one(demo_places):
+    assert address_resolve("朝阳门外大街8号").status != PLACED  # another street, not 朝阳门大街
+    assert community_of("朝阳门大衔55号") == "朝阳里社区"  # 街 → 衔: a substituted character
