@@ -113,8 +113,7 @@ class DuplicatesView(APIView):
         responses={200: DuplicateSerializer(many=True)},
     )
     def get(self, request):
-        from grids.selectors import roles_of
-        from workorders.privacy import UNMASKED_ROLES, redact_order_text
+        from workorders.privacy import order_text
         from workorders.services import work_order_find_duplicates
 
         q = request.query_params
@@ -127,12 +126,9 @@ class DuplicatesView(APIView):
                 errors[name] = [_("不能超过 %(limit)d 个字符（现为 %(n)d）。") % {"limit": limit, "n": len(value)}]
         if errors:
             raise ValidationError(errors)
-        full = bool(roles_of(request.user) & UNMASKED_ROLES)
         rows = []
         for m in work_order_find_duplicates(text=text, address=address, caller_phone=phone, user=request.user):
-            title = m.order.title
-            if m.order.caller_confidential and not full:
-                title = redact_order_text(m.order, title)
+            title = order_text(request.user, m.order, m.order.title, field="title")
             rows.append(
                 {
                     "number": m.order.number,

@@ -267,16 +267,12 @@ def caller_counts(order_ids: list[int]) -> dict[int, int]:
 
 
 def attached_calls_for(user: AbstractBaseUser | None, order: WorkOrder) -> list[dict]:
-    """The calls attached to ``order`` as this user may see them: operators in full;
-    others with number and name masked; a caller who asked for confidentiality is not
-    identifiable to the handling side at all, and their words reach it redacted."""
-    from grids.models import Role
-    from grids.selectors import roles_of
-    from workorders.privacy import UNMASKED_ROLES, mask_name, mask_phone, redact_public_text
+    """The calls attached to ``order`` as this user may read them, by the one policy of
+    workorders.privacy: operators in full; everyone else with number and name masked
+    (a confidential caller not identifiable at all) and the caller's words redacted."""
+    from workorders.privacy import mask_name, mask_phone, reads_originals, redact_public_text
 
-    roles = roles_of(user) if user is not None else set()
-    full = bool(roles & UNMASKED_ROLES)
-    handling_side = not full and bool(roles & {Role.HANDLER, Role.SUPERVISOR})
+    full = reads_originals(user, order)
     out = []
     for event in order.events.filter(kind__in=ATTACH_KINDS).order_by("seq"):
         p = event.payload or {}
@@ -287,7 +283,6 @@ def attached_calls_for(user: AbstractBaseUser | None, order: WorkOrder) -> list[
                 name = phone = _("（保密）")
             else:
                 name, phone = mask_name(name), mask_phone(phone)
-            if secret and handling_side:
-                text = redact_public_text(text, caller_name=p.get("caller_name", ""))
+            text = redact_public_text(text, caller_name=p.get("caller_name", ""), confidential=secret)
         out.append({"kind": event.kind, "at": event.created_at, "name": name, "phone": phone, "text": text})
     return out
