@@ -42,7 +42,7 @@ class IntakeForm(forms.Form):
         label=_("所属社区（定位有误时选择）"),
         queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True).select_related("parent"),
         required=False,
-        empty_label=_("按地址自动定位"),
+        empty_label=_("自动定位"),
     )
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
