@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from dispatch.alerts import alert_raise
 from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule
 from grids.locate import Location, locate
-from grids.models import OrgUnit
+from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
+from triage.services import Suggestions, Verdict, triage_check_route, triage_suggest
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
 from workorders.models import FollowUp, WorkOrder
@@ -26,7 +27,7 @@ from workorders.services import work_order_assign
 
 logger = logging.getLogger(__name__)
 
-MAX_SUGGESTIONS = 5
+MAX_SUGGESTIONS = 3  # the desk shows the top three
 
 
 @dataclass
@@ -121,36 +122,67 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
     return found
 
 
-def _suggest(order: WorkOrder, candidates: list[Candidate], exclude: set[int]) -> list[dict]:
-    """Ranked places a dispatcher may want: what the rules point at, then the streets
-    this caller's and this address's earlier orders went to."""
-    scores: dict[int, tuple[float, str, OrgUnit]] = {}
+def _fits(order: WorkOrder, unit: OrgUnit) -> bool:
+    """Whether a unit from history can be the lead for this order's kind of category:
+    a territorial category goes to a street (or community), a functional one to a
+    department. Without the check every unlocated order got the department most
+    orders went to (区城市管理委员会) first, whatever it was about."""
+    category = order.category
+    if category is None:
+        return True
+    if category.routing == Routing.TERRITORIAL:
+        return unit.kind in (UnitKind.STREET, UnitKind.COMMUNITY)
+    return unit.kind == UnitKind.DEPARTMENT
 
-    def add(unit: OrgUnit | None, score: float, why: str) -> None:
-        if unit is None or unit.pk in exclude or not unit.is_active:
+
+def _suggest(
+    order: WorkOrder, candidates: list[Candidate], exclude: set[int], triage: Suggestions | None = None
+) -> list[dict]:
+    """The top places a dispatcher may want: what the rules point at, what the model
+    predicts (with its confidence), then where this caller's earlier orders of the same
+    kind went."""
+    scores: dict[int, tuple[float, str, str]] = {}
+
+    def add(unit_id: int | None, name: str, score: float, why: str) -> None:
+        if unit_id is None or unit_id in exclude:
             return
-        if unit.pk not in scores or scores[unit.pk][0] < score:
-            scores[unit.pk] = (score, why, unit)
+        if unit_id not in scores or scores[unit_id][0] < score:
+            scores[unit_id] = (score, why, name)
 
     for c in sorted(candidates, key=lambda c: (-c.specificity, c.priority)):
-        add(c.unit, 0.9 if c.rule_id else 0.6, _("派单规则") if c.rule_id else _("分类默认"))
-    history = WorkOrder.objects.exclude(pk=order.pk).exclude(lead_unit=None)
-    same = Counter()
+        if c.unit is not None and c.unit.is_active:
+            add(c.unit.pk, c.unit.name, 0.9 if c.rule_id else 0.6, _("派单规则") if c.rule_id else _("分类默认"))
+    if triage is None and order.category_id is None and (order.description or order.title):
+        triage = triage_suggest(
+            text=order.description, title=order.title, channel=order.channel, street_id=order.street_id
+        )
+    # The keyword rules' units only repeat the category's own routing once a category is
+    # chosen; they help when none is.
+    if triage is not None and (triage.method == "model" or order.category_id is None):
+        why = _("模型建议") if triage.method == "model" else _("关键词建议")
+        for r in triage.units:
+            add(r.id, r.name, round(r.confidence, 2), why)
     if order.caller_phone:
-        same.update(history.filter(caller_phone=order.caller_phone).values_list("lead_unit_id", flat=True)[:50])
-    if order.address:
-        same.update(history.filter(address=order.address).values_list("lead_unit_id", flat=True)[:50])
-    if same:
+        # Only the caller's own history: a shared placeholder address (具体位置不详) made
+        # every unlocated order look like all the others.
+        history = WorkOrder.objects.exclude(pk=order.pk).exclude(lead_unit=None)
+        same = Counter(history.filter(caller_phone=order.caller_phone).values_list("lead_unit_id", flat=True)[:50])
         units = OrgUnit.objects.in_bulk(list(same))
         total = sum(same.values())
         for unit_id, n in same.most_common(MAX_SUGGESTIONS):
-            add(units.get(unit_id), round(0.5 * n / total, 2), _("同一来电人或地址的历史工单"))
-    ranked = sorted(scores.values(), key=lambda s: -s[0])[:MAX_SUGGESTIONS]
-    return [{"unit": u.pk, "name": u.name, "score": score, "why": str(why)} for score, why, u in ranked]
+            unit = units.get(unit_id)
+            if unit is not None and unit.is_active and _fits(order, unit):
+                add(unit_id, unit.name, round(0.5 * n / total, 2), _("同一来电人的历史工单"))
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1][0])[:MAX_SUGGESTIONS]
+    return [{"unit": uid, "name": name, "score": score, "why": str(why)} for uid, (score, why, name) in ranked]
 
 
 def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteDecision:
-    """Pick the target unit, or explain why not. Pure: changes nothing but alerts."""
+    """Pick the target unit, or explain why not. Pure: changes nothing but alerts.
+
+    The rules name a unit; the order is dispatched with no person only when the
+    dispatch model agrees (same category and unit on top, each at or above the
+    category's threshold), or while there is no model yet (cold start)."""
     exclude = exclude or set()
     reasons: list[dict] = []
     if order.category_id is None:
@@ -159,10 +191,18 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
     if where is None:
         reasons.append({"code": "not_located"})
     candidates = _candidates(order, where, reasons)
+    verdict: Verdict | None = None
 
     def undecided(*more: dict) -> RouteDecision:
-        # Suggestions (history look-ups) are only worked out when a person must decide.
-        return RouteDecision(None, reasons + list(more), _suggest(order, candidates, exclude), where)
+        # Suggestions (history look-ups, the model) are only worked out when a person must decide.
+        nonlocal verdict
+        if verdict is None:
+            verdict = triage_check_route(order=order, unit_id=None)
+            if verdict.reason["code"] != "cold_start":
+                reasons.append({**verdict.reason, "code": "model_suggests"})
+        return RouteDecision(
+            None, reasons + list(more), _suggest(order, candidates, exclude, verdict.suggestions), where
+        )
 
     if not candidates:
         return undecided() if reasons else undecided({"code": "no_rule"})
@@ -176,14 +216,17 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
         return undecided() if {"code": "not_located"} in reasons else undecided({"code": "not_located"})
     if chosen.unit.pk in exclude:
         return undecided({"code": "returned_by_target", "unit": chosen.unit.pk})
-    reasons.append(
-        {
-            "code": "rule" if chosen.rule_id else "category_default",
-            "rule": chosen.rule_id,
-            "target": chosen.target,
-            **({"located_by": where.method} if where else {}),
-        }
-    )
+    rule_reason = {
+        "code": "rule" if chosen.rule_id else "category_default",
+        "rule": chosen.rule_id,
+        "target": chosen.target,
+        **({"located_by": where.method} if where else {}),
+    }
+    verdict = triage_check_route(order=order, unit_id=chosen.unit.pk)
+    reasons.append(rule_reason)
+    reasons.append(verdict.reason)
+    if not verdict.agrees:
+        return RouteDecision(None, reasons, _suggest(order, candidates, exclude, verdict.suggestions), where)
     return RouteDecision(chosen.unit, reasons, [], where)
 
 

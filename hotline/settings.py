@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "grids",
     "workorders",
+    "triage",
     "dispatch",
     "attachments",
     "rest_framework.authtoken",
@@ -190,6 +192,22 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),
 }
+# triage: the dispatch model is retrained nightly (local time) from the order history.
+HOTLINE_TRAIN_HOUR = env_int("HOTLINE_TRAIN_HOUR", 2, minimum=0)
+if HOTLINE_TRAIN_HOUR > 23:
+    raise ImproperlyConfigured("HOTLINE_TRAIN_HOUR must be an hour of the day, 0–23.")
+CELERY_BEAT_SCHEDULE["triage-train-models"] = {
+    "task": "triage.train_models",
+    "schedule": crontab(hour=HOTLINE_TRAIN_HOUR, minute=15),
+}
+# Below this many labelled orders the suggestions come from the keyword rules (cold start).
+HOTLINE_TRAIN_MIN_ORDERS = env_int("HOTLINE_TRAIN_MIN_ORDERS", 300, minimum=2)
+# Training reads at most this many of the latest orders (memory and time stay bounded).
+HOTLINE_TRAIN_MAX_ORDERS = env_int("HOTLINE_TRAIN_MAX_ORDERS", 200_000, minimum=10)
+# Default per-category confidence (percent) for dispatch with no person; admin rows override.
+HOTLINE_AUTO_DISPATCH_THRESHOLD = env_int("HOTLINE_AUTO_DISPATCH_THRESHOLD", 80, minimum=0) / 100
+if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:
+    raise ImproperlyConfigured("HOTLINE_AUTO_DISPATCH_THRESHOLD is a percentage, 0–100.")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of

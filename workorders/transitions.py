@@ -99,6 +99,9 @@ TRANSITIONS: dict[str, Rule] = {
     "add_cohandler": _r(_("吹哨"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT),
     "cohandler_sign": _r(_("协办报到"), {S.IN_PROGRESS}, None, {Role.HANDLER}, COHANDLER),
     "cohandler_report": _r(_("协办反馈"), {S.IN_PROGRESS}, None, {Role.HANDLER}, COHANDLER, note_required=True),
+    # A dispatcher corrects where an order belongs (category, place) without moving it;
+    # the open timers are recomputed by the service (workorders.services.reclassify).
+    "reclassify": _r(_("更正分类"), ACTIVE, None, {Role.DISPATCHER}, DESK, note_required=False),
     "urge": _r(_("督办"), ACTIVE - {S.ACCEPTED}, None, {Role.SUPERVISOR}, DESK, system=True),
     "reply": _r(
         _("办结上报"),

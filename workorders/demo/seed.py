@@ -16,7 +16,7 @@ from django.utils import timezone
 from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone, UnitKind
 from workorders import services as svc
 from workorders.choices import Channel, RequestType, ReturnReason, Routing, Stage, Status, Urgency
-from workorders.demo import data
+from workorders.demo import corpus, data, taxonomy
 from workorders.demo.places import seed_places
 from workorders.errors import WorkflowError
 from workorders.models import Category, WorkOrder
@@ -100,8 +100,8 @@ def seed_categories(units: dict[str, OrgUnit]) -> list[Category]:
                     urgent_sign_limit="15m",
                     urgent_contact_limit="30m",
                     urgent_handle_limit=urgent_handle,
-                    closure_standard=data.CLOSURE_STANDARD[routing],
-                    keywords=keywords,
+                    closure_standard=taxonomy.closure_text(name, data.CLOSURE_STANDARD[routing]),
+                    keywords=taxonomy.keywords_for(name, keywords),
                 ),
             )
             minors.append(cat)
@@ -164,6 +164,7 @@ class OrderSimulator:
         self.departments = [u for u in units.values() if u.kind == UnitKind.DEPARTMENT]
         self.handlers = {m.unit_id: m.user for m in Membership.objects.filter(role="handler").select_related("user")}
         self.recent: list[int] = []
+        self.category_names = [c.name for c in categories]
 
     def _handler(self, unit: OrgUnit):
         return self.handlers[unit.pk]
@@ -186,18 +187,18 @@ class OrderSimulator:
         community = grid.parent
         alias = r.choice(list(community.aliases.values_list("alias", flat=True)) or [community.name])
         name, phone = self._caller()
-        titles = data.TITLES.get(category.name) or [f"反映{category.name}问题"]
         where = r.random()
         lat = lng = None
         if where < 0.8:
             lat, lng = self._point(grid)
-        address = f"{alias}{r.randint(1, 30)}号楼附近" if where < 0.97 else "具体位置不详"
+        address = corpus.address(alias, r) if where < 0.97 else "具体位置不详"
+        description = corpus.description(category.name, r, others=self.category_names)
         return dict(
             caller_name=name,
             caller_phone=phone,
             caller_confidential=r.random() < 0.05,
-            title=r.choice(titles),
-            description=f"{category.name}：{r.choice(data.DESCRIPTIONS)}",
+            title=corpus.title(category.name, r, description),
+            description=description,
             address=address,
             lat=lat,
             lng=lng,

@@ -41,6 +41,7 @@ from workorders.services.intake import (
     work_order_reject,
     work_order_submit,
 )
+from workorders.services.reclassify import work_order_reclassify
 from workorders.services.review import (
     is_open,
     work_order_approve,
@@ -79,6 +80,7 @@ __all__ = [
     "work_order_send_back",
     "work_order_callback",
     "work_order_reveal_caller",
+    "work_order_reclassify",
     "is_open",
     "work_order_attach_call",
     "work_order_find_duplicates",

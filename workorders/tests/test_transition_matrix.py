@@ -107,6 +107,7 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
         "cohandler_sign": lambda: svc.work_order_cohandler_sign(order=order, actor=hd),
         "cohandler_report": lambda: svc.work_order_cohandler_report(order=order, actor=hd, report="已配合"),
         "urge": lambda: svc.work_order_urge(order=order, actor=sup, note="请加快"),
+        "reclassify": lambda: svc.work_order_reclassify(order=order, actor=disp, category=d.cat_department),
         "reply": lambda: svc.work_order_reply(order=order, actor=h, reply="已处理"),
         "approve": lambda: svc.work_order_approve(order=order, actor=disp),
         "send_back": lambda: svc.work_order_send_back(order=order, actor=disp, note="请补充"),
@@ -225,6 +226,8 @@ DESIGN = {
     "cohandler_sign": ({S.IN_PROGRESS}, None),
     "cohandler_report": ({S.IN_PROGRESS}, None),
     "urge": ({S.ASSIGNED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.CALLBACK}, None),
+    # A dispatcher corrects category/place of any live order (the model learns from it).
+    "reclassify": ({S.ACCEPTED, S.ASSIGNED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.CALLBACK}, None),
     "reply": ({S.IN_PROGRESS}, S.REPLIED),
     "approve": ({S.REPLIED}, S.CALLBACK),
     "send_back": ({S.REPLIED}, S.IN_PROGRESS),

@@ -1,0 +1,73 @@
+"""The cold-start suggester: category keywords, weighted by how specific they are.
+
+The first version counted substring hits, so a generic word listed for one category
+(门口, 安全, 学校, 烟, 工地) pulled every text that mentioned it there. Here a keyword's
+weight falls with the number of categories whose name or keywords contain it (烟 is in
+油烟, 排烟, 烟尘, 吸烟 … so it weighs little) and rises with its length; a category's
+name and all of its keywords take part. Overlapping hits count once (the longest), so
+"夜间施工" does not also score "施工". Pure Python: it runs in processes without sklearn.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# The share of the mass a keyword hit must reach before it is offered at all.
+MIN_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float
+
+
+def build_terms(categories: list[tuple[str, str, str]]) -> dict[str, list[Term]]:
+    """(code, name, keywords) rows → code → weighted terms."""
+    raw: dict[str, set[str]] = {}
+    for code, name, keywords in categories:
+        words = {w for w in (keywords or "").split() if w}
+        words.add(name)
+        raw[code] = words
+    n = max(len(raw), 1)
+    terms: dict[str, list[Term]] = {}
+    for code, words in raw.items():
+        out = []
+        for w in words:
+            # df: categories where w is a keyword or a part of one (烟 ⊂ 油烟).
+            df = sum(1 for other in raw.values() if any(w in v for v in other))
+            idf = math.log(1 + n / df)
+            out.append(Term(w, idf * min(len(w), 4)))
+        terms[code] = sorted(out, key=lambda t: -len(t.text))
+    return terms
+
+
+def score(text: str, terms: dict[str, list[Term]]) -> dict[str, float]:
+    """Category code → score for the text (only categories with a hit)."""
+    scores: dict[str, float] = {}
+    for code, cat_terms in terms.items():
+        taken: list[tuple[int, int]] = []
+        total = 0.0
+        for term in cat_terms:  # longest first: a longer hit shadows its parts
+            start = text.find(term.text)
+            while start != -1:
+                end = start + len(term.text)
+                if not any(s < end and start < e for s, e in taken):
+                    taken.append((start, end))
+                    total += term.weight
+                    break
+                start = text.find(term.text, start + 1)
+        if total:
+            scores[code] = total
+    return scores
+
+
+def ranked(text: str, terms: dict[str, list[Term]], limit: int) -> list[tuple[str, float]]:
+    """(code, share of the hit mass) best first; shares sum to at most 1."""
+    scores = score(text or "", terms)
+    mass = sum(scores.values())
+    if not mass:
+        return []
+    out = sorted(((code, s / mass) for code, s in scores.items()), key=lambda p: -p[1])
+    return [(code, round(share, 3)) for code, share in out if share >= MIN_SHARE][:limit]

@@ -1,0 +1,257 @@
+"""Ranked category and unit suggestions for a text, from the active learned model, or
+from the weighted keyword rules while there is not enough history (cold start).
+
+The answer is always a closed set: only minor categories and units that exist and are
+active now; the model's probabilities over what remains are renormalised to sum to 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from grids.models import OrgUnit, UnitKind
+from hotline.process_cache import ProcessCache
+from triage import keywords
+from triage.models import DispatchThreshold, ModelKind, ModelVersion
+from workorders.choices import Routing
+from workorders.models import Category
+
+logger = logging.getLogger(__name__)
+
+DISPATCHABLE = (UnitKind.CENTER, UnitKind.DEPARTMENT, UnitKind.STREET, UnitKind.COMMUNITY)
+MODEL = "model"
+KEYWORDS = "keywords"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: int
+    code: str
+    name: str
+    confidence: float
+    method: str  # "model" or "keywords" (units: "model" or "rules")
+
+
+@dataclass
+class Suggestions:
+    categories: list[Ranked] = field(default_factory=list)
+    units: list[Ranked] = field(default_factory=list)
+    method: str = KEYWORDS
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    categories: dict[str, Category]  # code → active minor category
+    units: dict[int, OrgUnit]  # id → active dispatchable unit
+    terms: dict[str, list[keywords.Term]]
+
+
+def _load_catalogue() -> _Catalogue:
+    cats = {
+        c.code: c
+        for c in Category.objects.filter(parent__isnull=False, is_active=True, parent__is_active=True).select_related(
+            "department", "parent"
+        )
+    }
+    units = {u.pk: u for u in OrgUnit.objects.filter(is_active=True, kind__in=DISPATCHABLE)}
+    terms = keywords.build_terms([(c.code, c.name, c.keywords) for c in cats.values()])
+    return _Catalogue(cats, units, terms)
+
+
+_catalogue = ProcessCache("triage-catalogue", _load_catalogue, senders=[Category, OrgUnit])
+
+
+def _load_active() -> dict[str, int]:
+    return dict(ModelVersion.objects.filter(is_active=True).values_list("kind", "pk"))
+
+
+_active = ProcessCache("triage-active-models", _load_active, senders=[ModelVersion], stale_after=30.0)
+_loaded: dict[int, object] = {}  # version id → TextClassifier, kept for the process's life
+_load_lock = threading.Lock()
+
+
+def classifier(version_id: int):
+    """The fitted classifier of a version, unpickled once per process."""
+    clf = _loaded.get(version_id)
+    if clf is None:
+        with _load_lock:
+            clf = _loaded.get(version_id)
+            if clf is None:
+                from triage.model import TextClassifier  # sklearn only where a model is used
+
+                started = time.monotonic()
+                blob = ModelVersion.objects.values_list("blob", flat=True).get(pk=version_id)
+                clf = TextClassifier.loads(blob)
+                _loaded.clear()  # an older version is no longer needed
+                _loaded[version_id] = clf
+                logger.info("Loaded dispatch model %s in %.2f s", version_id, time.monotonic() - started)
+    return clf
+
+
+def meta_tokens(*, channel: str, street_id: int | None, community_id: int | None) -> str:
+    """The non-text features, as the training rows write them."""
+    return f"ch:{channel or '-'} st:{street_id or '-'} co:{community_id or '-'}"
+
+
+def sample_text(title: str, description: str) -> str:
+    title, description = (title or "").strip(), (description or "").strip()
+    return description if not title or description.startswith(title) else f"{title}。{description}"
+
+
+def _closed(classes: list[str], probs, allowed: dict, limit: int, key=lambda c: c) -> list[tuple[object, float]]:
+    """Keep only allowed classes, renormalise, best first."""
+    kept = [(allowed[key(c)], float(p)) for c, p in zip(classes, probs, strict=True) if key(c) in allowed]
+    mass = sum(p for _, p in kept)
+    if mass <= 0:
+        return []
+    kept.sort(key=lambda pair: -pair[1])
+    return [(obj, p / mass) for obj, p in kept[:limit]]
+
+
+def _rule_units(cats: list[Ranked], catalogue: _Catalogue, street_id: int | None, limit: int) -> list[Ranked]:
+    """Units the categories' own routing points at, weighted by the categories' confidence."""
+    scores: dict[int, float] = {}
+    for r in cats:
+        cat = catalogue.categories[r.code]
+        unit_id = cat.department_id if cat.routing == Routing.DEPARTMENT else street_id
+        if unit_id in catalogue.units:
+            scores[unit_id] = scores.get(unit_id, 0.0) + r.confidence
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+    return [
+        Ranked(uid, catalogue.units[uid].code, catalogue.units[uid].name, round(s, 3), "rules") for uid, s in ranked
+    ]
+
+
+def triage_suggest(
+    *,
+    text: str,
+    title: str = "",
+    channel: str = "",
+    street_id: int | None = None,
+    community_id: int | None = None,
+    limit: int = 3,
+) -> Suggestions:
+    """Ranked categories and handling units for what a caller said."""
+    catalogue = _catalogue.get()
+    full = sample_text(title, text)
+    out = Suggestions()
+    if not full.strip() or not catalogue.categories:
+        return out
+    active = _active.get()
+    meta = meta_tokens(channel=channel, street_id=street_id, community_id=community_id)
+    if ModelKind.CATEGORY in active:
+        clf = classifier(active[ModelKind.CATEGORY])
+        probs = clf.proba([full], [meta])[0]
+        out.method = MODEL
+        out.versions[ModelKind.CATEGORY] = active[ModelKind.CATEGORY]
+        out.categories = [
+            Ranked(c.pk, c.code, c.name, round(p, 3), MODEL)
+            for c, p in _closed(clf.classes, probs, catalogue.categories, limit)
+        ]
+    else:
+        out.categories = [
+            Ranked(catalogue.categories[code].pk, code, catalogue.categories[code].name, share, KEYWORDS)
+            for code, share in keywords.ranked(full, catalogue.terms, limit)
+        ]
+    if ModelKind.UNIT in active:
+        clf = classifier(active[ModelKind.UNIT])
+        probs = clf.proba([full], [meta])[0]
+        out.versions[ModelKind.UNIT] = active[ModelKind.UNIT]
+        out.units = [
+            Ranked(u.pk, u.code, u.name, round(p, 3), MODEL)
+            for u, p in _closed(clf.classes, probs, catalogue.units, limit, key=int)
+        ]
+    else:
+        out.units = _rule_units(out.categories, catalogue, street_id, limit)
+    return out
+
+
+def category_confidence(suggestions: Suggestions, category_id: int) -> float:
+    return next((r.confidence for r in suggestions.categories if r.id == category_id), 0.0)
+
+
+def unit_confidence(suggestions: Suggestions, unit_id: int) -> float:
+    return next((r.confidence for r in suggestions.units if r.id == unit_id), 0.0)
+
+
+def describe(r: Ranked) -> str:
+    """One suggestion in words for reasons and pages: name (62%)."""
+    return _("%(name)s（%(p)d%%）") % {"name": r.name, "p": round(r.confidence * 100)}
+
+
+def forget_models() -> None:
+    """Drop the per-process caches (after training in this process, and in tests)."""
+    _active.forget()
+    _catalogue.forget()
+    _loaded.clear()
+
+
+def _load_thresholds() -> dict[int, float]:
+    return dict(DispatchThreshold.objects.values_list("category_id", "threshold"))
+
+
+_thresholds = ProcessCache("triage-thresholds", _load_thresholds, senders=[DispatchThreshold])
+
+
+def threshold_for(category_id: int) -> float:
+    """The confidence auto-dispatch needs for this category (admin row, else the setting)."""
+    from django.conf import settings
+
+    return _thresholds.get().get(category_id, settings.HOTLINE_AUTO_DISPATCH_THRESHOLD)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether the model backs the routing rules' choice for an order."""
+
+    agrees: bool
+    reason: dict
+    suggestions: Suggestions
+
+
+def triage_check_route(*, order, unit_id: int | None) -> Verdict:
+    """Does the model agree with the order's category and the rules' unit, each at or
+    above the category's threshold? At cold start (no category model) the answer is
+    yes with a ``cold_start`` reason: the rules route alone, as before there was a model."""
+    s = triage_suggest(
+        text=order.description,
+        title=order.title,
+        channel=order.channel,
+        street_id=order.street_id,
+        community_id=order.community_id,
+        limit=5,
+    )
+    top3 = [[r.code, r.name, r.confidence] for r in s.categories[:3]]
+    if s.method != MODEL:
+        return Verdict(True, {"code": "cold_start"}, s)
+    threshold = threshold_for(order.category_id)
+    p_cat = category_confidence(s, order.category_id)
+    top_cat = s.categories[0].id if s.categories else None
+    checks = [top_cat == order.category_id and p_cat >= threshold]
+    p_unit = None
+    if ModelKind.UNIT in s.versions and unit_id is not None:
+        p_unit = unit_confidence(s, unit_id)
+        top_unit = s.units[0].id if s.units else None
+        checks.append(top_unit == unit_id and p_unit >= threshold)
+    agrees = all(checks)
+    if agrees:
+        code = "model_agrees"
+    elif top_cat != order.category_id or (p_unit is not None and s.units and s.units[0].id != unit_id):
+        code = "model_disagrees"
+    else:
+        code = "model_unsure"
+    reason = {
+        "code": code,
+        "category_confidence": round(p_cat, 3),
+        "unit_confidence": None if p_unit is None else round(p_unit, 3),
+        "threshold": threshold,
+        "categories": top3,
+        "versions": s.versions,
+    }
+    return Verdict(agrees, reason, s)
