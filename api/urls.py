@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api import attachments, locate, views
+from api import attachments, locate, suggest, views
 from api.permissions import IsMember
 
 router = SimpleRouter(trailing_slash=False)
@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("locate", locate.LocateView.as_view(), name="locate"),
     path("duplicates", locate.DuplicatesView.as_view(), name="duplicates"),
+    path("suggestions", suggest.SuggestionsView.as_view(), name="suggestions"),
     # The schema maps every endpoint and field of the staff API: staff only (a token or
     # a page session of a unit member), like the API itself.
     path(

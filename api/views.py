@@ -31,6 +31,7 @@ from api.parsers import SafeJSONParser
 from api.permissions import IsMember
 from api.presenters import order_created, order_detail, order_summary
 from api.selectors import my_queue_branches
+from api.suggest import ReclassifySerializer
 from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit
 from hotline.ratelimit import allow, client_address, parse_rate, seconds_left, tracking_failed, tracking_locked
@@ -105,6 +106,7 @@ ACTIONS: dict[str, tuple] = {
     "approve": (services.work_order_approve, s.NoteSerializer, {}),
     "send_back": (services.work_order_send_back, s.NoteSerializer, {}),
     "callback": (services.work_order_callback, s.CallbackSerializer, {}),
+    "reclassify": (services.work_order_reclassify, ReclassifySerializer, {}),
 }
 ACTION_LABELS = {
     "add_cohandlers": "add_cohandler",

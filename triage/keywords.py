@@ -15,6 +15,15 @@ from dataclasses import dataclass
 
 # The share of the mass a keyword hit must reach before it is offered at all.
 MIN_SHARE = 0.05
+# Words that say where or how much, not what: listed for one category in the seeds, they
+# turn up in texts about everything (门口 of a school, a shop, a car park). Measured on
+# the issue's examples: each of these made the wrong category win. They still count,
+# at a quarter of their weight, so a text with nothing better keeps a suggestion.
+GENERIC = frozenset(
+    {"门口", "安全", "学校", "烟", "工地", "小区", "楼下", "附近", "问题", "服务", "设施", "收费", "机构"}
+)
+GENERIC_FACTOR = 0.25
+NAME_FACTOR = 1.5  # the category's own name is the most specific thing it has
 
 
 @dataclass(frozen=True)
@@ -26,10 +35,12 @@ class Term:
 def build_terms(categories: list[tuple[str, str, str]]) -> dict[str, list[Term]]:
     """(code, name, keywords) rows → code → weighted terms."""
     raw: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
     for code, name, keywords in categories:
         words = {w for w in (keywords or "").split() if w}
         words.add(name)
         raw[code] = words
+        names[code] = name
     n = max(len(raw), 1)
     terms: dict[str, list[Term]] = {}
     for code, words in raw.items():
@@ -38,7 +49,12 @@ def build_terms(categories: list[tuple[str, str, str]]) -> dict[str, list[Term]]
             # df: categories where w is a keyword or a part of one (烟 ⊂ 油烟).
             df = sum(1 for other in raw.values() if any(w in v for v in other))
             idf = math.log(1 + n / df)
-            out.append(Term(w, idf * min(len(w), 4)))
+            weight = idf * min(len(w), 4)
+            if w in GENERIC:
+                weight *= GENERIC_FACTOR
+            if w == names[code]:
+                weight *= NAME_FACTOR
+            out.append(Term(w, weight))
         terms[code] = sorted(out, key=lambda t: -len(t.text))
     return terms
 

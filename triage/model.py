@@ -74,9 +74,15 @@ class TextClassifier:
         m = np.asarray(x @ self._w) + self._b
         return m if m.shape[1] > 1 else np.column_stack([-m[:, 0], m[:, 0]])  # two classes: one margin
 
+    def logits(self, texts: Sequence[str], metas: Sequence[str]) -> np.ndarray:
+        """(n, len(classes)) calibrated log-odds; softmax over any subset of the columns
+        gives that subset's probabilities (the closed set renormalises this way, without
+        underflow when the remaining classes are all unlikely)."""
+        return self.margins(self.features(texts, metas)) / self.temperature
+
     def proba(self, texts: Sequence[str], metas: Sequence[str]) -> np.ndarray:
         """(n, len(classes)) probabilities, rows summing to 1."""
-        return softmax(self.margins(self.features(texts, metas)) / self.temperature, axis=1)
+        return softmax(self.logits(texts, metas), axis=1)
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in ("_w", "_b")}
@@ -147,7 +153,7 @@ def _temperature(margins: np.ndarray, y: np.ndarray, classes: list[str]) -> floa
         z = z - z.max(axis=1, keepdims=True)
         return float(-(z[np.arange(len(cols)), cols] - np.log(np.exp(z).sum(axis=1))).mean())
 
-    return float(minimize_scalar(nll, bounds=(0.02, 20.0), method="bounded").x)
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)
 
 
 def topk_accuracy(clf: TextClassifier, samples: Sequence[Sample], ks=(1, 3)) -> dict[int, float]:

@@ -104,14 +104,18 @@ def sample_text(title: str, description: str) -> str:
     return description if not title or description.startswith(title) else f"{title}。{description}"
 
 
-def _closed(classes: list[str], probs, allowed: dict, limit: int, key=lambda c: c) -> list[tuple[object, float]]:
-    """Keep only allowed classes, renormalise, best first."""
-    kept = [(allowed[key(c)], float(p)) for c, p in zip(classes, probs, strict=True) if key(c) in allowed]
-    mass = sum(p for _, p in kept)
-    if mass <= 0:
+def _closed(classes: list[str], logits, allowed: dict, limit: int, key=lambda c: c) -> list[tuple[object, float]]:
+    """Keep only allowed classes and renormalise (softmax over their logits), best first."""
+    import numpy as np
+
+    kept = [(allowed[key(c)], float(z)) for c, z in zip(classes, logits, strict=True) if key(c) in allowed]
+    if not kept:
         return []
-    kept.sort(key=lambda pair: -pair[1])
-    return [(obj, p / mass) for obj, p in kept[:limit]]
+    z = np.array([v for _, v in kept])
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    ranked = sorted(zip([obj for obj, _ in kept], p.tolist(), strict=True), key=lambda pair: -pair[1])
+    return ranked[:limit]
 
 
 def _rule_units(cats: list[Ranked], catalogue: _Catalogue, street_id: int | None, limit: int) -> list[Ranked]:
@@ -147,12 +151,12 @@ def triage_suggest(
     meta = meta_tokens(channel=channel, street_id=street_id, community_id=community_id)
     if ModelKind.CATEGORY in active:
         clf = classifier(active[ModelKind.CATEGORY])
-        probs = clf.proba([full], [meta])[0]
+        logits = clf.logits([full], [meta])[0]
         out.method = MODEL
         out.versions[ModelKind.CATEGORY] = active[ModelKind.CATEGORY]
         out.categories = [
             Ranked(c.pk, c.code, c.name, round(p, 3), MODEL)
-            for c, p in _closed(clf.classes, probs, catalogue.categories, limit)
+            for c, p in _closed(clf.classes, logits, catalogue.categories, limit)
         ]
     else:
         out.categories = [
@@ -161,11 +165,11 @@ def triage_suggest(
         ]
     if ModelKind.UNIT in active:
         clf = classifier(active[ModelKind.UNIT])
-        probs = clf.proba([full], [meta])[0]
+        logits = clf.logits([full], [meta])[0]
         out.versions[ModelKind.UNIT] = active[ModelKind.UNIT]
         out.units = [
             Ranked(u.pk, u.code, u.name, round(p, 3), MODEL)
-            for u, p in _closed(clf.classes, probs, catalogue.units, limit, key=int)
+            for u, p in _closed(clf.classes, logits, catalogue.units, limit, key=int)
         ]
     else:
         out.units = _rule_units(out.categories, catalogue, street_id, limit)

@@ -117,6 +117,12 @@ ACTIONS: dict[str, Action] = {
         f.RequiredNoteForm,
         lambda o, u, d: s.work_order_cohandler_report(order=o, actor=u, report=d["note"], expected_version=_v(d)),
     ),
+    "reclassify": Action(
+        f.ReclassifyForm,
+        lambda o, u, d: s.work_order_reclassify(
+            order=o, actor=u, category=d["category"], place=d["place"], note=d["note"], expected_version=_v(d)
+        ),
+    ),
     # Urging does not change the order, so it is not version-checked.
     "urge": Action(f.NoteForm, lambda o, u, d: s.work_order_urge(order=o, actor=u, note=d["note"])),
     "reply": Action(

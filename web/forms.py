@@ -227,3 +227,20 @@ class PatrolForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = minor_categories()
+
+
+class ReclassifyForm(VersionedForm):
+    """更正分类: the dispatcher's correction of category and/or place (either may stay)."""
+
+    category = CategoryChoiceField(label=_("正确分类"), queryset=minor_categories(), required=False, empty_label="—")
+    place = forms.ModelChoiceField(
+        label=_("正确位置"), queryset=OrgUnit.objects.none(), required=False, empty_label="—"
+    )
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = minor_categories()
+        self.fields["place"].queryset = OrgUnit.objects.filter(
+            kind__in=(UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID), is_active=True
+        ).order_by("path")

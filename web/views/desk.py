@@ -25,7 +25,17 @@ PROBLEMS = {
     "conflicting_rules": _("派单规则相互冲突"),
     "returned_by_target": _("目标单位曾退回此单"),
     "rule_broken": _("派单规则有误"),
+    "model_unsure": _("模型置信度低于自动派单阈值"),
+    "model_disagrees": _("模型与派单规则不一致"),
 }
+
+
+def _model_categories(reasons) -> list[dict]:
+    """The model's top categories the router recorded (name, confidence), for the desk."""
+    for r in reasons or []:
+        if isinstance(r, dict) and r.get("categories"):
+            return [{"code": c[0], "name": c[1], "confidence": c[2]} for c in r["categories"]]
+    return []
 
 
 def _problems(reasons) -> str:
@@ -50,7 +60,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     base = work_orders_visible_to(request.user).select_related(
         "category__department", "street", "community", "lead_unit", "current_unit"
     )
-    unrouted = _rows(base.filter(status=Status.ACCEPTED).order_by("created_at"), ["assign"])
+    unrouted = _rows(base.filter(status=Status.ACCEPTED).order_by("created_at"), ["assign", "reclassify"])
     # What the router recorded when it left an order to the dispatchers (its reasons and
     # ranked suggestions at that moment); only an order it has not seen yet (just
     # accepted, or its message lost) is worked out now.
@@ -78,6 +88,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         row["suggestion"] = decision.unit
         row["suggestions"] = decision.suggestions
         row["problem"] = _problems(decision.reasons)
+        row["model_categories"] = _model_categories(decision.reasons)
         first = decision.unit.pk if decision.unit is not None else None
         if first is None and row["suggestions"]:
             first = row["suggestions"][0]["unit"]

@@ -16,12 +16,13 @@ from grids.aliases import alias_suggestion_record
 from grids.gazetteer import address_resolve
 from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
+from triage.services import triage_suggest
 from web.actions import ACTIONS
 from web.forms import IntakeForm, minor_categories
 from web.helpers import apply_errors, role_required, visible_order
-from workorders.choices import TERMINAL_STATUSES, Status
+from workorders.choices import TERMINAL_STATUSES, Channel, Status
 from workorders.errors import WorkflowError
-from workorders.models import WorkOrder
+from workorders.models import Category, WorkOrder
 from workorders.services import (
     caller_counts,
     work_order_answer_now,
@@ -92,27 +93,30 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ops/_caller_history.html", {"phone": phone, "orders": orders, "repeat": repeat})
 
 
-def suggest_categories(text: str, query: str = "", limit: int = 8) -> list:
-    """Categories whose keywords occur in the description (Chinese has no spaces, so
-    each keyword is looked for as a substring), then those matching the search box."""
-    text = text or ""
+def suggest_categories(text: str, query: str = "", limit: int = 8, title: str = "") -> list[tuple[Category, float]]:
+    """(category, confidence) best first: the dispatch model's ranking of the text (the
+    weighted keyword rules until there is a model, triage.services), narrowed by the
+    search box when something is typed there."""
     query = (query or "").strip()
-    scored = []
-    for cat in minor_categories():
-        words = [w for w in (cat.keywords or "").split() if w]
-        hits = sum(1 for w in words if w in text) + (2 if cat.name in text else 0)
-        if query and (
-            query in cat.name or query in cat.code or query in (cat.keywords or "") or query in cat.parent.name
-        ):
-            hits += 3
-        if hits:
-            scored.append((-hits, cat.code, cat))
-    return [cat for _, _, cat in sorted(scored)[:limit]]
+    ranked = triage_suggest(text=text or "", title=title, channel=Channel.HOTLINE, limit=limit if not query else 65)
+    by_id = {c.pk: c for c in minor_categories()}
+    out = [(by_id[r.id], r.confidence) for r in ranked.categories if r.id in by_id]
+    if query:
+        hits = [
+            c
+            for c in by_id.values()
+            if query in c.name or query in c.code or query in (c.keywords or "") or query in c.parent.name
+        ]
+        conf = dict((c.pk, p) for c, p in out)
+        out = sorted(((c, conf.get(c.pk, 0.0)) for c in hits), key=lambda cp: (-cp[1], cp[0].code))
+    return out[:limit]
 
 
-@role_required(Role.OPERATOR)
+@role_required(Role.OPERATOR, Role.GRID_WORKER, Role.DISPATCHER)
 def category_suggest(request: HttpRequest) -> HttpResponse:
-    cats = suggest_categories(request.GET.get("description", ""), request.GET.get("q", ""))
+    cats = suggest_categories(
+        request.GET.get("description", ""), request.GET.get("q", ""), title=request.GET.get("title", "")
+    )
     return render(request, "web/ops/_category_suggest.html", {"categories": cats})
 
 
@@ -225,6 +229,11 @@ def submissions(request: HttpRequest) -> HttpResponse:
         row = {"order": order, "duplicates": likely_duplicates(order, request.user)}
         for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
             row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
+        # What the resident wrote, ranked by the model; the best one is preselected
+        # when the resident picked no category.
+        row["suggestions"] = suggest_categories(order.description, limit=3, title=order.title)
+        if order.category_id is None and row["suggestions"]:
+            row["accept"].initial["category"] = row["suggestions"][0][0].pk
         rows.append(row)
     return render(request, "web/ops/submissions.html", {"rows": rows, "total": qs.count()})
 
