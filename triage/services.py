@@ -243,7 +243,7 @@ def triage_check_route(*, order, unit_id: int | None) -> Verdict:
         p_unit = unit_confidence(s, unit_id)
         top_unit = s.units[0].id if s.units else None
         checks.append(top_unit == unit_id and p_unit >= threshold)
-    agrees = all(checks)
+    agrees = all(checks) and threshold < 1.0  # 1 means: never without a person
     if agrees:
         code = "model_agrees"
     elif top_cat != order.category_id or (p_unit is not None and s.units and s.units[0].id != unit_id):

@@ -83,3 +83,12 @@ def history(district, handled):
         handled([stalls[i]], d.cat_territorial, d.street_a, d.user("handler_a"), start=at)
         handled([builds[i]], d.cat_department, d.dept, d.user("handler_dept"), start=at + timedelta(minutes=30))
     return d
+
+
+@pytest.fixture
+def login(client, district):
+    def _login(username):
+        client.force_login(district.user(username))
+        return client
+
+    return _login
