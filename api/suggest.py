@@ -4,7 +4,6 @@ Also the body of the reclassify action (POST /api/v1/orders/{number}/reclassify)
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -103,5 +102,5 @@ class ReclassifySerializer(NoteSerializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text=_("街道、社区或网格的编码"),
+        help_text="Code of the street, community or grid the order really belongs to.",
     )

@@ -5,10 +5,12 @@ SciPy cost ~60 MB of memory; web workers that never suggest never pay it).
 Why character n-grams (1–3, ``char_wb``) rather than jieba words: what operators type is
 short, colloquial and full of typos and homophones (漏水/露水, 井盖/景盖), place names that
 no dictionary knows, and mixed problems; character grams still match the parts that are
-right, need no dictionary (jieba's takes ~1 s and ~50 MB to load at worker start, against
-the 2 s budget), and on the generated corpus's held-out split words added nothing that
-bigrams/trigrams of characters did not already carry. A linear model on them (SGD with
-log loss) trains in minutes on hundreds of thousands of orders on two cores; its scores
+right, need no dictionary (jieba's takes ~1 s and tens of MB to load at worker start,
+against the 2 s budget) and add no dependency. Combining them with jieba words was not
+tried for lack of time; the benchmark (bench/dispatch_model.py) is where to try it.
+A linear model on them (SGD with log loss, one-vs-rest) trains on the latest
+HOTLINE_TRAIN_MAX_ORDERS orders (30 000 by default: fitting time grows with orders ×
+classes, and a month of orders is plenty for 65 classes); its scores
 are turned into probabilities by temperature scaling (one parameter on the softmax of the
 margins, fitted on a slice the model did not train on), so "0.8" means right about four
 times in five — the auto-dispatch thresholds rely on that. Temperature rather than
@@ -101,7 +103,7 @@ def _sgd(n: int) -> SGDClassifier:
     # alpha shrinks with more data (less regularisation needed); a fixed number of
     # epochs with no early stopping keeps training time predictable.
     alpha = 2e-5 if n < 20_000 else 5e-6
-    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=12, tol=None, random_state=0, average=False, n_jobs=2)
+    return SGDClassifier(loss="log_loss", alpha=alpha, max_iter=6, tol=None, random_state=0, average=False, n_jobs=2)
 
 
 def fit(samples: Sequence[Sample], *, seed: int = 0) -> TextClassifier:
