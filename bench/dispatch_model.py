@@ -125,12 +125,16 @@ def latency(orders) -> dict:
     from triage.services import triage_suggest
 
     times = []
-    for cat, com, title, desc, _at in orders:
+    for _cat, com, title, desc, _at in orders:
         started = time.perf_counter()
         triage_suggest(text=desc, title=title, channel="hotline", street_id=com.parent_id, community_id=com.pk)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {"n": len(times), "p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[int(0.95 * len(times))], 1)}
+    return {
+        "n": len(times),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(0.95 * len(times))], 1),
+    }
 
 
 def evaluate(categories) -> dict:
