@@ -47,6 +47,10 @@ def setup() -> None:
     call_command("migrate", verbosity=0)
 
 
+def step(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -216,11 +220,13 @@ def main() -> None:
     from django.conf import settings
     from django.utils import timezone
 
+    step("district")
     categories, communities = world()
     now = timezone.now()
     started = time.monotonic()
     history = generate(args.train, 1, categories, communities, now)
     generated = round(time.monotonic() - started, 1)
+    step(f"training on {len(history)} orders")
     trained = train(history)
     del history
     result = {
@@ -231,8 +237,11 @@ def main() -> None:
         "threshold": settings.HOTLINE_AUTO_DISPATCH_THRESHOLD,
     }
     month = generate(args.month, 2, categories, communities, now)
+    step("latency")
     result["latency"] = latency(month[:500])
+    step("evaluation set")
     result["eval"] = evaluate(categories)
+    step("simulated month")
     result["month"] = [simulate_month(month, categories, p, seed=3) for p in (1.0, 0.9)]
     result["cpu_count"] = os.cpu_count()
     result["load_average"] = os.getloadavg()
