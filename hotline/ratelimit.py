@@ -52,9 +52,11 @@ def client_address(request: HttpRequest) -> str:
     return _valid_ip(hops[-min(depth, len(hops))]) or remote
 
 
-def axes_client_address(request: HttpRequest) -> str:
-    """AXES_CLIENT_IP_CALLABLE: the login lock-out counts per the same address."""
-    return client_address(request)
+def axes_client_address(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the login lock-out counts per the same address. None when
+    there is none (force_login, a socket without REMOTE_ADDR): axes stores the address in
+    an inet column on PostgreSQL, which refuses "unknown"."""
+    return _valid_ip(client_address(request))
 
 
 def axes_lockout_response(request: HttpRequest, original_response, credentials) -> HttpResponse:
