@@ -35,7 +35,9 @@ def test_strict_scalars(monkeypatch):
     with pytest.raises(ImproperlyConfigured, match="T="):
         env_time("T", "09:00")
     with pytest.raises(ImproperlyConfigured, match="CELERY_BROKER_URL"):
-        check_broker_url("CELERY_BROKER_URL", "amqp://guest@localhost//")
+        check_broker_url("CELERY_BROKER_URL", "sqs://guest@localhost//")
+    # RabbitMQ is a supported (the recommended production) broker.
+    assert check_broker_url("CELERY_BROKER_URL", "amqp://guest@localhost//") == "amqp://guest@localhost//"
 
 
 def test_settings_refuse_to_start_without_a_secret_when_debug_is_off(tmp_path):
