@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "api",
     "open311",
     "dashboards",
+    "knowledge",
     "web",
 ]
 

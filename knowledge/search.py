@@ -1,0 +1,107 @@
+"""Find the articles that answer what the operator is typing.
+
+Character n-gram TF-IDF (scikit-learn) rather than a word segmenter such as jieba:
+callers' words arrive as typed by an operator at speed, with colloquial forms, typos and
+no spaces; 2-3 character grams match "暖气啥时候来" to 供暖时间 without a dictionary, and
+scikit-learn is already a dependency here (the category classifier uses it). Two fields
+are scored: the head (title + keywords/aliases, weighted more: that is where the editors
+put the words callers use) and the body (typical question + answer). Only published articles valid on the day count;
+the validity dates are checked at query time, so a policy expires at midnight without a
+reload.
+
+The index is built once per process and rebuilt when an article is saved (here at once,
+elsewhere within a few seconds): hotline.process_cache.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from django.db.models import Count, Max
+from django.utils import timezone
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from hotline.process_cache import ProcessCache
+from knowledge.models import Article, ArticleStatus
+
+HEAD_WEIGHT = 0.65  # title + keywords; the body gets the rest
+MIN_SCORE = 0.08  # below this the overlap is a shared common word or two, not an answer
+_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _norm(text: str) -> str:
+    # Punctuation and spaces only break grams apart; ASCII case carries no meaning here.
+    return _NOISE.sub(" ", (text or "").lower()).strip()
+
+
+@dataclass(frozen=True)
+class Hit:
+    article_id: int
+    title: str
+    score: float
+
+
+class Index:
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.ids = np.array([r["id"] for r in rows], dtype=np.int64)
+        far_past, far_future = date.min.toordinal(), date.max.toordinal()
+        self.valid_from = np.array([r["valid_from"].toordinal() if r["valid_from"] else far_past for r in rows])
+        self.valid_until = np.array([r["valid_until"].toordinal() if r["valid_until"] else far_future for r in rows])
+        if not rows:
+            self.vectorizer = None
+            return
+        heads = [_norm(f"{r['title']} {r['keywords']}") for r in rows]
+        bodies = [_norm(f"{r['question']} {r['body']}") for r in rows]
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=1)
+        self.vectorizer.fit(heads + bodies)
+        # Transposed once here, so a query is one sparse product per field.
+        self.heads_t = self.vectorizer.transform(heads).T.tocsr()
+        self.bodies_t = self.vectorizer.transform(bodies).T.tocsr()
+
+    def search(self, text: str, *, limit: int = 3, today: date | None = None) -> list[Hit]:
+        query = _norm(text)
+        if self.vectorizer is None or len(query) < 2:
+            return []
+        q = self.vectorizer.transform([query])
+        if not q.nnz:
+            return []
+        scores = HEAD_WEIGHT * (q @ self.heads_t).toarray()[0] + (1 - HEAD_WEIGHT) * (q @ self.bodies_t).toarray()[0]
+        day = (today or timezone.localdate()).toordinal()
+        scores[(self.valid_from > day) | (self.valid_until < day)] = 0.0
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [
+            Hit(int(self.ids[i]), self.rows[i]["title"], round(float(scores[i]), 4))
+            for i in order
+            if scores[i] >= MIN_SCORE
+        ]
+
+
+_built: dict[str, object] = {"fingerprint": None, "index": None}
+
+
+def _load() -> Index:
+    # Another process's edit is noticed within stale_after; rebuilding (a TF-IDF fit)
+    # only when something changed keeps that check to one cheap aggregate query.
+    fingerprint = tuple(Article.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
+    if _built["fingerprint"] == fingerprint and _built["index"] is not None:
+        return _built["index"]
+    rows = list(
+        Article.objects.filter(status=ArticleStatus.PUBLISHED)
+        .order_by("pk")
+        .values("id", "title", "keywords", "question", "body", "valid_from", "valid_until")
+    )
+    index = Index(rows)
+    _built.update(fingerprint=fingerprint, index=index)
+    return index
+
+
+INDEX = ProcessCache("knowledge-index", _load, senders=[Article], stale_after=5.0)
+
+
+def article_search(*, text: str, limit: int = 3, today: date | None = None) -> list[Hit]:
+    """Published articles valid on ``today`` that best answer ``text``, best first."""
+    return INDEX.get().search(text, limit=limit, today=today)
