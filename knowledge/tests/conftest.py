@@ -67,3 +67,21 @@ def kb(make_article):
             "旧版疫苗预约说明", body="已停用的说明。", keywords="疫苗 接种 预约", status=ArticleStatus.RETIRED
         ),
     }
+
+
+@pytest.fixture
+def login(client, district):
+    def _login(username):
+        client.force_login(district.user(username))
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -29,7 +29,12 @@ def test_a_callers_question_finds_its_article_first(kb, question, expected):
 def test_drafts_retired_expired_and_not_yet_valid_articles_never_show(kb):
     for question in ("加装电梯有补贴吗", "停水通知 管网改造 什么时候来水", "医保报销起付线是多少", "疫苗接种怎么预约"):
         found = titles(question, limit=10)
-        assert not set(found) & {"老旧小区加装电梯政策", "夏季管网改造停水安排", "明年医保起付线调整", "旧版疫苗预约说明"}
+        assert not set(found) & {
+            "老旧小区加装电梯政策",
+            "夏季管网改造停水安排",
+            "明年医保起付线调整",
+            "旧版疫苗预约说明",
+        }
 
 
 def test_an_article_shows_from_its_first_valid_day_and_stops_after_its_last(kb):

@@ -25,7 +25,10 @@ def test_answering_from_an_article_closes_the_call_and_records_article_and_versi
 
 def test_an_operators_edit_of_the_answer_is_the_reply_and_is_marked_edited(district, log_call, kb):
     order = article_answer_now(
-        order=log_call(), actor=district.user("operator"), article=kb["heating"], answer="11月15日起供暖，您小区已试水。"
+        order=log_call(),
+        actor=district.user("operator"),
+        article=kb["heating"],
+        answer="11月15日起供暖，您小区已试水。",
     )
     assert order.reply == "11月15日起供暖，您小区已试水。"
     assert order.events.get(kind="answer_now").payload["article_edited"] is True
