@@ -146,3 +146,18 @@ def test_handlers_and_operators_are_not_offered_suggest_to_kb(login, district, l
     assert "建议入库" not in login("operator").get(reverse("web:order", args=[order.number])).content.decode()
     assert login("operator").post(reverse("knowledge:from_order", args=[order.number])).status_code == 302
     assert not Article.objects.exists()
+
+
+def test_the_panel_and_the_list_speak_english_when_asked(login, kb):
+    from django.utils import translation
+
+    client = login("operator")
+    try:
+        panel = client.get(
+            reverse("knowledge:suggest"), {"description": "社保卡丢了"}, HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+        assert "Answer with this and close" in panel and "Edit, then answer" in panel
+        page = client.get(reverse("knowledge:list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Knowledge base" in page and "Published" in page
+    finally:
+        translation.activate("zh-hans")
