@@ -58,7 +58,9 @@ def main() -> None:
             title = f"{title}（{rng.choice(places)}{i}）"
             keywords = " ".join(rng.sample(keywords.split(), k=max(1, len(keywords.split()) - 1)) + rng.sample(pool, 3))
             body = body + rng.choice(places) + "".join(rng.sample(pool, 4))
-        rows.append(Article(title=title, keywords=keywords, question=question, body=body, status=ArticleStatus.PUBLISHED))
+        rows.append(
+            Article(title=title, keywords=keywords, question=question, body=body, status=ArticleStatus.PUBLISHED)
+        )
     Article.objects.bulk_create(rows)
 
     t0 = time.perf_counter()
