@@ -16,11 +16,14 @@ elsewhere within a few seconds): hotline.process_cache.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.db import connections
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -88,15 +91,18 @@ class Index:
         ]
 
 
-_built: dict[str, object] = {"fingerprint": None, "index": None}
+_built: dict[str, object] = {"fingerprint": None, "index": None, "saved_here": True, "building": False}
+_build_lock = threading.Lock()
 
 
-def _load() -> Index:
-    # Another process's edit is noticed within stale_after; rebuilding (a TF-IDF fit)
-    # only when something changed keeps that check to one cheap aggregate query.
-    fingerprint = tuple(Article.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
-    if _built["fingerprint"] == fingerprint and _built["index"] is not None:
-        return _built["index"]
+def _fingerprint() -> tuple:
+    # Any save bumps updated_at (auto_now) and a delete changes the count, so this one
+    # cheap aggregate tells whether the index is still the articles' current state.
+    return tuple(Article.objects.aggregate(n=Count("id"), last=Max("updated_at")).values())
+
+
+def _build() -> Index:
+    fingerprint = _fingerprint()
     rows = list(
         Article.objects.filter(status=ArticleStatus.PUBLISHED)
         .order_by("pk")
@@ -107,7 +113,46 @@ def _load() -> Index:
     return index
 
 
+def _build_in_background() -> None:
+    try:
+        _build()
+    finally:
+        _built["building"] = False
+        connections.close_all()  # this thread's own database connection
+    INDEX.forget()
+
+
+def _load() -> Index:
+    """Called by the ProcessCache at most every few seconds. A save in this process
+    rebuilds at once (the editor, and tests, see their change); a change seen from
+    another process is rebuilt in a thread while searches go on with the index they
+    have: a rebuild at 2,000 articles takes seconds, and an operator typing must not
+    wait for it."""
+    current = _built["index"]
+    if _built["saved_here"] or current is None:
+        _built["saved_here"] = False
+        return _build()
+    if _fingerprint() != _built["fingerprint"]:
+        with _build_lock:
+            if not _built["building"]:
+                _built["building"] = True
+                threading.Thread(target=_build_in_background, name="kb-index", daemon=True).start()
+    return current
+
+
+def _saved_here(*_args, **_kwargs) -> None:
+    _built["saved_here"] = True
+
+
+post_save.connect(_saved_here, sender=Article, weak=False, dispatch_uid="knowledge-index-saved")
+post_delete.connect(_saved_here, sender=Article, weak=False, dispatch_uid="knowledge-index-deleted")
 INDEX = ProcessCache("knowledge-index", _load, senders=[Article], stale_after=5.0)
+
+
+def reset_index() -> None:
+    """Forget the index (tests: each builds its own articles, as grids.locate.reset_cache)."""
+    _built.update(fingerprint=None, index=None, saved_here=True)
+    INDEX.forget()
 
 
 def article_search(*, text: str, limit: int = 3, today: date | None = None) -> list[Hit]:

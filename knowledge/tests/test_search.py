@@ -1,3 +1,4 @@
+import threading
 from datetime import date
 
 import pytest
@@ -70,3 +71,23 @@ def test_title_and_keywords_weigh_more_than_the_body():
 
 def _open():
     return {"valid_from": None, "valid_until": None}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_by_another_process_is_picked_up_without_making_a_search_wait(kb):
+    """Another process's edit (no signal here): searches go on with the index they have
+    while a thread rebuilds it, then see the change."""
+    from django.utils import timezone
+
+    from knowledge import search
+    from knowledge.models import Article
+
+    assert titles("社保卡丢了")[0] == "社保卡丢失补办"
+    Article.objects.filter(pk=kb["card"].pk).update(title="社会保障卡补办指南", updated_at=timezone.now())
+    search.INDEX.forget()  # as if stale_after had passed
+    hits = article_search(text="社保卡丢了")  # answered from the index it had
+    assert hits[0].title == "社保卡丢失补办"
+    for thread in threading.enumerate():
+        if thread.name == "kb-index":
+            thread.join(timeout=30)
+    assert article_search(text="社保卡丢了")[0].title == "社会保障卡补办指南"
