@@ -91,3 +91,24 @@ def test_a_change_made_by_another_process_is_picked_up_without_making_a_search_w
         if thread.name == "kb-index":
             thread.join(timeout=30)
     assert article_search(text="社保卡丢了")[0].title == "社会保障卡补办指南"
+
+
+def test_the_hand_computed_query_vector_equals_sklearns():
+    from knowledge.search import _norm
+
+    rows = [
+        {
+            "id": 1,
+            "title": "本采暖季供暖时间",
+            "keywords": "暖气 供暖",
+            "question": "",
+            "body": "11月15日起。",
+            **_open(),
+        },
+        {"id": 2, "title": "社保卡丢失补办", "keywords": "社保卡 补办", "question": "", "body": "先挂失。", **_open()},
+    ]
+    index = Index(rows)
+    for text in ("暖气  什么时候来", "社保卡丢了 社保卡 补办", "ABC 暖气", "完全无关"):
+        ours = index.query_vector(_norm(text)).toarray()
+        theirs = index.vectorizer.transform([_norm(text)]).toarray()
+        assert abs(ours - theirs).max() < 1e-12, text
