@@ -66,3 +66,24 @@ def test_the_dashboard_shows_the_figure_and_its_links_list_the_same_orders(clien
     assert calls["from_article"].number in listing and calls["plain"].number not in listing
     listing = client.get(reverse("web:orders"), {"figure": "direct_answer", "part": "all"}).content.decode()
     assert all(o.number in listing for o in calls.values())
+
+
+@pytest.mark.parametrize("username", ["supervisor", "supervisor_a", "admin"])
+def test_the_figure_equals_the_count_of_its_list_for_every_unit_one_may_choose(client, district, calls, username):
+    from django.test.utils import override_settings
+
+    client.force_login(district.user(username))
+    with override_settings(HOTLINE_DASHBOARD_CACHE_SECONDS=0):
+        first = client.get(reverse("web:dashboard"))
+        for unit in [None, *first.context["units"]]:
+            params = {} if unit is None else {"unit": unit.pk}
+            fig = client.get(reverse("web:dashboard"), params).context["figures"]["direct_answer"]
+            parts = [
+                ("direct_answer", "num", fig.numerator),
+                ("direct_answer", "all", fig.denominator),
+                ("kb_answer", "num", fig.extra["kb"].numerator),
+                ("kb_answer", "all", fig.extra["kb"].denominator),
+            ]
+            for key, part, expected in parts:
+                listing = client.get(reverse("web:orders"), {**params, "figure": key, "part": part})
+                assert listing.context["total"] == expected, (username, unit, key, part)
