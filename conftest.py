@@ -19,6 +19,9 @@ def _test_defaults():
         from django.core.cache import cache
 
         cache.clear()
+        from knowledge.search import reset_index
+
+        reset_index()  # the knowledge base's search index, likewise
         # LocaleMiddleware activates a request's language for the whole thread and never
         # resets it; start every test in the default language.
         translation.activate(settings.LANGUAGE_CODE)

@@ -315,7 +315,17 @@ class MergeSerializer(NoteSerializer):
 
 
 class AnswerNowSerializer(StrictSerializer):
-    answer = serializers.CharField(max_length=4000)
+    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    article = serializers.IntegerField(
+        required=False,
+        help_text="A published, currently valid knowledge-base article answered from: recorded on the event; "
+        "its body is the reply unless `answer` is given.",
+    )
+
+    def validate(self, attrs):
+        if not (attrs.get("answer") or "").strip() and attrs.get("article") is None:
+            raise serializers.ValidationError({"answer": [_("请填写答复内容，或给出知识库文章 article。")]})
+        return attrs
 
 
 class UnitSerializer(NoteSerializer):

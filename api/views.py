@@ -35,6 +35,7 @@ from api.suggest import ReclassifySerializer
 from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit
 from hotline.ratelimit import allow, client_address, parse_rate, seconds_left, tracking_failed, tracking_locked
+from knowledge.services import article_answer_now
 from workorders import services
 from workorders.choices import Channel
 from workorders.errors import Conflict, InvalidTransition, WorkflowError
@@ -87,7 +88,8 @@ ACTIONS: dict[str, tuple] = {
     "accept": (services.work_order_accept, s.AcceptSerializer, {}),
     "reject": (services.work_order_reject, s.RejectSerializer, {}),
     "merge": (services.work_order_merge, s.MergeSerializer, {}),
-    "answer_now": (services.work_order_answer_now, s.AnswerNowSerializer, {}),
+    # Through the knowledge app, which checks the optional article and records it.
+    "answer_now": (article_answer_now, s.AnswerNowSerializer, {}),
     "assign": (services.work_order_assign, s.UnitSerializer, {}),
     "sign": (services.work_order_sign, s.EmptySerializer, {}),
     "return": (services.work_order_return, s.ReturnSerializer, {}),

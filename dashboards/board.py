@@ -145,6 +145,8 @@ def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Fig
         "volume": ds.Figure("volume", total["volume"], 0),
         "overdue": ds.Figure("overdue", overdue, 0),
         "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
+        # Not rolled up: two kinds of event over the (kind, created_at) index, read live.
+        "direct_answer": ds.direct_answer(scope),
     }
 
 

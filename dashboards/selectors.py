@@ -118,6 +118,35 @@ def callback_events(scope: Scope) -> QuerySet[Event]:
     return qs
 
 
+# 直接答复率: calls answered on the spot (answer_now) ÷ hotline calls logged (log_call),
+# both counted from the events of the period, and of those answers the share given from
+# a knowledge-base article (the event's payload names it).
+DIRECT_KINDS = ("log_call", "answer_now")
+
+
+def direct_answer_events(scope: Scope, kind: str) -> QuerySet[Event]:
+    qs = Event.objects.filter(kind=kind, created_at__gte=scope.start, created_at__lt=scope.end)
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(_order_q(ids, "order__"))
+    return qs
+
+
+def direct_answer(scope: Scope) -> Figure:
+    """One query over the event index (kind, created_at); the article share in ``extra``."""
+    qs = Event.objects.filter(kind__in=DIRECT_KINDS, created_at__gte=scope.start, created_at__lt=scope.end)
+    ids = scope.unit_ids
+    if ids is not None:
+        qs = qs.filter(_order_q(ids, "order__"))
+    agg = qs.aggregate(
+        calls=Count("id", filter=Q(kind="log_call")),
+        answered=Count("id", filter=Q(kind="answer_now")),
+        from_article=Count("id", filter=Q(kind="answer_now", payload__has_key="article")),
+    )
+    kb = Figure("kb_answer", agg["from_article"], agg["answered"])
+    return Figure("direct_answer", agg["answered"], agg["calls"], {"kb": kb})
+
+
 def overdue_deadlines(scope: Scope, now: datetime) -> QuerySet[Deadline]:
     """Open deadlines past due right now (the period does not apply: overdue is a state)."""
     qs = Deadline.objects.filter(state=DeadlineState.OPEN, due_at__lt=now)
@@ -152,6 +181,7 @@ def summary(scope: Scope, *, now: datetime | None = None) -> dict[str, Figure]:
     if avg is not None and not isinstance(avg, timedelta):  # SQLite returns microseconds
         avg = timedelta(microseconds=avg)
     figures["handling"] = Figure("handling", handled["n"], 0, {"avg": avg})
+    figures["direct_answer"] = direct_answer(scope)
     return figures
 
 
@@ -332,6 +362,14 @@ def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime
         return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     if figure == "overdue":
         return WorkOrder.objects.filter(pk__in=overdue_deadlines(scope, now).values("order_id"))
+    if figure == "direct_answer":
+        events = direct_answer_events(scope, "answer_now" if part == "num" else "log_call")
+        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+    if figure == "kb_answer":
+        events = direct_answer_events(scope, "answer_now")
+        if part == "num":
+            events = events.filter(payload__has_key="article")
+        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     if figure == "handling":
         return scoped_orders(scope).filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
     # volume (default)

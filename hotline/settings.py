@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "api",
     "open311",
     "dashboards",
+    "knowledge",
     "web",
 ]
 

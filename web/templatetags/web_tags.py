@@ -46,6 +46,7 @@ NAV = [
     ("web:submissions", gettext_lazy("公众诉求"), {"operator"}),
     ("web:callbacks", gettext_lazy("回访"), {"operator"}),
     ("web:desk", gettext_lazy("派单台"), {"dispatcher"}),
+    ("knowledge:list", gettext_lazy("知识库"), {"operator", "dispatcher", "admin"}),
     ("web:patrol", gettext_lazy("巡查上报"), {"grid_worker"}),
     ("web:patrol_mine", gettext_lazy("我的上报"), {"grid_worker"}),
     ("web:workbench", gettext_lazy("工作台"), {"handler", "grid_worker", "dispatcher", "supervisor", "admin"}),

@@ -164,6 +164,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "volume_url": _drill(params, "volume", "all"),
             "overdue_url": _drill(params, "overdue", "all"),
             "handling_url": _drill(params, "handling", "all"),
+            "direct_urls": {
+                "num": _drill(params, "direct_answer", "num"),
+                "all": _drill(params, "direct_answer", "all"),
+                "kb": _drill(params, "kb_answer", "num"),
+            },
             "ranking": data["ranking"],
             "categories": data["categories"],
             "trend": trend,
@@ -186,6 +191,8 @@ FIGURE_LABELS = {
     "volume": _("受理量"),
     "overdue": _("超时工单"),
     "handling": _("已答复工单"),
+    "direct_answer": _("直接答复率"),
+    "kb_answer": _("按知识库答复"),
 }
 
 

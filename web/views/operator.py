@@ -16,6 +16,7 @@ from grids.aliases import alias_suggestion_record
 from grids.gazetteer import address_resolve
 from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
+from knowledge.services import article_answer_now
 from triage.services import triage_suggest
 from web.actions import ACTIONS
 from web.forms import IntakeForm, minor_categories
@@ -25,7 +26,6 @@ from workorders.errors import WorkflowError
 from workorders.models import Category, WorkOrder
 from workorders.services import (
     caller_counts,
-    work_order_answer_now,
     work_order_attach_call,
     work_order_find_duplicates,
     work_order_log_call,
@@ -40,8 +40,11 @@ def console(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        # --- knowledge base: "按此答复并办结" names the article answered from.
+        kb_article = kb_article_from(request)
         if form.is_valid():
             d = form.cleaned_data
+            answer_now = d["answer_now"] or kb_article is not None
             try:
                 with transaction.atomic():
                     order = work_order_log_call(
@@ -58,18 +61,20 @@ def console(request: HttpRequest) -> HttpResponse:
                         urgency=d["urgency"],
                         request_type=d["request_type"],
                         # Answered on the call: closed at once, never routed.
-                        auto_dispatch=not d["answer_now"],
+                        auto_dispatch=not answer_now,
                         community=d["community"],
                     )
                     if d["community"] is not None and d["address"].strip():
                         # The operator placed it by hand: a correction to learn from.
                         alias_suggestion_record(address=d["address"], community=d["community"], actor=request.user)
-                    if d["answer_now"]:
-                        order = work_order_answer_now(order=order, actor=request.user, answer=d["answer"])
+                    if answer_now:
+                        order = article_answer_now(
+                            order=order, actor=request.user, article=kb_article, answer=d["answer"]
+                        )
             except WorkflowError as exc:
                 apply_errors(form, exc)
             else:
-                if d["answer_now"]:
+                if answer_now:
                     msg = _("已登记并即时办结：%(n)s") % {"n": order.number}
                 else:
                     msg = _("已登记：%(n)s（查询码 %(c)s）") % {"n": order.number, "c": order.tracking_code}
@@ -78,6 +83,13 @@ def console(request: HttpRequest) -> HttpResponse:
         status = 400
     recent = WorkOrder.objects.filter(created_by=request.user).select_related("category").order_by("-created_at")[:8]
     return render(request, "web/ops/console.html", {"form": form, "recent": recent}, status=status)
+
+
+def kb_article_from(request: HttpRequest) -> str | None:
+    """The knowledge-base article the answer comes from: the panel's button or its hidden
+    field (set by "编辑后答复"); validated by knowledge.services.article_answer_now."""
+    ids = [v for v in request.POST.getlist("kb_article") if v.strip()]
+    return ids[-1].strip() if ids else None
 
 
 @role_required(Role.OPERATOR)

@@ -484,4 +484,8 @@ def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
         made = seed_orders(count=orders, days=days, units=units, categories=categories, users=users, progress=progress)
         sim = OrderSimulator(random.Random(54321), units, categories, users)
         made += _ensure_every_status(sim, timezone.now())
-    return {"units": len(units), "categories": len(categories), "orders_created": made}
+    # The knowledge base's demo articles (the app above workorders; imported here, late).
+    from knowledge.demo import seed_articles
+
+    articles = seed_articles()
+    return {"units": len(units), "categories": len(categories), "orders_created": made, "articles_created": articles}
