@@ -132,6 +132,15 @@ SPECTACULAR_SETTINGS = {
 HOTLINE_AUTH_CACHE_SECONDS = env_int("HOTLINE_AUTH_CACHE_SECONDS", 10, minimum=0)
 HOTLINE_ATTACHMENT_MAX_BYTES = env_int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 
+# --- Open311 GeoReport v2 (discovery document, media_url fetching) ---------------------
+HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
+HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-12-01T00:00:00+08:00")
+HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
+HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "")
+HOTLINE_OPEN311_TEST_URL = env_str("HOTLINE_OPEN311_TEST_URL", "")
+HOTLINE_OPEN311_FETCH_MEDIA = env_bool("HOTLINE_OPEN311_FETCH_MEDIA", False)
+HOTLINE_OPEN311_FETCH_TIMEOUT = env_int("HOTLINE_OPEN311_FETCH_TIMEOUT", 5, minimum=1)
+
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: Celery's filesystem transport under var/, so a bare machine runs a
 # real worker and beat with no broker installed. CELERY_BROKER_URL=redis://… switches.

@@ -12,7 +12,9 @@ from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 
-CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+# The spec's bare media types: validators (SeeClickFix's open311-validator) compare the
+# Content-Type verbatim. Both bodies are UTF-8 (the XML declares it; JSON is UTF-8 by RFC 8259).
+CONTENT_TYPES = {"xml": "text/xml", "json": "application/json"}
 # Plural element → its items' element name, for lists nested inside an item.
 SINGULAR = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
 

@@ -104,21 +104,21 @@ def _guard(view):
 @require_GET
 @_guard
 def discovery(request, fmt):
-    base = request.build_absolute_uri("/open311/v2/")
-    changeset = getattr(settings, "HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
+    """Every endpoint in every format: validators (and the spec's XML, where one endpoint
+    cannot be told from a single value) expect a production and a test endpoint. The test
+    endpoint is this same deployment unless HOTLINE_OPEN311_TEST_URL names a staging one."""
+    base = request.build_absolute_uri("/open311/v2/").rstrip("/")
+    changeset = settings.HOTLINE_OPEN311_CHANGESET
+    formats = ["text/xml", "application/json"]
+    endpoints = [
+        {"specification": SPEC_URL, "url": url, "changeset": changeset, "type": kind, "formats": formats}
+        for kind, url in (("production", base), ("test", settings.HOTLINE_OPEN311_TEST_URL or base))
+    ]
     data = {
         "changeset": changeset,
-        "contact": getattr(settings, "HOTLINE_OPEN311_CONTACT", "12345"),
-        "key_service": getattr(settings, "HOTLINE_OPEN311_KEY_SERVICE", _("请联系 12345 中心管理员申请 api_key。")),
-        "endpoints": [
-            {
-                "specification": SPEC_URL,
-                "url": base.rstrip("/"),
-                "changeset": changeset,
-                "type": "production",
-                "formats": ["text/xml", "application/json"],
-            }
-        ],
+        "contact": settings.HOTLINE_OPEN311_CONTACT,
+        "key_service": settings.HOTLINE_OPEN311_KEY_SERVICE or _("请联系 12345 中心管理员申请 api_key。"),
+        "endpoints": endpoints,
     }
     return render.respond(fmt, data, root="discovery", item=None)
 

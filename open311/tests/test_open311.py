@@ -71,19 +71,45 @@ def key(district):
 
 
 def xml(response):
-    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert response["Content-Type"] == "text/xml"
     return ET.fromstring(response.content)
 
 
 def test_discovery(client, district):
     r = client.get("/open311/v2/discovery.json")
-    assert r["Content-Type"] == "application/json; charset=utf-8"
-    endpoint = r.json()["endpoints"][0]
-    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["formats"] == ["text/xml", "application/json"]
-    root = xml(client.get("/open311/v2/discovery.xml"))
+    # The spec's bare media types: SeeClickFix's validator compares them verbatim.
+    assert r["Content-Type"] == "application/json"
+    data = r.json()
+    assert set(data) == {"changeset", "contact", "key_service", "endpoints"}
+    assert data["contact"] and data["key_service"] and data["changeset"]
+    assert [e["type"] for e in data["endpoints"]] == ["production", "test"]
+    for endpoint in data["endpoints"]:
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert endpoint["formats"] == ["text/xml", "application/json"]
+        assert endpoint["url"] == "http://testserver/open311/v2"
+        assert endpoint["changeset"] == data["changeset"]
+
+
+def test_discovery_parses_as_the_specs_xml_with_two_endpoints(client, district, settings):
+    settings.HOTLINE_OPEN311_TEST_URL = "https://staging.example.org/open311/v2"
+    r = client.get("/open311/v2/discovery.xml")
+    assert r["Content-Type"] == "text/xml"
+    root = ET.fromstring(r.content)
     assert root.tag == "discovery"
-    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
+    assert [c.tag for c in root] == ["changeset", "contact", "key_service", "endpoints"]
+    endpoints = root.findall("endpoints/endpoint")
+    assert len(endpoints) == 2
+    for endpoint, kind in zip(endpoints, ("production", "test"), strict=True):
+        assert [c.tag for c in endpoint] == ["specification", "url", "changeset", "type", "formats"]
+        assert endpoint.findtext("type") == kind
+        assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
+    assert endpoints[1].findtext("url") == "https://staging.example.org/open311/v2"
+
+
+def test_every_response_has_the_bare_media_type(client, district):
+    for path in ("discovery", "services", "services/0101", "requests", "services/nope"):
+        assert client.get(f"/open311/v2/{path}.json")["Content-Type"] == "application/json"
+        assert client.get(f"/open311/v2/{path}.xml")["Content-Type"] == "text/xml"
 
 
 def test_service_list_from_minor_categories(client, district):
