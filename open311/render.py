@@ -54,6 +54,11 @@ def respond(fmt: str, data, *, root: str, item: str | None, status: int = 200) -
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
-def error(fmt: str, status: int, description: str) -> HttpResponse:
+def errors(fmt: str, status: int, descriptions: list[str]) -> HttpResponse:
     """The spec's error body: a list of {code, description}."""
-    return respond(fmt, [{"code": status, "description": description}], root="errors", item="error", status=status)
+    data = [{"code": status, "description": d} for d in descriptions]
+    return respond(fmt, data, root="errors", item="error", status=status)
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return errors(fmt, status, [description])

@@ -17,13 +17,15 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from open311.models import ApiKey
-from workorders.choices import TERMINAL_STATUSES, Channel, RequestType, Status
-from workorders.errors import InvalidInput
+from open311.attributes import service_attributes_validate
+from open311.models import ApiKey, ServiceAttribute, ServiceRequest
+from workorders.choices import TERMINAL_STATUSES, Channel, Status
+from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, Deadline, WorkOrder
 from workorders.privacy import redact_order_text
 from workorders.services import work_order_submit
@@ -38,12 +40,6 @@ FIELD_NAMES = {
     "description": "description",
     "title": "description",
     "category": "service_code",
-    "request_type": "attribute[request_type]",
-    "urgency": "attribute[urgency]",
-}
-# Custom attributes of every service (service definition), all optional.
-ATTRIBUTES = {
-    "request_type": RequestType,
 }
 
 
@@ -69,7 +65,12 @@ def open311_api_key_check(*, raw: str) -> ApiKey | None:
 
 def services_offered() -> QuerySet[Category]:
     """The service list: active minor categories (a major class is their group)."""
-    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent").order_by("code")
+    return (
+        Category.objects.filter(parent__isnull=False, is_active=True)
+        .select_related("parent")
+        .annotate(has_attributes=Exists(ServiceAttribute.objects.filter(category=OuterRef("pk"))))
+        .order_by("code")
+    )
 
 
 def open311_request_create(
@@ -82,45 +83,66 @@ def open311_request_create(
     address: str = "",
     caller_name: str = "",
     caller_phone: str = "",
-    attributes: dict[str, str] | None = None,
-) -> WorkOrder:
+    attributes: dict[str, list[str]] | None = None,
+) -> ServiceRequest:
     """POST requests: a submitted order (channel open311) through work_order_submit, as
-    the key's service account. Raises InvalidInput keyed by Open311 parameter names."""
+    the key's service account, and the ServiceRequest holding its token and attribute
+    values. Raises InvalidInput keyed by Open311 parameter names, NotAllowed when the
+    key's account may not submit."""
     category = services_offered().filter(code=service_code).first()
     if category is None:
         raise InvalidInput({"service_code": _("没有这个服务：%(c)s。") % {"c": service_code}})
-    attributes = attributes or {}
-    unknown = sorted(set(attributes) - set(ATTRIBUTES))
-    if unknown:
-        raise InvalidInput({f"attribute[{unknown[0]}]": _("未知属性。")})
+    values = service_attributes_validate(category=category, given=attributes or {})
+    if key.user is not None and not key.user.is_active:
+        raise NotAllowed(_("api_key 绑定的服务账号已停用。"))
     text = (description or "").strip() or category.name
     title = text.splitlines()[0][:50]
     try:
-        return work_order_submit(
-            channel=Channel.OPEN311,
-            actor=key.user,
-            title=title,
-            description=text,
-            caller_phone=caller_phone,
-            caller_name=caller_name,
-            address=address,
-            lat=lat,
-            lng=lng,
-            category=category,
-            request_type=attributes.get("request_type", RequestType.COMPLAINT),
-        )
+        with transaction.atomic():
+            order = work_order_submit(
+                channel=Channel.OPEN311,
+                actor=key.user,
+                title=title,
+                description=text,
+                caller_phone=caller_phone,
+                caller_name=caller_name,
+                address=address,
+                lat=lat,
+                lng=lng,
+                category=category,
+            )
+            return ServiceRequest.objects.create(
+                order=order, key=key, token=secrets.token_urlsafe(16), attributes=values
+            )
     except InvalidInput as exc:
         raise InvalidInput({FIELD_NAMES.get(k, k): v for k, v in exc.errors.items()}) from None
+    except NotAllowed as exc:
+        # The workflow's message names the action; the client needs to know it is the key.
+        raise NotAllowed(
+            _("api_key 绑定的服务账号不能提交诉求（需要话务员或网格员角色）：%(m)s") % {"m": exc.message}
+        ) from None
+
+
+def open311_token_resolve(*, token: str) -> ServiceRequest | None:
+    return ServiceRequest.objects.select_related("order").filter(token=token, order__caller_confidential=False).first()
+
+
+def is_queued(order: WorkOrder) -> bool:
+    """A public submission still awaiting 受理 is not an order yet: its number is not
+    published (it may be rejected or merged) and the client holds a token."""
+    return order.status == Status.SUBMITTED
 
 
 # --- presenting ------------------------------------------------------------------------
 
 
 def published_orders() -> QuerySet[WorkOrder]:
-    """Orders Open311 shows: those with a service (category). Confidential callers'
-    orders are never published."""
+    """Orders Open311 shows: those with a service (category), once accepted (a queued
+    submission is reached through its token). Confidential callers' orders are never
+    published."""
     return (
         WorkOrder.objects.filter(category__isnull=False, caller_confidential=False)
+        .exclude(status=Status.SUBMITTED)
         .select_related("category", "lead_unit", "current_unit", "parent")
         .prefetch_related(
             Prefetch(
@@ -182,27 +204,8 @@ def present_service(category: Category) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.closure_standard or category.name,
-        "metadata": True,
+        "metadata": category.has_attributes,  # True only where services/{code} has attributes
         "type": "realtime",
         "keywords": ",".join(category.keywords.split()),
         "group": category.parent.name,
-    }
-
-
-def present_definition(category: Category) -> dict:
-    return {
-        "service_code": category.code,
-        "attributes": [
-            {
-                "variable": True,
-                "code": code,
-                "datatype": "singlevaluelist",
-                "required": False,
-                "datatype_description": _("诉求类型"),
-                "order": i,
-                "description": _("诉求类型（默认：投诉）"),
-                "values": [{"key": value, "name": str(label)} for value, label in choices.choices],
-            }
-            for i, (code, choices) in enumerate(ATTRIBUTES.items(), start=1)
-        ],
     }

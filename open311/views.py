@@ -17,17 +17,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.ratelimit import allow, client_address
 from open311 import render
+from open311.attributes import parse_attribute_params, present_definition
 from open311.services import (
+    is_queued,
     open311_api_key_check,
     open311_request_create,
+    open311_token_resolve,
     present,
-    present_definition,
     present_service,
     published_orders,
     services_offered,
 )
 from workorders.choices import TERMINAL_STATUSES
-from workorders.errors import InvalidInput
+from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000  # the spec's default cap on GET requests
@@ -93,8 +95,12 @@ def _guard(view):
         except BadRequest as exc:
             return render.error(fmt, exc.status, exc.description)
         except InvalidInput as exc:
-            field, messages = next(iter(exc.errors.items()))
-            return render.error(fmt, 400, f"{field}: {' '.join(messages)}")
+            # One {code, description} per bad parameter, each naming it as the client sent it.
+            return render.errors(fmt, 400, [f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()])
+        except NotAllowed as exc:
+            return render.error(fmt, 403, exc.message)
+        except (Conflict, InvalidTransition) as exc:
+            return render.error(fmt, 409, exc.message)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -187,12 +193,8 @@ def _post_request(request, fmt):
     address = (params.get("address_string") or "").strip() or (params.get("address_id") or "").strip()
     if (lat is None or lng is None) and not address:
         raise BadRequest(_("位置必填：lat 和 long，或 address_string，或 address_id。"))
-    attributes = {}
-    for name, value in params.items():
-        if name.startswith("attribute[") and name.endswith("]"):
-            attributes[name[len("attribute[") : -1]] = value
     caller_name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p).strip()
-    order = open311_request_create(
+    submission = open311_request_create(
         key=key,
         service_code=service_code,
         description=params.get("description", ""),
@@ -201,15 +203,15 @@ def _post_request(request, fmt):
         address=address,
         caller_name=caller_name[:50],
         caller_phone=(params.get("phone") or "").strip(),
-        attributes=attributes,
+        attributes=parse_attribute_params(params),
     )
-    data = [
-        {
-            "service_request_id": order.number,
-            "service_notice": _("已收到，查询码 %(c)s。") % {"c": order.tracking_code},
-            "account_id": None,
-        }
-    ]
+    order = submission.order
+    notice = _("已收到，查询码 %(c)s。") % {"c": order.tracking_code}
+    if is_queued(order):
+        # The spec: a request not yet an order answers a token; tokens/{token} resolves it.
+        data = [{"token": submission.token, "service_notice": notice, "account_id": None}]
+    else:
+        data = [{"service_request_id": order.number, "service_notice": notice, "account_id": None}]
     return render.respond(fmt, data, root="service_requests", item="request", status=201)
 
 
@@ -226,9 +228,11 @@ def request_detail(request, fmt, request_id):
 @require_GET
 @_guard
 def token(request, fmt, token):
-    """Requests are created synchronously, so a token is the request's own id."""
-    order = published_orders().filter(number=token).first()
-    if order is None:
+    """The service_request_id a token became, once the submission is accepted (受理);
+    until then the token alone, with an empty service_request_id."""
+    submission = open311_token_resolve(token=token)
+    if submission is None:
         raise BadRequest(_("没有这个 token：%(t)s。") % {"t": token}, status=404)
-    data = [{"service_request_id": order.number, "token": token}]
+    order = submission.order
+    data = [{"service_request_id": None if is_queued(order) else order.number, "token": token}]
     return render.respond(fmt, data, root="service_requests", item="request")

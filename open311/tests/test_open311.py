@@ -19,7 +19,7 @@ from hotline.testing import image_bytes
 from open311.models import ApiKey
 from open311.services import open311_api_key_create
 from workorders.models import WorkOrder
-from workorders.services import work_order_assign
+from workorders.services import work_order_accept, work_order_assign
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REGISTRY = Registry().with_resources(
@@ -116,7 +116,8 @@ def test_service_list_from_minor_categories(client, district):
     data = client.get("/open311/v2/services.json").json()
     validate(data, "services.json")
     assert [s["service_code"] for s in data] == ["0101", "0102"]
-    assert data[0]["group"] == "市容环境" and data[0]["metadata"] is True
+    # metadata only where the service definition has attributes (none defined here).
+    assert data[0]["group"] == "市容环境" and data[0]["metadata"] is False
     root = xml(client.get("/open311/v2/services.xml"))
     assert root.tag == "services"
     service = root.find("service")
@@ -129,16 +130,22 @@ def test_service_list_from_minor_categories(client, district):
         "keywords",
         "group",
     ]
-    assert service.findtext("metadata") == "true" and service.findtext("type") == "realtime"
+    assert service.findtext("metadata") == "false" and service.findtext("type") == "realtime"
 
 
 def test_service_definition(client, district):
+    from open311.models import AttributeValue, ServiceAttribute
+
+    kind = ServiceAttribute.objects.create(
+        category=district.cat_territorial, code="kind", datatype="singlevaluelist", description="类型"
+    )
+    AttributeValue.objects.create(attribute=kind, key="stall", name="摆摊", order=1)
     data = client.get("/open311/v2/services/0101.json").json()
     validate(data, "service-definition.json")
-    assert data["attributes"][0]["code"] == "request_type"
+    assert data["attributes"][0]["code"] == "kind"
     root = xml(client.get("/open311/v2/services/0101.xml"))
     assert root.tag == "service_definition"
-    assert root.find("attributes/attribute/values/value/key").text == "consult"
+    assert root.find("attributes/attribute/values/value/key").text == "stall"
     r = client.get("/open311/v2/services/nope.json")
     assert r.status_code == 404 and r.json()[0]["code"] == 404
 
@@ -152,7 +159,6 @@ def test_post_request_creates_a_submitted_order_through_the_service(client, key,
             "lat": "39.905",
             "long": "116.305",
             "description": "路口有人占道摆摊，电话 13812345678",
-            "attribute[request_type]": "report",
             "first_name": "三",
             "last_name": "张",
             "phone": "13812345678",
@@ -160,15 +166,18 @@ def test_post_request_creates_a_submitted_order_through_the_service(client, key,
     )
     assert r.status_code == 201, r.content
     body = r.json()
-    assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
-    order = WorkOrder.objects.get(number=body[0]["service_request_id"])
-    assert (order.channel, order.status, order.request_type) == ("open311", "submitted", "report")
+    # Queued for 受理: the spec's token, not yet a service_request_id.
+    assert list(body[0]) == ["token", "service_notice", "account_id"]
+    order = WorkOrder.objects.get(open311__token=body[0]["token"])
+    assert (order.channel, order.status) == ("open311", "submitted")
     assert order.grid == district.grid_a and order.caller_name == "张 三"
     assert order.events.get().kind == "submit"
-    # GET it back: the published description has the number masked.
+    assert order.number not in r.content.decode()
+    # Accepted, it is an order: GET it back; the published description has the number masked.
+    work_order_accept(order=order, actor=district.user("operator"), auto_dispatch=False)
     got = client.get(f"/open311/v2/requests/{order.number}.json").json()
     validate(got, "requests.json")
-    assert got[0]["status"] == "open" and got[0]["status_notes"] == "待受理"
+    assert got[0]["status"] == "open" and got[0]["status_notes"] == "待派单"
     assert "13812345678" not in json.dumps(got, ensure_ascii=False) and "138****5678" in got[0]["description"]
     assert [c.tag for c in xml(client.get(f"/open311/v2/requests/{order.number}.xml")).find("request")] == (
         SPEC_REQUEST_FIELDS
@@ -182,7 +191,7 @@ def test_post_as_xml_answers_xml(client, key, district):
     )
     assert r.status_code == 201
     root = xml(r)
-    assert root.tag == "service_requests" and root.find("request/service_request_id").text
+    assert root.tag == "service_requests" and root.find("request/token").text
 
 
 @pytest.mark.parametrize(
@@ -214,7 +223,7 @@ def test_post_as_xml_answers_xml(client, key, district):
                 "attribute[request_type]": "x",
             },
             400,
-            "request_type",
+            "attribute[request_type]",
         ),
     ],
 )
@@ -321,9 +330,8 @@ def test_unknown_request_and_token(client, orders):
     a, b, c = orders
     assert client.get("/open311/v2/requests/nope.xml").status_code == 404
     assert client.get(f"/open311/v2/requests/{b.number}.json").status_code == 404
-    assert client.get(f"/open311/v2/tokens/{a.number}.json").json() == [
-        {"service_request_id": a.number, "token": a.number}
-    ]
+    # An order number is not a token: tokens are only handed out by POST.
+    assert client.get(f"/open311/v2/tokens/{a.number}.json").status_code == 404
     assert client.get("/open311/v2/tokens/nope.json").status_code == 404
 
 
