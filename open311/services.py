@@ -8,7 +8,9 @@ the caller's name removed). Never published: orders of callers who asked for
 confidentiality, the caller's name and phone, the tracking code, the handler's reply,
 events and their notes. ``media_url`` is always empty: residents' photos show faces,
 plates and front doors, nobody reviews them before publication, and the files are only
-served to staff within their scope (web and /api/v1/orders/{number}/attachments)."""
+served to staff within their scope (web and /api/v1/orders/{number}/attachments). A
+POST's own ``media_url`` is fetched into such an attachment only when the deployment
+enables it (open311.media); it is not republished either (no approval step yet)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attachments.services import attachment_add
 from open311.attributes import service_attributes_validate
+from open311.media import media_fetch
 from open311.models import ApiKey, ServiceAttribute, ServiceRequest
 from workorders.choices import TERMINAL_STATUSES, Channel, Status
 from workorders.errors import InvalidInput, NotAllowed
@@ -84,6 +88,7 @@ def open311_request_create(
     caller_name: str = "",
     caller_phone: str = "",
     attributes: dict[str, list[str]] | None = None,
+    media_url: str = "",
 ) -> ServiceRequest:
     """POST requests: a submitted order (channel open311) through work_order_submit, as
     the key's service account, and the ServiceRequest holding its token and attribute
@@ -93,6 +98,8 @@ def open311_request_create(
     if category is None:
         raise InvalidInput({"service_code": _("没有这个服务：%(c)s。") % {"c": service_code}})
     values = service_attributes_validate(category=category, given=attributes or {})
+    # Fetched and checked before the order exists, so a bad photo leaves nothing behind.
+    photo = media_fetch(url=media_url) if media_url else None
     if key.user is not None and not key.user.is_active:
         raise NotAllowed(_("api_key 绑定的服务账号已停用。"))
     text = (description or "").strip() or category.name
@@ -111,6 +118,8 @@ def open311_request_create(
                 lng=lng,
                 category=category,
             )
+            if photo is not None:
+                attachment_add(order=order, upload=photo, field="media_url")
             return ServiceRequest.objects.create(
                 order=order, key=key, token=secrets.token_urlsafe(16), attributes=values
             )
