@@ -199,6 +199,8 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),
 }
+# open311: the daily open-data snapshot (made once a day; hourly catches a missed run).
+CELERY_BEAT_SCHEDULE["open311-open-data"] = {"task": "open311.open_data_publish", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of

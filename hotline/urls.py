@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("open-data/", include("open311.opendata_urls")),
     path("", include("web.urls")),
 ]

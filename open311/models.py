@@ -108,3 +108,23 @@ class AttributeValue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpenDataExport(models.Model):
+    """One day's published snapshot of the requests (/open-data/), kept as made so the
+    file a reader downloaded can be downloaded again. Text columns: a snapshot is a few
+    MB for a district's year of requests; move to file storage if a city outgrows that."""
+
+    day = models.DateField(_("日期"), unique=True)
+    rows = models.PositiveIntegerField(_("条数"))
+    csv = models.TextField(editable=False)
+    json = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("开放数据导出")
+        verbose_name_plural = _("开放数据导出")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()
