@@ -125,3 +125,12 @@ def test_a_server_that_is_down_is_a_clear_400(key, fetching):
         port = s.getsockname()[1]  # closed once the block ends: nothing listens there
     r = post(key, media_url=f"http://127.0.0.1:{port}/photo.png")
     assert r.status_code == 400 and "media_url" in r.json()[0]["description"]
+
+
+def test_the_refusal_is_in_english_when_asked(key):
+    r = Client().post(
+        "/open311/v2/requests.json",
+        {"api_key": key, **WHERE, "media_url": "http://127.0.0.1:9/p.png"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert r.status_code == 400 and "remote servers is disabled" in r.json()[0]["description"]
