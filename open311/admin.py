@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from open311.models import ApiKey, AttributeValue, ServiceAttribute, ServiceRequest
+from open311.models import ApiKey, AttributeValue, PublishedPhoto, ServiceAttribute, ServiceRequest
+from open311.services import open311_photo_publish
 
 
 @admin.register(ApiKey)
@@ -38,3 +41,28 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+class PublishedPhotoForm(forms.ModelForm):
+    class Meta:
+        model = PublishedPhoto
+        fields = ["attachment"]
+
+    def clean_attachment(self):
+        attachment = self.cleaned_data["attachment"]
+        if attachment.order.caller_confidential:
+            raise forms.ValidationError(_("保密来电的照片不能公开。"))
+        return attachment
+
+
+@admin.register(PublishedPhoto)
+class PublishedPhotoAdmin(admin.ModelAdmin):
+    """Approving a photo for Open311 (add a row): look at the photo first — it goes to anyone."""
+
+    form = PublishedPhotoForm
+    list_display = ["attachment", "approved_by", "approved_at"]
+    raw_id_fields = ["attachment"]
+
+    def save_model(self, request, obj, form, change):
+        photo = open311_photo_publish(attachment=obj.attachment, actor=request.user)
+        obj.pk, obj.approved_by, obj.approved_at = photo.pk, photo.approved_by, photo.approved_at

@@ -128,3 +128,24 @@ class OpenDataExport(models.Model):
 
     def __str__(self) -> str:
         return self.day.isoformat()
+
+
+class PublishedPhoto(models.Model):
+    """A staff member's approval of one order photo for publication as the Open311
+    ``media_url``. Residents' photos show faces, plates and front doors: nothing is
+    published without a person having looked at it (who and when are kept)."""
+
+    attachment = models.OneToOneField(
+        "attachments.Attachment", verbose_name=_("照片"), on_delete=models.CASCADE, related_name="publication"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审核人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审核时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("公开照片")
+        verbose_name_plural = _("公开照片")
+
+    def __str__(self) -> str:
+        return str(self.attachment_id)

@@ -6,11 +6,11 @@ unit, times, position, and the description and address after redact_order_text()
 (workorders.privacy: phone numbers, ID and card numbers, e-mail, plates, room numbers and
 the caller's name removed). Never published: orders of callers who asked for
 confidentiality, the caller's name and phone, the tracking code, the handler's reply,
-events and their notes. ``media_url`` is always empty: residents' photos show faces,
-plates and front doors, nobody reviews them before publication, and the files are only
-served to staff within their scope (web and /api/v1/orders/{number}/attachments). A
-POST's own ``media_url`` is fetched into such an attachment only when the deployment
-enables it (open311.media); it is not republished either (no approval step yet)."""
+events and their notes. Residents' photos show faces, plates and front doors: they are
+served to staff within their scope (web and /api/v1/orders/{number}/attachments), and
+published as ``media_url`` only after staff approve one (PublishedPhoto, in the admin),
+never for a confidential caller. A POST's own ``media_url`` is fetched into such an
+attachment only when the deployment enables it (open311.media)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,11 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attachments.models import Attachment
 from attachments.services import attachment_add
 from open311.attributes import service_attributes_validate
 from open311.media import media_fetch
-from open311.models import ApiKey, ServiceAttribute, ServiceRequest
+from open311.models import ApiKey, PublishedPhoto, ServiceAttribute, ServiceRequest
 from workorders.choices import TERMINAL_STATUSES, Channel, Status
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, Deadline, WorkOrder
@@ -159,6 +160,11 @@ def published_orders() -> QuerySet[WorkOrder]:
                 queryset=Deadline.objects.filter(stage="handle", state="open"),
                 to_attr="open_handle",
             ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(publication__isnull=False).only("pk", "order_id").order_by("pk"),
+                to_attr="published_photos",
+            ),
         )
     )
 
@@ -184,8 +190,9 @@ def expected_at(order: WorkOrder) -> datetime | None:
     return handle.due_at if handle else order.due_at
 
 
-def present(order: WorkOrder) -> dict:
-    """One service request, with the spec's element names, in the spec's order."""
+def present(order: WorkOrder, *, media_base: str = "") -> dict:
+    """One service request, with the spec's element names, in the spec's order.
+    ``media_base``: the absolute URL of /open311/v2/media/ for approved photos."""
     unit = order.lead_unit or order.current_unit
     return {
         "service_request_id": order.number,
@@ -204,8 +211,16 @@ def present(order: WorkOrder) -> dict:
         "zipcode": None,
         "lat": order.lat,
         "long": order.lng,
-        "media_url": None,  # photos are not published: see the module docstring
+        "media_url": _media_url(order, media_base),
     }
+
+
+def _media_url(order: WorkOrder, media_base: str) -> str | None:
+    """The first photo staff approved for publication; none otherwise (module docstring)."""
+    photos = getattr(order, "published_photos", None)
+    if photos is None:
+        photos = list(order.attachments.filter(publication__isnull=False).order_by("pk"))
+    return f"{media_base}{photos[0].pk}" if photos and media_base else None
 
 
 def present_service(category: Category) -> dict:
@@ -218,3 +233,23 @@ def present_service(category: Category) -> dict:
         "keywords": ",".join(category.keywords.split()),
         "group": category.parent.name,
     }
+
+
+def open311_photo_publish(*, attachment: Attachment, actor: AbstractBaseUser) -> PublishedPhoto:
+    """Approve ``attachment`` for publication as its order's media_url. Staff only (the
+    admin is where it is done); never for a confidential caller's order."""
+    if not (actor.is_active and actor.is_staff):
+        raise NotAllowed(_("只有管理人员可以公开照片。"))
+    if attachment.order.caller_confidential:
+        raise InvalidInput({"attachment": _("保密来电的照片不能公开。")})
+    photo, _created = PublishedPhoto.objects.get_or_create(attachment=attachment, defaults={"approved_by": actor})
+    return photo
+
+
+def published_photo(*, pk: int) -> Attachment | None:
+    """An approved photo of a published order, for /open311/v2/media/{id}."""
+    return (
+        Attachment.objects.filter(pk=pk, publication__isnull=False, order__in=published_orders().values("pk"))
+        .only("file", "content_type")
+        .first()
+    )

@@ -9,6 +9,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from open311.services import (
     present,
     present_service,
     published_orders,
+    published_photo,
     services_offered,
 )
 from workorders.choices import TERMINAL_STATUSES
@@ -107,6 +109,20 @@ def _guard(view):
     return wrapped
 
 
+def _media_base(request) -> str:
+    return request.build_absolute_uri("/open311/v2/media/")
+
+
+@require_GET
+def media(request, pk: int):
+    """An approved photo of a published order (the media_url of GET requests); files are
+    the stored attachments, already re-encoded without metadata by attachments."""
+    attachment = published_photo(pk=pk)
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+
+
 @require_GET
 @_guard
 def discovery(request, fmt):
@@ -177,7 +193,7 @@ def requests(request, fmt):
         start = start or end - WINDOW
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
     orders = qs.order_by("-created_at", "-id")[:MAX_RESULTS]
-    data = [present(o) for o in orders]
+    data = [present(o, media_base=_media_base(request)) for o in orders]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 
@@ -222,7 +238,7 @@ def request_detail(request, fmt, request_id):
     order = published_orders().filter(number=request_id).first()
     if order is None:
         raise BadRequest(_("没有这个 service_request_id：%(i)s。") % {"i": request_id}, status=404)
-    data = [present(order)]
+    data = [present(order, media_base=_media_base(request))]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 

@@ -134,3 +134,65 @@ def test_the_refusal_is_in_english_when_asked(key):
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert r.status_code == 400 and "remote servers is disabled" in r.json()[0]["description"]
+
+
+@pytest.fixture
+def photographed(log_call, district, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_add
+    from workorders.services import work_order_assign
+
+    settings.MEDIA_ROOT = tmp_path
+    order = log_call()
+    work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
+    return order, attachment_add(order=order, upload=SimpleUploadedFile("p.png", PNG))
+
+
+def test_media_url_is_published_only_after_staff_approve_the_photo(photographed, district):
+    from open311.models import PublishedPhoto
+    from open311.tests.test_open311 import validate
+
+    order, attachment = photographed
+    client = Client()
+    assert client.get(f"/open311/v2/requests/{order.number}.json").json()[0]["media_url"] is None
+    assert client.get(f"/open311/v2/media/{attachment.pk}").status_code == 404
+    staff = district.user("admin")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    admin = Client()
+    admin.force_login(staff)
+    r = admin.post("/admin/open311/publishedphoto/add/", {"attachment": attachment.pk})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert PublishedPhoto.objects.get().approved_by == staff
+    data = client.get(f"/open311/v2/requests/{order.number}.json").json()
+    validate(data, "requests.json")  # an absolute uri
+    assert data[0]["media_url"] == f"http://testserver/open311/v2/media/{attachment.pk}"
+    photo = client.get(f"/open311/v2/media/{attachment.pk}")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+    assert b"".join(photo.streaming_content).startswith(b"\x89PNG")
+
+
+def test_photos_of_confidential_callers_cannot_be_approved(log_call, district, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_add
+    from open311.services import open311_photo_publish
+    from workorders.errors import InvalidInput, NotAllowed
+
+    settings.MEDIA_ROOT = tmp_path
+    order = log_call(caller_confidential=True)
+    attachment = attachment_add(order=order, upload=SimpleUploadedFile("p.png", PNG))
+    staff = district.user("admin")
+    staff.is_staff = True
+    staff.save()
+    with pytest.raises(InvalidInput):
+        open311_photo_publish(attachment=attachment, actor=staff)
+    with pytest.raises(NotAllowed):
+        open311_photo_publish(attachment=attachment, actor=district.user("handler_a"))
+    admin = Client()
+    staff.is_superuser = True
+    staff.save()
+    admin.force_login(staff)
+    r = admin.post("/admin/open311/publishedphoto/add/", {"attachment": attachment.pk})
+    assert r.status_code == 200 and "保密来电的照片不能公开" in r.content.decode()

@@ -277,7 +277,7 @@ def test_get_requests_maps_status_agency_expected_and_no_media(client, orders, d
     assert by_id[a.number]["status"] == "open" and by_id[a.number]["agency_responsible"] == "甲街道"
     handle_due = a.deadlines.get(stage="handle", state="open").due_at
     assert by_id[a.number]["expected_datetime"] == timezone.localtime(handle_due).isoformat(timespec="seconds")
-    # Photos are never published (see open311.services), even when the order has one.
+    # Photos are not published until staff approve one (see open311.services).
     assert a.attachments.exists() and by_id[a.number]["media_url"] is None
     assert by_id[c.number]["status"] == "closed" and by_id[c.number]["expected_datetime"] is None
     assert by_id[c.number]["status_notes"] == "已办结"
