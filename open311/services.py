@@ -19,13 +19,14 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attachments.models import Attachment
-from attachments.services import attachment_add
+from attachments.services import attachment_add, attachment_check
 from open311.attributes import service_attributes_validate
 from open311.media import media_fetch
 from open311.models import ApiKey, PublishedPhoto, ServiceAttribute, ServiceRequest
@@ -90,6 +91,7 @@ def open311_request_create(
     caller_phone: str = "",
     attributes: dict[str, list[str]] | None = None,
     media_url: str = "",
+    media: UploadedFile | None = None,
 ) -> ServiceRequest:
     """POST requests: a submitted order (channel open311) through work_order_submit, as
     the key's service account, and the ServiceRequest holding its token and attribute
@@ -100,7 +102,12 @@ def open311_request_create(
         raise InvalidInput({"service_code": _("没有这个服务：%(c)s。") % {"c": service_code}})
     values = service_attributes_validate(category=category, given=attributes or {})
     # Fetched and checked before the order exists, so a bad photo leaves nothing behind.
-    photo = media_fetch(url=media_url) if media_url else None
+    # ``media``: a multipart upload, as the GeoReport v2 extensions allow.
+    if media is not None and media_url:
+        raise InvalidInput({"media": _("media 与 media_url 只能二选一。")})
+    if media is not None:
+        attachment_check(upload=media, field="media")
+    photo = media_fetch(url=media_url) if media_url else media
     if key.user is not None and not key.user.is_active:
         raise NotAllowed(_("api_key 绑定的服务账号已停用。"))
     text = (description or "").strip() or category.name
@@ -120,7 +127,7 @@ def open311_request_create(
                 category=category,
             )
             if photo is not None:
-                attachment_add(order=order, upload=photo, field="media_url")
+                attachment_add(order=order, upload=photo, field="media" if media is not None else "media_url")
             return ServiceRequest.objects.create(
                 order=order, key=key, token=secrets.token_urlsafe(16), attributes=values
             )

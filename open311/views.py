@@ -221,6 +221,7 @@ def _post_request(request, fmt):
         caller_phone=(params.get("phone") or "").strip(),
         attributes=parse_attribute_params(params),
         media_url=(params.get("media_url") or "").strip(),
+        media=request.FILES.get("media"),
     )
     order = submission.order
     notice = _("已收到，查询码 %(c)s。") % {"c": order.tracking_code}

@@ -196,3 +196,17 @@ def test_photos_of_confidential_callers_cannot_be_approved(log_call, district, s
     admin.force_login(staff)
     r = admin.post("/admin/open311/publishedphoto/add/", {"attachment": attachment.pk})
     assert r.status_code == 200 and "保密来电的照片不能公开" in r.content.decode()
+
+
+def test_an_uploaded_media_file_is_checked_and_stored(key, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    r = post(key, media=SimpleUploadedFile("p.png", PNG))
+    assert r.status_code == 201, r.content
+    assert Attachment.objects.get().order == WorkOrder.objects.get()
+    r = post(key, media=SimpleUploadedFile("p.png", b"not an image"))
+    assert r.status_code == 400 and r.json()[0]["description"].startswith("media:")
+    r = post(key, media=SimpleUploadedFile("p.png", PNG), media_url="http://127.0.0.1:9/p.png")
+    assert r.status_code == 400 and r.json()[0]["description"].startswith("media:")
+    assert WorkOrder.objects.count() == 1
