@@ -16,6 +16,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,20 +56,12 @@ def on_time(order: WorkOrder, breached: set[int]) -> bool | None:
 
 def open_data_rows(*, day: date) -> list[dict]:
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-    orders = list(
-        published_orders()
-        .filter(created_at__lt=end, created_at__gte=end - timedelta(days=WINDOW_DAYS))
-        .select_related("street", "community")
-        .order_by("created_at", "id")
-    )
+    selected = published_orders().filter(created_at__lt=end, created_at__gte=end - timedelta(days=WINDOW_DAYS))
+    orders = list(selected.select_related("street", "community").order_by("created_at", "id"))
     breached = set(
-        Deadline.objects.filter(order__in=[o.pk for o in orders])
-        .filter(breached_at__isnull=False)
+        Deadline.objects.filter(order__in=selected.values("pk"))
+        .filter(Q(breached_at__isnull=False) | Q(state=DeadlineState.BREACHED))
         .values_list("order_id", flat=True)
-    ) | set(
-        Deadline.objects.filter(order__in=[o.pk for o in orders], state=DeadlineState.BREACHED).values_list(
-            "order_id", flat=True
-        )
     )
     rows = []
     for order in orders:
