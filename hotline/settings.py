@@ -135,6 +135,15 @@ SPECTACULAR_SETTINGS = {
 HOTLINE_AUTH_CACHE_SECONDS = env_int("HOTLINE_AUTH_CACHE_SECONDS", 10, minimum=0)
 HOTLINE_ATTACHMENT_MAX_BYTES = env_int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 
+# --- Open311 GeoReport v2 (discovery document, media_url fetching) ---------------------
+HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
+HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-12-01T00:00:00+08:00")
+HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
+HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "")
+HOTLINE_OPEN311_TEST_URL = env_str("HOTLINE_OPEN311_TEST_URL", "")
+HOTLINE_OPEN311_FETCH_MEDIA = env_bool("HOTLINE_OPEN311_FETCH_MEDIA", False)
+HOTLINE_OPEN311_FETCH_TIMEOUT = env_int("HOTLINE_OPEN311_FETCH_TIMEOUT", 5, minimum=1)
+
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: Celery's filesystem transport under var/, so a bare machine runs a
 # real worker and beat with no broker installed. CELERY_BROKER_URL=redis://… switches.
@@ -210,6 +219,8 @@ HOTLINE_TRAIN_MAX_ORDERS = env_int("HOTLINE_TRAIN_MAX_ORDERS", 30_000, minimum=1
 HOTLINE_AUTO_DISPATCH_THRESHOLD = env_int("HOTLINE_AUTO_DISPATCH_THRESHOLD", 80, minimum=0) / 100
 if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:
     raise ImproperlyConfigured("HOTLINE_AUTO_DISPATCH_THRESHOLD is a percentage, 0–100.")
+# open311: the daily open-data snapshot (made once a day; hourly catches a missed run).
+CELERY_BEAT_SCHEDULE["open311-open-data"] = {"task": "open311.open_data_publish", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of

@@ -12,7 +12,9 @@ from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 
-CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+# The spec's bare media types: validators (SeeClickFix's open311-validator) compare the
+# Content-Type verbatim. Both bodies are UTF-8 (the XML declares it; JSON is UTF-8 by RFC 8259).
+CONTENT_TYPES = {"xml": "text/xml", "json": "application/json"}
 # Plural element → its items' element name, for lists nested inside an item.
 SINGULAR = {"attributes": "attribute", "values": "value", "endpoints": "endpoint", "formats": "format"}
 
@@ -52,6 +54,11 @@ def respond(fmt: str, data, *, root: str, item: str | None, status: int = 200) -
     return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
-def error(fmt: str, status: int, description: str) -> HttpResponse:
+def errors(fmt: str, status: int, descriptions: list[str]) -> HttpResponse:
     """The spec's error body: a list of {code, description}."""
-    return respond(fmt, [{"code": status, "description": description}], root="errors", item="error", status=status)
+    data = [{"code": status, "description": d} for d in descriptions]
+    return respond(fmt, data, root="errors", item="error", status=status)
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return errors(fmt, status, [description])

@@ -6,9 +6,11 @@ unit, times, position, and the description and address after redact_order_text()
 (workorders.privacy: phone numbers, ID and card numbers, e-mail, plates, room numbers and
 the caller's name removed). Never published: orders of callers who asked for
 confidentiality, the caller's name and phone, the tracking code, the handler's reply,
-events and their notes. ``media_url`` is always empty: residents' photos show faces,
-plates and front doors, nobody reviews them before publication, and the files are only
-served to staff within their scope (web and /api/v1/orders/{number}/attachments)."""
+events and their notes. Residents' photos show faces, plates and front doors: they are
+served to staff within their scope (web and /api/v1/orders/{number}/attachments), and
+published as ``media_url`` only after staff approve one (PublishedPhoto, in the admin),
+never for a confidential caller. A POST's own ``media_url`` is fetched into such an
+attachment only when the deployment enables it (open311.media)."""
 
 from __future__ import annotations
 
@@ -17,13 +19,19 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from open311.models import ApiKey
-from workorders.choices import TERMINAL_STATUSES, Channel, RequestType, Status
-from workorders.errors import InvalidInput
+from attachments.models import Attachment
+from attachments.services import attachment_add, attachment_check
+from open311.attributes import service_attributes_validate
+from open311.media import media_fetch
+from open311.models import ApiKey, PublishedPhoto, ServiceAttribute, ServiceRequest
+from workorders.choices import TERMINAL_STATUSES, Channel, Status
+from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, Deadline, WorkOrder
 from workorders.privacy import redact_order_text
 from workorders.services import work_order_submit
@@ -38,12 +46,6 @@ FIELD_NAMES = {
     "description": "description",
     "title": "description",
     "category": "service_code",
-    "request_type": "attribute[request_type]",
-    "urgency": "attribute[urgency]",
-}
-# Custom attributes of every service (service definition), all optional.
-ATTRIBUTES = {
-    "request_type": RequestType,
 }
 
 
@@ -69,7 +71,12 @@ def open311_api_key_check(*, raw: str) -> ApiKey | None:
 
 def services_offered() -> QuerySet[Category]:
     """The service list: active minor categories (a major class is their group)."""
-    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent").order_by("code")
+    return (
+        Category.objects.filter(parent__isnull=False, is_active=True)
+        .select_related("parent")
+        .annotate(has_attributes=Exists(ServiceAttribute.objects.filter(category=OuterRef("pk"))))
+        .order_by("code")
+    )
 
 
 def open311_request_create(
@@ -82,51 +89,88 @@ def open311_request_create(
     address: str = "",
     caller_name: str = "",
     caller_phone: str = "",
-    attributes: dict[str, str] | None = None,
-) -> WorkOrder:
+    attributes: dict[str, list[str]] | None = None,
+    media_url: str = "",
+    media: UploadedFile | None = None,
+) -> ServiceRequest:
     """POST requests: a submitted order (channel open311) through work_order_submit, as
-    the key's service account. Raises InvalidInput keyed by Open311 parameter names."""
+    the key's service account, and the ServiceRequest holding its token and attribute
+    values. Raises InvalidInput keyed by Open311 parameter names, NotAllowed when the
+    key's account may not submit."""
     category = services_offered().filter(code=service_code).first()
     if category is None:
         raise InvalidInput({"service_code": _("没有这个服务：%(c)s。") % {"c": service_code}})
-    attributes = attributes or {}
-    unknown = sorted(set(attributes) - set(ATTRIBUTES))
-    if unknown:
-        raise InvalidInput({f"attribute[{unknown[0]}]": _("未知属性。")})
+    values = service_attributes_validate(category=category, given=attributes or {})
+    # Fetched and checked before the order exists, so a bad photo leaves nothing behind.
+    # ``media``: a multipart upload, as the GeoReport v2 extensions allow.
+    if media is not None and media_url:
+        raise InvalidInput({"media": _("media 与 media_url 只能二选一。")})
+    if media is not None:
+        attachment_check(upload=media, field="media")
+    photo = media_fetch(url=media_url) if media_url else media
+    if key.user is not None and not key.user.is_active:
+        raise NotAllowed(_("api_key 绑定的服务账号已停用。"))
     text = (description or "").strip() or category.name
     title = text.splitlines()[0][:50]
     try:
-        return work_order_submit(
-            channel=Channel.OPEN311,
-            actor=key.user,
-            title=title,
-            description=text,
-            caller_phone=caller_phone,
-            caller_name=caller_name,
-            address=address,
-            lat=lat,
-            lng=lng,
-            category=category,
-            request_type=attributes.get("request_type", RequestType.COMPLAINT),
-        )
+        with transaction.atomic():
+            order = work_order_submit(
+                channel=Channel.OPEN311,
+                actor=key.user,
+                title=title,
+                description=text,
+                caller_phone=caller_phone,
+                caller_name=caller_name,
+                address=address,
+                lat=lat,
+                lng=lng,
+                category=category,
+            )
+            if photo is not None:
+                attachment_add(order=order, upload=photo, field="media" if media is not None else "media_url")
+            return ServiceRequest.objects.create(
+                order=order, key=key, token=secrets.token_urlsafe(16), attributes=values
+            )
     except InvalidInput as exc:
         raise InvalidInput({FIELD_NAMES.get(k, k): v for k, v in exc.errors.items()}) from None
+    except NotAllowed as exc:
+        # The workflow's message names the action; the client needs to know it is the key.
+        raise NotAllowed(
+            _("api_key 绑定的服务账号不能提交诉求（需要话务员或网格员角色）：%(m)s") % {"m": exc.message}
+        ) from None
+
+
+def open311_token_resolve(*, token: str) -> ServiceRequest | None:
+    return ServiceRequest.objects.select_related("order").filter(token=token, order__caller_confidential=False).first()
+
+
+def is_queued(order: WorkOrder) -> bool:
+    """A public submission still awaiting 受理 is not an order yet: its number is not
+    published (it may be rejected or merged) and the client holds a token."""
+    return order.status == Status.SUBMITTED
 
 
 # --- presenting ------------------------------------------------------------------------
 
 
 def published_orders() -> QuerySet[WorkOrder]:
-    """Orders Open311 shows: those with a service (category). Confidential callers'
-    orders are never published."""
+    """Orders Open311 shows: those with a service (category), once accepted (a queued
+    submission is reached through its token). Confidential callers' orders are never
+    published."""
     return (
         WorkOrder.objects.filter(category__isnull=False, caller_confidential=False)
+        .exclude(status=Status.SUBMITTED)
         .select_related("category", "lead_unit", "current_unit", "parent")
         .prefetch_related(
             Prefetch(
                 "deadlines",
                 queryset=Deadline.objects.filter(stage="handle", state="open"),
                 to_attr="open_handle",
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(publication__isnull=False).only("pk", "order_id").order_by("pk"),
+                to_attr="published_photos",
             ),
         )
     )
@@ -153,8 +197,9 @@ def expected_at(order: WorkOrder) -> datetime | None:
     return handle.due_at if handle else order.due_at
 
 
-def present(order: WorkOrder) -> dict:
-    """One service request, with the spec's element names, in the spec's order."""
+def present(order: WorkOrder, *, media_base: str = "") -> dict:
+    """One service request, with the spec's element names, in the spec's order.
+    ``media_base``: the absolute URL of /open311/v2/media/ for approved photos."""
     unit = order.lead_unit or order.current_unit
     return {
         "service_request_id": order.number,
@@ -173,8 +218,16 @@ def present(order: WorkOrder) -> dict:
         "zipcode": None,
         "lat": order.lat,
         "long": order.lng,
-        "media_url": None,  # photos are not published: see the module docstring
+        "media_url": _media_url(order, media_base),
     }
+
+
+def _media_url(order: WorkOrder, media_base: str) -> str | None:
+    """The first photo staff approved for publication; none otherwise (module docstring)."""
+    photos = getattr(order, "published_photos", None)
+    if photos is None:
+        photos = list(order.attachments.filter(publication__isnull=False).order_by("pk"))
+    return f"{media_base}{photos[0].pk}" if photos and media_base else None
 
 
 def present_service(category: Category) -> dict:
@@ -182,27 +235,28 @@ def present_service(category: Category) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.closure_standard or category.name,
-        "metadata": True,
+        "metadata": category.has_attributes,  # True only where services/{code} has attributes
         "type": "realtime",
         "keywords": ",".join(category.keywords.split()),
         "group": category.parent.name,
     }
 
 
-def present_definition(category: Category) -> dict:
-    return {
-        "service_code": category.code,
-        "attributes": [
-            {
-                "variable": True,
-                "code": code,
-                "datatype": "singlevaluelist",
-                "required": False,
-                "datatype_description": _("诉求类型"),
-                "order": i,
-                "description": _("诉求类型（默认：投诉）"),
-                "values": [{"key": value, "name": str(label)} for value, label in choices.choices],
-            }
-            for i, (code, choices) in enumerate(ATTRIBUTES.items(), start=1)
-        ],
-    }
+def open311_photo_publish(*, attachment: Attachment, actor: AbstractBaseUser) -> PublishedPhoto:
+    """Approve ``attachment`` for publication as its order's media_url. Staff only (the
+    admin is where it is done); never for a confidential caller's order."""
+    if not (actor.is_active and actor.is_staff):
+        raise NotAllowed(_("只有管理人员可以公开照片。"))
+    if attachment.order.caller_confidential:
+        raise InvalidInput({"attachment": _("保密来电的照片不能公开。")})
+    photo, _created = PublishedPhoto.objects.get_or_create(attachment=attachment, defaults={"approved_by": actor})
+    return photo
+
+
+def published_photo(*, pk: int) -> Attachment | None:
+    """An approved photo of a published order, for /open311/v2/media/{id}."""
+    return (
+        Attachment.objects.filter(pk=pk, publication__isnull=False, order__in=published_orders().values("pk"))
+        .only("file", "content_type")
+        .first()
+    )

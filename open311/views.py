@@ -9,6 +9,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -17,17 +18,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hotline.ratelimit import allow, client_address
 from open311 import render
+from open311.attributes import parse_attribute_params, present_definition
 from open311.services import (
+    is_queued,
     open311_api_key_check,
     open311_request_create,
+    open311_token_resolve,
     present,
-    present_definition,
     present_service,
     published_orders,
+    published_photo,
     services_offered,
 )
 from workorders.choices import TERMINAL_STATUSES
-from workorders.errors import InvalidInput
+from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000  # the spec's default cap on GET requests
@@ -93,32 +97,50 @@ def _guard(view):
         except BadRequest as exc:
             return render.error(fmt, exc.status, exc.description)
         except InvalidInput as exc:
-            field, messages = next(iter(exc.errors.items()))
-            return render.error(fmt, 400, f"{field}: {' '.join(messages)}")
+            # One {code, description} per bad parameter, each naming it as the client sent it.
+            return render.errors(fmt, 400, [f"{field}: {' '.join(msgs)}" for field, msgs in exc.errors.items()])
+        except NotAllowed as exc:
+            return render.error(fmt, 403, exc.message)
+        except (Conflict, InvalidTransition) as exc:
+            return render.error(fmt, 409, exc.message)
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
     return wrapped
 
 
+def _media_base(request) -> str:
+    return request.build_absolute_uri("/open311/v2/media/")
+
+
+@require_GET
+def media(request, pk: int):
+    """An approved photo of a published order (the media_url of GET requests); files are
+    the stored attachments, already re-encoded without metadata by attachments."""
+    attachment = published_photo(pk=pk)
+    if attachment is None:
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+
+
 @require_GET
 @_guard
 def discovery(request, fmt):
-    base = request.build_absolute_uri("/open311/v2/")
-    changeset = getattr(settings, "HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
+    """Every endpoint in every format: validators (and the spec's XML, where one endpoint
+    cannot be told from a single value) expect a production and a test endpoint. The test
+    endpoint is this same deployment unless HOTLINE_OPEN311_TEST_URL names a staging one."""
+    base = request.build_absolute_uri("/open311/v2/").rstrip("/")
+    changeset = settings.HOTLINE_OPEN311_CHANGESET
+    formats = ["text/xml", "application/json"]
+    endpoints = [
+        {"specification": SPEC_URL, "url": url, "changeset": changeset, "type": kind, "formats": formats}
+        for kind, url in (("production", base), ("test", settings.HOTLINE_OPEN311_TEST_URL or base))
+    ]
     data = {
         "changeset": changeset,
-        "contact": getattr(settings, "HOTLINE_OPEN311_CONTACT", "12345"),
-        "key_service": getattr(settings, "HOTLINE_OPEN311_KEY_SERVICE", _("请联系 12345 中心管理员申请 api_key。")),
-        "endpoints": [
-            {
-                "specification": SPEC_URL,
-                "url": base.rstrip("/"),
-                "changeset": changeset,
-                "type": "production",
-                "formats": ["text/xml", "application/json"],
-            }
-        ],
+        "contact": settings.HOTLINE_OPEN311_CONTACT,
+        "key_service": settings.HOTLINE_OPEN311_KEY_SERVICE or _("请联系 12345 中心管理员申请 api_key。"),
+        "endpoints": endpoints,
     }
     return render.respond(fmt, data, root="discovery", item=None)
 
@@ -171,7 +193,7 @@ def requests(request, fmt):
         start = start or end - WINDOW
         qs = qs.filter(created_at__gte=start, created_at__lte=end)
     orders = qs.order_by("-created_at", "-id")[:MAX_RESULTS]
-    data = [present(o) for o in orders]
+    data = [present(o, media_base=_media_base(request)) for o in orders]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 
@@ -187,12 +209,8 @@ def _post_request(request, fmt):
     address = (params.get("address_string") or "").strip() or (params.get("address_id") or "").strip()
     if (lat is None or lng is None) and not address:
         raise BadRequest(_("位置必填：lat 和 long，或 address_string，或 address_id。"))
-    attributes = {}
-    for name, value in params.items():
-        if name.startswith("attribute[") and name.endswith("]"):
-            attributes[name[len("attribute[") : -1]] = value
     caller_name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p).strip()
-    order = open311_request_create(
+    submission = open311_request_create(
         key=key,
         service_code=service_code,
         description=params.get("description", ""),
@@ -201,15 +219,17 @@ def _post_request(request, fmt):
         address=address,
         caller_name=caller_name[:50],
         caller_phone=(params.get("phone") or "").strip(),
-        attributes=attributes,
+        attributes=parse_attribute_params(params),
+        media_url=(params.get("media_url") or "").strip(),
+        media=request.FILES.get("media"),
     )
-    data = [
-        {
-            "service_request_id": order.number,
-            "service_notice": _("已收到，查询码 %(c)s。") % {"c": order.tracking_code},
-            "account_id": None,
-        }
-    ]
+    order = submission.order
+    notice = _("已收到，查询码 %(c)s。") % {"c": order.tracking_code}
+    if is_queued(order):
+        # The spec: a request not yet an order answers a token; tokens/{token} resolves it.
+        data = [{"token": submission.token, "service_notice": notice, "account_id": None}]
+    else:
+        data = [{"service_request_id": order.number, "service_notice": notice, "account_id": None}]
     return render.respond(fmt, data, root="service_requests", item="request", status=201)
 
 
@@ -219,16 +239,18 @@ def request_detail(request, fmt, request_id):
     order = published_orders().filter(number=request_id).first()
     if order is None:
         raise BadRequest(_("没有这个 service_request_id：%(i)s。") % {"i": request_id}, status=404)
-    data = [present(order)]
+    data = [present(order, media_base=_media_base(request))]
     return render.respond(fmt, data, root="service_requests", item="request")
 
 
 @require_GET
 @_guard
 def token(request, fmt, token):
-    """Requests are created synchronously, so a token is the request's own id."""
-    order = published_orders().filter(number=token).first()
-    if order is None:
+    """The service_request_id a token became, once the submission is accepted (受理);
+    until then the token alone, with an empty service_request_id."""
+    submission = open311_token_resolve(token=token)
+    if submission is None:
         raise BadRequest(_("没有这个 token：%(t)s。") % {"t": token}, status=404)
-    data = [{"service_request_id": order.number, "token": token}]
+    order = submission.order
+    data = [{"service_request_id": None if is_queued(order) else order.number, "token": token}]
     return render.respond(fmt, data, root="service_requests", item="request")

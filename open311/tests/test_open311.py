@@ -19,7 +19,7 @@ from hotline.testing import image_bytes
 from open311.models import ApiKey
 from open311.services import open311_api_key_create
 from workorders.models import WorkOrder
-from workorders.services import work_order_assign
+from workorders.services import work_order_accept, work_order_assign
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REGISTRY = Registry().with_resources(
@@ -71,26 +71,53 @@ def key(district):
 
 
 def xml(response):
-    assert response["Content-Type"] == "text/xml; charset=utf-8"
+    assert response["Content-Type"] == "text/xml"
     return ET.fromstring(response.content)
 
 
 def test_discovery(client, district):
     r = client.get("/open311/v2/discovery.json")
-    assert r["Content-Type"] == "application/json; charset=utf-8"
-    endpoint = r.json()["endpoints"][0]
-    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["formats"] == ["text/xml", "application/json"]
-    root = xml(client.get("/open311/v2/discovery.xml"))
+    # The spec's bare media types: SeeClickFix's validator compares them verbatim.
+    assert r["Content-Type"] == "application/json"
+    data = r.json()
+    assert set(data) == {"changeset", "contact", "key_service", "endpoints"}
+    assert data["contact"] and data["key_service"] and data["changeset"]
+    assert [e["type"] for e in data["endpoints"]] == ["production", "test"]
+    for endpoint in data["endpoints"]:
+        assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+        assert endpoint["formats"] == ["text/xml", "application/json"]
+        assert endpoint["url"] == "http://testserver/open311/v2"
+        assert endpoint["changeset"] == data["changeset"]
+
+
+def test_discovery_parses_as_the_specs_xml_with_two_endpoints(client, district, settings):
+    settings.HOTLINE_OPEN311_TEST_URL = "https://staging.example.org/open311/v2"
+    r = client.get("/open311/v2/discovery.xml")
+    assert r["Content-Type"] == "text/xml"
+    root = ET.fromstring(r.content)
     assert root.tag == "discovery"
-    assert [f.text for f in root.find("endpoints/endpoint/formats")] == ["text/xml", "application/json"]
+    assert [c.tag for c in root] == ["changeset", "contact", "key_service", "endpoints"]
+    endpoints = root.findall("endpoints/endpoint")
+    assert len(endpoints) == 2
+    for endpoint, kind in zip(endpoints, ("production", "test"), strict=True):
+        assert [c.tag for c in endpoint] == ["specification", "url", "changeset", "type", "formats"]
+        assert endpoint.findtext("type") == kind
+        assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
+    assert endpoints[1].findtext("url") == "https://staging.example.org/open311/v2"
+
+
+def test_every_response_has_the_bare_media_type(client, district):
+    for path in ("discovery", "services", "services/0101", "requests", "services/nope"):
+        assert client.get(f"/open311/v2/{path}.json")["Content-Type"] == "application/json"
+        assert client.get(f"/open311/v2/{path}.xml")["Content-Type"] == "text/xml"
 
 
 def test_service_list_from_minor_categories(client, district):
     data = client.get("/open311/v2/services.json").json()
     validate(data, "services.json")
     assert [s["service_code"] for s in data] == ["0101", "0102"]
-    assert data[0]["group"] == "市容环境" and data[0]["metadata"] is True
+    # metadata only where the service definition has attributes (none defined here).
+    assert data[0]["group"] == "市容环境" and data[0]["metadata"] is False
     root = xml(client.get("/open311/v2/services.xml"))
     assert root.tag == "services"
     service = root.find("service")
@@ -103,16 +130,22 @@ def test_service_list_from_minor_categories(client, district):
         "keywords",
         "group",
     ]
-    assert service.findtext("metadata") == "true" and service.findtext("type") == "realtime"
+    assert service.findtext("metadata") == "false" and service.findtext("type") == "realtime"
 
 
 def test_service_definition(client, district):
+    from open311.models import AttributeValue, ServiceAttribute
+
+    kind = ServiceAttribute.objects.create(
+        category=district.cat_territorial, code="kind", datatype="singlevaluelist", description="类型"
+    )
+    AttributeValue.objects.create(attribute=kind, key="stall", name="摆摊", order=1)
     data = client.get("/open311/v2/services/0101.json").json()
     validate(data, "service-definition.json")
-    assert data["attributes"][0]["code"] == "request_type"
+    assert data["attributes"][0]["code"] == "kind"
     root = xml(client.get("/open311/v2/services/0101.xml"))
     assert root.tag == "service_definition"
-    assert root.find("attributes/attribute/values/value/key").text == "consult"
+    assert root.find("attributes/attribute/values/value/key").text == "stall"
     r = client.get("/open311/v2/services/nope.json")
     assert r.status_code == 404 and r.json()[0]["code"] == 404
 
@@ -126,7 +159,6 @@ def test_post_request_creates_a_submitted_order_through_the_service(client, key,
             "lat": "39.905",
             "long": "116.305",
             "description": "路口有人占道摆摊，电话 13812345678",
-            "attribute[request_type]": "report",
             "first_name": "三",
             "last_name": "张",
             "phone": "13812345678",
@@ -134,15 +166,18 @@ def test_post_request_creates_a_submitted_order_through_the_service(client, key,
     )
     assert r.status_code == 201, r.content
     body = r.json()
-    assert list(body[0]) == ["service_request_id", "service_notice", "account_id"]
-    order = WorkOrder.objects.get(number=body[0]["service_request_id"])
-    assert (order.channel, order.status, order.request_type) == ("open311", "submitted", "report")
+    # Queued for 受理: the spec's token, not yet a service_request_id.
+    assert list(body[0]) == ["token", "service_notice", "account_id"]
+    order = WorkOrder.objects.get(open311__token=body[0]["token"])
+    assert (order.channel, order.status) == ("open311", "submitted")
     assert order.grid == district.grid_a and order.caller_name == "张 三"
     assert order.events.get().kind == "submit"
-    # GET it back: the published description has the number masked.
+    assert order.number not in r.content.decode()
+    # Accepted, it is an order: GET it back; the published description has the number masked.
+    work_order_accept(order=order, actor=district.user("operator"), auto_dispatch=False)
     got = client.get(f"/open311/v2/requests/{order.number}.json").json()
     validate(got, "requests.json")
-    assert got[0]["status"] == "open" and got[0]["status_notes"] == "待受理"
+    assert got[0]["status"] == "open" and got[0]["status_notes"] == "待派单"
     assert "13812345678" not in json.dumps(got, ensure_ascii=False) and "138****5678" in got[0]["description"]
     assert [c.tag for c in xml(client.get(f"/open311/v2/requests/{order.number}.xml")).find("request")] == (
         SPEC_REQUEST_FIELDS
@@ -156,7 +191,7 @@ def test_post_as_xml_answers_xml(client, key, district):
     )
     assert r.status_code == 201
     root = xml(r)
-    assert root.tag == "service_requests" and root.find("request/service_request_id").text
+    assert root.tag == "service_requests" and root.find("request/token").text
 
 
 @pytest.mark.parametrize(
@@ -188,7 +223,7 @@ def test_post_as_xml_answers_xml(client, key, district):
                 "attribute[request_type]": "x",
             },
             400,
-            "request_type",
+            "attribute[request_type]",
         ),
     ],
 )
@@ -242,7 +277,7 @@ def test_get_requests_maps_status_agency_expected_and_no_media(client, orders, d
     assert by_id[a.number]["status"] == "open" and by_id[a.number]["agency_responsible"] == "甲街道"
     handle_due = a.deadlines.get(stage="handle", state="open").due_at
     assert by_id[a.number]["expected_datetime"] == timezone.localtime(handle_due).isoformat(timespec="seconds")
-    # Photos are never published (see open311.services), even when the order has one.
+    # Photos are not published until staff approve one (see open311.services).
     assert a.attachments.exists() and by_id[a.number]["media_url"] is None
     assert by_id[c.number]["status"] == "closed" and by_id[c.number]["expected_datetime"] is None
     assert by_id[c.number]["status_notes"] == "已办结"
@@ -295,9 +330,8 @@ def test_unknown_request_and_token(client, orders):
     a, b, c = orders
     assert client.get("/open311/v2/requests/nope.xml").status_code == 404
     assert client.get(f"/open311/v2/requests/{b.number}.json").status_code == 404
-    assert client.get(f"/open311/v2/tokens/{a.number}.json").json() == [
-        {"service_request_id": a.number, "token": a.number}
-    ]
+    # An order number is not a token: tokens are only handed out by POST.
+    assert client.get(f"/open311/v2/tokens/{a.number}.json").status_code == 404
     assert client.get("/open311/v2/tokens/nope.json").status_code == 404
 
 
