@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from triage.models import ModelKind, ModelVersion
@@ -123,25 +123,36 @@ def model_train(*, kind: str, rows: list[Row] | None = None, now: datetime | Non
     # corrections) included; its recorded accuracy is the split model's, measured honestly.
     final = ml.fit(samples) if better else candidate
     blob = final.dumps()
+    fields = dict(
+        kind=kind,
+        created_at=now,
+        trained_on=len(samples) if better else len(train),
+        trained_until=rows[-1].created_at,
+        holdout_size=len(holdout),
+        top1=acc[1],
+        top3=acc[3],
+        previous_top1=previous,
+        train_seconds=round(time.monotonic() - started, 2),
+        classes=final.classes,
+        blob=blob,
+        sha256=hashlib.sha256(blob).hexdigest(),
+        note="" if better else "worse than the active version on the same held-out split",
+    )
+    # Two runs at once (a second beat, or the command while the nightly task runs) must
+    # not both replace the active version: the active row is locked and re-read, and a
+    # version compared against a model that is no longer active is kept inactive.
     with transaction.atomic():
-        if better and current is not None:
-            ModelVersion.objects.filter(pk=current.pk).update(is_active=False)
-        version = ModelVersion.objects.create(
-            kind=kind,
-            created_at=now,
-            trained_on=len(samples) if better else len(train),
-            trained_until=rows[-1].created_at,
-            holdout_size=len(holdout),
-            top1=acc[1],
-            top3=acc[3],
-            previous_top1=previous,
-            train_seconds=round(time.monotonic() - started, 2),
-            classes=final.classes,
-            blob=blob,
-            sha256=hashlib.sha256(blob).hexdigest(),
-            is_active=better,
-            note="" if better else "worse than the active version on the same held-out split",
-        )
+        active = ModelVersion.objects.select_for_update().filter(kind=kind, is_active=True).first()
+        if better and (active.pk if active else None) != (current.pk if current else None):
+            better, fields["note"] = False, "another training run activated a version meanwhile"
+        if better and active is not None:
+            ModelVersion.objects.filter(pk=active.pk).update(is_active=False)
+        try:
+            with transaction.atomic():
+                version = ModelVersion.objects.create(is_active=better, **fields)
+        except IntegrityError:  # a concurrent first activation won the one-active constraint
+            better, fields["note"] = False, "another training run activated a version meanwhile"
+            version = ModelVersion.objects.create(is_active=False, **fields)
     forget_models()
     reason = f"top-1 {acc[1]:.3f} top-3 {acc[3]:.3f} on {len(holdout)} held-out" + (
         f" (active: {previous:.3f})" if previous is not None else ""
