@@ -42,7 +42,7 @@ def max_pixels(*, public: bool) -> int:
 
 
 def max_bytes() -> int:
-    return getattr(settings, "HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.HOTLINE_ATTACHMENT_MAX_BYTES
 
 
 def sniff_content_type(head: bytes) -> str | None:

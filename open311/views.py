@@ -74,7 +74,7 @@ def _float(params, name: str, *, bound: float) -> float | None:
 
 
 def _jurisdiction_ok(request) -> bool:
-    expected = getattr(settings, "HOTLINE_OPEN311_JURISDICTION", "")
+    expected = settings.HOTLINE_OPEN311_JURISDICTION
     given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
     return not (expected and given and given != expected)
 
@@ -105,11 +105,11 @@ def _guard(view):
 @_guard
 def discovery(request, fmt):
     base = request.build_absolute_uri("/open311/v2/")
-    changeset = getattr(settings, "HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
+    changeset = settings.HOTLINE_OPEN311_CHANGESET
     data = {
         "changeset": changeset,
-        "contact": getattr(settings, "HOTLINE_OPEN311_CONTACT", "12345"),
-        "key_service": getattr(settings, "HOTLINE_OPEN311_KEY_SERVICE", _("请联系 12345 中心管理员申请 api_key。")),
+        "contact": settings.HOTLINE_OPEN311_CONTACT,
+        "key_service": settings.HOTLINE_OPEN311_KEY_SERVICE,
         "endpoints": [
             {
                 "specification": SPEC_URL,
