@@ -1,14 +1,19 @@
 from django.core.management.base import BaseCommand
 
 from workorders.demo import data
-from workorders.demo.seed import seed_demo
+from workorders.demo.seed import DEFAULT_ORDERS, seed_demo
 
 
 class Command(BaseCommand):
     help = "Build the demo district (滨河区) with users per role and historical orders. Safe to run twice."
 
     def add_arguments(self, parser):
-        parser.add_argument("--orders", type=int, default=3000, help="historical orders to simulate (default 3000)")
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=DEFAULT_ORDERS,
+            help=f"historical orders to simulate into an empty database (default {DEFAULT_ORDERS})",
+        )
         parser.add_argument("--days", type=int, default=90, help="spread over this many past days (default 90)")
 
     def handle(self, *args, orders: int, days: int, **options):
