@@ -66,9 +66,9 @@ collectstatic: deps
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 
 # The production profile from this checkout: gunicorn (DEBUG=0) + worker + beat on
-# PostgreSQL and Redis, static files, /readyz, a call logged and routed (deploy/smoke.sh).
+# PostgreSQL and Redis, static files, /readyz, a call logged and routed (deploy/smoke.py).
 smoke: deps
-	bash deploy/smoke.sh
+	$(BIN)/python deploy/smoke.py
 
 # requirements.txt alone (no dev packages) in a fresh venv can queue a task to Redis.
 requirements-check:

@@ -23,7 +23,16 @@ app.autodiscover_tasks()
 def _bind_log_context(sender=None, task_id=None, args=(), kwargs=None, **_):
     from hotline.logging import bind_task_context
 
-    bind_task_context(getattr(sender, "name", ""), task_id, tuple(args or ()), dict(kwargs or {}))
+    parent = getattr(getattr(sender, "request", None), "hotline_request_id", "") or ""
+    bind_task_context(getattr(sender, "name", ""), task_id, tuple(args or ()), dict(kwargs or {}), parent)
+
+
+@signals.before_task_publish.connect
+def _pass_request_id(headers=None, **_):
+    from hotline.logging import task_headers
+
+    if headers is not None:
+        headers.update(task_headers())
 
 
 @signals.task_prerun.connect

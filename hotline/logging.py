@@ -79,10 +79,18 @@ class RequestIdMiddleware:
         bind_order(view_kwargs.get("number"))
 
 
-def bind_task_context(task_name: str, task_id: str | None, args: tuple, kwargs: dict) -> None:
-    """Celery task_prerun: the task id as the request id and, for tasks about one order
-    (first argument ``order_id``), that order's number: one primary-key look-up."""
-    request_id_var.set(task_id or "-")
+def task_headers() -> dict:
+    """Celery before_task_publish: a task queued while serving a request carries the
+    request's id, so the worker's lines for it are found by the same id."""
+    rid = request_id_var.get()
+    return {"hotline_request_id": rid} if rid != "-" else {}
+
+
+def bind_task_context(task_name: str, task_id: str | None, args: tuple, kwargs: dict, parent_rid: str = "") -> None:
+    """Celery task_prerun: the id of the request that queued the task (else the task's
+    own id) and, for tasks about one order (first argument ``order_id``), that order's
+    number: one primary-key look-up."""
+    request_id_var.set(parent_rid if _GOOD_ID.match(parent_rid or "") else (task_id or "-"))
     order_var.set("-")
     order_id = kwargs.get("order_id", args[0] if args else None)
     if task_name in ORDER_TASKS and isinstance(order_id, int):
