@@ -245,15 +245,9 @@ def main() -> int:
         manage(env, "collectstatic", "--noinput", "-v", "0")
         manage(env, "setup_district", str(ROOT / "deploy" / "district.example.geojson"))
         manage({**env, "HOTLINE_ADMIN_PASSWORD": secrets.token_urlsafe(16)}, "create_first_admin", "--noinput")
-        for name, unit in (("web", "hotline-web.service"), ("worker", "hotline-worker.service")):
-            procs.append(
-                subprocess.Popen(unit_command(unit, var), cwd=ROOT, env=env, stdout=logs[name], stderr=logs[name])
-            )
-        procs.append(
-            subprocess.Popen(
-                unit_command("hotline-beat.service", var), cwd=ROOT, env=env, stdout=logs["beat"], stderr=logs["beat"]
-            )
-        )
+        for name in ("web", "worker", "beat"):
+            command = unit_command(f"hotline-{name}.service", var)
+            procs.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name], stderr=logs[name]))
         client = Client(port)
         wait_for("/healthz", lambda: client.get("/healthz", proxied=False)[0] == 200, timeout=60)
         check_static(client, var)
