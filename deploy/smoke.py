@@ -12,7 +12,7 @@ security headers, /healthz and a green /readyz (database, broker, scan and roll-
 heartbeats), a call logged through the API and routed to its street by the worker,
 /metrics behind its token, and the request id on the app's JSON log lines.
 
-    DATABASE_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+    SMOKE_PG=postgres://postgres@127.0.0.1:5432 \\
     SMOKE_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python deploy/smoke.py
 """
 
