@@ -185,7 +185,8 @@ HOTLINE_DASHBOARD_CACHE_SECONDS = env_int("HOTLINE_DASHBOARD_CACHE_SECONDS", 120
 HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
 HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
 HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
-HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "") or _("请联系 12345 中心管理员申请 api_key。")
+# Empty: the translated default "ask the 12345 center's administrator" (open311/views.py).
+HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "")
 
 # --- Celery -------------------------------------------------------------------------
 # Embedded default: Celery's filesystem transport under var/, so a bare machine runs a

@@ -109,7 +109,7 @@ def discovery(request, fmt):
     data = {
         "changeset": changeset,
         "contact": settings.HOTLINE_OPEN311_CONTACT,
-        "key_service": settings.HOTLINE_OPEN311_KEY_SERVICE,
+        "key_service": settings.HOTLINE_OPEN311_KEY_SERVICE or _("请联系 12345 中心管理员申请 api_key。"),
         "endpoints": [
             {
                 "specification": SPEC_URL,

@@ -54,7 +54,7 @@ def main() -> int:
     if not args.demo:
         print("No --demo: no demo district or accounts; see README › Deploy for first set-up.", flush=True)
     elif database_is_empty():
-        print(f"Empty database: building the demo district ({args.orders} orders, about a minute) …", flush=True)
+        print(f"Empty database: building the demo district ({args.orders} orders; a minute or more) …", flush=True)
         manage("seed_demo", "--orders", args.orders)
     else:
         manage("seed_demo", "--orders", "0")  # completes units/users, prints the logins

@@ -3,12 +3,17 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from workorders.choices import Status
 from workorders.demo import seed
 from workorders.models import WorkOrder
 from workorders.replay import replay
+
+
+@pytest.fixture(autouse=True)
+def _demo_debug(settings):
+    settings.DEBUG = True  # seed_demo runs with DEBUG=1 only (pytest-django turns it off)
 
 
 def _statuses() -> set[str]:
@@ -38,3 +43,11 @@ def test_a_rerun_finishes_a_demo_whose_build_was_interrupted():
     count = WorkOrder.objects.count()
     call_command("seed_demo", orders=3, days=5, stdout=io.StringIO())
     assert WorkOrder.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_demo_with_its_published_password_is_refused_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo", orders=0, stdout=io.StringIO())
+    assert not WorkOrder.objects.exists()
