@@ -185,10 +185,10 @@ def log_and_route(client: Client, env: dict) -> None:
         "shell",
         "-c",
         "from django.contrib.auth import get_user_model; from grids.models import Membership, OrgUnit;"
-        "from rest_framework.authtoken.models import Token;"
+        "from api.tokens import api_token_create;"
         "u = get_user_model().objects.create_user('smoke_operator');"
         "Membership.objects.create(user=u, unit=OrgUnit.objects.get(code='C'), role='operator');"
-        "print(Token.objects.create(user=u).key)",
+        "print(api_token_create(user=u, name='smoke')[1])",
     ).split()[-1]
     call = {
         "title": "东湖花园门口有人占道摆摊",

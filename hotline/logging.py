@@ -32,6 +32,14 @@ def bind_order(number: str | None) -> None:
         order_var.set(str(number))
 
 
+def bind_order_id(order_id: int) -> None:
+    """Name the order with this id (one primary-key look-up) on the remaining lines: a
+    worker's handler for one outbox row calls it before doing the row's work."""
+    from workorders.models import WorkOrder
+
+    bind_order(WorkOrder.objects.filter(pk=order_id).values_list("number", flat=True).first())
+
+
 class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()

@@ -62,6 +62,14 @@ def _pending_notifications() -> int:
     return Notification.objects.filter(state__in=[NotificationState.PENDING, NotificationState.SENDING]).count()
 
 
+@queue_depth("follow_ups")
+def _pending_follow_ups() -> int:
+    # The transactional outbox (workorders.FollowUp): routing, notices, return handling.
+    from workorders.models import FollowUp
+
+    return FollowUp.objects.filter(state=FollowUp.State.PENDING).count()
+
+
 class WorkCollector:
     """Gauges computed from the database at scrape time."""
 
