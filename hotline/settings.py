@@ -173,6 +173,7 @@ SPECTACULAR_SETTINGS = {
         "ResolutionEnum": "workorders.choices.Resolution",
         "SatisfactionEnum": "workorders.choices.Satisfaction",
         "ChannelEnum": "workorders.choices.Channel",
+        "StatusEnum": "workorders.choices.Status",
     },
 }
 # How long an API token's user and memberships are remembered per process (api/authentication.py).
