@@ -37,8 +37,8 @@ MAX_PIXELS_STAFF = 24_000_000
 
 def max_pixels(*, public: bool) -> int:
     if public:
-        return getattr(settings, "HOTLINE_MAX_PIXELS_PUBLIC", MAX_PIXELS_PUBLIC)
-    return getattr(settings, "HOTLINE_MAX_PIXELS_STAFF", MAX_PIXELS_STAFF)
+        return settings.HOTLINE_MAX_PIXELS_PUBLIC
+    return settings.HOTLINE_MAX_PIXELS_STAFF
 
 
 def max_bytes() -> int:
