@@ -40,7 +40,7 @@ _MAX_ENTRIES = 10_000
 
 
 def ttl() -> float:
-    return float(getattr(settings, "HOTLINE_AUTH_CACHE_SECONDS", 10))
+    return float(settings.HOTLINE_AUTH_CACHE_SECONDS)
 
 
 def forget(*_args, **_kwargs) -> None:

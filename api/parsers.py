@@ -14,7 +14,7 @@ from rest_framework.parsers import JSONParser
 
 
 def max_depth() -> int:
-    return getattr(settings, "HOTLINE_JSON_MAX_DEPTH", 32)
+    return settings.HOTLINE_JSON_MAX_DEPTH
 
 
 def check_json_value(value: object, *, limit: int) -> None:

@@ -37,12 +37,12 @@ MAX_PIXELS_STAFF = 24_000_000
 
 def max_pixels(*, public: bool) -> int:
     if public:
-        return getattr(settings, "HOTLINE_MAX_PIXELS_PUBLIC", MAX_PIXELS_PUBLIC)
-    return getattr(settings, "HOTLINE_MAX_PIXELS_STAFF", MAX_PIXELS_STAFF)
+        return settings.HOTLINE_MAX_PIXELS_PUBLIC
+    return settings.HOTLINE_MAX_PIXELS_STAFF
 
 
 def max_bytes() -> int:
-    return getattr(settings, "HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    return settings.HOTLINE_ATTACHMENT_MAX_BYTES
 
 
 def sniff_content_type(head: bytes) -> str | None:

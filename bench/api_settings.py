@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("HOTLINE_HTTPS", "0")  # plain http to a local server: no redirect, no secure cookies
 
 from hotline.settings import *  # noqa: E402,F403
 

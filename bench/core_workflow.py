@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_core")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+os.environ.setdefault("DEBUG", "1")  # as before DEBUG became off by default
 
 
 def ensure_database() -> None:

@@ -39,6 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("DEBUG", "1")  # as before DEBUG became off by default
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     import django
 

@@ -41,6 +41,7 @@ def ensure_database(url: str) -> None:
 def setup_django() -> None:
     os.environ["DATABASE_URL"] = URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("DEBUG", "1")  # as before DEBUG became off by default
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     import django
 

@@ -24,6 +24,7 @@ def setup(default_db: str) -> None:
     os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{default_db}")
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("DEBUG", "1")  # as before DEBUG became off by default
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
     if name.startswith("test_") or name == "hotline":

@@ -407,7 +407,7 @@ def board_cached(scope: Scope, *, bucket: str = "day", seconds: int | None = Non
     from dashboards.board import board as rolled_board
 
     if seconds is None:
-        seconds = getattr(settings, "HOTLINE_DASHBOARD_CACHE_SECONDS", 120)
+        seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
         return rolled_board(scope, bucket=bucket)
     key = "dash:{}:{}:{}:{}".format(

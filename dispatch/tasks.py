@@ -16,6 +16,7 @@ from dispatch.notify import notifications_send, notifications_sweep
 from dispatch.scan import deadline_scan
 from dispatch.services import dispatch_queue_unrouted
 from dispatch.services import route_order as route_order_service
+from hotline.logging import bind_order_id
 from workorders.errors import InvalidTransition
 from workorders.outbox import follow_ups_drain, follow_ups_due, follow_ups_nudge, follow_ups_purge
 
@@ -27,12 +28,14 @@ UNROUTED_AFTER = timedelta(minutes=10)
 
 
 def _route(order_id: int, event_id: int) -> None:
+    bind_order_id(order_id)  # the order number on this row's log lines (hotline/logging.py)
     # A dispatcher may have moved the order first; then there is nothing to route.
     with contextlib.suppress(InvalidTransition):
         route_order_service(order_id=order_id)
 
 
 def _follow_up(order_id: int, event_id: int) -> None:
+    bind_order_id(order_id)
     event_follow_up(event_id=event_id)
 
 

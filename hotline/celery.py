@@ -1,11 +1,53 @@
 import os
+import sys
+from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+if Path(sys.argv[0]).name in {"celery", "__main__.py"} and "celery" in sys.argv[0]:
+    # The celery command (worker, beat): a bad setting is one line and exit 2, not a
+    # traceback. Other importers (manage.py, wsgi, pytest) check in their own way.
+    from hotline.env import exit_on_bad_settings
+
+    exit_on_bad_settings()
 
 app = Celery("hotline")
 # All Celery options live in Django settings under the CELERY_ prefix, so one module
 # (and the environment behind it) configures the web process, the worker and beat alike.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _bind_log_context(sender=None, task_id=None, args=(), kwargs=None, **_):
+    from hotline.logging import bind_task_context
+
+    parent = getattr(getattr(sender, "request", None), "hotline_request_id", "") or ""
+    bind_task_context(getattr(sender, "name", ""), task_id, tuple(args or ()), dict(kwargs or {}), parent)
+
+
+@signals.before_task_publish.connect
+def _pass_request_id(headers=None, **_):
+    from hotline.logging import task_headers
+
+    if headers is not None:
+        headers.update(task_headers())
+
+
+@signals.task_prerun.connect
+def _note_start(sender=None, task_id=None, **_):
+    from hotline.health import HEARTBEAT_TASKS, task_started
+
+    if getattr(sender, "name", "") in HEARTBEAT_TASKS:
+        task_started(task_id)
+
+
+@signals.task_success.connect
+def _heartbeat(sender=None, **_):
+    # The scan and roll-up record that they ran, for /readyz and the scan-lag metric.
+    from hotline.health import HEARTBEAT_TASKS, heartbeat_from_task, task_seconds
+
+    name = getattr(sender, "name", "")
+    if name in HEARTBEAT_TASKS:
+        heartbeat_from_task(name, task_seconds(sender.request.id))

@@ -123,3 +123,82 @@ def check_broker_url(name: str, url: str) -> str:
             "(or leave it unset for the embedded filesystem broker)."
         )
     return url
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate as DRF writes it (``30/min``); checked here because DRF only
+    parses it on the first throttled request, which then answers 500."""
+    raw = os.environ.get(name, default).strip()
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate like 30/min (count/s, /min, /hour or /day).")
+    return raw
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    raw = os.environ.get(name, default).strip()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be one of {', '.join(sorted(choices))}.")
+    return raw
+
+
+def env_log_level(name: str, default: str) -> str:
+    raw = os.environ.get(name, default)
+    if raw.strip().upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    return raw.strip().upper()
+
+
+def env_timezone(name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = os.environ.get(name, default).strip()
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not an IANA time zone like Asia/Shanghai.") from None
+    return raw
+
+
+def env_import(name: str, default: str) -> str:
+    """A dotted path to a class, imported now so a typo stops start-up instead of
+    failing every later use (the notification backend is first used by the worker)."""
+    from django.utils.module_loading import import_string
+
+    raw = os.environ.get(name, default).strip()
+    try:
+        import_string(raw)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} cannot be imported: {exc}") from None
+    return raw
+
+
+def exit_on_bad_settings() -> None:
+    """Load the settings now; on a configuration error print its one-line message and
+    exit 2, instead of the ~55-line traceback Django and Celery would print around it.
+    Called first by manage.py, the WSGI/ASGI modules, Celery and gunicorn's config."""
+    import sys
+
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - touching a setting imports the module
+    except ImproperlyConfigured as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """Comma-separated IP networks (10.0.0.0/8, ::1/128; a bare address is one host)."""
+    import ipaddress
+
+    out = []
+    for item in env_list(name, default):
+        try:
+            out.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={item!r} is not an IP address or network like 10.0.0.0/8.") from None
+    return out

@@ -43,7 +43,7 @@ def client_address(request: HttpRequest) -> str:
     never looked at. Fewer entries than proxies means the request entered through an inner
     proxy, whose entry (the leftmost) is then the client."""
     remote = request.META.get("REMOTE_ADDR") or "unknown"
-    depth = getattr(settings, "HOTLINE_TRUSTED_PROXIES", 0)
+    depth = settings.HOTLINE_TRUSTED_PROXIES
     if depth <= 0:
         return remote
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
@@ -116,9 +116,9 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 def _lockout() -> tuple[int, int, int]:
     return (
-        getattr(settings, "HOTLINE_TRACK_MAX_FAILURES", 5),
-        getattr(settings, "HOTLINE_TRACK_CLIENT_MAX_FAILURES", 20),
-        getattr(settings, "HOTLINE_TRACK_LOCKOUT_SECONDS", 900),
+        settings.HOTLINE_TRACK_MAX_FAILURES,
+        settings.HOTLINE_TRACK_CLIENT_MAX_FAILURES,
+        settings.HOTLINE_TRACK_LOCKOUT_SECONDS,
     )
 
 

@@ -9,16 +9,33 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hotline.env import check_broker_url, env_bool, env_int, env_list, env_str, env_time, parse_database_url
+from hotline.env import (
+    check_broker_url,
+    env_bool,
+    env_choice,
+    env_import,
+    env_int,
+    env_list,
+    env_log_level,
+    env_networks,
+    env_rate,
+    env_str,
+    env_time,
+    env_timezone,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTLINE_VAR_DIR") or BASE_DIR / "var")
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable must not serve
+# tracebacks and settings to the public. `make run`, `make test` (conftest.py) and the
+# benchmarks set DEBUG=1 themselves, so the embedded development defaults still work.
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (DEBUG=1 for development).")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -30,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "hotline",
     "rest_framework",
     "django_filters",
     "grids",
@@ -48,7 +66,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hotline.logging.RequestIdMiddleware",
+    "hotline.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from gunicorn itself with DEBUG=0 (see STORAGES below).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,7 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = env_timezone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
@@ -102,7 +125,22 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # htmx from npm (package.json), served as static/htmx/htmx.min.js; no CDN.
 STATICFILES_DIRS.append(("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"))
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("HOTLINE_STATIC_ROOT") or VAR_DIR / "staticfiles")
+# Production serves static files with whitenoise from the web process rather than only
+# from nginx: the app then works the same behind any proxy (or none, on a health-check
+# port), hashed names let them be cached forever, and files are pre-compressed once at
+# `collectstatic`. nginx may still serve STATIC_ROOT directly (deploy/nginx.conf).
+# The manifest storage needs `collectstatic` first, so development (DEBUG=1) keeps the
+# plain storage that serves straight from the source folders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
@@ -120,7 +158,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"public": env_str("HOTLINE_PUBLIC_THROTTLE", "30/min")},
+    "DEFAULT_THROTTLE_RATES": {"public": env_rate("HOTLINE_PUBLIC_THROTTLE", "30/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hotline API",
@@ -130,10 +168,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set (else check --deploy warns; drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {
+        "ResolutionEnum": "workorders.choices.Resolution",
+        "SatisfactionEnum": "workorders.choices.Satisfaction",
+        "ChannelEnum": "workorders.choices.Channel",
+        "StatusEnum": "workorders.choices.Status",
+    },
 }
 # How long an API token's user and memberships are remembered per process (api/authentication.py).
 HOTLINE_AUTH_CACHE_SECONDS = env_int("HOTLINE_AUTH_CACHE_SECONDS", 10, minimum=0)
 HOTLINE_ATTACHMENT_MAX_BYTES = env_int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
+# Seconds the supervisor dashboard's figures are cached (dashboards/selectors.py; 0 = off).
+HOTLINE_DASHBOARD_CACHE_SECONDS = env_int("HOTLINE_DASHBOARD_CACHE_SECONDS", 120, minimum=0)
+# Open311 discovery (open311/views.py): the jurisdiction_id clients must send (empty =
+# any), the discovery document's changeset date, contact line and how to get a key.
+HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
+HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
+HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
+# Empty: the translated default "ask the 12345 center's administrator" (open311/views.py).
+HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "")
 
 # --- Open311 GeoReport v2 (discovery document, media_url fetching) ---------------------
 HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
@@ -165,16 +219,21 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers log through LOGGING below (request id = task id, order number on each line).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
+# Run tasks in the calling process (benchmarks and scripts without a worker); never in production.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict = {}
+HOTLINE_SCAN_INTERVAL = env_int("HOTLINE_SCAN_INTERVAL", 15, minimum=1)
+HOTLINE_ROLLUP_INTERVAL = env_int("HOTLINE_ROLLUP_INTERVAL", 60, minimum=1)
 # dispatch: the deadline scan (DESIGN: at least every 30 s), the notification sweeper,
 # re-routing of orders whose routing message was lost, the calendar coverage check.
 CELERY_BEAT_SCHEDULE.update(
     {
         "dispatch-scan-deadlines": {
             "task": "dispatch.scan_deadlines",
-            "schedule": float(env_int("HOTLINE_SCAN_INTERVAL", 15, minimum=1)),
+            "schedule": float(HOTLINE_SCAN_INTERVAL),
         },
         "dispatch-sweep": {
             "task": "dispatch.sweep",
@@ -188,7 +247,7 @@ CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {"task": "api.purge_idempot
 # dashboards: re-roll the days changed since the last run into the daily roll-up.
 CELERY_BEAT_SCHEDULE["dashboards-rollup-refresh"] = {
     "task": "dashboards.rollup_refresh",
-    "schedule": float(env_int("HOTLINE_ROLLUP_INTERVAL", 60, minimum=1)),
+    "schedule": float(HOTLINE_ROLLUP_INTERVAL),
 }
 # The follow-up outbox (workorders/outbox.py): beat nudges the workers of pending rows
 # nobody claimed within GRACE seconds (a lost message); done rows are kept KEEP_DAYS.
@@ -253,7 +312,7 @@ HOTLINE_MAX_RETURNS = env_int("HOTLINE_MAX_RETURNS", 3, minimum=1)
 # dispatch: a breached stage still open this many minutes after its due time escalates
 # to the center; notifications go through HOTLINE_NOTIFY_BACKEND (a dotted class path).
 HOTLINE_ESCALATE_AFTER_MINUTES = env_int("HOTLINE_ESCALATE_AFTER_MINUTES", 24 * 60, minimum=1)
-HOTLINE_NOTIFY_BACKEND = env_str("HOTLINE_NOTIFY_BACKEND", "dispatch.backends.LogBackend")
+HOTLINE_NOTIFY_BACKEND = env_import("HOTLINE_NOTIFY_BACKEND", "dispatch.backends.LogBackend")
 HOTLINE_NOTIFY_FILE = env_str("HOTLINE_NOTIFY_FILE", str(VAR_DIR / "notifications.jsonl"))
 HOTLINE_NOTIFY_MAX_ATTEMPTS = env_int("HOTLINE_NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
 # Seconds: the sweeper sends pending rows older than GRACE (their own task was lost) and
@@ -269,11 +328,55 @@ if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
+# --- Production security (issue 9.13) ------------------------------------------------
+# HTTPS on by default when DEBUG is off: secure cookies, redirect to https, HSTS. Behind
+# a proxy that terminates TLS set HOTLINE_PROXY_SSL_HEADER=1 (and have the proxy always
+# set X-Forwarded-Proto, deploy/nginx.conf), or every request looks like plain http.
+HOTLINE_HTTPS = env_bool("HOTLINE_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HOTLINE_HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HOTLINE_HTTPS)
+# Probes and the metrics scraper talk plain http to the web port from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HOTLINE_HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("HOTLINE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Preloading is the domain owner's commitment to the browsers' list, not the app's to
+# make: SECURE_HSTS_PRELOAD=1 opts in; until then check --deploy would warn forever.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy (django-csp): only our own origin; no inline script or style
+# anywhere (the templates use static files, web/tests/test_csp.py checks every page),
+# images also from data:/blob: (QR codes, photo previews before upload).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+LOG_LEVEL = env_log_level("LOG_LEVEL", "INFO")
+# text: one human line; json: one JSON object a line (for a log shipper). Both carry the
+# request id and the order number (hotline/logging.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"context": {"()": "hotline.logging.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(order)s] %(message)s"},
+        "json": {"()": "hotline.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # --- Hardening: client address, shared cache, throttles, lock-outs (issue 9 §8–12) ---
@@ -338,3 +441,12 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "rest_framework.authentication.SessionAuthentication",
     "api.authentication.CachedTokenAuthentication",
 ]
+
+# --- Health and metrics (hotline/health.py, hotline/metrics.py) --------------------------
+# /metrics answers a bearer token when one is set, else only these client networks.
+HOTLINE_METRICS_TOKEN = env_str("HOTLINE_METRICS_TOKEN", "")
+HOTLINE_METRICS_ALLOW = env_networks("HOTLINE_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+# Read by prometheus-client itself: a directory shared by gunicorn's workers.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} is not a directory.")

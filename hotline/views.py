@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 
@@ -10,9 +9,3 @@ def home(request: HttpRequest) -> HttpResponse:
     from web.helpers import home_url_name
 
     return redirect(home_url_name(request.user))
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True})

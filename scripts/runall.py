@@ -1,9 +1,11 @@
 #!/usr/bin/env python
-"""`make run`: migrate, seed the demo district if the database is empty, then run the
-web server, a Celery worker and Celery beat together until Ctrl-C.
+"""`make run`: migrate, seed the working-day calendar and, with --demo, the demo
+district (published logins) if the database is empty, then run the web server, a Celery
+worker and Celery beat together until Ctrl-C or SIGINT/SIGTERM.
 
-Uses whatever DATABASE_URL / CELERY_BROKER_URL say; by default SQLite and Celery's
-filesystem broker under var/, so a bare machine needs nothing else.
+A development runner (DEBUG=1 unless set): production runs gunicorn, a worker and beat
+under systemd (deploy/). Uses whatever DATABASE_URL / CELERY_BROKER_URL say; by default
+SQLite and Celery's filesystem broker under var/, so a bare machine needs nothing else.
 """
 
 from __future__ import annotations
@@ -37,16 +39,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
-    parser.add_argument("--orders", default="3000", help="demo orders to simulate on first run")
+    parser.add_argument("--demo", action="store_true", help="build the demo district with its published logins")
+    parser.add_argument("--orders", default=os.environ.get("DEMO_ORDERS", "600"), help="demo orders on first run")
     args = parser.parse_args()
+    os.environ.setdefault("DEBUG", "1")
+    if args.host in {"0.0.0.0", "::"} and "ALLOWED_HOSTS" not in os.environ:  # noqa: S104
+        # Listening on every interface is asking to be reached by any name or address.
+        os.environ["ALLOWED_HOSTS"] = "*"
+        print("HOST is every interface: ALLOWED_HOSTS=* for this run (set ALLOWED_HOSTS to narrow it).", flush=True)
 
     (ROOT / "var").mkdir(exist_ok=True)
     manage("migrate", "--noinput", "-v", "0")
-    if database_is_empty():
-        print("Empty database: building the demo district (takes a few minutes the first time) …", flush=True)
+    manage("seed_calendar")
+    if not args.demo:
+        print("No --demo: no demo district or accounts; see README › Deploy for first set-up.", flush=True)
+    elif database_is_empty():
+        print(f"Empty database: building the demo district ({args.orders} orders; a minute or more) …", flush=True)
         manage("seed_demo", "--orders", args.orders)
     else:
-        manage("seed_demo", "--orders", "0")  # refreshes units/users, prints the logins
+        manage("seed_demo", "--orders", "0")  # completes units/users, prints the logins
 
     celery = str(BIN / "celery")
     procs = {
@@ -72,7 +83,14 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    def on_signal(signum, _frame):
+        stop()
+        sys.exit(0)
+
+    # Installed explicitly: a shell starts a background job (`make run &`) with SIGINT
+    # ignored, and Python would then never raise KeyboardInterrupt.
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         while True:
             for name, proc in running.items():

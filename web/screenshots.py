@@ -2,8 +2,9 @@
 taken from a running server with the demo district (docs/screenshots/, linked from
 README).
 
-    HOTLINE_VAR_DIR=/tmp/shots .venv/bin/python manage.py seed_demo
-    HOTLINE_VAR_DIR=/tmp/shots .venv/bin/python manage.py runserver 8765 &
+    export DEBUG=1 HOTLINE_VAR_DIR=/tmp/shots
+    .venv/bin/python manage.py seed_demo
+    .venv/bin/python manage.py runserver 8765 &
     .venv/bin/python web/screenshots.py http://127.0.0.1:8765 [section ...]
 
 Sections (all by default): operator, workbench, desk, dashboard, public, patrol.

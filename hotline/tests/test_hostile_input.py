@@ -114,7 +114,10 @@ def test_nul_bytes_anywhere_never_make_a_500(district, log_call):
             each_field = who in ("anonymous", "supervisor")
             for method, path, kwargs in _requests(pattern, hostile, ok, each_field=each_field):
                 response = getattr(client, method.lower())(path, **kwargs)
-                if response.status_code >= 500:
+                # /readyz answers 503 by design while no beat runs (as in tests): not a crash.
+                if response.status_code >= 500 and not (
+                    path == "/readyz" and response.status_code == 503
+                ):  # not ready: no beat in tests
                     failures.append(f"{who} {method} {path} {kwargs.get('content_type', '')} → {response.status_code}")
     assert not failures, "\n".join(failures)
 

@@ -435,7 +435,14 @@ def _ensure_every_status(sim: OrderSimulator, present: datetime) -> int:
                 if status == Status.REJECTED:
                     svc.work_order_reject(order=order, actor=u["operator"], reason="不属于受理范围。", now=t)
                 elif status == Status.MERGED:
-                    into = WorkOrder.objects.exclude(status__in=[Status.MERGED, Status.REJECTED]).first()
+                    # Into another live order (on a small or empty demo the only one may be
+                    # this submission itself: then file a first report to merge into).
+                    into = (
+                        WorkOrder.objects.exclude(pk=order.pk)
+                        .exclude(status__in=[Status.MERGED, Status.REJECTED])
+                        .order_by("pk")
+                        .first()
+                    ) or svc.work_order_submit(channel=Channel.QR, now=t, **fields)
                     svc.work_order_merge(order=order, actor=u["operator"], into=into, note="重复反映", now=t)
             else:
                 _walk_to(
@@ -473,7 +480,13 @@ def _walk_to(sim: OrderSimulator, order: WorkOrder, status: str, t: datetime) ->
     return order
 
 
-def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
+DEFAULT_ORDERS = 600
+
+
+def seed_demo(*, orders: int = DEFAULT_ORDERS, days: int = 90, progress=None) -> dict:
+    """Units, categories and users are matched and completed on every run. The history
+    is simulated only into a database without orders; the step that fills every status
+    runs on every run, so a demo whose build was interrupted is finished by the next."""
     with transaction.atomic():
         units = seed_units()
         seed_places(units)
@@ -482,8 +495,8 @@ def seed_demo(*, orders: int = 3000, days: int = 90, progress=None) -> dict:
     made = 0
     if not WorkOrder.objects.exists():
         made = seed_orders(count=orders, days=days, units=units, categories=categories, users=users, progress=progress)
-        sim = OrderSimulator(random.Random(54321), units, categories, users)
-        made += _ensure_every_status(sim, timezone.now())
+    sim = OrderSimulator(random.Random(54321 + WorkOrder.objects.count()), units, categories, users)
+    made += _ensure_every_status(sim, timezone.now())
     # The knowledge base's demo articles (the app above workorders; imported here, late).
     from knowledge.demo import seed_articles
 

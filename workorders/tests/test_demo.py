@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import Status
@@ -13,7 +14,7 @@ from workorders.replay import replay
 def demo(django_db_setup, django_db_blocker):
     """Seed once for the module (it takes seconds), and empty the database afterwards so
     other modules start from the blank test database they expect."""
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(DEBUG=True):  # the demo runs with DEBUG=1 only
         call_command("seed_demo", orders=150, days=60, stdout=io.StringIO())
     yield
     with django_db_blocker.unblock():
@@ -52,7 +53,8 @@ def test_replaying_events_reproduces_every_demo_order(demo):
 @pytest.mark.django_db
 def test_seeding_twice_duplicates_nothing(demo):
     counts = (OrgUnit.objects.count(), Category.objects.count(), WorkOrder.objects.count(), Event.objects.count())
-    call_command("seed_demo", orders=150, days=60, stdout=io.StringIO())
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", orders=150, days=60, stdout=io.StringIO())
     assert counts == (
         OrgUnit.objects.count(),
         Category.objects.count(),
