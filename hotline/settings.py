@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),
 }
+# retention (PIPL): anonymise closed orders' personal data once a day.
+CELERY_BEAT_SCHEDULE["dispatch-retention"] = {"task": "dispatch.retention", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of
@@ -235,6 +237,10 @@ HOTLINE_SMS_TOKEN = env_str("HOTLINE_SMS_TOKEN", "")
 HOTLINE_SMS_TIMEOUT = env_int("HOTLINE_SMS_TIMEOUT", 10, minimum=1)
 if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_SMS_URL:
     raise ImproperlyConfigured("HOTLINE_SMS_URL must be set when HOTLINE_NOTIFY_BACKEND is the HTTP SMS backend.")
+
+# Days a closed order keeps its caller's personal data before the daily retention job
+# anonymises it (dispatch/retention.py).
+HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
