@@ -2,6 +2,7 @@
 every figure the supervisors read stays exactly the same."""
 
 import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
