@@ -112,4 +112,3 @@ def test_backup_restores_into_a_new_database_that_replays_with_the_same_rows(
         check=False,
     )
     assert again.returncode != 0 and "already exists" in again.stderr
-
