@@ -81,6 +81,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Read replica (hotline/db_router.py) ----------------------------------------------
+# A PostgreSQL streaming replica for dashboards, ledgers and exports; everything that
+# writes or must read its own writes stays on the primary. The lag guard sends those
+# reads back to the primary when the replica is more than MAX_LAG seconds behind or
+# unreachable, asking it at most every CHECK_SECONDS per process.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", env_str("DATABASE_REPLICA_URL"))
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL (a streaming replica).")
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    # Tests read the replica as the primary's mirror instead of creating a database on it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["hotline.db_router.ReplicaRouter"]
+HOTLINE_REPLICA_MAX_LAG = env_int("HOTLINE_REPLICA_MAX_LAG", 5, minimum=0)
+HOTLINE_REPLICA_CHECK_SECONDS = env_int("HOTLINE_REPLICA_CHECK_SECONDS", 2, minimum=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
