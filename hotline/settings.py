@@ -8,7 +8,16 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hotline.env import check_broker_url, env_bool, env_int, env_list, env_str, env_time, parse_database_url
+from hotline.env import (
+    check_broker_url,
+    check_cache_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_time,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HOTLINE_VAR_DIR") or BASE_DIR / "var")
@@ -257,6 +266,24 @@ if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_
 # Days a closed order keeps its caller's personal data before the daily retention job
 # anonymises it (dispatch/retention.py).
 HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)
+
+# --- Stateless web (several gunicorn instances behind one proxy) ----------------------
+# HOTLINE_CACHE_URL=redis://… puts Django's cache (the throttles' counters, the dashboard
+# board cache) in Redis, so every instance shares them, and keeps sessions in the cache
+# backed by the database (cached_db): reads hit Redis, a flushed Redis logs nobody out.
+# Unset: the per-process memory cache and database sessions (one process, or the tests).
+HOTLINE_CACHE_URL = env_str("HOTLINE_CACHE_URL", "")
+if HOTLINE_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": check_cache_url("HOTLINE_CACHE_URL", HOTLINE_CACHE_URL),
+            "KEY_PREFIX": "hotline",
+            # A Redis outage must cost a slower page, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
