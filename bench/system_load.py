@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -248,6 +249,15 @@ class Stack:
         self.args, self.workdir = args, workdir
         self.procs = {}
         self.pair = start_replicated_pair(durable=True)
+        self.web = None
+        try:
+            self._start()
+        except BaseException:  # a failed or interrupted start leaves no server behind
+            self.stop()
+            raise
+
+    def _start(self):
+        args, workdir = self.args, self.workdir
         self.pair.primary.sql("CREATE DATABASE hotline")
         redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
         import redis
@@ -322,7 +332,8 @@ class Stack:
         }
 
     def stop(self):
-        self.web.stop()
+        if self.web:
+            self.web.stop()
         for proc in self.procs.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -405,6 +416,7 @@ def run_once(args, rate, seconds, kill):
         orders = query(stack, "SELECT count(*) FROM workorders_workorder")[0][0]
     finally:
         stack.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
     phases = {}
     for phase in ("steady", "worker_killed"):
         lo, hi = (t0, half) if phase == "steady" else (half, float("inf"))

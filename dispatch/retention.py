@@ -80,7 +80,7 @@ def _redact_payload(value, caller_name: str):
     return value
 
 
-def _not_done() -> Exists:
+def _anonymised() -> Exists:
     return Exists(Event.objects.filter(order_id=OuterRef("pk"), kind=KIND))
 
 
@@ -88,7 +88,7 @@ def due_for_retention(*, now: datetime, days: int) -> QuerySet[WorkOrder]:
     """Terminal orders closed more than ``days`` ago and not yet anonymised."""
     return (
         WorkOrder.objects.filter(status__in=TERMINAL_STATUSES, closed_at__lt=now - timedelta(days=days))
-        .exclude(_not_done())
+        .exclude(_anonymised())
         .order_by("closed_at", "pk")
     )
 
@@ -156,7 +156,7 @@ def _run(ids: list[int], *, reason: str, now: datetime, dry_run: bool, run: Rete
     # and a crash leaves every order either done (with its event) or untouched.
     for pk in ids:
         with transaction.atomic():
-            order = WorkOrder.objects.select_for_update(of=("self",)).filter(pk=pk).exclude(_not_done()).first()
+            order = WorkOrder.objects.select_for_update(of=("self",)).filter(pk=pk).exclude(_anonymised()).first()
             if order is None:  # done by a concurrent run
                 continue
             _anonymise_one(order, reason=reason, now=now, run=run)
@@ -188,7 +188,7 @@ def retention_anonymise_caller(*, phone: str, now: datetime | None = None, dry_r
     if not phone:
         raise ValueError("phone must contain digits")
     now = now or timezone.now()
-    orders = WorkOrder.objects.filter(caller_phone=phone).exclude(_not_done()).order_by("created_at", "pk")
+    orders = WorkOrder.objects.filter(caller_phone=phone).exclude(_anonymised()).order_by("created_at", "pk")
     run = RetentionRun(dry_run=dry_run)
     ids = []
     for pk, number, status in orders.values_list("pk", "number", "status"):
