@@ -123,10 +123,3 @@ def check_broker_url(name: str, url: str) -> str:
             "(or leave it unset for the embedded filesystem broker)."
         )
     return url
-
-
-def check_cache_url(name: str, url: str) -> str:
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in {"redis", "rediss", "unix"}:
-        raise ImproperlyConfigured(f"{name}={url!r} has an unsupported scheme {scheme!r}; use redis://host:6379/1.")
-    return url

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.env import (
     check_broker_url,
-    check_cache_url,
     env_bool,
     env_int,
     env_list,
@@ -267,24 +266,6 @@ if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_
 # anonymises it (dispatch/retention.py).
 HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)
 
-# --- Stateless web (several gunicorn instances behind one proxy) ----------------------
-# HOTLINE_CACHE_URL=redis://… puts Django's cache (the throttles' counters, the dashboard
-# board cache) in Redis, so every instance shares them, and keeps sessions in the cache
-# backed by the database (cached_db): reads hit Redis, a flushed Redis logs nobody out.
-# Unset: the per-process memory cache and database sessions (one process, or the tests).
-HOTLINE_CACHE_URL = env_str("HOTLINE_CACHE_URL", "")
-if HOTLINE_CACHE_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": check_cache_url("HOTLINE_CACHE_URL", HOTLINE_CACHE_URL),
-            "KEY_PREFIX": "hotline",
-            # A Redis outage must cost a slower page, not a hung worker.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-    }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
 LOGGING = {
@@ -311,8 +292,13 @@ if HOTLINE_CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": HOTLINE_CACHE_URL,
             "KEY_PREFIX": "hotline",
+            # A Redis outage must cost a slower page, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Stateless web (several gunicorn instances): sessions read from the shared cache and
+    # kept in the database too (cached_db), so a flushed Redis logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Wrong tracking codes per order number / per client before look-ups are refused, and for how long.
