@@ -50,13 +50,13 @@ from hotline.testing_services import Browser, manage, start_gunicorn, start_repl
 
 SEED = """
 import json
-from rest_framework.authtoken.models import Token
+from api.tokens import api_token_create
 from hotline.testing import build_district
 d = build_district()
 d.cat_department.sign_limit = "2m"  # warnings and breaches inside the run: the scan lag
 d.cat_department.save()
 print(json.dumps({
-    "tokens": {k: Token.objects.create(user=u).key for k, u in d.users.items()},
+    "tokens": {k: api_token_create(user=u)[1] for k, u in d.users.items()},
     "units": {"handler_a": d.street_a.pk, "handler_b": d.street_b.pk, "handler_dept": d.dept.pk},
 }))
 """

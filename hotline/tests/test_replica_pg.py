@@ -16,10 +16,10 @@ from hotline.testing_services import Browser, manage, start_gunicorn, start_repl
 pytestmark = pytest.mark.postgres
 
 SEED = """
-from rest_framework.authtoken.models import Token
+from api.tokens import api_token_create
 from hotline.testing import build_district
 d = build_district()
-print(Token.objects.create(user=d.user("operator")).key)
+print(api_token_create(user=d.user("operator"))[1])
 """
 CALL = {
     "caller_phone": "13812345678",
