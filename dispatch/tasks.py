@@ -13,6 +13,7 @@ from django.conf import settings
 from dispatch import calendar as work_calendar
 from dispatch.follow_ups import callback_retries_remind, event_follow_up
 from dispatch.notify import notifications_send, notifications_sweep
+from dispatch.retention import retention_anonymise_expired
 from dispatch.scan import deadline_scan
 from dispatch.services import dispatch_queue_unrouted
 from dispatch.services import route_order as route_order_service
@@ -107,3 +108,8 @@ def sweep() -> dict:
 @shared_task(name="dispatch.check_calendar")
 def check_calendar() -> list[int]:
     return work_calendar.calendar_check()
+
+
+@shared_task(name="dispatch.retention")
+def retention() -> int:
+    return len(retention_anonymise_expired().orders)

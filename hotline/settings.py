@@ -107,6 +107,22 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Read replica (hotline/db_router.py) ----------------------------------------------
+# A PostgreSQL streaming replica for dashboards, ledgers and exports; everything that
+# writes or must read its own writes stays on the primary. The lag guard sends those
+# reads back to the primary when the replica is more than MAX_LAG seconds behind or
+# unreachable, asking it at most every CHECK_SECONDS per process.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", env_str("DATABASE_REPLICA_URL"))
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL (a streaming replica).")
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
+    # Tests read the replica as the primary's mirror instead of creating a database on it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["hotline.db_router.ReplicaRouter"]
+HOTLINE_REPLICA_MAX_LAG = env_int("HOTLINE_REPLICA_MAX_LAG", 5, minimum=0)
+HOTLINE_REPLICA_CHECK_SECONDS = env_int("HOTLINE_REPLICA_CHECK_SECONDS", 2, minimum=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -280,6 +296,8 @@ if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:
     raise ImproperlyConfigured("HOTLINE_AUTO_DISPATCH_THRESHOLD is a percentage, 0–100.")
 # open311: the daily open-data snapshot (made once a day; hourly catches a missed run).
 CELERY_BEAT_SCHEDULE["open311-open-data"] = {"task": "open311.open_data_publish", "schedule": 3600.0}
+# retention (PIPL): anonymise closed orders' personal data once a day.
+CELERY_BEAT_SCHEDULE["dispatch-retention"] = {"task": "dispatch.retention", "schedule": 24 * 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of
@@ -325,6 +343,10 @@ HOTLINE_SMS_TOKEN = env_str("HOTLINE_SMS_TOKEN", "")
 HOTLINE_SMS_TIMEOUT = env_int("HOTLINE_SMS_TIMEOUT", 10, minimum=1)
 if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_SMS_URL:
     raise ImproperlyConfigured("HOTLINE_SMS_URL must be set when HOTLINE_NOTIFY_BACKEND is the HTTP SMS backend.")
+
+# Days a closed order keeps its caller's personal data before the daily retention job
+# anonymises it (dispatch/retention.py).
+HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
@@ -396,8 +418,13 @@ if HOTLINE_CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": HOTLINE_CACHE_URL,
             "KEY_PREFIX": "hotline",
+            # A Redis outage must cost a slower page, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Stateless web (several gunicorn instances): sessions read from the shared cache and
+    # kept in the database too (cached_db), so a flushed Redis logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Wrong tracking codes per order number / per client before look-ups are refused, and for how long.

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grids.models import Role
-from workorders.choices import Stage, Status
+from workorders.choices import TERMINAL_STATUSES, Stage, Status
 
 CREATE = None  # "source status" of the events that create an order
 
@@ -146,6 +146,11 @@ TRANSITIONS: dict[str, Rule] = {
     # order never meets a 409 because a resident called again.
     "supplement": _r(_("补充诉求"), ACTIVE | {S.SUBMITTED}, None, {Role.OPERATOR}, DESK, audit_only=True),
     "caller_chase": _r(_("来电催办"), ACTIVE | {S.SUBMITTED}, None, {Role.OPERATOR}, DESK, audit_only=True),
+    # Retention (dispatch/retention.py): personal data removed from a closed order, by age
+    # or on the resident's request (PIPL). Audit-only: the statistics' history is unchanged.
+    "anonymise": _r(
+        _("个人信息匿名化"), TERMINAL_STATUSES, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True
+    ),
     "reveal_caller": _r(
         _("查看来电人号码"),
         set(Status.values),

@@ -90,7 +90,29 @@ def _check_rollup(s):
     assert twice == _rollup_rows(), "two concurrent roll-ups differ from a rebuild"
 
 
+def _check_retention(s):
+    marks = Counter(Event.objects.filter(kind="anonymise").values_list("order_id", flat=True))
+    assert set(marks.values()) <= {1}, "an order was anonymised twice"
+
+
+def _check_training(s):
+    from triage.models import ModelVersion
+
+    active = Counter(ModelVersion.objects.filter(is_active=True).values_list("kind", flat=True))
+    assert set(active.values()) <= {1}, "two active model versions of one kind"
+
+
+def _check_open_data(s):
+    from open311.models import OpenDataExport
+
+    days = Counter(OpenDataExport.objects.values_list("day", flat=True))
+    assert days and set(days.values()) == {1}, "a day's open-data snapshot made twice or not at all"
+
+
 CHECKS = {
+    "dispatch.retention": _check_retention,
+    "triage.train_models": _check_training,
+    "open311.open_data_publish": _check_open_data,
     "dispatch.scan_deadlines": _check_scan,
     "dispatch.sweep": _check_sweep,
     "dispatch.sweep_follow_ups": _check_follow_ups,
