@@ -78,7 +78,7 @@ def _float(params, name: str, *, bound: float) -> float | None:
 
 
 def _jurisdiction_ok(request) -> bool:
-    expected = getattr(settings, "HOTLINE_OPEN311_JURISDICTION", "")
+    expected = settings.HOTLINE_OPEN311_JURISDICTION
     given = request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id")
     return not (expected and given and given != expected)
 
