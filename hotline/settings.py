@@ -197,15 +197,9 @@ HOTLINE_AUTH_CACHE_SECONDS = env_int("HOTLINE_AUTH_CACHE_SECONDS", 10, minimum=0
 HOTLINE_ATTACHMENT_MAX_BYTES = env_int("HOTLINE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 # Seconds the supervisor dashboard's figures are cached (dashboards/selectors.py; 0 = off).
 HOTLINE_DASHBOARD_CACHE_SECONDS = env_int("HOTLINE_DASHBOARD_CACHE_SECONDS", 120, minimum=0)
-# Open311 discovery (open311/views.py): the jurisdiction_id clients must send (empty =
-# any), the discovery document's changeset date, contact line and how to get a key.
-HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
-HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-11-23T00:00:00+08:00")
-HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
-# Empty: the translated default "ask the 12345 center's administrator" (open311/views.py).
-HOTLINE_OPEN311_KEY_SERVICE = env_str("HOTLINE_OPEN311_KEY_SERVICE", "")
-
 # --- Open311 GeoReport v2 (discovery document, media_url fetching) ---------------------
+# The jurisdiction_id clients must send (empty = any), the discovery document's changeset
+# date, contact line and how to get a key (empty: the translated "ask the 12345 center").
 HOTLINE_OPEN311_JURISDICTION = env_str("HOTLINE_OPEN311_JURISDICTION", "")
 HOTLINE_OPEN311_CHANGESET = env_str("HOTLINE_OPEN311_CHANGESET", "2026-12-01T00:00:00+08:00")
 HOTLINE_OPEN311_CONTACT = env_str("HOTLINE_OPEN311_CONTACT", "12345")
