@@ -53,12 +53,14 @@ def test_readyz_names_an_unreachable_broker(client, settings):
 
     heartbeat_record(name="rollup")
     heartbeat_record(name="deadline_scan")
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    # Celery resolves broker_write_url from broker_url once; on a Redis broker it is
+    # already set by earlier tests, so both must point at the dead port.
+    old = app.conf.broker_url, app.conf.broker_write_url
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     try:
         body = client.get("/readyz").json()
     finally:
-        app.conf.broker_url = old
+        app.conf.broker_url, app.conf.broker_write_url = old
     assert not body["checks"]["broker"]["ok"] and "Error" in body["checks"]["broker"]["error"]
 
 
