@@ -35,7 +35,14 @@ class AttachmentSerializer(serializers.Serializer):
     content_type = serializers.CharField()
     size = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
-    url = serializers.URLField(help_text="Where to download it (same credentials).")
+    state = serializers.ChoiceField(
+        choices=Attachment.State.choices,
+        help_text="processing: stored, not yet re-encoded (not downloadable); ready; rejected: could not be decoded.",
+    )
+    rejected_reason = serializers.CharField(help_text="Why it was rejected (a code); empty otherwise.")
+    url = serializers.URLField(
+        allow_null=True, help_text="Where to download it (same credentials); null until the photo is ready."
+    )
 
 
 class OrderAttachmentView(APIView):
@@ -66,9 +73,13 @@ class AttachmentListView(OrderAttachmentView):
                 "content_type": a.content_type,
                 "size": a.size,
                 "uploaded_at": a.uploaded_at,
+                "state": a.state,
+                "rejected_reason": a.rejected_reason,
                 "url": request.build_absolute_uri(
                     reverse("api:order-attachment", kwargs={"number": order.number, "attachment_id": a.pk})
-                ),
+                )
+                if a.is_ready
+                else None,
             }
             for a in Attachment.objects.filter(order=order)
         ]
@@ -93,6 +104,10 @@ class AttachmentFileView(OrderAttachmentView):
         attachment = Attachment.objects.filter(order=order, pk=attachment_id).first()
         if attachment is None:
             raise NotFound(_("没有这个附件。"))
+        if not attachment.is_ready:
+            # The bytes as sent are never served (attachments/processing.py); the list
+            # says processing or rejected.
+            raise NotFound(_("这张照片还在处理中或已被拒收。"))
         response = FileResponse(
             attachment.file.open("rb"),
             content_type=attachment.content_type,

@@ -4,19 +4,18 @@ never by the name or the client's Content-Type, both of which the sender control
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image
 
 from attachments.models import EXTENSIONS, Attachment
 from workorders.errors import InvalidInput
-from workorders.models import WorkOrder
+from workorders.models import Event, WorkOrder
+from workorders.outbox import follow_up_request
 
 # (content type, prefix test) for the image formats a phone camera or browser produces.
 _SIGNATURES: tuple[tuple[str, object], ...] = (
@@ -93,45 +92,33 @@ def attachment_check(*, upload: UploadedFile, field: str = "file", public: bool 
     return content_type
 
 
-def _without_metadata(upload: UploadedFile, content_type: str) -> bytes:
-    """The photo as stored: decoded and encoded again with no metadata. A phone's photo
-    carries EXIF — the GPS position where it was taken (often the resident's home),
-    the device, the time — which handlers and any later publication must not get; and
-    a file that only starts like an image cannot survive being re-encoded. The EXIF
-    orientation is applied to the pixels first, so the photo still stands upright.
-    GIFs (no EXIF; maybe animated) are kept as sent."""
-    upload.seek(0)
-    if content_type == "image/gif":
-        return upload.read()
-    with Image.open(upload) as image:
-        upright = ImageOps.exif_transpose(image)
-        out = BytesIO()
-        if content_type == "image/jpeg":
-            if upright.mode not in ("RGB", "L", "CMYK"):
-                upright = upright.convert("RGB")
-            upright.save(out, "JPEG", quality=90, optimize=True)
-        elif content_type == "image/png":
-            upright.save(out, "PNG", optimize=True)
-        else:
-            upright.save(out, "WEBP", quality=90)
-    return out.getvalue()
+# The outbox task (workorders/outbox.py) whose worker re-encodes waiting photos.
+PROCESS_TASK = "attachments.process"
 
 
 def attachment_add(
     *, order: WorkOrder, upload: UploadedFile, field: str = "file", public: bool = True, now: datetime | None = None
 ) -> Attachment:
     """Store ``upload`` on ``order`` after checking its type by magic bytes, its size and
-    its pixel count. Raises InvalidInput naming ``field``."""
+    its pixel count (from the header). Raises InvalidInput naming ``field``.
+
+    Nothing is decoded here: a photo decodes to width × height × 3 bytes (48 MB for a
+    16 MP phone photo) and takes CPU seconds, which eight uploads at once must not cost
+    the web workers. The bytes are stored as sent and the attachment is ``processing``;
+    an outbox row written in the caller's transaction has a worker re-encode it
+    (attachments/processing.py). Until then it is never served to anyone."""
     content_type = attachment_check(upload=upload, field=field, public=public)
-    try:
-        stored = _without_metadata(upload, content_type)
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InvalidInput({field: _("图片已损坏或无法读取。")}) from exc
-    attachment = Attachment(order=order, content_type=content_type, size=len(stored), uploaded_at=now or timezone.now())
-    attachment.file.save(upload.name or "upload", ContentFile(stored), save=False)
+    now = now or timezone.now()
+    attachment = Attachment(order=order, content_type=content_type, size=upload.size, uploaded_at=now)
+    upload.seek(0)
+    attachment.file.save("upload", upload, save=False)  # streamed to storage in chunks
     try:
         with transaction.atomic():
             attachment.save()
+            event_id = Event.objects.filter(order_id=order.pk).order_by("-pk").values_list("pk", flat=True).first()
+            if event_id is None:
+                raise ValueError(f"order {order.pk} has no event to attach the photo's processing to")
+            follow_up_request(task=PROCESS_TASK, order_id=order.pk, event_id=event_id, now=now)
     except Exception:
         attachment.file.delete(save=False)  # no orphan file when the row is not written
         raise

@@ -145,3 +145,11 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 4), color: str = "
     else:
         image.save(buffer, fmt)
     return buffer.getvalue()
+
+
+def photos_process() -> dict:
+    """Do the photo worker's job in this process: drain the ``attachments.process``
+    outbox rows (attachments/tasks.py), as a Celery worker would after commit."""
+    from attachments.tasks import process
+
+    return process.apply().get()

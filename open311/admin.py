@@ -52,6 +52,8 @@ class PublishedPhotoForm(forms.ModelForm):
         attachment = self.cleaned_data["attachment"]
         if attachment.order.caller_confidential:
             raise forms.ValidationError(_("保密来电的照片不能公开。"))
+        if not attachment.is_ready:
+            raise forms.ValidationError(_("照片处理完成后才能公开。"))
         return attachment
 
 

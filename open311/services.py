@@ -169,7 +169,9 @@ def published_orders() -> QuerySet[WorkOrder]:
             ),
             Prefetch(
                 "attachments",
-                queryset=Attachment.objects.filter(publication__isnull=False).only("pk", "order_id").order_by("pk"),
+                queryset=Attachment.objects.filter(publication__isnull=False, state=Attachment.State.READY)
+                .only("pk", "order_id")
+                .order_by("pk"),
                 to_attr="published_photos",
             ),
         )
@@ -226,7 +228,7 @@ def _media_url(order: WorkOrder, media_base: str) -> str | None:
     """The first photo staff approved for publication; none otherwise (module docstring)."""
     photos = getattr(order, "published_photos", None)
     if photos is None:
-        photos = list(order.attachments.filter(publication__isnull=False).order_by("pk"))
+        photos = list(order.attachments.filter(publication__isnull=False, state=Attachment.State.READY).order_by("pk"))
     return f"{media_base}{photos[0].pk}" if photos and media_base else None
 
 
@@ -249,6 +251,8 @@ def open311_photo_publish(*, attachment: Attachment, actor: AbstractBaseUser) ->
         raise NotAllowed(_("只有管理人员可以公开照片。"))
     if attachment.order.caller_confidential:
         raise InvalidInput({"attachment": _("保密来电的照片不能公开。")})
+    if not attachment.is_ready:
+        raise InvalidInput({"attachment": _("照片处理完成后才能公开。")})
     photo, _created = PublishedPhoto.objects.get_or_create(attachment=attachment, defaults={"approved_by": actor})
     return photo
 
@@ -256,7 +260,12 @@ def open311_photo_publish(*, attachment: Attachment, actor: AbstractBaseUser) ->
 def published_photo(*, pk: int) -> Attachment | None:
     """An approved photo of a published order, for /open311/v2/media/{id}."""
     return (
-        Attachment.objects.filter(pk=pk, publication__isnull=False, order__in=published_orders().values("pk"))
+        Attachment.objects.filter(
+            pk=pk,
+            publication__isnull=False,
+            state=Attachment.State.READY,
+            order__in=published_orders().values("pk"),
+        )
         .only("file", "content_type")
         .first()
     )

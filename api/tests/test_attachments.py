@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.services import attachment_add
-from hotline.testing import image_bytes
+from hotline.testing import image_bytes, photos_process
 from workorders.services import work_order_assign
 
 PNG = image_bytes("PNG", color="blue")
@@ -19,6 +19,9 @@ def photographed(log_call, district):
     work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
     png = attachment_add(order=order, upload=SimpleUploadedFile("张三-13812345678.png", PNG, "image/png"))
     jpeg = attachment_add(order=order, upload=SimpleUploadedFile("../evil.html", JPEG, "text/html"))
+    photos_process()  # the worker's re-encoding (attachments/processing.py)
+    png.refresh_from_db()
+    jpeg.refresh_from_db()
     return order, png, jpeg
 
 
@@ -80,6 +83,7 @@ def test_a_confidential_callers_photos_follow_the_order_but_reveal_no_caller(api
     order = log_call(caller_confidential=True, caller_name="李四")
     work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
     photo = attachment_add(order=order, upload=SimpleUploadedFile("李四家门口.png", PNG, "image/png"))
+    photos_process()
     listed = api("handler_a").get(f"/api/v1/orders/{order.number}/attachments")
     assert listed.status_code == 200 and "李四" not in listed.content.decode()
     r = api("handler_a").get(f"/api/v1/orders/{order.number}/attachments/{photo.pk}")

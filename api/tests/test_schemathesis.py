@@ -22,7 +22,7 @@ from schemathesis.checks import (
 )
 
 from api.tests.conftest import EXEMPT_PATHS, may_see_full_numbers, unmasked_numbers
-from hotline.testing import image_bytes
+from hotline.testing import image_bytes, photos_process
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 6  # per operation and user; the suite runs twice in CI, so keep each run to seconds
@@ -64,6 +64,7 @@ def real_rows(district, log_call):
     for o in (order, secret):
         work_order_assign(order=o, actor=district.user("dispatcher"), unit=district.street_a)
     photo = attachment_add(order=order, upload=SimpleUploadedFile("p.png", image_bytes("PNG")))
+    photos_process()  # a downloadable photo: processed by the worker
     return {"number": [order.number, secret.number], "attachment_id": [photo.pk, photo.pk]}
 
 

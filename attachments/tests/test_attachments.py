@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attachments.models import Attachment
 from attachments.services import attachment_add, attachment_check, sniff_content_type
-from hotline.testing import image_bytes
+from hotline.testing import image_bytes, photos_process
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
 
@@ -20,6 +20,9 @@ def test_png_is_stored_with_sniffed_type_and_server_chosen_name(log_call):
     order = log_call()
     att = attachment_add(order=order, upload=SimpleUploadedFile("../../etc/evil.php", PNG, "text/html"))
     assert att.content_type == "image/png"
+    assert "evil" not in att.file.name and "." not in att.file.name.rsplit("/", 1)[1]  # raw: no extension
+    photos_process()
+    att.refresh_from_db()
     assert att.file.name.endswith(".png") and "evil" not in att.file.name
     stored = att.file.read()
     assert att.size == len(stored) and stored.startswith(b"\x89PNG")
@@ -85,6 +88,9 @@ def test_a_photo_is_stored_without_its_metadata_and_upright(log_call, fmt, conte
         assert original.getexif().get(0x8825) is not None  # the test photo does carry GPS
     att = attachment_add(order=log_call(), upload=SimpleUploadedFile("p", sent))
     assert att.content_type == content_type
+    photos_process()
+    att.refresh_from_db()
+    assert att.state == Attachment.State.READY
     stored = att.file.read()
     assert b"Resident's phone" not in stored
     with Image.open(io.BytesIO(stored)) as kept:

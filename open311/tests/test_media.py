@@ -141,12 +141,41 @@ def photographed(log_call, district, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from attachments.services import attachment_add
+    from hotline.testing import photos_process
     from workorders.services import work_order_assign
 
     settings.MEDIA_ROOT = tmp_path
     order = log_call()
     work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)
-    return order, attachment_add(order=order, upload=SimpleUploadedFile("p.png", PNG))
+    attachment = attachment_add(order=order, upload=SimpleUploadedFile("p.png", PNG))
+    photos_process()
+    attachment.refresh_from_db()
+    return order, attachment
+
+
+def test_a_photo_still_processing_cannot_be_approved_nor_served(log_call, district, settings, tmp_path):
+    """The bytes as sent (EXIF, GPS) are never public: approval waits for the worker."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_add
+    from open311.models import PublishedPhoto
+    from open311.services import open311_photo_publish
+    from workorders.errors import InvalidInput
+    from workorders.services import work_order_assign
+
+    settings.MEDIA_ROOT = tmp_path
+    order = log_call()
+    work_order_assign(order=order, actor=district.user("dispatcher"), unit=district.street_a)  # published
+    attachment = attachment_add(order=order, upload=SimpleUploadedFile("p.png", PNG))
+    staff = district.user("admin")
+    staff.is_staff = True
+    staff.save()
+    with pytest.raises(InvalidInput) as exc:
+        open311_photo_publish(attachment=attachment, actor=staff)
+    assert "处理完成" in exc.value.errors["attachment"][0]
+    # Approved by an older release while processing (a row forced in): still not served.
+    PublishedPhoto.objects.create(attachment=attachment, approved_by=staff)
+    assert Client().get(f"/open311/v2/media/{attachment.pk}").status_code == 404
 
 
 def test_media_url_is_published_only_after_staff_approve_the_photo(photographed, district):

@@ -123,7 +123,9 @@ def order_reveal(request: HttpRequest, number: str) -> HttpResponse:
 def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
     from attachments.models import Attachment
 
-    attachment = get_object_or_404(Attachment, pk=pk)
+    # Only a re-encoded photo: the bytes as sent (EXIF with the GPS position, or not an
+    # image at all) are never served, not even to staff (attachments/processing.py).
+    attachment = get_object_or_404(Attachment, pk=pk, state=Attachment.State.READY)
     if not work_orders_visible_to(request.user).filter(pk=attachment.order_id).exists():
         raise Http404
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)

@@ -23,6 +23,9 @@ from workorders.workflow import suppress_follow_ups
 def nudges(monkeypatch):
     """Every nudge the outbox sends, instead of sending it (the rows are what matter)."""
     sent: list[list[str]] = []
+    # Names left by an earlier test whose transaction never committed (the test's own
+    # rollback) would ride along with this test's first nudge, as the module says.
+    monkeypatch.setattr(outbox._pending, "names", set(), raising=False)
     monkeypatch.setattr(outbox, "follow_ups_nudge", lambda *, tasks: sent.append(list(tasks)))
     return sent
 
