@@ -342,15 +342,25 @@ FIGURE_PARTS = {
 }
 
 
-def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime | None = None) -> QuerySet[WorkOrder]:
-    """The orders counted in a figure: ``part`` is "num" (numerator) or "all" (denominator)."""
+# Rates count rows, not orders: a stage deadline (a sub-dispatched order has a sign
+# stage at the street and another at the community; a returned and re-dispatched order
+# another again), a callback (an order reopened and called back twice has two), or a
+# call/answer event. Their click-through lists show each order once, so the page says
+# what the figure counted and how many of those rows the listed orders hold.
+RATE_FIGURES = ("response", "on_time", "resolution", "satisfaction", "reopen", "direct_answer", "kb_answer")
+
+
+def figure_rows(
+    scope: Scope, figure: str, part: str = "all", *, now: datetime | None = None
+) -> QuerySet[Deadline] | QuerySet[Event] | None:
+    """The rows a rate figure counts (its numerator with ``part="num"``, else its
+    denominator): Deadline or Event rows, each with ``order_id``. None for the figures
+    that count orders (volume, handling, overdue)."""
     now = now or timezone.now()
     if figure in FIGURE_PARTS:
         stage, _ = FIGURE_PARTS[figure]
         rows = _deadline_rows(scope, stage, now)
-        if part == "num":
-            rows = rows.filter(state=DeadlineState.MET)
-        return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
+        return rows.filter(state=DeadlineState.MET) if part == "num" else rows
     if figure in {"resolution", "satisfaction", "reopen"}:
         events = callback_events(scope)
         if part == "num":
@@ -359,17 +369,24 @@ def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime
                 "satisfaction": events.filter(payload__satisfaction__in=list(SATISFIED)),
                 "reopen": events.filter(kind="reopen"),
             }[figure]
-        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
-    if figure == "overdue":
-        return WorkOrder.objects.filter(pk__in=overdue_deadlines(scope, now).values("order_id"))
+        return events
     if figure == "direct_answer":
-        events = direct_answer_events(scope, "answer_now" if part == "num" else "log_call")
-        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+        return direct_answer_events(scope, "answer_now" if part == "num" else "log_call")
     if figure == "kb_answer":
         events = direct_answer_events(scope, "answer_now")
-        if part == "num":
-            events = events.filter(payload__has_key="article")
-        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+        return events.filter(payload__has_key="article") if part == "num" else events
+    return None
+
+
+def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime | None = None) -> QuerySet[WorkOrder]:
+    """The orders counted in a figure: ``part`` is "num" (numerator) or "all" (denominator).
+    For a rate, the orders of figure_rows(), each once."""
+    now = now or timezone.now()
+    rows = figure_rows(scope, figure, part, now=now)
+    if rows is not None:
+        return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
+    if figure == "overdue":
+        return WorkOrder.objects.filter(pk__in=overdue_deadlines(scope, now).values("order_id"))
     if figure == "handling":
         return scoped_orders(scope).filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
     # volume (default)

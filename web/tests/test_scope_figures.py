@@ -11,7 +11,7 @@ from web.tests.test_privacy_crawl import ROLES
 from workorders.tests.planted import plant
 
 ORDER_FIGURES = ("volume", "overdue", "handling")  # figures that count orders
-RATE_FIGURES = ("response", "on_time", "resolution", "satisfaction", "reopen")
+RATE_FIGURES = ("response", "on_time", "resolution", "satisfaction", "reopen", "direct_answer", "kb_answer")
 
 
 @pytest.fixture
@@ -50,15 +50,21 @@ def test_every_figure_equals_its_list_for_every_unit(client, district, planted, 
                 listing = client.get("/orders/", {**params, "figure": key, "part": part})
                 assert listing.status_code == 200
                 total = listing.context["total"]
-                fig = figures[key]
+                fig = figures["direct_answer"].extra["kb"] if key == "kb_answer" else figures[key]
                 if key in ORDER_FIGURES:
                     expected = fig.numerator
+                    assert "counted" not in listing.context
                 else:
-                    # A rate counts stage deadlines or callbacks; the list shows their
-                    # orders, each once (a sub-dispatched order has a sign stage at the
-                    # street and one at the community). Same rows, counted by order:
+                    # A rate counts stage deadlines, callbacks or call events; the list
+                    # shows their orders, each once (a sub-dispatched order has a sign
+                    # stage at the street and one at the community). The page names
+                    # what was counted, and its count of those rows is the figure's.
+                    counted = fig.numerator if part == "num" else fig.denominator
+                    assert listing.context["counted"] == counted, (username, unit, key, part)
+                    unit_text = str(listing.context["counted_unit"])
+                    assert f"此比率按{unit_text}计：共 {counted} 次" in listing.content.decode()
                     expected = ds.orders_behind(_scope(page), key, part).count()
-                    assert total <= (fig.numerator if part == "num" else fig.denominator)
+                    assert total <= counted
                 assert total == expected, (username, unit, key, part, total, expected)
                 checked += 1
     assert checked
@@ -76,6 +82,21 @@ def _scope(page) -> ds.Scope:
         datetime.combine(ctx["end"] + timedelta(days=1), time.min, tzinfo=tz),
         ctx["unit"],
     )
+
+
+@override_settings(HOTLINE_DASHBOARD_CACHE_SECONDS=0)
+def test_a_rate_list_states_it_counts_deadlines_and_marks_an_order_counted_twice(client, district, planted):
+    """The response rate counts sign-stage deadlines: the order sub-dispatched from
+    street A to community A has two, so the list has fewer orders than the figure has
+    deadlines, says so, and marks that order as counted twice."""
+    client.force_login(district.user("supervisor"))
+    figures = client.get("/dashboard/").context["figures"]
+    listing = client.get("/orders/", {"figure": "response", "part": "all"})
+    body = listing.content.decode()
+    assert listing.context["counted"] == figures["response"].denominator > listing.context["total"]
+    assert "此比率按签收时限计" in body
+    twice = [o for o in listing.context["orders"] if o.counted == 2]
+    assert planted.orders["plain_a"] in twice and "计 2 次" in body
 
 
 @override_settings(HOTLINE_DASHBOARD_CACHE_SECONDS=0)

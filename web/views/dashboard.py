@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboards import selectors as ds
 from grids.geometry import geometry_from_geojson
@@ -196,6 +197,42 @@ FIGURE_LABELS = {
 }
 
 
+# What a rate counts, named on its list (the figure's unit is not the order). By figure,
+# then part ("num", "all"); figures that count orders are absent.
+_SIGN, _HANDLE = pgettext_lazy("rate counts", "签收时限"), pgettext_lazy("rate counts", "办理时限")
+_CALLBACK, _ANSWER = pgettext_lazy("rate counts", "回访"), pgettext_lazy("rate counts", "直接答复")
+_CALL = pgettext_lazy("rate counts", "来电登记")
+COUNTED_UNITS = {
+    "response": (_SIGN, _SIGN),
+    "on_time": (_HANDLE, _HANDLE),
+    "resolution": (_CALLBACK, _CALLBACK),
+    "satisfaction": (_CALLBACK, _CALLBACK),
+    "reopen": (_CALLBACK, _CALLBACK),
+    "direct_answer": (_ANSWER, _CALL),
+    "kb_answer": (_ANSWER, _ANSWER),
+}
+
+
+def _counted(request: HttpRequest, qs, figure: str, part: str, rows: list) -> dict:
+    """For a rate: how many of the rows it counts (deadlines, callbacks, events) belong
+    to the listed orders, and each shown order's share, so that the list adds up to
+    the figure. Nothing for figures that count orders."""
+    if figure not in COUNTED_UNITS:
+        return {}
+    scope, _ctx = parse_scope(request)
+    counted = ds.figure_rows(scope, figure, part).filter(order_id__in=qs.values("pk"))
+    per_order = dict(
+        counted.filter(order_id__in=[o.pk for o in rows])
+        .order_by()
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .values_list("order_id", "n")
+    )
+    for order in rows:
+        order.counted = per_order.get(order.pk, 0)
+    return {"counted": counted.count(), "counted_unit": COUNTED_UNITS[figure][0 if part == "num" else 1]}
+
+
 def _filtered_orders(request: HttpRequest):
     scope, ctx = parse_scope(request)
     figure = request.GET.get("figure", "volume")
@@ -243,6 +280,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         "web/orders.html",
         {
             **ctx,
+            **_counted(request, qs, figure, part, rows),
             "orders": attach_warn_at(rows),
             "total": total,
             "figure_label": FIGURE_LABELS[figure],
