@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz
 
 from grids.models import OrgUnit
+from grids.selectors import roles_of
 from workorders.choices import TERMINAL_STATUSES
 from workorders.errors import InvalidInput
 from workorders.models import Event, WorkOrder
@@ -158,12 +159,24 @@ def work_order_find_duplicates(
 ) -> list[DuplicateMatch]:
     """Live orders this call may already be about, best first: the caller's own open
     orders (last 30 days), and orders of the last ``window`` at the same or a nearby
-    place whose text is similar. ``user`` limits the search to what they may see."""
+    place whose text is similar. ``user`` limits the search to what they may see.
+
+    A user who reads orders' text redacted (workorders.privacy: everyone but operators)
+    is matched only on what they could read: otherwise the search is an oracle, and a
+    unit that passes a guessed number (same_caller) or types a name, phone or room into
+    the text (text_score) learns which orders in its scope, a confidential caller's
+    included, are that person's. For them the caller's number is not used, texts are
+    compared in their redacted form and the place by unit only, not by the address as
+    typed (it may hold a room number)."""
+    from workorders.privacy import UNMASKED_ROLES, redact_order_text
     from workorders.selectors import work_orders_visible_to
 
     now = now or timezone.now()
     place = _place_of(address=address, community=community, grid=grid)
     phone = (caller_phone or "").strip()
+    redacted = user is not None and not (roles_of(user) & UNMASKED_ROLES)
+    if redacted:
+        phone, place = "", Place(place.street_id, place.community_id, place.grid_id, "")
     base = work_orders_visible_to(user) if user is not None else WorkOrder.objects.all()
     base = base.exclude(status__in=TERMINAL_STATUSES)
     if exclude is not None:
@@ -181,8 +194,11 @@ def work_order_find_duplicates(
     matches = []
     for order in rows:
         same_caller = len(phone) >= 7 and order.caller_phone == phone
+        theirs = f"{order.title} {order.description}"
+        if redacted:
+            theirs = redact_order_text(order, theirs)
         ignore = tuple({_place_words(address), _place_words(order.address)} - {""})
-        t = text_similarity(text, f"{order.title} {order.description}", ignore=ignore)
+        t = text_similarity(text, theirs, ignore=ignore)
         p = place_similarity(place, order)
         score = TEXT_WEIGHT * t + PLACE_WEIGHT * p
         if not same_caller and (score < MIN_SCORE or t < MIN_TEXT):
