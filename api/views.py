@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -218,6 +218,10 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             updated = service(order=order.pk, actor=request.user, **kwargs)
         except (Conflict, InvalidTransition) as exc:
             current = self.get_queryset().filter(pk=order.pk).first()
+            if current is None:
+                # Moved out of the caller's scope meanwhile (returned and reassigned):
+                # answered as any order they may not see, never with its state.
+                raise NotFound(_("没有这个工单。")) from None
             current_body = order_detail(current, request.user)
             response = workflow_error_response(exc, current=current_body)
             response["ETag"] = etag(current)
