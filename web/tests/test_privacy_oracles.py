@@ -97,3 +97,28 @@ def test_a_knowledge_base_draft_from_an_order_carries_no_callers_data(client, di
     person = planted.people[key]
     assert not [s for s in person.secrets if s in text], text
     assert "[电话]" in text or "[车牌]" in text
+
+
+def test_open311_and_open_data_carry_no_callers_data(district, planted):
+    """Anyone on the internet reads these: no caller's data of any planted order, and no
+    confidential caller's order at all."""
+    import json
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from open311.opendata import open_data_rows
+
+    public = Client()
+    listed = public.get("/open311/v2/requests.json")
+    assert listed.status_code == 200
+    bodies = [listed.json()] + [
+        public.get(f"/open311/v2/requests/{order.number}.json").json() for order in planted.orders.values()
+    ]
+    rows = open_data_rows(day=timezone.localdate())
+    text = json.dumps([bodies, rows], ensure_ascii=False, default=str)  # Chinese as itself, not \u escapes
+    secrets = [s for key, p in planted.people.items() for s in p.secrets[key == "patrol" :]]
+    assert not [s for s in secrets if s in text]
+    confidential = [o.number for o in planted.orders.values() if o.caller_confidential]
+    assert confidential and not [n for n in confidential if n in json.dumps([listed.json(), rows], default=str)]
+    assert any(o.number in text for o in planted.orders.values() if not o.caller_confidential)
