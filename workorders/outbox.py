@@ -65,15 +65,18 @@ def follow_ups_record(*, tasks: Iterable[str], order_id: int, event_id: int, now
 def follow_up_request(*, task: str, order_id: int, event_id: int, now: datetime) -> None:
     """Ask for ``task`` on the order in the caller's transaction, for a handler that works
     off the order's current state (every photo still waiting) rather than off one event.
-    The row is keyed by (event, task) like any other; if that row already ran, it is put
-    back to pending, so work added after its run is never left behind. (On PostgreSQL the
-    UPDATE waits for a worker that holds the row and re-arms it after that run.) Not
-    subject to suppress_follow_ups: this is the order's own data, not a side effect."""
+    The row is keyed by (event, task) like any other; an existing row is put back to
+    pending, so work added after (or during) its run is never left behind. Not subject to
+    suppress_follow_ups: this is the order's own data, not a side effect."""
     FollowUp.objects.bulk_create(
         [FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now)],
         ignore_conflicts=True,
     )
-    FollowUp.objects.filter(event_id=event_id, task=task).exclude(state=FollowUp.State.PENDING).update(
+    # Whatever its state: a row a worker is running right now is still "pending" in the
+    # committed version, and that run cannot see this uncommitted work. The UPDATE waits
+    # for the worker's row lock (PostgreSQL re-reads the row after its commit) and sets
+    # the row pending again after the worker's "done", so a second run picks the work up.
+    FollowUp.objects.filter(event_id=event_id, task=task).update(
         state=FollowUp.State.PENDING, available_at=now, attempts=0, last_error=""
     )
     _nudge_on_commit((task,))

@@ -95,3 +95,50 @@ def test_a_burst_of_bombs_and_big_photos_is_checked_on_the_request_and_processed
             assert not kept.getexif() and kept.size == (3000, 4000)
     assert not list((tmp_path / "media" / "attachments" / "incoming").iterdir()), "a raw file was left"
     assert FollowUp.objects.filter(task=PROCESS_TASK).count() == 4
+
+
+def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(district, log_call, settings, tmp_path):
+    """The run in progress cannot see the new photo (not committed when it started):
+    the upload waits for that run's row and sets it pending again, so nothing is left
+    ``processing`` with its row done."""
+    from attachments.processing import attachments_process_waiting
+    from attachments.services import attachment_add
+    from hotline.testing import photos_process
+    from workorders.outbox import follow_ups_drain
+
+    settings.MEDIA_ROOT = tmp_path
+    png = image_bytes("PNG", size=(8, 8))
+    order = log_call()
+    attachment_add(order=order, upload=SimpleUploadedFile("a.png", png))
+    entered, release, added = threading.Event(), threading.Event(), {}
+
+    def slow_run(order_id: int, event_id: int) -> None:
+        attachments_process_waiting(order_id=order_id)
+        entered.set()
+        assert release.wait(30)
+
+    def worker() -> None:
+        try:
+            follow_ups_drain(task=PROCESS_TASK, handler=slow_run)
+        finally:
+            connection.close()
+
+    def upload() -> None:
+        try:
+            added["b"] = attachment_add(order=order, upload=SimpleUploadedFile("b.png", png))
+        finally:
+            connection.close()
+
+    run = threading.Thread(target=worker)
+    run.start()
+    assert entered.wait(30)
+    second = threading.Thread(target=upload)
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the upload should wait for the running row"
+    release.set()
+    run.join(30)
+    second.join(30)
+    assert FollowUp.objects.get(task=PROCESS_TASK).state == FollowUp.State.PENDING
+    photos_process()
+    assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}
