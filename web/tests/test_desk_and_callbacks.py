@@ -21,14 +21,14 @@ def test_desk_shows_unrouted_orders_with_the_problem_and_assigns(login, district
 def test_desk_suggests_the_routers_unit(login, district, log_call):
     log_call()
     body = login("dispatcher").get(reverse("web:desk")).content.decode()
-    assert "系统建议" in body and "甲街道" in body
+    assert "建议：" in body and "甲街道" in body
 
 
 def test_reply_review_shows_the_closure_standard_and_approves(login, district, assigned):
     order = work_order_sign(order=assigned, actor=district.user("handler_a"))
     order = work_order_reply(order=order, actor=district.user("handler_a"), reply="已清理。")
     client = login("dispatcher")
-    body = client.get(reverse("web:desk")).content.decode()
+    body = client.get(reverse("web:desk") + "?tab=replies").content.decode()
     assert "现场清理完毕并拍照" in body and "已清理。" in body
     response = client.post(
         reverse("web:order_act", args=[order.number, "approve"]), {"expected_version": order.version, "note": ""}
