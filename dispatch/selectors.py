@@ -7,9 +7,10 @@ from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from dispatch.models import DispatchQueueEntry, QueueState
+from grids.models import Membership, Role
 from grids.selectors import roles_of, sees_everything
-from workorders.choices import ExtensionState, Status
-from workorders.models import ExtensionRequest, WorkOrder
+from workorders.choices import TERMINAL_STATUSES, DeadlineState, ExtensionState, Status
+from workorders.models import Deadline, ExtensionRequest, WorkOrder
 from workorders.selectors import work_orders_visible_to
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
@@ -61,3 +62,37 @@ def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
 def desk_counts(*, user: AbstractBaseUser) -> dict[str, int]:
     """The real number waiting in each desk queue (not the length of a page)."""
     return {tab: desk_queue(user=user, tab=tab).order_by().count() for tab in DESK_TABS}
+
+
+# The unit workbench's tabs: what to sign, what is being handled, what will soon be
+# late, what is late. Each is sorted by the nearest deadline (no deadline last).
+WORKBENCH_TABS = ("all", "sign", "doing", "warning", "overdue")
+WORKBENCH_ORDER = ("due_sort", "created_at", "pk")
+
+
+def workbench_queue(*, user: AbstractBaseUser, tab: str, now: datetime) -> QuerySet[WorkOrder]:
+    """The user's open orders in one workbench tab ("warning": not yet late, but an
+    open timer's warning time has passed)."""
+    qs = work_orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)
+    warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
+    if tab == "sign":
+        qs = qs.filter(status=Status.ASSIGNED)
+    elif tab == "doing":
+        qs = qs.filter(status=Status.IN_PROGRESS)
+    elif tab == "warning":
+        qs = qs.filter(due_at__gte=now).filter(Exists(warned))
+    elif tab == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif tab != "all":
+        raise ValueError(tab)
+    return qs.annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE))).order_by(*WORKBENCH_ORDER)
+
+
+def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
+    return {tab: workbench_queue(user=user, tab=tab, now=now).order_by().count() for tab in WORKBENCH_TABS}
+
+
+def units_user_signs_for(user: AbstractBaseUser) -> set[int]:
+    """Units whose orders this user may sign (签收): where they are a handler. A street's
+    handler sees the orders it passed down to a community but cannot sign them there."""
+    return set(Membership.objects.filter(user=user, role=Role.HANDLER).values_list("unit_id", flat=True))
