@@ -170,3 +170,20 @@ def test_workbench_pages_by_keyset(login, district, log_call, monkeypatch):
     seen = [o.number for o in first.context["orders"]] + [o.number for o in second.context["orders"]]
     assert sorted(seen) == sorted(o.number for o in orders) and second.context["next_cursor"] is None
     assert client.get(reverse("web:workbench"), {"after": "%%%"}).status_code == 400
+
+
+def test_sub_dispatch_is_offered_only_where_there_are_units_below(login, district, assigned):
+    from workorders.services import work_order_sub_dispatch
+
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    street = login("handler_a").get(reverse("web:order", args=[order.number])).content.decode()
+    assert "/do/sub_dispatch/" in street and "甲街道" in street.split("s-deadlines", 1)[1]
+    order = work_order_sub_dispatch(order=order, actor=district.user("handler_a"), unit=district.community_a)
+    order = work_order_sign(order=order, actor=district.user("handler_community_a"))
+    order = work_order_sub_dispatch(order=order, actor=district.user("handler_community_a"), unit=district.grid_a)
+    order = work_order_sign(order=order, actor=district.user("handler_grid_a"))
+    grid = login("handler_grid_a").get(reverse("web:order", args=[order.number])).content.decode()
+    assert "/do/reply/" in grid and "/do/sub_dispatch/" not in grid
+    # The deadline table names each stage's unit (three sign stages are told apart).
+    table = grid.split("s-deadlines", 1)[1].split("</table>", 1)[0]
+    assert "甲街道" in table and "甲一社区" in table and "甲一1号网格" in table
