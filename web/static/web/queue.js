@@ -97,6 +97,10 @@
     var pane = document.getElementById("pane");
     if (pane) {
       markSelected(pane.getAttribute("data-number"));
+      // One column on a phone: the pane sits under the list, so bring it into view.
+      if (window.innerWidth < 900 && e.detail.requestConfig && e.detail.requestConfig.verb === "get") {
+        pane.scrollIntoView({ block: "start" });
+      }
       var active = document.activeElement;
       if (pane.getAttribute("data-number") && (!active || active === document.body || !active.closest("#rows"))) {
         var sel = document.querySelector("#rows > li.selected a");
