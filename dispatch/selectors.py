@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from dispatch.models import DispatchQueueEntry, QueueState
@@ -60,8 +60,20 @@ def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
 
 
 def desk_counts(*, user: AbstractBaseUser) -> dict[str, int]:
-    """The real number waiting in each desk queue (not the length of a page)."""
-    return {tab: desk_queue(user=user, tab=tab).order_by().count() for tab in DESK_TABS}
+    """The real number waiting in each desk queue (not the length of a page), in one
+    pass over the waiting statuses rather than one COUNT per tab."""
+    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
+    waiting = [Status.ACCEPTED, Status.RETURNED, Status.IN_PROGRESS, Status.REPLIED]
+    return (
+        work_orders_visible_to(user)
+        .filter(status__in=waiting)
+        .aggregate(
+            unrouted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+            returned=Count("pk", filter=Q(status=Status.RETURNED)),
+            extensions=Count("pk", filter=Q(status=Status.IN_PROGRESS) & Q(Exists(pending))),
+            replies=Count("pk", filter=Q(status=Status.REPLIED)),
+        )
+    )
 
 
 # The unit workbench's tabs: what to sign, what is being handled, what will soon be
@@ -89,7 +101,19 @@ def workbench_queue(*, user: AbstractBaseUser, tab: str, now: datetime) -> Query
 
 
 def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
-    return {tab: workbench_queue(user=user, tab=tab, now=now).order_by().count() for tab in WORKBENCH_TABS}
+    """Each tab's count in one pass over the user's open orders."""
+    warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
+    return (
+        work_orders_visible_to(user)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .aggregate(
+            all=Count("pk"),
+            sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
+            doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+            warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
 
 
 def units_user_signs_for(user: AbstractBaseUser) -> set[int]:

@@ -27,3 +27,9 @@ class ApproveExtensionForm(VersionedForm):
 
 class DenyExtensionForm(VersionedForm):
     note = _note(_("驳回延期的理由（必填，将通知承办单位）"), True)
+
+
+class UrgeForm(VersionedForm):
+    """督办: the instruction goes to the unit by SMS, so it is asked for, not fixed."""
+
+    note = _note(_("督办要求（必填，将短信通知承办单位）"), True)

@@ -155,6 +155,12 @@ class ExtensionForm(VersionedForm):
 
 class ReplyForm(VersionedForm):
     reply = forms.CharField(label=_("办理结果"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    # Closure standards ask for an on-site photo; reviewers see it beside the reply.
+    photo = forms.FileField(
+        label=_("现场照片（可选，审核人可见）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
 
 
 class CallbackForm(VersionedForm):

@@ -172,7 +172,7 @@ def test_extension_card_shows_the_current_deadline_and_the_length_asked(login, d
     assert "当前时限" in body and timezone.localtime(handle).strftime("%Y-%m-%d %H:%M") in body
     assert "延长 3天0小时" in body
     assert "批准说明（可选）" in body and "驳回延期的理由（必填，将通知承办单位）" in body
-    assert 'class="btn-danger primary danger"' in body and 'class="btn-primary primary"' in body
+    assert 'btn-danger primary danger"' in body and 'btn-primary primary"' in body
     assert "hx-confirm=" in body  # denying notifies the unit: asked first
 
 
@@ -181,6 +181,8 @@ def test_desk_counts_match_the_queues(district, log_call, assigned):
     log_call()
     counts = desk_counts(user=district.user("dispatcher"))
     assert counts == {"unrouted": 1, "returned": 1, "extensions": 0, "replies": 0}
+    dispatcher = district.user("dispatcher")
+    assert all(desk_queue(user=dispatcher, tab=tab).count() == n for tab, n in counts.items())
     assert desk_counts(user=district.user("handler_a")) == {"unrouted": 0, "returned": 0, "extensions": 0, "replies": 0}
     assert list(desk_queue(user=district.user("handler_b"), tab="unrouted")) == []
 
@@ -191,3 +193,65 @@ def test_desk_pane_is_scoped_and_only_for_dispatchers(login, district, log_call)
         login("dispatcher").get(reverse("web:desk_pane", args=[order.number]), {"tab": "unrouted"}).status_code == 200
     )
     assert login("handler_b").get(reverse("web:desk_pane", args=[order.number]), {"tab": "unrouted"}).status_code == 404
+
+
+def test_a_manual_urge_asks_for_an_instruction_and_tells_the_unit(
+    login, district, assigned, django_capture_on_commit_callbacks
+):
+    from dispatch.models import Notification
+
+    client = login("supervisor")
+    listing = client.get(reverse("web:orders"), {"figure": "overdue"}).content.decode()
+    assert "此刻仍超时的工单" in listing  # overdue is a state: no period is claimed
+    page = client.get(reverse("web:orders"), {"figure": "volume"}).content.decode()
+    assert "督办要求（必填，将短信通知承办单位）" in page and "data-confirm=" in page
+    refused = client.post(
+        reverse("web:order_act", args=[assigned.number, "urge"]), {"expected_version": assigned.version, "note": ""}
+    )
+    assert refused.status_code == 400 and not assigned.events.filter(kind="urge").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox's nudge runs the follow-up
+        client.post(
+            reverse("web:order_act", args=[assigned.number, "urge"]),
+            {"expected_version": assigned.version, "note": "今天下班前联系市民并反馈"},
+        )
+    from workorders.models import FollowUp
+
+    assert FollowUp.objects.filter(order=assigned, event__kind="urge").exists()  # written with the event
+    sms = Notification.objects.filter(order=assigned, event__kind="urge")
+    assert sms.exists() and all("第 1 次督办" in n.text and "今天下班前联系市民并反馈" in n.text for n in sms)
+    assert {n.recipient_id for n in sms} == {district.user("handler_a").pk}
+    page = client.get(reverse("web:orders"), {"figure": "volume"}).content.decode()
+    assert "督办 1 次" in page
+
+
+def test_a_reply_carries_its_photo_to_the_reviewer(login, district, assigned):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.models import Attachment
+    from hotline.testing import image_bytes
+
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    handler = login("handler_a")
+    broken = handler.post(
+        reverse("web:order_act", args=[order.number, "reply"]),
+        {
+            "expected_version": order.version,
+            "reply": "已清理完毕。",
+            "photo": SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg"),
+        },
+    )
+    body = broken.content.decode()
+    assert broken.status_code == 400 and "已清理完毕。" in body and "JPEG" in body
+    assert WorkOrder.objects.get(pk=order.pk).status == Status.IN_PROGRESS and not Attachment.objects.exists()
+    done = handler.post(
+        reverse("web:order_act", args=[order.number, "reply"]),
+        {
+            "expected_version": order.version,
+            "reply": "已清理完毕。",
+            "photo": SimpleUploadedFile("site.png", image_bytes("PNG", (40, 30)), content_type="image/png"),
+        },
+    )
+    assert done.status_code == 302
+    photo = Attachment.objects.get(order=order)
+    review = login("dispatcher").get(reverse("web:desk"), {"tab": "replies"}).content.decode()
+    assert "已清理完毕。" in review and reverse("web:attachment", args=[photo.pk]) in review

@@ -40,7 +40,16 @@ def _forms_for(order: WorkOrder, keys: list[str], bound: dict | None = None) -> 
         form = bound.get(key) or action.form(
             order=order, initial={"expected_version": order.version}, auto_id=_ids(key)
         )
-        out.append({"key": key, "label": label(key), "form": form, "danger": action.danger, "open": key in bound})
+        out.append(
+            {
+                "key": key,
+                "label": label(key),
+                "form": form,
+                "danger": action.danger,
+                "open": key in bound,
+                "confirm": action.confirm,
+            }
+        )
     return out
 
 
@@ -81,7 +90,7 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
     action = ACTIONS.get(key)
     if action is None:
         raise Http404
-    form = action.form(request.POST, order=order, auto_id=_ids(key))
+    form = action.form(request.POST, request.FILES, order=order, auto_id=_ids(key))
     status = 400
     if form.is_valid():
         try:
@@ -101,6 +110,8 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             if not work_orders_visible_to(request.user).filter(pk=order.pk).exists():
                 return redirect(home_url_name(request.user))
             return redirect("web:order", number=order.number)
+    if request.FILES and form.errors and "photo" in form.fields:
+        form.add_error("photo", _("出于安全原因，请重新选择照片。"))  # browsers never refill a file input
     order.refresh_from_db()
     context = order_context(request, order, bound={key: form})
     context["failed_action"] = label(key)

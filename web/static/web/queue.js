@@ -81,13 +81,6 @@
       if (field2) { field2.focus(); } else { button.click(); }
     }
   });
-  // Without htmx (or before it loads) a confirmation still guards actions that notify people.
-  document.addEventListener("submit", function (e) {
-    var form = e.target;
-    if (form.hasAttribute("data-confirm") && !form.hasAttribute("hx-post") && !window.confirm(form.getAttribute("data-confirm"))) {
-      e.preventDefault();
-    }
-  });
   // A refused action (400/403/409) answers with the pane that says why: show it.
   document.addEventListener("htmx:beforeSwap", function (e) {
     var s = e.detail.xhr.status;
