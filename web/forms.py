@@ -12,7 +12,7 @@ from workorders.models import Category, WorkOrder
 
 
 def minor_categories():
-    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")
+    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent", "department")
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
