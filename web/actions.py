@@ -85,7 +85,9 @@ ACTIONS: dict[str, Action] = {
     ),
     "reassign": Action(
         f.UnitForm,
-        lambda o, u, d: s.work_order_reassign(order=o, actor=u, unit=d["unit"], note=d["note"], expected_version=_v(d)),
+        lambda o, u, d: s.work_order_reassign(
+            order=o, actor=u, unit=d["unit"], note=d["note"], overrule_return=False, expected_version=_v(d)
+        ),
     ),
     "sign": Action(f.VersionedForm, lambda o, u, d: s.work_order_sign(order=o, actor=u, expected_version=_v(d))),
     "return": Action(

@@ -255,3 +255,14 @@ def test_a_reply_carries_its_photo_to_the_reviewer(login, district, assigned):
     photo = Attachment.objects.get(order=order)
     review = login("dispatcher").get(reverse("web:desk"), {"tab": "replies"}).content.decode()
     assert "已清理完毕。" in review and reverse("web:attachment", args=[photo.pk]) in review
+
+
+def test_order_page_reassign_leaves_out_the_returning_unit_and_cohandlers_are_tick_boxes(login, district, log_call):
+    order = _returned(district, log_call)
+    page = login("dispatcher").get(reverse("web:order", args=[order.number])).content.decode()
+    picker = page.split('name="unit"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{district.street_a.pk}"' not in picker and f'value="{district.street_b.pk}"' in picker
+    moved = work_order_reassign(order=order, actor=district.user("dispatcher"), unit=district.street_b)
+    moved = work_order_sign(order=moved, actor=district.user("handler_b"))
+    handler = login("handler_b").get(reverse("web:order", args=[moved.number])).content.decode()
+    assert 'type="checkbox" name="units"' in handler and "multiple" not in handler.split('name="units"', 1)[0][-200:]
