@@ -264,7 +264,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ops/submissions.html", context)
 
 
-CALLBACK_PAGE = 30
+CALLBACK_PAGE = 20
 CALLBACK_ORDER = ("due_sort", "created_at", "pk")
 
 

@@ -29,7 +29,7 @@ from workorders.selectors import work_orders_visible_to
 from workorders.services import work_order_sign
 from workorders.services.duplicates import caller_counts
 
-PAGE = 100
+PAGE = 50  # a first screen and more; the next page is a keyset link away
 
 TAB_LABELS = {
     "all": _("全部待办"),
