@@ -86,3 +86,47 @@ def test_desk_fits_a_phone_and_reads_in_english(browser, live_server, district, 
         if locale == "en-US":
             assert "Keyboard shortcuts" in page.content() and "Find a unit" in page.content()
         context.close()
+
+
+def test_queue_pages_pass_the_accessibility_audit(browser, live_server, district, log_call, assigned):
+    """The same checks as test_accessibility (labels, unique ids, one h1/main, lang,
+    contrast) over every desk tab and workbench tab, at desktop and phone width."""
+    from datetime import timedelta
+
+    from web.tests.test_accessibility import HELPERS, audit
+    from workorders.services import work_order_assign, work_order_reply, work_order_request_extension, work_order_return
+
+    log_call(category=None)
+    returned = work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
+    work_order_return(order=returned, actor=district.user("handler_a"), reason="not_territory", note="不归本街道")
+    doing = work_order_sign_for(district, assigned)
+    handle = doing.deadlines.get(stage="handle", state="open").due_at
+    work_order_request_extension(
+        order=doing, actor=district.user("handler_a"), proposed_due=handle + timedelta(days=2), reason="等材料"
+    )
+    other = work_order_sign_for(
+        district, work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
+    )
+    work_order_reply(order=other, actor=district.user("handler_a"), reply="已处理。")
+    problems = []
+    for viewport, width in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        context = browser.new_context(viewport=viewport, locale="zh-CN")
+        context.add_init_script(HELPERS)  # the audit's helpers, as test_accessibility's pages have them
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        login(page, live_server, "dispatcher")
+        for tab in ("unrouted", "returned", "extensions", "replies"):
+            page.goto(f"{live_server.url}/desk/?tab={tab}")
+            problems += audit(page, f"/desk/?tab={tab} ({width})")
+        login(page, live_server, "handler_a")
+        for tab in ("all", "sign", "doing", "overdue"):
+            page.goto(f"{live_server.url}/unit/?tab={tab}")
+            problems += audit(page, f"/unit/?tab={tab} ({width})")
+        context.close()
+    assert problems == []
+
+
+def work_order_sign_for(district, order):
+    from workorders.services import work_order_sign
+
+    return work_order_sign(order=order, actor=district.user("handler_a"))
