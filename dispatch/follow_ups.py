@@ -139,6 +139,20 @@ def _on_extension_decision(event: Event, order: WorkOrder) -> None:
     _tell(event, unit_handlers(order.current_unit), text % {"o": _order_text(order), "d": shown, "r": event.note})
 
 
+def _on_urge(event: Event, order: WorkOrder) -> None:
+    """A supervisor's 督办 reaches the handlers of the unit holding the order, with the
+    instruction as written (redacted like every SMS) and how many times it was urged."""
+    if event.actor_id is None:
+        return  # the machine's urges (deadline scan) are announced by the scan
+    count = order.events.filter(kind__in=("urge", "deadline_urge"), seq__lte=event.seq).count()
+    _tell(
+        event,
+        unit_handlers(order.current_unit),
+        _("【12345督办】%(o)s（第 %(n)d 次督办）：%(r)s")
+        % {"o": _order_text(order), "n": count, "r": event.note[:200] or _("请加快办理。")},
+    )
+
+
 def next_working_morning(after: datetime, calendar: WorkCalendar | None = None) -> datetime:
     """Opening time of the first working day after ``after``'s day."""
     day = next_working_day(after, calendar)
@@ -170,6 +184,7 @@ HANDLERS = {
     "approve_extension": _on_extension_decision,
     "deny_extension": _on_extension_decision,
     "callback_unreachable": _on_callback_unreachable,
+    "urge": _on_urge,
 }
 
 

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from dispatch.models import DispatchQueueEntry, QueueState
+from grids.models import Membership, Role
 from grids.selectors import roles_of, sees_everything
-from workorders.choices import Status
+from workorders.choices import TERMINAL_STATUSES, DeadlineState, ExtensionState, Status
+from workorders.models import Deadline, ExtensionRequest, WorkOrder
+from workorders.selectors import work_orders_visible_to
+
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
 
 
 def dispatch_queue(*, user: AbstractBaseUser) -> QuerySet[DispatchQueueEntry]:
@@ -18,3 +26,97 @@ def dispatch_queue(*, user: AbstractBaseUser) -> QuerySet[DispatchQueueEntry]:
         .select_related("order__category", "order__street")
         .order_by("created_at")
     )
+
+
+# The dispatcher desk's four queues, each in the order the work should be done:
+# urgent first; then the newest unroutable call first (it is the one a caller may
+# still be waiting on; older ones are visible, with their age, further down), the
+# longest-waiting return, the nearest deadline of an extension request, the oldest reply.
+DESK_TABS: dict[str, tuple[str, ...]] = {
+    "unrouted": ("-urgency", "-created_at", "-pk"),
+    "returned": ("-urgency", "updated_at", "pk"),
+    "extensions": ("-urgency", "due_sort", "pk"),
+    "replies": ("-urgency", "replied_sort", "pk"),
+}
+
+
+def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
+    """The orders waiting in one desk queue that ``user`` may see, sorted as DESK_TABS
+    says (the sort fields are never NULL, so keyset paging can walk them)."""
+    base = work_orders_visible_to(user)
+    if tab == "unrouted":
+        qs = base.filter(status=Status.ACCEPTED)
+    elif tab == "returned":
+        qs = base.filter(status=Status.RETURNED)
+    elif tab == "extensions":
+        pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
+        qs = base.filter(status=Status.IN_PROGRESS).filter(Exists(pending))
+        qs = qs.annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE)))
+    elif tab == "replies":
+        qs = base.filter(status=Status.REPLIED).annotate(replied_sort=Coalesce("replied_at", "updated_at"))
+    else:
+        raise ValueError(tab)
+    return qs.order_by(*DESK_TABS[tab])
+
+
+def desk_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    """The real number waiting in each desk queue (not the length of a page), in one
+    pass over the waiting statuses rather than one COUNT per tab."""
+    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
+    waiting = [Status.ACCEPTED, Status.RETURNED, Status.IN_PROGRESS, Status.REPLIED]
+    return (
+        work_orders_visible_to(user)
+        .filter(status__in=waiting)
+        .aggregate(
+            unrouted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+            returned=Count("pk", filter=Q(status=Status.RETURNED)),
+            extensions=Count("pk", filter=Q(status=Status.IN_PROGRESS) & Q(Exists(pending))),
+            replies=Count("pk", filter=Q(status=Status.REPLIED)),
+        )
+    )
+
+
+# The unit workbench's tabs: what to sign, what is being handled, what will soon be
+# late, what is late. Each is sorted by the nearest deadline (no deadline last).
+WORKBENCH_TABS = ("all", "sign", "doing", "warning", "overdue")
+WORKBENCH_ORDER = ("due_sort", "created_at", "pk")
+
+
+def workbench_queue(*, user: AbstractBaseUser, tab: str, now: datetime) -> QuerySet[WorkOrder]:
+    """The user's open orders in one workbench tab ("warning": not yet late, but an
+    open timer's warning time has passed)."""
+    qs = work_orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)
+    warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
+    if tab == "sign":
+        qs = qs.filter(status=Status.ASSIGNED)
+    elif tab == "doing":
+        qs = qs.filter(status=Status.IN_PROGRESS)
+    elif tab == "warning":
+        qs = qs.filter(due_at__gte=now).filter(Exists(warned))
+    elif tab == "overdue":
+        qs = qs.filter(due_at__lt=now)
+    elif tab != "all":
+        raise ValueError(tab)
+    return qs.annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE))).order_by(*WORKBENCH_ORDER)
+
+
+def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
+    """Each tab's count in one pass over the user's open orders."""
+    warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
+    return (
+        work_orders_visible_to(user)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .aggregate(
+            all=Count("pk"),
+            sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
+            doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+            warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )
+
+
+def units_user_signs_for(user: AbstractBaseUser) -> set[int]:
+    """Units whose orders this user may sign (签收): where they are a handler. A street's
+    handler sees the orders it passed down to a community but cannot sign them there."""
+    return set(Membership.objects.filter(user=user, role=Role.HANDLER).values_list("unit_id", flat=True))

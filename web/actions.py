@@ -10,9 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from web import forms as f
+from web.desk_forms import UrgeForm
 from workorders import services as s
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
@@ -28,6 +30,7 @@ class Action:
     form: type[f.VersionedForm]
     perform: Callable[[WorkOrder, AbstractBaseUser, dict], WorkOrder]
     danger: bool = False
+    confirm: object = None  # asked before an action that notifies people
 
 
 def _v(d: dict) -> int:
@@ -40,6 +43,23 @@ def _merge(o, u, d):
     if into is None:
         raise InvalidInput({"into": _("没有工单号为 %(n)s 的工单。") % {"n": d["into"]}})
     return s.work_order_merge(order=o, actor=u, into=into, expected_version=_v(d))
+
+
+def _reply(o, u, d):
+    """办结上报 with its optional on-site photo: the photo passes the attachments checks
+    before anything is written, then the reply and the photo commit together, so a
+    reply never claims a photo that was not stored (nor a photo sits on an order whose
+    reply failed)."""
+    from attachments.services import attachment_add, attachment_check
+
+    photo = d.get("photo")
+    if photo:
+        attachment_check(upload=photo, field="photo", public=False)
+    with transaction.atomic():
+        done = s.work_order_reply(order=o, actor=u, reply=d["reply"], expected_version=_v(d))
+        if photo:
+            attachment_add(order=done, upload=photo, field="photo", public=False)
+    return done
 
 
 ACTIONS: dict[str, Action] = {
@@ -65,7 +85,9 @@ ACTIONS: dict[str, Action] = {
     ),
     "reassign": Action(
         f.UnitForm,
-        lambda o, u, d: s.work_order_reassign(order=o, actor=u, unit=d["unit"], note=d["note"], expected_version=_v(d)),
+        lambda o, u, d: s.work_order_reassign(
+            order=o, actor=u, unit=d["unit"], note=d["note"], overrule_return=False, expected_version=_v(d)
+        ),
     ),
     "sign": Action(f.VersionedForm, lambda o, u, d: s.work_order_sign(order=o, actor=u, expected_version=_v(d))),
     "return": Action(
@@ -124,10 +146,12 @@ ACTIONS: dict[str, Action] = {
         ),
     ),
     # Urging does not change the order, so it is not version-checked.
-    "urge": Action(f.NoteForm, lambda o, u, d: s.work_order_urge(order=o, actor=u, note=d["note"])),
-    "reply": Action(
-        f.ReplyForm, lambda o, u, d: s.work_order_reply(order=o, actor=u, reply=d["reply"], expected_version=_v(d))
+    "urge": Action(
+        UrgeForm,
+        lambda o, u, d: s.work_order_urge(order=o, actor=u, note=d["note"]),
+        confirm=_("督办将短信通知承办单位，并记入督办次数。确定？"),
     ),
+    "reply": Action(f.ReplyForm, lambda o, u, d: _reply(o, u, d)),
     "approve": Action(
         f.NoteForm, lambda o, u, d: s.work_order_approve(order=o, actor=u, note=d["note"], expected_version=_v(d))
     ),

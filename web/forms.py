@@ -12,7 +12,7 @@ from workorders.models import Category, WorkOrder
 
 
 def minor_categories():
-    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")
+    return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent", "department")
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -118,7 +118,13 @@ class UnitForm(VersionedForm):
         self.fields["unit"].queryset = self.unit_queryset()
 
     def unit_queryset(self):
-        return OrgUnit.objects.filter(kind__in=self.kinds, is_active=True).order_by("path")
+        qs = OrgUnit.objects.filter(kind__in=self.kinds, is_active=True).order_by("path")
+        if self.order is not None and self.order.status == "returned":
+            # Never offer the unit that just returned it; overruling is the desk's own form.
+            last = self.order.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first()
+            if last and last.get("from_unit"):
+                qs = qs.exclude(pk=last["from_unit"])
+        return qs
 
 
 class SubDispatchForm(UnitForm):
@@ -128,7 +134,10 @@ class SubDispatchForm(UnitForm):
 
 
 class CohandlerForm(VersionedForm):
-    units = forms.ModelMultipleChoiceField(label=_("协办单位"), queryset=OrgUnit.objects.none())
+    # Tick boxes, not a Ctrl-click multi-select.
+    units = forms.ModelMultipleChoiceField(
+        label=_("协办单位"), queryset=OrgUnit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
     note = forms.CharField(label=_("说明"), max_length=2000, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -155,6 +164,12 @@ class ExtensionForm(VersionedForm):
 
 class ReplyForm(VersionedForm):
     reply = forms.CharField(label=_("办理结果"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    # Closure standards ask for an on-site photo; reviewers see it beside the reply.
+    photo = forms.FileField(
+        label=_("现场照片（可选，审核人可见）"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
 
 
 class CallbackForm(VersionedForm):

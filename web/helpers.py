@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Role
+from grids.models import OrgUnit, Role
 from grids.selectors import roles_of, sees_everything
 from workorders.errors import InvalidInput, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
@@ -76,6 +76,10 @@ def actions_for(user: AbstractBaseUser, order: WorkOrder) -> list[str]:
         except NotAllowed:
             continue
         kinds.append(kind)
+    # 下派 is only offered where there is someone below to pass the order to (a grid
+    # has no sub-units; the service would refuse every choice).
+    if "sub_dispatch" in kinds and not OrgUnit.objects.filter(parent_id=order.current_unit_id, is_active=True).exists():
+        kinds.remove("sub_dispatch")
     return kinds
 
 

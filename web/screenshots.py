@@ -78,6 +78,28 @@ def main(base: str, sections: tuple[str, ...] = SECTIONS) -> None:
         if "desk" in sections:
             login("dispatcher")
             shot("dispatcher-desk")
+            for tab in ("returned", "extensions", "replies"):
+                page.goto(base + f"/desk/?tab={tab}")
+                shot(f"dispatcher-desk-{tab}")
+            page.goto(base + "/desk/")
+            page.locator("#rows a").first.focus()
+            page.keyboard.press("j")
+            page.wait_for_timeout(1500)  # the pane comes in by htmx
+            page.wait_for_load_state("networkidle")
+            page.keyboard.press("d")
+            page.keyboard.type("城管")
+            shot("dispatcher-desk-picker")
+            page.goto(base + "/desk/?tab=replies")
+            page.select_option("select[name=language]", "en")  # the switch submits itself
+            page.wait_for_load_state("networkidle")
+            shot("dispatcher-desk-en")
+            page.select_option("select[name=language]", "zh-hans")
+            page.wait_for_load_state("networkidle")
+        if "workbench" in sections:
+            login("street")
+            for tab in ("sign", "overdue"):
+                page.goto(base + f"/unit/?tab={tab}")
+                shot(f"workbench-{tab}")
         if "dashboard" in sections:
             login("supervisor")
             shot("dashboard")

@@ -23,6 +23,8 @@ urlpatterns = [
     path("unit/", workbench.workbench, name="workbench"),
     path("unit/sign/", workbench.bulk_sign, name="bulk_sign"),
     path("desk/", desk.desk, name="desk"),
+    path("desk/pane/<str:number>/", desk.desk_pane, name="desk_pane"),
+    path("desk/do/<str:number>/<str:key>/", desk.desk_act, name="desk_act"),
     # Figures, ledgers and exports read from the replica when one is configured (lag-guarded).
     path("dashboard/", supervising(replica_reads(dashboard.dashboard)), name="dashboard"),
     path("orders/", supervising(replica_reads(dashboard.orders)), name="orders"),

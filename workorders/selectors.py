@@ -36,3 +36,12 @@ def category_by_code(code: str) -> Category | None:
         if found is not None:
             _categories.forget()
     return found
+
+
+def work_order_last_change(order: WorkOrder) -> Event | None:
+    """The latest event that changed the order (audit-only marks such as a caller's
+    number being read do not count): what a person who lost a race is told about."""
+    from workorders.transitions import TRANSITIONS
+
+    quiet = [k for k, rule in TRANSITIONS.items() if rule.audit_only]
+    return order.events.exclude(kind__in=quiet).select_related("actor", "actor_unit").order_by("-seq").first()

@@ -53,6 +53,7 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
             "approve_extension",
             "deny_extension",
             "callback_unreachable",
+            "urge",  # a person's 督办 tells the unit (the scan's own urges send their SMS themselves)
         )
     },
 }

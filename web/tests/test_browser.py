@@ -84,10 +84,11 @@ def test_call_to_callback_moves_the_supervisors_rates(page, live_server, distric
     # Dispatcher: review the reply against the closure standard and approve.
     login(page, live_server, "dispatcher")
     assert page.url.endswith("/desk/")
+    page.get_by_role("link", name=re.compile("办结审核")).click()
     page.get_by_text("现场清理完毕并拍照。").wait_for()
     shot(page, "desk")
-    page.get_by_role("button", name="审核通过").click()
-    page.get_by_text("已审核通过").wait_for()
+    page.get_by_role("button", name=re.compile("审核通过")).click()
+    page.get_by_text("审核通过，已转回访").wait_for()
 
     # Operator: callback with the reply read out.
     login(page, live_server, "operator")

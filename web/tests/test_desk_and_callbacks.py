@@ -21,14 +21,14 @@ def test_desk_shows_unrouted_orders_with_the_problem_and_assigns(login, district
 def test_desk_suggests_the_routers_unit(login, district, log_call):
     log_call()
     body = login("dispatcher").get(reverse("web:desk")).content.decode()
-    assert "系统建议" in body and "甲街道" in body
+    assert "建议：" in body and "甲街道" in body
 
 
 def test_reply_review_shows_the_closure_standard_and_approves(login, district, assigned):
     order = work_order_sign(order=assigned, actor=district.user("handler_a"))
     order = work_order_reply(order=order, actor=district.user("handler_a"), reply="已清理。")
     client = login("dispatcher")
-    body = client.get(reverse("web:desk")).content.decode()
+    body = client.get(reverse("web:desk") + "?tab=replies").content.decode()
     assert "现场清理完毕并拍照" in body and "已清理。" in body
     response = client.post(
         reverse("web:order_act", args=[order.number, "approve"]), {"expected_version": order.version, "note": ""}
@@ -103,3 +103,57 @@ def test_desk_shows_what_the_router_recorded_without_deciding_again(login, distr
     body = login("dispatcher").get(reverse("web:desk")).content.decode()
     assert order.number in body and "派单规则相互冲突" in body
     assert district.dept.name in body and "住建局" in body
+
+
+def test_a_refused_callback_keeps_the_operator_in_the_queue(login, district, assigned):
+    order = _to_callback(district, assigned)
+    response = login("operator").post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "yes", "note": "市民说还行", "next": reverse("web:callbacks")},
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "待回访" in body and "请选择是否满意" in body and "市民说还行" in body  # the queue, not the order page
+    assert "原始诉求" in body and "回访时限" in body
+
+
+def test_each_callback_outcome_says_what_happened(login, district, assigned):
+    order = _to_callback(district, assigned)
+    client = login("operator")
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "no", "next": reverse("web:callbacks")},
+        follow=True,
+    )
+    assert "未接通，已安排" in response.content.decode() and "再拨" in response.content.decode()
+    order.refresh_from_db()
+    response = client.post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {
+            "expected_version": order.version,
+            "contacted": "yes",
+            "resolution": "unsolved",
+            "satisfaction": "unsatisfied",
+            "next": reverse("web:callbacks"),
+        },
+        follow=True,
+    )
+    assert "市民不满意，已重办，退回甲街道" in response.content.decode()
+
+
+def test_submissions_show_the_photo_and_where_a_category_would_go(login, district):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from attachments.services import attachment_add
+    from hotline.testing import image_bytes
+    from workorders.services import work_order_submit
+
+    order = work_order_submit(
+        channel="web", title="路边摆摊", description="小区门口每天傍晚有人占道摆摊。", caller_phone="13812345678"
+    )
+    photo = attachment_add(
+        order=order, upload=SimpleUploadedFile("a.png", image_bytes("PNG", (8, 8)), content_type="image/png")
+    )
+    body = login("operator").get(reverse("web:submissions")).content.decode()
+    assert reverse("web:attachment", args=[photo.pk]) in body
+    assert "共 1 件" in body and ("按位置派属地街道" in body or "派主责部门" in body)

@@ -119,3 +119,71 @@ def test_bulk_sign_never_redirects_off_site(login, assigned):
         reverse("web:bulk_sign"), {"orders": [f"{assigned.pk}:{assigned.version}"], "next": "//evil.example/"}
     )
     assert response.status_code == 302 and response.url == reverse("web:workbench")
+
+
+def test_workbench_tabs_count_every_order_and_split_sign_doing_late(login, district, log_call):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workorders.services import work_order_assign, work_order_urge
+
+    disp = district.user("dispatcher")
+    to_sign = [work_order_assign(order=log_call(), actor=disp, unit=district.street_a) for _ in range(2)]
+    doing = work_order_sign(order=to_sign.pop(), actor=district.user("handler_a"))
+    work_order_urge(order=doing, actor=district.user("supervisor"), note="今天内联系市民")
+    late = work_order_assign(order=log_call(), actor=disp, unit=district.street_a)
+    WorkOrder.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    client = login("handler_a")
+    body = client.get(reverse("web:workbench")).content.decode()
+    for label, n in (("全部待办", 3), ("待签收", 2), ("办理中", 1), ("即将超时", 0), ("超时", 1)):
+        assert f">{n}</span>" in body.split(f">{label} <span", 1)[1][:40]
+    assert "督办 1 次" in body
+    sign_tab = client.get(reverse("web:workbench"), {"tab": "sign"}).content.decode()
+    assert to_sign[0].number in sign_tab and late.number in sign_tab and doing.number not in sign_tab
+    overdue = client.get(reverse("web:workbench"), {"tab": "overdue"}).content.decode()
+    assert late.number in overdue and to_sign[0].number not in overdue
+
+
+def test_no_sign_checkbox_on_orders_the_user_cannot_sign(login, district, assigned):
+    from workorders.services import work_order_sub_dispatch
+
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    order = work_order_sub_dispatch(order=order, actor=district.user("handler_a"), unit=district.community_a)
+    street = login("handler_a").get(reverse("web:workbench")).content.decode()
+    assert order.number in street and f'value="{order.pk}:' not in street and "批量签收所选" not in street
+    community = login("handler_community_a").get(reverse("web:workbench")).content.decode()
+    assert f'value="{order.pk}:{order.version}"' in community and "批量签收所选" in community
+
+
+def test_workbench_pages_by_keyset(login, district, log_call, monkeypatch):
+    from workorders.services import work_order_assign
+
+    monkeypatch.setattr("web.views.workbench.PAGE", 2)
+    orders = [
+        work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a) for _ in range(3)
+    ]
+    client = login("handler_a")
+    first = client.get(reverse("web:workbench"))
+    cursor = first.context["next_cursor"]
+    second = client.get(reverse("web:workbench"), {"after": cursor})
+    seen = [o.number for o in first.context["orders"]] + [o.number for o in second.context["orders"]]
+    assert sorted(seen) == sorted(o.number for o in orders) and second.context["next_cursor"] is None
+    assert client.get(reverse("web:workbench"), {"after": "%%%"}).status_code == 400
+
+
+def test_sub_dispatch_is_offered_only_where_there_are_units_below(login, district, assigned):
+    from workorders.services import work_order_sub_dispatch
+
+    order = work_order_sign(order=assigned, actor=district.user("handler_a"))
+    street = login("handler_a").get(reverse("web:order", args=[order.number])).content.decode()
+    assert "/do/sub_dispatch/" in street and "甲街道" in street.split("s-deadlines", 1)[1]
+    order = work_order_sub_dispatch(order=order, actor=district.user("handler_a"), unit=district.community_a)
+    order = work_order_sign(order=order, actor=district.user("handler_community_a"))
+    order = work_order_sub_dispatch(order=order, actor=district.user("handler_community_a"), unit=district.grid_a)
+    order = work_order_sign(order=order, actor=district.user("handler_grid_a"))
+    grid = login("handler_grid_a").get(reverse("web:order", args=[order.number])).content.decode()
+    assert "/do/reply/" in grid and "/do/sub_dispatch/" not in grid
+    # The deadline table names each stage's unit (three sign stages are told apart).
+    table = grid.split("s-deadlines", 1)[1].split("</table>", 1)[0]
+    assert "甲街道" in table and "甲一社区" in table and "甲一1号网格" in table

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 from web.actions import ACTIONS, label, page_kinds
 from web.helpers import actions_for, apply_errors, home_url_name, visible_order
 from web.lights import light
+from web.outcomes import outcome_text
 from workorders.errors import Conflict, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
 from workorders.privacy import caller_for
@@ -40,7 +42,16 @@ def _forms_for(order: WorkOrder, keys: list[str], bound: dict | None = None) -> 
         form = bound.get(key) or action.form(
             order=order, initial={"expected_version": order.version}, auto_id=_ids(key)
         )
-        out.append({"key": key, "label": label(key), "form": form, "danger": action.danger, "open": key in bound})
+        out.append(
+            {
+                "key": key,
+                "label": label(key),
+                "form": form,
+                "danger": action.danger,
+                "open": key in bound,
+                "confirm": action.confirm,
+            }
+        )
     return out
 
 
@@ -72,6 +83,15 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/order.html", order_context(request, order))
 
 
+def _next_is(request: HttpRequest, name: str) -> bool:
+    """Whether the form came from the page named ``name`` (its ``next`` points there)."""
+    target = (request.POST.get("next") or "").split("#", 1)[0].split("?", 1)[0]
+    try:
+        return resolve(target).url_name == name
+    except Resolver404:
+        return False
+
+
 @login_required
 @require_POST
 def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
@@ -81,7 +101,7 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
     action = ACTIONS.get(key)
     if action is None:
         raise Http404
-    form = action.form(request.POST, order=order, auto_id=_ids(key))
+    form = action.form(request.POST, request.FILES, order=order, auto_id=_ids(key))
     status = 400
     if form.is_valid():
         try:
@@ -92,7 +112,8 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             if isinstance(exc, NotAllowed):
                 status = 403
         else:
-            messages.success(request, _("工单 %(n)s：已%(a)s。") % {"n": order.number, "a": label(key)})
+            done = WorkOrder.objects.select_related("current_unit", "category").get(pk=order.pk)
+            messages.success(request, outcome_text(key, done))
             target = request.POST.get("next") or ""
             if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 return redirect(target)
@@ -101,6 +122,13 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             if not work_orders_visible_to(request.user).filter(pk=order.pk).exists():
                 return redirect(home_url_name(request.user))
             return redirect("web:order", number=order.number)
+    if key == "callback" and _next_is(request, "callbacks"):
+        # A refused callback keeps the operator in the queue, the form shown in place.
+        from web.views.operator import callbacks_page
+
+        return callbacks_page(request, bound={order.pk: form}, status=status)
+    if request.FILES and form.errors and "photo" in form.fields:
+        form.add_error("photo", _("出于安全原因，请重新选择照片。"))  # browsers never refill a file input
     order.refresh_from_db()
     context = order_context(request, order, bound={key: form})
     context["failed_action"] = label(key)

@@ -1,56 +1,102 @@
-"""Unit workbench (街道/社区/网格/部门): the unit's orders by nearest deadline, bulk sign."""
+"""Unit workbench (街道/社区/网格/部门): the unit's orders by nearest deadline in tabs with
+their counts (待签收 / 办理中 / 即将超时 / 超时), keyset pages, bulk sign of what the user
+may sign."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dispatch.selectors import WORKBENCH_ORDER, WORKBENCH_TABS, units_user_signs_for, workbench_counts, workbench_queue
 from grids.models import Role
 from web.helpers import role_required
-from web.lights import LIGHT_LABELS, by_deadline, filter_light, with_warn_at
+from web.keyset import BadCursor, keyset_page
+from web.lights import LIGHT_LABELS, attach_warn_at, filter_light, with_warn_at
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
+from workorders.models import Event
 from workorders.privacy import text_search_q
 from workorders.selectors import work_orders_visible_to
 from workorders.services import work_order_sign
 from workorders.services.duplicates import caller_counts
 
-PAGE = 100
+PAGE = 50  # a first screen and more; the next page is a keyset link away
+
+TAB_LABELS = {
+    "all": _("全部待办"),
+    "sign": _("待签收"),
+    "doing": _("办理中"),
+    "warning": _("即将超时"),
+    "overdue": _("超时"),
+}
+
+
+def _urge_counts(ids: list[int]) -> dict[int, int]:
+    """How often each order was urged (by a person or the deadline scan), one query."""
+    rows = (
+        Event.objects.filter(order_id__in=ids, kind__in=("urge", "deadline_urge"))
+        .values("order_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["order_id"]: r["n"] for r in rows}
 
 
 @role_required(Role.HANDLER, Role.GRID_WORKER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
 def workbench(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    qs = with_warn_at(
-        work_orders_visible_to(request.user)
-        .exclude(status__in=TERMINAL_STATUSES)
-        .select_related("category", "current_unit", "grid")
-    )
+    tab = request.GET.get("tab") or "all"
+    if tab not in WORKBENCH_TABS:
+        tab = "all"
+    qs = workbench_queue(user=request.user, tab=tab, now=now).select_related("category", "current_unit", "grid")
     status = request.GET.get("status", "")
     if status in Status.values:
         qs = qs.filter(status=status)
     light_filter = request.GET.get("light", "")
-    qs = filter_light(qs, light_filter, now)
+    if light_filter:
+        qs = filter_light(with_warn_at(qs), light_filter, now)
     q = (request.GET.get("q") or "").strip()
     if q:
         # Only by what the user can read on the list (workorders.privacy).
         qs = qs.filter(text_search_q(request.user, q, fields=("title", "address"), number_contains=True))
-    orders = list(by_deadline(qs)[:PAGE])
-    callers = caller_counts([o.pk for o in orders])
+    try:
+        page = keyset_page(qs, order=WORKBENCH_ORDER, after=request.GET.get("after") or None, size=PAGE)
+    except BadCursor:
+        return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
+    orders = attach_warn_at(page.rows)
+    ids = [o.pk for o in orders]
+    callers = caller_counts(ids)
+    urges = _urge_counts(ids)
+    signs_for = units_user_signs_for(request.user)
     for o in orders:
         o.callers = callers.get(o.pk, 1)  # several residents about one order: worth knowing
+        o.urges = urges.get(o.pk, 0)
+        # Only orders this user can sign get a checkbox (a street handler sees the orders
+        # it passed down, but signing them is the community's).
+        o.can_sign = o.status == Status.ASSIGNED and o.current_unit_id in signs_for
+    counts = workbench_counts(user=request.user, now=now)
+    query = {k: v for k, v in (("status", status), ("light", light_filter), ("q", q)) if v}
     return render(
         request,
         "web/workbench.html",
         {
             "orders": orders,
             "now": now,
+            "tab": tab,
+            "tabs": [
+                {"key": k, "label": TAB_LABELS[k], "count": counts[k], "active": k == tab} for k in WORKBENCH_TABS
+            ],
+            "next_cursor": page.next_cursor,
+            "query": urlencode(query),
+            "any_signable": any(o.can_sign for o in orders),
             "statuses": [(s, Status(s).label) for s in Status.values if s not in TERMINAL_STATUSES],
             "lights": LIGHT_LABELS,
             "f": {"status": status, "light": light_filter, "q": q},

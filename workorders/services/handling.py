@@ -134,15 +134,33 @@ def work_order_reassign(
     unit: OrgUnit,
     note: str = "",
     expected_version: int | None = None,
+    overrule_return: bool | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """Re-dispatch a returned order (to the same unit: the return is overruled)."""
+    """Re-dispatch a returned order. Sending it back to the unit that returned it
+    overrules the return; a person who says so (``overrule_return=True``) may, a person
+    who did not (``False``, the desk's default) is refused, so the unit never gets its
+    own return back by a slip of the picker. ``None`` (machines, older callers) does
+    not check. The event records when a return was overruled."""
+
+    dispatch = _dispatch_to(unit)
+
+    def change(o: WorkOrder, m, at) -> Step:
+        step = dispatch(o, m, at)
+        last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first()
+        if last and last.get("from_unit") == unit.pk:
+            if overrule_return is False:
+                raise InvalidInput(
+                    {"unit": _("「%(u)s」刚退回此单；如确需派回，请选择“驳回退单，仍派原单位”。") % {"u": unit.name}}
+                )
+            step.payload["overruled_return"] = True
+        return step
 
     return transition(
         order=_pk(order),
         kind="reassign",
         actor=actor,
-        change=_dispatch_to(unit),
+        change=change,
         note=note,
         expected_version=expected_version,
         now=now,

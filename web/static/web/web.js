@@ -23,3 +23,11 @@
     }
   });
 })();
+// An action that notifies people asks first (data-confirm; htmx forms use hx-confirm).
+document.addEventListener("submit", function (e) {
+  var form = e.target;
+  if (form.hasAttribute && form.hasAttribute("data-confirm") && !form.hasAttribute("hx-post") &&
+      !window.confirm(form.getAttribute("data-confirm"))) {
+    e.preventDefault();
+  }
+});
