@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db.models import Count, F, IntegerField, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
 
 from dashboards.selectors import SATISFIED, Figure, Scope, _deadline_rows, callback_events
 from governance.models import Appeal, AppealState, Decision, Exclusion, Indicator
@@ -33,7 +34,7 @@ CALLBACK_INDICATORS = (Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.R
 DISPATCH_KINDS = ("assign", "reassign", "center_redispatch")
 
 # What the page says about what is left out (shown next to every score).
-LEFT_OUT_NOTE = (
+LEFT_OUT_NOTE = _(
     "经中心审核同意剔除的工单（不合理、虚假恶意、重复诉求、不可抗力）不计入任何指标；"
     "申诉成立的超时、回访评价或退单不计入相应指标。"
 )

@@ -83,7 +83,7 @@ def visible_unit_ids(user, kind: str) -> set[int] | None:
     ids: set[int] = set()
     for m in memberships_of(user):
         for u in OrgUnit.objects.filter(kind=kind).filter(
-            Q(path__startswith=m.unit.path) | Q(pk__in=m.unit.ancestor_ids())
+            Q(path__startswith=m.unit.path) | Q(pk__in=m.unit.ancestor_ids)
         ):
             ids.add(u.pk)
     return ids
@@ -112,7 +112,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "end": end,
             "rows": rows,
             "indicators": list(Indicator),
-            "left_out_note": _(LEFT_OUT_NOTE),
+            "left_out_note": LEFT_OUT_NOTE,
             "excluded": Exclusion.objects.filter(state=Decision.APPROVED).count(),
             "upheld": Appeal.objects.filter(state=AppealState.UPHELD).count(),
             "overrides": services.push_down_overrides(start=start, end=end).count(),
@@ -147,7 +147,7 @@ def score_orders(request: HttpRequest) -> HttpResponse:
             "month": month,
             "page": page,
             "query": request.GET.copy(),
-            "left_out_note": _(LEFT_OUT_NOTE),
+            "left_out_note": LEFT_OUT_NOTE,
         },
     )
 
