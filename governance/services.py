@@ -289,7 +289,8 @@ def return_review_decide(
     """派单异议审核: the return stands (the order goes to ``unit``, another unit) or is
     overruled (it goes back to the unit that returned it). The decision and reason are
     recorded on the reassign event, which closes the return_review deadline."""
-    if center_membership(actor, {Role.DISPATCHER, Role.SUPERVISOR}) is None:
+    # The center's dispatchers: reassigning is their move in the transition table.
+    if center_membership(actor, {Role.DISPATCHER}) is None:
         raise NotAllowed(_("只有中心可以审核退单。"))
     if not reason.strip():
         raise InvalidInput({"reason": _("请填写审核理由。")})
