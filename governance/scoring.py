@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from dashboards.selectors import Figure
 from governance.figures import unit_figures
-from governance.models import NEGATIVE_INDICATORS, Indicator, Period, Scheme
+from governance.models import NEGATIVE_INDICATORS, Appeal, Exclusion, Indicator, Period, Scheme
 from grids.models import OrgUnit
 
 
@@ -59,12 +62,41 @@ def ranking(
     return rank([ScoreRow(units[u], figs, score_of(figs, scheme.weights)) for u, figs in figures.items()])
 
 
-def compare(*, a: Scheme, b: Scheme, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
+def _decisions_stamp() -> str:
+    """Changes whenever a decision changes what is left out of the figures."""
+    parts = []
+    for model in (Exclusion, Appeal):
+        agg = model.objects.aggregate(n=Count("id"), last=Max("decided_at"))
+        parts.append(f"{agg['n']}-{agg['last'].timestamp() if agg['last'] else 0}")
+    return ":".join(parts)
+
+
+def figures_cached(*, start: datetime, end: datetime, kind: str, now: datetime | None = None) -> dict:
+    """unit_figures() through the cache for HOTLINE_DASHBOARD_CACHE_SECONDS (as the
+    dashboard's board): the score page, its click-through and the what-if re-ranking of
+    the same period then share one computation over up to millions of rows. A decision
+    on an exclusion or an appeal changes the key, so an upheld appeal shows at once."""
+    now = now or timezone.now()
+    seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return unit_figures(start=start, end=end, kind=kind, now=now)
+    key = f"gov:fig:{kind}:{start.isoformat()}:{end.isoformat()}:{_decisions_stamp()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = unit_figures(start=start, end=end, kind=kind, now=now)
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def compare(
+    *, a: Scheme, b: Scheme, start: datetime, end: datetime, now: datetime | None = None, cached: bool = False
+) -> list[dict]:
     """What-if: the same period ranked under two schemes. For schemes of one unit kind
     the figures are computed once and only re-weighted."""
     now = now or timezone.now()
-    figs_a = unit_figures(start=start, end=end, kind=a.unit_kind, now=now)
-    figs_b = figs_a if b.unit_kind == a.unit_kind else unit_figures(start=start, end=end, kind=b.unit_kind, now=now)
+    compute = figures_cached if cached else unit_figures
+    figs_a = compute(start=start, end=end, kind=a.unit_kind, now=now)
+    figs_b = figs_a if b.unit_kind == a.unit_kind else compute(start=start, end=end, kind=b.unit_kind, now=now)
     rows_b = {r.unit.pk: r for r in ranking(scheme=b, start=start, end=end, now=now, figures=figs_b)}
     out = []
     for ra in ranking(scheme=a, start=start, end=end, now=now, figures=figs_a):

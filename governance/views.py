@@ -35,7 +35,7 @@ from governance.models import (
     ReportState,
     Scheme,
 )
-from governance.scoring import compare, period_bounds, previous_period, ranking
+from governance.scoring import compare, figures_cached, period_bounds, previous_period, ranking
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, sees_everything
 from web.helpers import apply_errors, role_required, visible_order
@@ -95,7 +95,10 @@ def index(request: HttpRequest) -> HttpResponse:
     scheme = _scheme(request, kind)
     start, end, month = _month(request, scheme.period if scheme else "month")
     now = timezone.now()
-    rows = ranking(scheme=scheme, start=start, end=end, now=now) if scheme else []
+    rows = []
+    if scheme:
+        figures = figures_cached(start=start, end=end, kind=scheme.unit_kind, now=now)
+        rows = ranking(scheme=scheme, start=start, end=end, now=now, figures=figures)
     allowed = visible_unit_ids(request.user, kind)
     if allowed is not None:
         rows = [r for r in rows if r.unit.pk in allowed]
@@ -160,7 +163,7 @@ def whatif(request: HttpRequest) -> HttpResponse:
     a = _scheme(request, kind, "a")
     b = _scheme(request, kind, "b")
     start, end, month = _month(request, a.period if a else "month")
-    rows = compare(a=a, b=b, start=start, end=end) if a and b else []
+    rows = compare(a=a, b=b, start=start, end=end, cached=True) if a and b else []
     return render(
         request,
         "governance/whatif.html",

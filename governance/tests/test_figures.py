@@ -188,3 +188,23 @@ def test_what_if_ranks_last_period_under_two_schemes_side_by_side(district, hand
     assert (rows["S-A"]["a"].rank, rows["S-A"]["b"].rank) == (1, 2)
     assert (rows["S-B"]["a"].rank, rows["S-B"]["b"].rank) == (2, 1)
     assert rows["S-B"]["shift"] == 1
+
+
+def test_score_page_and_what_if_share_one_computation_until_a_decision(district, handled):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    from governance.scoring import figures_cached
+
+    bad = handled(sign_after=timedelta(hours=5))
+    with override_settings(HOTLINE_DASHBOARD_CACHE_SECONDS=120):
+        first = figures_cached(start=START, end=END, kind="street", now=NOW)
+        with CaptureQueriesContext(connection) as queries:
+            again = figures_cached(start=START, end=END, kind="street", now=NOW)
+        assert again[district.street_a.pk]["response"].denominator == 1
+        assert len(queries) == 2  # the decisions stamp only, no figure query
+        assert first.keys() == again.keys()
+        ex = exclusion_request(order=bad, actor=district.user("handler_a"), reason="malicious", note="恶意")
+        exclusion_decide(exclusion=ex, actor=district.user("supervisor"), approve=True, note="同意")
+        fresh = figures_cached(start=START, end=END, kind="street", now=NOW)
+        assert fresh[district.street_a.pk]["response"].denominator == 0
