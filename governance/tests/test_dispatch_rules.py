@@ -123,3 +123,11 @@ def test_the_center_can_send_on_an_order_that_bounced_to_its_lead(district, log_
         work_order_center_redispatch(
             order=order, actor=district.user("dispatcher"), unit=district.street_a, note="再改"
         )
+
+
+def test_the_desks_plain_reassign_records_a_decision_too(district, log_call):
+    order = _returned(district, log_call)
+    work_order_reassign(order=order, actor=district.user("dispatcher"), unit=district.street_b, note="属乙街道")
+    review = Event.objects.filter(order=order, kind="reassign").latest("seq").payload["review"]
+    assert review == {"decision": "upheld", "reason": "属乙街道", "from_unit": district.street_a.pk}
+    assert Deadline.objects.get(order=order, stage="return_review").state == "met"

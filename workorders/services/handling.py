@@ -45,7 +45,7 @@ def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
     return {"push_down_override": override.strip()}
 
 
-def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = "", extra: dict | None = None):
+def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = ""):
     """The change of assign and reassign: the unit becomes lead and current."""
 
     def change(o: WorkOrder, m, at) -> Step:
@@ -55,7 +55,7 @@ def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = "",
             raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
         pushed = _push_down_check(o, unit, m, override)
         o.lead_unit = o.current_unit = unit
-        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed, **(extra or {})})
+        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed})
 
     return change
 
@@ -164,13 +164,26 @@ def work_order_reassign(
     now: datetime | None = None,
 ) -> WorkOrder:
     """Re-dispatch a returned order (to the same unit: the return is overruled).
-    ``review``: the center's recorded decision on the return (governance.returns)."""
+    The event records the decision on the return (派单异议审核): ``review`` as given by
+    governance's review page, else derived here, so the desk's plain reassign records one too."""
+    dispatch = _dispatch_to(unit, override=override)
+
+    def change(o: WorkOrder, m, at) -> Step:
+        decided = review
+        if decided is None:
+            last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first() or {}
+            from_unit = last.get("from_unit")
+            verdict = "fallback" if actor is None else ("overruled" if from_unit == unit.pk else "upheld")
+            decided = {"decision": verdict, "reason": note.strip(), "from_unit": from_unit}
+        step = dispatch(o, m, at)
+        step.payload["review"] = decided
+        return step
 
     return transition(
         order=_pk(order),
         kind="reassign",
         actor=actor,
-        change=_dispatch_to(unit, override=override, extra={"review": review} if review else None),
+        change=change,
         note=note,
         expected_version=expected_version,
         now=now,
