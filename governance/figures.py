@@ -25,13 +25,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboards.selectors import SATISFIED, Figure, Scope, _deadline_rows, callback_events
 from governance.models import Appeal, AppealState, Decision, Exclusion, Indicator
-from grids.models import OrgUnit
+from grids.models import OrgUnit, UnitKind
 from workorders.choices import DeadlineState, Stage
 from workorders.models import Event, WorkOrder
 
 STAGE_OF = {Indicator.RESPONSE: Stage.SIGN, Indicator.ON_TIME: Stage.HANDLE}
 CALLBACK_INDICATORS = (Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.REOPEN)
 DISPATCH_KINDS = ("assign", "reassign", "center_redispatch")
+BELOW_LEAD = frozenset({UnitKind.COMMUNITY, UnitKind.PROPERTY})
 
 # What the page says about what is left out (shown next to every score).
 LEFT_OUT_NOTE = _(
@@ -75,6 +76,22 @@ def counted_dispatches(start: datetime, end: datetime) -> QuerySet[Event]:
     """退单率's denominator: the orders dispatched to a unit in the period."""
     return Event.objects.filter(kind__in=DISPATCH_KINDS, created_at__gte=start, created_at__lt=end).exclude(
         order_id__in=excluded_order_ids()
+    )
+
+
+def return_parts(start: datetime, end: datetime, below_lead: bool) -> tuple[QuerySet, QuerySet]:
+    """退单率's (numerator, denominator) events, each annotated with the unit ``u`` they
+    count for. A lead unit returns to the center (return ÷ assign); a unit below the lead
+    (community, property company) hands back up (return_up ÷ sub_dispatch)."""
+    if not below_lead:
+        return (
+            counted_returns(start, end).annotate(u=_payload_int("from_unit")),
+            counted_dispatches(start, end).annotate(u=_payload_int("unit")),
+        )
+    events = Event.objects.filter(created_at__gte=start, created_at__lt=end).exclude(order_id__in=excluded_order_ids())
+    return (
+        events.filter(kind="return_up").exclude(pk__in=_upheld("event_id")).annotate(u=F("actor_unit_id")),
+        events.filter(kind="sub_dispatch").annotate(u=_payload_int("unit")),
     )
 
 
@@ -136,18 +153,26 @@ def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) ->
     }
     events = counted_callbacks(start, end)
     # As the dashboard's ranking: callbacks count for the order's lead unit, read from the
-    # event's payload (no join with the orders) and from the order for older events.
-    for qs in (
-        events.filter(payload__has_key="lead_unit").annotate(lu=_payload_int("lead_unit")).values("lu"),
-        events.exclude(payload__has_key="lead_unit").annotate(lu=F("order__lead_unit_id")).values("lu"),
-    ):
+    # event's payload (no join with the orders) and from the order for older events. A
+    # community or property company is never the lead of a sub-dispatched order, so for
+    # those kinds a callback counts for the unit the order sat with when it was answered
+    # (a replied order stays with the unit that replied).
+    if kind in BELOW_LEAD:
+        grouped = (events.annotate(lu=F("order__current_unit_id")).values("lu"),)
+    else:
+        grouped = (
+            events.filter(payload__has_key="lead_unit").annotate(lu=_payload_int("lead_unit")).values("lu"),
+            events.exclude(payload__has_key="lead_unit").annotate(lu=F("order__lead_unit_id")).values("lu"),
+        )
+    for qs in grouped:
         for r in qs.annotate(**cb).values("lu", *cb):
             for indicator in CALLBACK_INDICATORS:
                 add(r["lu"], indicator, r[indicator], r["made"])
 
-    for r in counted_returns(start, end).annotate(u=_payload_int("from_unit")).values("u").annotate(n=Count("id")):
+    returned, dispatched = return_parts(start, end, kind in BELOW_LEAD)
+    for r in returned.values("u").annotate(n=Count("id")):
         add(r["u"], Indicator.RETURN, r["n"], 0)
-    for r in counted_dispatches(start, end).annotate(u=_payload_int("unit")).values("u").annotate(n=Count("id")):
+    for r in dispatched.values("u").annotate(n=Count("id")):
         add(r["u"], Indicator.RETURN, 0, r["n"])
 
     return {u: {i: Figure(i, num, den) for i, (num, den) in ind.items()} for u, ind in parts.items()}
@@ -165,17 +190,19 @@ def orders_behind_score(
             rows = rows.filter(state=DeadlineState.MET)
         return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
     if indicator in CALLBACK_INDICATORS:
-        events = counted_callbacks(start, end).filter(
-            Q(payload__has_key="lead_unit", payload__lead_unit__in=list(ids))
-            | (~Q(payload__has_key="lead_unit") & Q(order__lead_unit_id__in=ids))
-        )
+        events = counted_callbacks(start, end)
+        if unit.kind in BELOW_LEAD:
+            events = events.filter(order__current_unit_id__in=ids)
+        else:
+            events = events.filter(
+                Q(payload__has_key="lead_unit", payload__lead_unit__in=list(ids))
+                | (~Q(payload__has_key="lead_unit") & Q(order__lead_unit_id__in=ids))
+            )
         if part == "num":
             events = callback_numerator(events, indicator)
         return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     if indicator == Indicator.RETURN:
-        if part == "num":
-            events = counted_returns(start, end).filter(payload__from_unit__in=list(ids))
-        else:
-            events = counted_dispatches(start, end).filter(payload__unit__in=list(ids))
+        returned, dispatched = return_parts(start, end, unit.kind in BELOW_LEAD)
+        events = (returned if part == "num" else dispatched).filter(u__in=ids)
         return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     raise ValueError(f"unknown indicator {indicator}")

@@ -47,7 +47,7 @@ class AppealForm(forms.Form):
 
 def handling_units():
     return OrgUnit.objects.filter(
-        kind__in=[UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT], is_active=True
+        kind__in=[UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.PROPERTY], is_active=True
     ).order_by("path")
 
 

@@ -35,7 +35,7 @@ class Period(models.TextChoices):
     QUARTER = "quarter", _("季度")
 
 
-ASSESSED_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT)
+ASSESSED_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.PROPERTY)
 
 
 class Scheme(models.Model):

@@ -1,5 +1,6 @@
 """Strings this app added to shared modules (the transition table, the stage choices,
-the dispatch rule in workorders.services.handling, the nav). Listed here so that
+the dispatch rule in workorders.services.handling, the nav, the
+property-company unit kind in grids). Listed here so that
 ``makemessages`` run in this app puts them in this app's own catalogue: the shared
 catalogue (locale/en) is edited by every branch at once. Never imported."""
 
@@ -20,4 +21,6 @@ STRINGS = [
     gettext_noop("只有转中心兜底的工单可以由中心改派。"),
     gettext_noop("只有中心可以改派兜底工单。"),
     gettext_noop("请选择承办单位。"),
+    gettext_noop("物业/行业单位"),
+    gettext_noop("只能派给街道、社区、职能部门、物业/行业单位或中心。"),
 ]

@@ -97,3 +97,19 @@ def test_report_ids_are_not_guessable_into_drafts(client, district, street_schem
     )
     client.force_login(district.user("supervisor_a"))
     assert client.get(reverse("governance:report_file", args=[report.pk, "pdf"])).status_code == 404
+
+
+def test_pages_and_event_labels_in_english(client, district, street_scheme):
+    from django.utils import translation
+
+    from grids.models import UnitKind
+    from workorders.transitions import TRANSITIONS
+
+    client.force_login(district.user("supervisor"))
+    page = client.get(reverse("governance:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Assessment scores" in page and "Response rate" in page and "考核得分" not in page
+    with translation.override("en"):
+        assert str(TRANSITIONS["appeal_file"].label) == "File an appeal"
+        assert str(TRANSITIONS["center_redispatch"].label) == "Send on (fallback)"
+        assert str(UnitKind.PROPERTY.label) == "Property company / utility"
+    translation.activate("zh-hans")

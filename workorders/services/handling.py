@@ -25,7 +25,8 @@ from workorders.workflow import Step, transition
 
 # 不得层层下推: a matter a functional department owns is not pushed down to a street or
 # below (国办函〔2025〕66号) unless someone at the center overrides it with a reason.
-BELOW_DEPARTMENTS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID})
+DISPATCHABLE = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY, UnitKind.PROPERTY})
+BELOW_DEPARTMENTS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.PROPERTY})
 
 
 def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
@@ -51,8 +52,8 @@ def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = "")
     def change(o: WorkOrder, m, at) -> Step:
         if not unit.is_active:
             raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
-        if unit.kind not in {UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY}:
-            raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
+        if unit.kind not in DISPATCHABLE:
+            raise InvalidInput({"unit": _("只能派给街道、社区、职能部门、物业/行业单位或中心。")})
         pushed = _push_down_check(o, unit, m, override)
         o.lead_unit = o.current_unit = unit
         return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed})
