@@ -131,3 +131,14 @@ def test_the_desks_plain_reassign_records_a_decision_too(district, log_call):
     review = Event.objects.filter(order=order, kind="reassign").latest("seq").payload["review"]
     assert review == {"decision": "upheld", "reason": "属乙街道", "from_unit": district.street_a.pk}
     assert Deadline.objects.get(order=order, stage="return_review").state == "met"
+
+
+def test_the_deadline_scan_warns_and_marks_an_unreviewed_return(district, log_call):
+    from dispatch.scan import deadline_scan
+
+    order = _returned(district, log_call)
+    d = Deadline.objects.get(order=order, stage="return_review", state="open")
+    deadline_scan(now=d.due_at + timedelta(minutes=1))
+    d.refresh_from_db()
+    assert d.breached_at is not None  # 红灯: recorded once, as for any stage
+    assert Event.objects.filter(order=order, kind="deadline_urge", payload__stage="return_review").count() == 1

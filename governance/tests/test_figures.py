@@ -208,3 +208,30 @@ def test_score_page_and_what_if_share_one_computation_until_a_decision(district,
         exclusion_decide(exclusion=ex, actor=district.user("supervisor"), approve=True, note="同意")
         fresh = figures_cached(start=START, end=END, kind="street", now=NOW)
         assert fresh[district.street_a.pk]["response"].denominator == 0
+
+
+def test_the_admin_saves_an_edit_as_a_new_version(client, district):
+    from django.contrib.auth import get_user_model
+
+    from governance.models import Scheme
+
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-12345"))
+    admin_client = client
+
+    data = {
+        "code": "street",
+        "name": "街道考核",
+        "unit_kind": "street",
+        "period": "month",
+        "weights": '{"response": 20, "satisfaction": 80}',
+        "is_active": "on",
+        "note": "初版",
+    }
+    assert admin_client.post("/admin/governance/scheme/add/", data).status_code == 302
+    v1 = Scheme.objects.get()
+    data.update(weights='{"response": 50, "satisfaction": 50}', note="调整权重")
+    assert admin_client.post(f"/admin/governance/scheme/{v1.pk}/change/", data).status_code == 302
+    v1.refresh_from_db()
+    v2 = Scheme.objects.exclude(pk=v1.pk).get()
+    assert (v1.version, v1.weights, v1.is_active) == (1, {"response": 20.0, "satisfaction": 80.0}, False)
+    assert (v2.version, v2.weights, v2.is_active) == (2, {"response": 50.0, "satisfaction": 50.0}, True)
