@@ -133,7 +133,8 @@ def score_orders(request: HttpRequest) -> HttpResponse:
     indicator, part = request.GET.get("ind", ""), request.GET.get("part", "all")
     if indicator not in Indicator.values or part not in ("num", "all"):
         raise Http404
-    unit = get_object_or_404(OrgUnit, pk=request.GET.get("unit") or 0, kind=kind)
+    raw_unit = request.GET.get("unit", "")
+    unit = get_object_or_404(OrgUnit, pk=int(raw_unit) if raw_unit.isdigit() else 0, kind=kind)
     allowed = visible_unit_ids(request.user, kind)
     if allowed is not None and unit.pk not in allowed:
         raise Http404
@@ -352,7 +353,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     form = ReportForm()
     if request.method == "POST":
         form = ReportForm(request.POST)
-        scheme = Scheme.objects.filter(pk=request.POST.get("scheme") or 0).first()
+        raw = request.POST.get("scheme", "")
+        scheme = Scheme.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
         if form.is_valid() and scheme is not None:
             try:
                 services.report_draft(

@@ -113,3 +113,25 @@ def test_pages_and_event_labels_in_english(client, district, street_scheme):
         assert str(TRANSITIONS["center_redispatch"].label) == "Send on (fallback)"
         assert str(UnitKind.PROPERTY.label) == "Property company / utility"
     translation.activate("zh-hans")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/governance/orders/?unit=abc&ind=response&part=all",
+        "/governance/orders/?unit=1&ind=nope",
+        "/governance/?kind=zzz&month=20xx-99&scheme=x",
+        "/governance/what-if/?a=x&b=%00&month=bad",
+        "/governance/appeals/new/?number=NOPE",
+        "/governance/reports/999.exe",
+    ],
+)
+def test_bad_parameters_answer_404_or_a_page_never_500(client, district, url):
+    client.force_login(district.user("supervisor"))
+    assert client.get(url).status_code in (200, 400, 404)
+
+
+def test_bad_report_form_keeps_the_page(client, district):
+    client.force_login(district.user("supervisor"))
+    response = client.post(reverse("governance:reports"), {"scheme": "abc", "month": "2026-13"})
+    assert response.status_code == 200 and "请选择考核方案" in response.content.decode()
