@@ -176,6 +176,7 @@ def _on_callback_unreachable(event: Event, order: WorkOrder) -> None:
 HANDLERS = {
     "assign": _on_assign,
     "reassign": _on_assign,
+    "center_redispatch": _on_assign,  # governance: the center sends a 兜底 order on
     "sub_dispatch": _on_assign,
     "return": _on_return,
     "add_cohandler": _on_cohandlers,

@@ -14,6 +14,9 @@ class UnitKind(models.TextChoices):
     STREET = "street", _("街道")
     COMMUNITY = "community", _("社区")
     GRID = "grid", _("网格")
+    # Property companies and utilities (物业、供水供电等行业单位) serving a community's 小区:
+    # they receive, sign and reply to orders like any unit (governance: 物业考核).
+    PROPERTY = "property", _("物业/行业单位")
 
 
 # Which kind of unit may sit under which: the tree of DESIGN.md, enforced on save.
@@ -23,6 +26,7 @@ ALLOWED_PARENT_KIND = {
     UnitKind.STREET: UnitKind.CENTER,
     UnitKind.COMMUNITY: UnitKind.STREET,
     UnitKind.GRID: UnitKind.COMMUNITY,
+    UnitKind.PROPERTY: UnitKind.COMMUNITY,
 }
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "open311",
     "dashboards",
     "knowledge",
+    "governance",
     "web",
 ]
 
@@ -321,6 +322,11 @@ if HOTLINE_WORKDAY_END <= HOTLINE_WORKDAY_START:
 HOTLINE_WARN_FRACTION = 0.75
 HOTLINE_CALLBACK_MAX_ATTEMPTS = env_int("HOTLINE_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
 HOTLINE_MAX_RETURNS = env_int("HOTLINE_MAX_RETURNS", 3, minimum=1)
+# governance: the center reviews a unit's return (退单) within this many working days (a
+# return_review Deadline the scan watches); a unit may appeal (申诉) a breach, a rating
+# or a return decision within this many calendar days of it.
+HOTLINE_RETURN_REVIEW_WORKDAYS = env_int("HOTLINE_RETURN_REVIEW_WORKDAYS", 2, minimum=1)
+HOTLINE_APPEAL_DAYS = env_int("HOTLINE_APPEAL_DAYS", 7, minimum=1)
 # dispatch: a breached stage still open this many minutes after its due time escalates
 # to the center; notifications go through HOTLINE_NOTIFY_BACKEND (a dotted class path).
 HOTLINE_ESCALATE_AFTER_MINUTES = env_int("HOTLINE_ESCALATE_AFTER_MINUTES", 24 * 60, minimum=1)

@@ -68,6 +68,8 @@ class Stage(models.TextChoices):
     CONTACT = "contact", _("首次联系")
     HANDLE = "handle", _("办理")
     CALLBACK = "callback", _("回访")
+    # governance: the center's review of a unit's return (派单异议审核).
+    RETURN_REVIEW = "return_review", _("退单审核")
 
 
 class DeadlineState(models.TextChoices):

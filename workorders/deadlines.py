@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
+
 from grids.models import OrgUnit
-from workorders.choices import DeadlineState
+from workorders.choices import DeadlineState, Stage
 from workorders.limits import WorkCalendar, add_limit, warn_time
 from workorders.models import Deadline, WorkOrder
 
@@ -22,6 +24,8 @@ DEFAULT_LIMITS = {"sign": "1wd", "contact": "1wd", "handle": "15wd", "callback":
 
 def limit_for(order: WorkOrder, stage: str) -> tuple[str, bool]:
     """(limit text, fell back to default?) for a stage of this order."""
+    if stage == Stage.RETURN_REVIEW:  # the center's own limit, the same for every category
+        return f"{settings.HOTLINE_RETURN_REVIEW_WORKDAYS}wd", False
     text = order.category.limit_for(stage, order.urgency) if order.category_id else ""
     if text:
         return text, False

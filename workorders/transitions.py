@@ -77,6 +77,7 @@ TRANSITIONS: dict[str, Rule] = {
         UNIT,
         closes=(Stage.SIGN,),
         cancels=(Stage.CONTACT, Stage.HANDLE),
+        opens=(Stage.RETURN_REVIEW,),
         note_required=True,
     ),
     "return_up": _r(
@@ -89,6 +90,7 @@ TRANSITIONS: dict[str, Rule] = {
         {Role.DISPATCHER},
         DESK,
         system=True,
+        closes=(Stage.RETURN_REVIEW,),
         opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
     ),
     "sub_dispatch": _r(_("下派"), {S.IN_PROGRESS}, S.ASSIGNED, {Role.HANDLER}, UNIT, opens=(Stage.SIGN,)),
@@ -159,6 +161,32 @@ TRANSITIONS: dict[str, Rule] = {
         {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN},
         DESK,
         audit_only=True,
+    ),
+    # --- governance (考核, 派单异议): one block --------------------------------------
+    # Exclusions and appeals are audit-only: they judge how an order counts in the
+    # figures, never change the order, so a unit filing one never meets a 409 from
+    # someone at work on the order. The services check that deciders sit at the center.
+    **{
+        kind: _r(label, set(Status.values), None, roles, DESK, audit_only=True, note_required=True)
+        for kind, label, roles in (
+            ("exclusion_request", _("申请剔除"), {Role.HANDLER, Role.SUPERVISOR}),
+            ("exclusion_approve", _("同意剔除"), {Role.SUPERVISOR, Role.DISPATCHER}),
+            ("exclusion_deny", _("驳回剔除"), {Role.SUPERVISOR, Role.DISPATCHER}),
+            ("appeal_file", _("提出申诉"), {Role.HANDLER, Role.SUPERVISOR}),
+            ("appeal_uphold", _("申诉成立"), {Role.SUPERVISOR, Role.DISPATCHER}),
+            ("appeal_dismiss", _("申诉驳回"), {Role.SUPERVISOR, Role.DISPATCHER}),
+        )
+    },
+    # 兜底: an order bounced to the center's lead (HOTLINE_MAX_RETURNS) sits "assigned" at
+    # the center, where nobody holds the handler role; the center's desk sends it on.
+    "center_redispatch": _r(
+        _("兜底改派"),
+        {S.ASSIGNED},
+        S.ASSIGNED,
+        {Role.DISPATCHER, Role.SUPERVISOR},
+        DESK,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+        note_required=True,
     ),
 }
 

@@ -45,6 +45,7 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
         for kind in (
             "assign",
             "reassign",
+            "center_redispatch",
             "sub_dispatch",
             "return",
             "add_cohandler",

@@ -78,8 +78,10 @@ class History:
                 now=at + timedelta(minutes=9),
             )
             other = d.street_b if lead != d.street_b else d.street_a
+            # A department's matter sent to a street needs the center's reason (no push-down).
+            push = "属地先行处置" if order.category_id == d.cat_department.pk else ""
             order = work_order_reassign(
-                order=order, actor=self.u("dispatcher"), unit=other, now=at + timedelta(hours=1)
+                order=order, actor=self.u("dispatcher"), unit=other, override=push, now=at + timedelta(hours=1)
             )
         if path == 4:  # never signed: the sign deadline stays open, past due
             return order

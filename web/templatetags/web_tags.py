@@ -53,6 +53,7 @@ NAV = [
     ("web:dashboard", gettext_lazy("督办看板"), {"supervisor", "admin"}),
     ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),
     ("web:posters", gettext_lazy("一号一码"), {"admin", "supervisor", "grid_worker", "handler"}),
+    ("governance:index", gettext_lazy("考核"), {"supervisor", "dispatcher", "admin", "handler"}),
 ]
 
 

@@ -259,7 +259,9 @@ class OrderSimulator:
             return order  # not located: waits in the dispatchers' queue
         if not clock.advance(r.uniform(2, 60)):
             return order
-        if r.random() < 0.05:
+        # A department's matter is never misdispatched to a street: the no-push-down rule
+        # refuses it (workorders.services.handling), so only territorial ones go astray.
+        if r.random() < 0.05 and order.category.routing != Routing.DEPARTMENT:
             wrong = r.choice([s for s in self.streets if s != target] or [target])
             order = svc.work_order_assign(order=order, actor=u["dispatcher"], unit=wrong, now=clock.t)
             if not clock.advance(r.uniform(10, 120)):

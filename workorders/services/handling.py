@@ -15,6 +15,7 @@ from workorders.choices import (
     CoHandlingState,
     ExtensionState,
     ReturnReason,
+    Routing,
     Stage,
 )
 from workorders.errors import InvalidInput
@@ -22,17 +23,40 @@ from workorders.models import CoHandling, ExtensionRequest, WorkOrder
 from workorders.services._common import OrderRef, _choice, _pk
 from workorders.workflow import Step, transition
 
+# 不得层层下推: a matter a functional department owns is not pushed down to a street or
+# below (国办函〔2025〕66号) unless someone at the center overrides it with a reason.
+DISPATCHABLE = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY, UnitKind.PROPERTY})
+BELOW_DEPARTMENTS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.PROPERTY})
 
-def _dispatch_to(unit: OrgUnit, reasons: dict | None = None):
+
+def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
+    """The payload part recording an override, or InvalidInput when the rule refuses."""
+    category = o.category
+    if category is None or category.routing != Routing.DEPARTMENT or unit.kind not in BELOW_DEPARTMENTS:
+        return {}
+    if not override.strip():
+        raise InvalidInput(
+            {
+                "unit": _("分类「%(c)s」由职能部门主责，不能派给街道及以下单位；如确需下派，请由中心填写理由。")
+                % {"c": category.name}
+            }
+        )
+    if m is None or m.unit.kind != UnitKind.CENTER:
+        raise InvalidInput({"override": _("只有中心可以批准职能部门事项下派。")})
+    return {"push_down_override": override.strip()}
+
+
+def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = ""):
     """The change of assign and reassign: the unit becomes lead and current."""
 
     def change(o: WorkOrder, m, at) -> Step:
         if not unit.is_active:
             raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
-        if unit.kind not in {UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER, UnitKind.COMMUNITY}:
-            raise InvalidInput({"unit": _("只能派给街道、社区、职能部门或中心。")})
+        if unit.kind not in DISPATCHABLE:
+            raise InvalidInput({"unit": _("只能派给街道、社区、职能部门、物业/行业单位或中心。")})
+        pushed = _push_down_check(o, unit, m, override)
         o.lead_unit = o.current_unit = unit
-        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {})})
+        return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed})
 
     return change
 
@@ -44,16 +68,18 @@ def work_order_assign(
     unit: OrgUnit,
     note: str = "",
     reasons: dict | None = None,
+    override: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """Dispatch to a unit (actor None: the auto-dispatcher). Opens sign/contact/handle timers."""
+    """Dispatch to a unit (actor None: the auto-dispatcher). Opens sign/contact/handle timers.
+    ``override``: the center's reason to push a department's matter down to a street."""
 
     return transition(
         order=_pk(order),
         kind="assign",
         actor=actor,
-        change=_dispatch_to(unit, reasons),
+        change=_dispatch_to(unit, reasons, override),
         note=note,
         expected_version=expected_version,
         now=now,
@@ -133,6 +159,8 @@ def work_order_reassign(
     actor: AbstractBaseUser | None,
     unit: OrgUnit,
     note: str = "",
+    override: str = "",
+    review: dict | None = None,
     expected_version: int | None = None,
     overrule_return: bool | None = None,
     now: datetime | None = None,
@@ -141,24 +169,65 @@ def work_order_reassign(
     overrules the return; a person who says so (``overrule_return=True``) may, a person
     who did not (``False``, the desk's default) is refused, so the unit never gets its
     own return back by a slip of the picker. ``None`` (machines, older callers) does
-    not check. The event records when a return was overruled."""
-
-    dispatch = _dispatch_to(unit)
+    not check. The event records the decision on the return (派单异议审核): ``review`` as
+    given by governance's review page, else derived here, so the desk's plain reassign
+    records one too."""
+    dispatch = _dispatch_to(unit, override=override)
 
     def change(o: WorkOrder, m, at) -> Step:
+        last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first() or {}
+        from_unit = last.get("from_unit")
+        if from_unit == unit.pk and overrule_return is False:
+            raise InvalidInput(
+                {"unit": _("「%(u)s」刚退回此单；如确需派回，请选择“驳回退单，仍派原单位”。") % {"u": unit.name}}
+            )
+        decided = review
+        if decided is None:
+            verdict = "fallback" if actor is None else ("overruled" if from_unit == unit.pk else "upheld")
+            decided = {"decision": verdict, "reason": note.strip(), "from_unit": from_unit}
         step = dispatch(o, m, at)
-        last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first()
-        if last and last.get("from_unit") == unit.pk:
-            if overrule_return is False:
-                raise InvalidInput(
-                    {"unit": _("「%(u)s」刚退回此单；如确需派回，请选择“驳回退单，仍派原单位”。") % {"u": unit.name}}
-                )
+        step.payload["review"] = decided
+        if from_unit is not None and from_unit == unit.pk:
             step.payload["overruled_return"] = True
         return step
 
     return transition(
         order=_pk(order),
         kind="reassign",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def work_order_center_redispatch(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    unit: OrgUnit,
+    note: str,
+    override: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """兜底改派: an order that bounced to the center's lead (too many returns) is sent on
+    by the center's desk to a unit that will handle it, with a reason."""
+    dispatch = _dispatch_to(unit, override=override)
+
+    def change(o: WorkOrder, m, at) -> Step:
+        if o.current_unit is None or o.current_unit.kind != UnitKind.CENTER:
+            raise InvalidInput({"unit": _("只有转中心兜底的工单可以由中心改派。")})
+        if m is None or m.unit.kind != UnitKind.CENTER:
+            raise InvalidInput({"unit": _("只有中心可以改派兜底工单。")})
+        if unit.kind == UnitKind.CENTER:
+            raise InvalidInput({"unit": _("请选择承办单位。")})
+        return dispatch(o, m, at)
+
+    return transition(
+        order=_pk(order),
+        kind="center_redispatch",
         actor=actor,
         change=change,
         note=note,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from workorders import services as svc
 from workorders.choices import Status
@@ -78,6 +79,52 @@ def prepare(kind: str, d, order: WorkOrder) -> WorkOrder:
     if kind == "return_up":
         order = svc.work_order_sign(order=order, actor=h)
         return svc.work_order_sub_dispatch(order=order, actor=h, unit=d.community_a)
+    # governance: a pending request to decide, a breach to appeal, an order at the center.
+    if kind in {"exclusion_approve", "exclusion_deny"}:
+        from governance.services import exclusion_request
+
+        exclusion_request(order=order, actor=d.user("supervisor"), reason="duplicate", note="重复")
+    if kind.startswith("appeal_"):
+        now = timezone.now()
+        breach = Deadline.objects.create(
+            order=order,
+            stage="sign",
+            unit=d.street_a,
+            limit="30m",
+            opened_at=now,
+            warn_at=now,
+            due_at=now,
+            closed_at=now,
+            state="breached",
+            breached_at=now,
+        )
+        if kind != "appeal_file":
+            from governance.services import appeal_file
+
+            appeal_file(order=order, actor=d.user("supervisor"), target="breach", subject_id=breach.pk, reason="申诉")
+    if kind == "center_redispatch":
+        WorkOrder.objects.filter(pk=order.pk).update(current_unit=d.center, lead_unit=d.center)
+    return order
+
+
+def _governance(kind: str, d, order: WorkOrder) -> WorkOrder:
+    from governance import services as gov
+    from governance.models import Appeal, Exclusion
+
+    sup = d.user("supervisor")
+    if kind == "exclusion_request":
+        gov.exclusion_request(order=order, actor=sup, reason="malicious", note="恶意")
+    elif kind in {"exclusion_approve", "exclusion_deny"}:
+        ex = Exclusion.objects.filter(order=order).latest("pk")
+        gov.exclusion_decide(exclusion=ex, actor=sup, approve=kind == "exclusion_approve", note="审核")
+    elif kind == "appeal_file":
+        breach = Deadline.objects.filter(order=order, state="breached").latest("pk")
+        gov.appeal_file(order=order, actor=sup, target="breach", subject_id=breach.pk, reason="申诉")
+    elif kind in {"appeal_uphold", "appeal_dismiss"}:
+        appeal = Appeal.objects.filter(order=order).latest("pk")
+        gov.appeal_decide(appeal=appeal, actor=sup, uphold=kind == "appeal_uphold", note="裁定")
+    elif kind == "center_redispatch":
+        svc.work_order_center_redispatch(order=order, actor=d.user("dispatcher"), unit=d.street_b, note="兜底改派")
     return order
 
 
@@ -129,6 +176,8 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     }
     if kind in calls:
         return calls[kind]()
+    if kind.startswith(("exclusion_", "appeal_")) or kind == "center_redispatch":
+        return _governance(kind, d, order)
     # Kinds without a person's service (the scanner's marks) are the machine's own.
     assert TRANSITIONS[kind].system, f"no service mapped for {kind}"
     return transition(order=order, kind=kind, actor=None)
@@ -217,6 +266,7 @@ DESIGN = {
     "return": ({S.ASSIGNED}, S.RETURNED),
     "return_up": ({S.ASSIGNED}, S.IN_PROGRESS),
     "reassign": ({S.RETURNED}, S.ASSIGNED),
+    "center_redispatch": ({S.ASSIGNED}, S.ASSIGNED),  # 兜底: the center sends on what bounced to it
     "sub_dispatch": ({S.IN_PROGRESS}, S.ASSIGNED),
     "contact": ({S.IN_PROGRESS}, None),
     "request_extension": ({S.IN_PROGRESS}, None),

@@ -1,0 +1,208 @@
+"""The assessment's figures per unit, from the dashboard's own definitions.
+
+Which rows make a figure is dashboards.selectors' rule, imported, not restated:
+response and on-time rates from the sign/handle ``Deadline`` rows of the period
+(``_deadline_rows``), resolution, satisfaction and reopen from the callback events
+(``callback_events``, ``SATISFIED``). The one figure the dashboard does not have yet,
+the return rate (退单率), is defined here once: returns by a unit ÷ orders dispatched to
+it in the period, both read from the event log.
+
+The assessment then leaves out what the center agreed should not count: every row of an
+order with an approved exclusion, and the single deadline or event an upheld appeal
+contested. Each query groups by unit in the database; units are then rolled up to the
+assessed kind (a community's sign deadline counts for its street) with a dictionary of
+the org tree (hundreds of units), never a loop over orders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, F, IntegerField, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from dashboards.selectors import SATISFIED, Figure, Scope, _deadline_rows, callback_events
+from governance.models import Appeal, AppealState, Decision, Exclusion, Indicator
+from grids.models import OrgUnit, UnitKind
+from workorders.choices import DeadlineState, Stage
+from workorders.models import Event, WorkOrder
+
+STAGE_OF = {Indicator.RESPONSE: Stage.SIGN, Indicator.ON_TIME: Stage.HANDLE}
+CALLBACK_INDICATORS = (Indicator.RESOLUTION, Indicator.SATISFACTION, Indicator.REOPEN)
+DISPATCH_KINDS = ("assign", "reassign", "center_redispatch")
+BELOW_LEAD = frozenset({UnitKind.COMMUNITY, UnitKind.PROPERTY})
+
+# What the page says about what is left out (shown next to every score).
+LEFT_OUT_NOTE = _(
+    "经中心审核同意剔除的工单（不合理、虚假恶意、重复诉求、不可抗力）不计入任何指标；"
+    "申诉成立的超时、回访评价或退单不计入相应指标。"
+)
+
+
+def excluded_order_ids() -> QuerySet:
+    return Exclusion.objects.filter(state=Decision.APPROVED).values("order_id")
+
+
+def _upheld(field: str) -> QuerySet:
+    return Appeal.objects.filter(state=AppealState.UPHELD, **{f"{field}__isnull": False}).values(field)
+
+
+def counted_deadlines(start: datetime, end: datetime, indicator: str, now: datetime) -> QuerySet:
+    rows = _deadline_rows(Scope(start, end), STAGE_OF[indicator], now)
+    return rows.exclude(order_id__in=excluded_order_ids()).exclude(pk__in=_upheld("deadline_id"))
+
+
+def counted_callbacks(start: datetime, end: datetime) -> QuerySet[Event]:
+    return (
+        callback_events(Scope(start, end))
+        .exclude(order_id__in=excluded_order_ids())
+        .exclude(pk__in=_upheld("event_id"))
+    )
+
+
+def counted_returns(start: datetime, end: datetime) -> QuerySet[Event]:
+    """退单率's numerator: the returns of the period (a return the center then agreed
+    was justified, by an upheld appeal, does not count)."""
+    return (
+        Event.objects.filter(kind="return", created_at__gte=start, created_at__lt=end)
+        .exclude(order_id__in=excluded_order_ids())
+        .exclude(pk__in=_upheld("event_id"))
+    )
+
+
+def counted_dispatches(start: datetime, end: datetime) -> QuerySet[Event]:
+    """退单率's denominator: the orders dispatched to a unit in the period."""
+    return Event.objects.filter(kind__in=DISPATCH_KINDS, created_at__gte=start, created_at__lt=end).exclude(
+        order_id__in=excluded_order_ids()
+    )
+
+
+def return_parts(start: datetime, end: datetime, below_lead: bool) -> tuple[QuerySet, QuerySet]:
+    """退单率's (numerator, denominator) events, each annotated with the unit ``u`` they
+    count for. A lead unit returns to the center (return ÷ assign); a unit below the lead
+    (community, property company) hands back up (return_up ÷ sub_dispatch)."""
+    if not below_lead:
+        return (
+            counted_returns(start, end).annotate(u=_payload_int("from_unit")),
+            counted_dispatches(start, end).annotate(u=_payload_int("unit")),
+        )
+    events = Event.objects.filter(created_at__gte=start, created_at__lt=end).exclude(order_id__in=excluded_order_ids())
+    return (
+        events.filter(kind="return_up").exclude(pk__in=_upheld("event_id")).annotate(u=F("actor_unit_id")),
+        events.filter(kind="sub_dispatch").annotate(u=_payload_int("unit")),
+    )
+
+
+def callback_numerator(events: QuerySet[Event], indicator: str) -> QuerySet[Event]:
+    """The same numerators as dashboards.selectors.orders_behind."""
+    return {
+        Indicator.RESOLUTION: events.filter(payload__resolution="solved"),
+        Indicator.SATISFACTION: events.filter(payload__satisfaction__in=list(SATISFIED)),
+        Indicator.REOPEN: events.filter(kind="reopen"),
+    }[indicator]
+
+
+def _payload_int(key: str):
+    return Cast(KeyTextTransform(key, "payload"), IntegerField())
+
+
+def assessed_map(kind: str) -> dict[int, int]:
+    """Every unit id → the id of its ancestor-or-self of ``kind`` (units with none are left out)."""
+    units = list(OrgUnit.objects.values_list("id", "kind", "path"))
+    kinds = {pk: k for pk, k, _path in units}
+    out = {}
+    for pk, _kind, path in units:
+        for anc in (int(p) for p in path.strip("/").split("/") if p):
+            if kinds.get(anc) == kind:
+                out[pk] = anc
+                break
+    return out
+
+
+def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) -> dict[int, dict[str, Figure]]:
+    """{assessed unit id: {indicator: Figure}} for every active unit of ``kind``."""
+    amap = assessed_map(kind)
+    units = OrgUnit.objects.filter(kind=kind, is_active=True).values_list("id", flat=True)
+    parts = {u: {i: [0, 0] for i in Indicator.values} for u in units}
+
+    def add(unit_id, indicator, num, den):
+        target = parts.get(amap.get(unit_id))
+        if target is not None:
+            target[indicator][0] += num
+            target[indicator][1] += den
+
+    # Both stages in one pass over the deadlines (the two definitions OR-ed, grouped by stage).
+    indicator_of = {stage: indicator for indicator, stage in STAGE_OF.items()}
+    both = counted_deadlines(start, end, Indicator.RESPONSE, now) | counted_deadlines(
+        start, end, Indicator.ON_TIME, now
+    )
+    for r in (
+        both.filter(unit_id__isnull=False)
+        .values("unit_id", "stage")
+        .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
+    ):
+        add(r["unit_id"], indicator_of[r["stage"]], r["met"], r["due"])
+
+    cb = {
+        "made": Count("id"),
+        Indicator.RESOLUTION.value: Count("id", filter=Q(payload__resolution="solved")),
+        Indicator.SATISFACTION.value: Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+        Indicator.REOPEN.value: Count("id", filter=Q(kind="reopen")),
+    }
+    events = counted_callbacks(start, end)
+    # As the dashboard's ranking: callbacks count for the order's lead unit, read from the
+    # event's payload (no join with the orders) and from the order for older events. A
+    # community or property company is never the lead of a sub-dispatched order, so for
+    # those kinds a callback counts for the unit the order sat with when it was answered
+    # (a replied order stays with the unit that replied).
+    if kind in BELOW_LEAD:
+        grouped = (events.annotate(lu=F("order__current_unit_id")).values("lu"),)
+    else:
+        grouped = (
+            events.filter(payload__has_key="lead_unit").annotate(lu=_payload_int("lead_unit")).values("lu"),
+            events.exclude(payload__has_key="lead_unit").annotate(lu=F("order__lead_unit_id")).values("lu"),
+        )
+    for qs in grouped:
+        for r in qs.annotate(**cb).values("lu", *cb):
+            for indicator in CALLBACK_INDICATORS:
+                add(r["lu"], indicator, r[indicator], r["made"])
+
+    returned, dispatched = return_parts(start, end, kind in BELOW_LEAD)
+    for r in returned.values("u").annotate(n=Count("id")):
+        add(r["u"], Indicator.RETURN, r["n"], 0)
+    for r in dispatched.values("u").annotate(n=Count("id")):
+        add(r["u"], Indicator.RETURN, 0, r["n"])
+
+    return {u: {i: Figure(i, num, den) for i, (num, den) in ind.items()} for u, ind in parts.items()}
+
+
+def orders_behind_score(
+    *, start: datetime, end: datetime, unit: OrgUnit, indicator: str, part: str, now: datetime
+) -> QuerySet[WorkOrder]:
+    """The orders a unit's figure counted: ``part`` "num" (numerator) or "all" (denominator).
+    The caller intersects it with what the viewer may open (workorders.scope)."""
+    ids = set(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    if indicator in STAGE_OF:
+        rows = counted_deadlines(start, end, indicator, now).filter(unit_id__in=ids)
+        if part == "num":
+            rows = rows.filter(state=DeadlineState.MET)
+        return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
+    if indicator in CALLBACK_INDICATORS:
+        events = counted_callbacks(start, end)
+        if unit.kind in BELOW_LEAD:
+            events = events.filter(order__current_unit_id__in=ids)
+        else:
+            events = events.filter(
+                Q(payload__has_key="lead_unit", payload__lead_unit__in=list(ids))
+                | (~Q(payload__has_key="lead_unit") & Q(order__lead_unit_id__in=ids))
+            )
+        if part == "num":
+            events = callback_numerator(events, indicator)
+        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+    if indicator == Indicator.RETURN:
+        returned, dispatched = return_parts(start, end, unit.kind in BELOW_LEAD)
+        events = (returned if part == "num" else dispatched).filter(u__in=ids)
+        return WorkOrder.objects.filter(pk__in=events.values("order_id"))
+    raise ValueError(f"unknown indicator {indicator}")
