@@ -22,10 +22,10 @@ SGD over 65 classes took 70 s for 30 000 orders, an hour for a million. The comp
 counts also resist class imbalance, which plain multinomial NB does not (0.76).
 
 Its scores are turned into probabilities by temperature scaling (one parameter on the
-softmax of the scores, fitted on the held-out slice), so "0.8" means right about four
-times in five — the auto-dispatch thresholds rely on that. A temperature keeps the
-ranking and costs nothing at prediction time (a per-class CalibratedClassifierCV cost
-~20 ms a suggestion).
+softmax of the scores, fitted on the held-out slice so that the mean confidence equals
+the accuracy: see ``temperature``), so "0.8" means right about four times in five —
+the auto-dispatch thresholds rely on that. A temperature keeps the ranking and costs
+nothing at prediction time (a per-class CalibratedClassifierCV cost ~20 ms a suggestion).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from dataclasses import dataclass
 import joblib
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize_scalar
 from scipy.special import softmax
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.naive_bayes import ComplementNB
@@ -168,22 +167,36 @@ def fit(samples: Sequence[Sample]) -> TextClassifier:
 
 
 def temperature(clf: TextClassifier, x, y: Sequence[str]) -> float:
-    """The T minimising the negative log-likelihood of softmax(margins / T) on (x, y)
-    (Guo et al. 2017, "On calibration of modern neural networks"); labels the model
-    does not know are left out."""
+    """The T at which the mean top-1 probability of softmax(margins / T) on (x, y) equals
+    the top-1 accuracy there: "0.8" then means right four times in five on average.
+
+    Not the negative log-likelihood fit (Guo et al. 2017): a history always holds some
+    wrongly labelled orders, and Naive Bayes' margins are large, so the NLL is dominated
+    by those few and drove T up until every answer looked unsure (a median top-1
+    probability of 0.14 on texts it got right 80 % of the time; generator month, 5 %
+    label noise), which starved auto-dispatch. Matching the mean confidence to the
+    accuracy is robust to them. T is found by bisection on log T (the mean top-1
+    probability falls as T grows)."""
     index = {c: i for i, c in enumerate(clf.classes)}
-    rows = [(k, index[str(label)]) for k, label in enumerate(y) if str(label) in index]
+    rows = [k for k, label in enumerate(y) if str(label) in index]
     if not rows:
         return 1.0
-    ks, cols = np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
-    m = clf.margins(x[ks]).astype(np.float64)
+    m = clf.margins(x[np.array(rows)]).astype(np.float64)
+    labels = np.array([index[str(y[k])] for k in rows])
+    accuracy = float(np.mean(np.argmax(m, axis=1) == labels))
+    target = min(max(accuracy, 1.0 / len(clf.classes) + 1e-3), 0.995)
 
-    def nll(t: float) -> float:
-        z = m / t
-        z = z - z.max(axis=1, keepdims=True)
-        return float(-(z[np.arange(len(cols)), cols] - np.log(np.exp(z).sum(axis=1))).mean())
+    def mean_top(t: float) -> float:
+        return float(softmax(m / t, axis=1).max(axis=1).mean())
 
-    return float(minimize_scalar(nll, bounds=(0.005, 50.0), method="bounded").x)
+    lo, hi = np.log(0.005), np.log(50.0)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if mean_top(float(np.exp(mid))) > target:
+            lo = mid
+        else:
+            hi = mid
+    return float(np.exp((lo + hi) / 2))
 
 
 def topk_hits(clf: TextClassifier, x, y: Sequence[str], ks=(1, 3)) -> dict[int, int]:
