@@ -86,3 +86,22 @@ def test_keyword_rules_read_slips_and_fall_back_to_shared_pieces():
     # No whole keyword, but a piece of one (黑漆 of 黑漆漆): a weak suggestion, not none.
     assert keywords.ranked("晚上那段路黑漆的", terms, 3)[0][0] == "lamp"
     assert keywords.ranked("天气很好", terms, 3) == []
+
+
+def test_the_temperature_makes_the_mean_confidence_the_accuracy_despite_wrong_labels():
+    rng = np.random.default_rng(0)
+    words = {"oil": "饭店油烟排风", "bbq": "露天烧烤炭火", "dust": "工地扬尘黄土"}
+    samples = []
+    for i in range(300):
+        label = list(words)[i % 3]
+        # One label in ten is wrong, as in any real history.
+        wrong = rng.random() < 0.1
+        samples.append(ml.Sample(words[label] + str(i), "ch:hotline", list(words)[(i + 1) % 3] if wrong else label))
+    clf = ml.fit(samples)
+    x = ml.features([s.text for s in samples], [s.meta for s in samples])
+    y = [s.label for s in samples]
+    clf.temperature = ml.temperature(clf, x, y)
+    p = clf.proba([s.text for s in samples], [s.meta for s in samples])
+    accuracy = np.mean([clf.classes[int(np.argmax(row))] == label for row, label in zip(p, y, strict=True)])
+    assert p.max(axis=1).mean() == pytest.approx(accuracy, abs=0.01)
+    assert 0.85 < accuracy < 0.95  # the wrong labels are not learnt away, nor believed
