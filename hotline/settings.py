@@ -282,9 +282,9 @@ CELERY_BEAT_SCHEDULE["triage-train-models"] = {
 }
 # Below this many labelled orders the suggestions come from the keyword rules (cold start).
 HOTLINE_TRAIN_MIN_ORDERS = env_int("HOTLINE_TRAIN_MIN_ORDERS", 300, minimum=2)
-# Training reads at most this many of the latest orders: time and memory stay bounded
-# (a few minutes, a few hundred MB) however long the history grows.
-HOTLINE_TRAIN_MAX_ORDERS = env_int("HOTLINE_TRAIN_MAX_ORDERS", 30_000, minimum=10)
+# Training streams the whole history (0) or only this many of the latest orders; memory
+# stays bounded either way (hashed features, counted chunk by chunk: triage/model.py).
+HOTLINE_TRAIN_MAX_ORDERS = env_int("HOTLINE_TRAIN_MAX_ORDERS", 0, minimum=0)
 # Default per-category confidence (percent) for dispatch with no person; admin rows override.
 HOTLINE_AUTO_DISPATCH_THRESHOLD = env_int("HOTLINE_AUTO_DISPATCH_THRESHOLD", 80, minimum=0) / 100
 if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:

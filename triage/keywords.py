@@ -24,6 +24,29 @@ GENERIC = frozenset(
 )
 GENERIC_FACTOR = 0.25
 NAME_FACTOR = 1.5  # the category's own name is the most specific thing it has
+# Homophones and slips people type on a phone's pinyin keyboard, put right before
+# matching (燥音 still means 噪音). Only pairs whose wrong form is not a word of its own
+# in these texts.
+SLIPS = {
+    "燥音": "噪音",
+    "躁音": "噪音",
+    "景盖": "井盖",
+    "井该": "井盖",
+    "暖器": "暖气",
+    "路等": "路灯",
+    "拉圾": "垃圾",
+    "电题": "电梯",
+    "物页": "物业",
+    "公资": "工资",
+    "听车": "停车",
+    "违停车": "违停",
+    "油湮": "油烟",
+    "扬成": "扬尘",
+}
+# Below any keyword hit, a text still shares character pairs with a category's words
+# (渗 水 → 渗水): those shares rank at this fraction of a keyword's weight, so a text
+# gets a (weak) suggestion rather than none.
+PAIR_FACTOR = 0.2
 
 
 @dataclass(frozen=True)
@@ -79,9 +102,41 @@ def score(text: str, terms: dict[str, list[Term]]) -> dict[str, float]:
     return scores
 
 
+def normalise(text: str) -> str:
+    for wrong, right in SLIPS.items():
+        if wrong in text:
+            text = text.replace(wrong, right)
+    return text
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1) if not text[i : i + 2].isspace()}
+
+
+def pair_score(text: str, terms: dict[str, list[Term]]) -> dict[str, float]:
+    """Categories sharing two-character pieces with the text, weighted by how few
+    categories each piece belongs to (the fallback when no whole keyword matched)."""
+    pieces = _pairs(text)
+    if not pieces:
+        return {}
+    owners: dict[str, set[str]] = {}
+    for code, cat_terms in terms.items():
+        for term in cat_terms:
+            for p in _pairs(term.text):
+                owners.setdefault(p, set()).add(code)
+    n = max(len(terms), 1)
+    scores: dict[str, float] = {}
+    for p in pieces & owners.keys():
+        weight = math.log(1 + n / len(owners[p])) * PAIR_FACTOR
+        for code in owners[p]:
+            scores[code] = scores.get(code, 0.0) + weight
+    return scores
+
+
 def ranked(text: str, terms: dict[str, list[Term]], limit: int) -> list[tuple[str, float]]:
     """(code, share of the hit mass) best first; shares sum to at most 1."""
-    scores = score(text or "", terms)
+    text = normalise(text or "")
+    scores = score(text, terms) or pair_score(text, terms)
     mass = sum(scores.values())
     if not mass:
         return []

@@ -88,7 +88,12 @@ def classifier(version_id: int):
                 started = time.monotonic()
                 blob = ModelVersion.objects.values_list("blob", flat=True).get(pk=version_id)
                 clf = TextClassifier.loads(blob)
-                _loaded.clear()  # an older version is no longer needed
+                # Versions no longer active are dropped; the other kind's active model
+                # stays (clearing everything here reloaded both models on every
+                # suggestion, ~0.5 s each, once a category and a unit model were active).
+                keep = set(_active.get().values()) | {version_id}
+                for stale in [v for v in _loaded if v not in keep]:
+                    del _loaded[stale]
                 _loaded[version_id] = clf
                 logger.info("Loaded dispatch model %s in %.2f s", version_id, time.monotonic() - started)
     return clf
@@ -149,9 +154,13 @@ def triage_suggest(
         return out
     active = _active.get()
     meta = meta_tokens(channel=channel, street_id=street_id, community_id=community_id)
+    x = None  # the hashed features, the same for both kinds: computed once
     if ModelKind.CATEGORY in active:
+        from triage.model import features
+
         clf = classifier(active[ModelKind.CATEGORY])
-        logits = clf.logits([full], [meta])[0]
+        x = features([full], [meta])
+        logits = clf.margins(x)[0] / clf.temperature
         out.method = MODEL
         out.versions[ModelKind.CATEGORY] = active[ModelKind.CATEGORY]
         out.categories = [
@@ -164,8 +173,11 @@ def triage_suggest(
             for code, share in keywords.ranked(full, catalogue.terms, limit)
         ]
     if ModelKind.UNIT in active:
+        from triage.model import features
+
         clf = classifier(active[ModelKind.UNIT])
-        logits = clf.logits([full], [meta])[0]
+        x = features([full], [meta]) if x is None else x
+        logits = clf.margins(x)[0] / clf.temperature
         out.versions[ModelKind.UNIT] = active[ModelKind.UNIT]
         out.units = [
             Ranked(u.pk, u.code, u.name, round(p, 3), MODEL)

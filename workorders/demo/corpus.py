@@ -13,6 +13,9 @@ accuracy use held-out sets written independently, never these.
 from __future__ import annotations
 
 import random
+import re
+
+from workorders.demo.phrases import MORE
 
 # name → (titles, problems, details)
 PHRASES: dict[str, tuple[list[str], list[str], list[str]]] = {
@@ -594,31 +597,185 @@ def _personal(rng: random.Random) -> str:
     return f"车牌京{rng.choice('ABCEFGHJKLMNPQ')}{rng.randrange(10**5):05d}"
 
 
-def description(name: str, rng: random.Random, *, others: list[str] | None = None) -> str:
-    """A caller's account of a problem of minor category ``name``."""
+# How the text reaches the system: an operator writing down a call, a resident typing
+# on a phone (QR/web: often no punctuation at all), a grid worker's patrol note.
+OPERATOR_OPENINGS = [
+    "来电反映：",
+    "来电反映，",
+    "市民来电反映",
+    "市民反映：",
+    "市民来电称",
+    "来电人称",
+    "诉求人反映",
+    "来电人反映其",
+    "市民来电表示",
+    "来电者反映：",
+    "市民来电投诉",
+    "来电咨询：",
+]
+OPERATOR_ASKS = [
+    "",
+    "来电人要求尽快处理",
+    "市民希望相关部门核实处理",
+    "诉求人希望尽快解决",
+    "请相关单位核实处理",
+    "要求回复",
+    "来电人情绪激动",
+    "已多次反映未解决",
+    "请尽快派人查看",
+]
+PATROL_OPENINGS = ["巡查发现", "网格员巡查发现", "日常巡查时发现", "巡查中发现", "巡检发现"]
+PATROL_ASKS = ["已拍照留存", "已告知相关人员", "现场劝阻无效", "需上级部门处置", "", "请派单处理"]
+# Places said in passing by callers of every category, so a place word (学校门口,
+# 小区门口, 工地旁边) alone never names the category.
+MORE_PLACES = [
+    "学校门口",
+    "学校旁边",
+    "幼儿园对面",
+    "小学附近",
+    "小区南门",
+    "我家楼下",
+    "单元门口",
+    "工地旁边",
+    "医院门口",
+    "公园边上",
+    "商场后面",
+    "十字路口",
+    "我们村口",
+    "菜市场旁",
+    "河边",
+]
+TIMES = ["", "", "", "昨天晚上", "今天早上", "最近", "这两天", "每天晚上", "周末", "凌晨", "上午十点左右", "这一个月"]
+MIXED_JOINS = ["另外", "还有", "顺便说一下", "再一个", "还有就是", "同时"]
+# Homophones and near-shape slips of people typing pinyin on a phone (one in a text).
+CHAR_SLIPS = {
+    "的": "得",
+    "在": "再",
+    "已": "以",
+    "做": "作",
+    "那": "哪",
+    "象": "像",
+    "带": "戴",
+    "到": "道",
+    "座": "坐",
+    "部": "不",
+    "修": "休",
+    "管": "馆",
+    "燥": "躁",
+    "坏": "怀",
+    "楼": "搂",
+    "车": "扯",
+    "睡": "谁",
+    "吵": "炒",
+    "臭": "丑",
+    "灯": "等",
+    "路": "露",
+    "盖": "该",
+    "气": "器",
+}
+
+
+def _phone_typing(text: str, rng: random.Random) -> str:
+    """A resident on a phone: punctuation dropped, or replaced by spaces, sometimes
+    exclamation marks piled up."""
+    roll = rng.random()
+    if roll < 0.5:
+        return re.sub(r"[，。！：、,.!:]", "", text)
+    if roll < 0.8:
+        return re.sub(r"[，。：、]", " ", text).strip()
+    return re.sub(r"[。！]$", "", text) + rng.choice(["！！！", "？？", "!!", "。。。"])
+
+
+def _slip(text: str, rng: random.Random) -> str:
+    """One homophone slip: a word from TYPOS, else one character of CHAR_SLIPS."""
+    if rng.random() < 0.5:
+        out = _typo(text, rng)
+        if out != text:
+            return out
+    spots = [i for i, ch in enumerate(text) if ch in CHAR_SLIPS]
+    if not spots:
+        return text
+    i = rng.choice(spots)
+    return text[:i] + CHAR_SLIPS[text[i]] + text[i + 1 :]
+
+
+def _bank(name: str, part: str) -> tuple[list[str], list[str], list[str]]:
+    """The category's titles, problems and details; ``part`` picks a phrase-level split:
+    "train" leaves out every fourth problem and detail, "holdout" is only those, so a
+    model trained on one is measured on phrasings it never saw."""
     titles, problems, details = PHRASES.get(name) or ([name], [f"{name}的问题"], [""])
-    parts = [rng.choice(OPENINGS) + (rng.choice(PLACES) if rng.random() < 0.35 else "") + rng.choice(problems)]
+    more_problems, more_details = MORE.get(name, ([], []))
+    problems, details = problems + more_problems, details + more_details
+    if part == "all":
+        return titles, problems, details
+    pick = (lambda i: i % 4 == 3) if part == "holdout" else (lambda i: i % 4 != 3)
+    return (
+        titles,
+        [p for i, p in enumerate(problems) if pick(i)] or problems,
+        [d for i, d in enumerate(details) if pick(i)] or details,
+    )
+
+
+def description(
+    name: str,
+    rng: random.Random,
+    *,
+    others: list[str] | None = None,
+    part: str = "all",
+    places: list[str] | None = None,
+) -> str:
+    """A caller's account of a problem of minor category ``name``: in one of the voices
+    (resident on the phone, operator's note, resident typing, patrol note), with a place,
+    a time, details, sometimes a second problem of another category, personal data,
+    and slips. ``places`` are the district's own names to mention (小区 aliases, roads)."""
+    _titles, problems, details = _bank(name, part)
+    voice = rng.random()
+    where = ""
+    if rng.random() < 0.45:
+        pool = PLACES + MORE_PLACES
+        if places and rng.random() < 0.5:
+            where = rng.choice(places) + rng.choice(["", "", "这边", "里面", f"{rng.randint(1, 30)}号楼"])
+        else:
+            where = rng.choice(pool)
+    when = rng.choice(TIMES)
+    problem = rng.choice(problems)
+    head = f"{when}{where}{problem}" if rng.random() < 0.5 else f"{where}{when}{problem}"
+    parts = []
+    if voice < 0.4:  # operator's shorthand
+        parts.append(rng.choice(OPERATOR_OPENINGS) + head)
+    elif voice < 0.5:  # grid worker on patrol
+        parts.append(rng.choice(PATROL_OPENINGS) + head)
+    else:  # the resident's own words
+        parts.append(rng.choice(OPENINGS) + head)
     duration = rng.choice(DURATIONS)
     if duration:
         parts.append(duration)
-    if rng.random() < 0.7:
+    if rng.random() < 0.75:
         parts.append(rng.choice(details))
-    if rng.random() < 0.25:
+    if rng.random() < 0.3:
         parts.append(rng.choice([d for d in details if d not in parts] or details))
-    if others and rng.random() < 0.12:
+    if rng.random() < 0.15:  # the same problem said twice, as people do
+        parts.append(rng.choice([p for p in problems if p != problem] or problems))
+    if others and rng.random() < 0.15:
         other = rng.choice(others)
         if other != name and other in PHRASES:
-            parts.append("另外" + rng.choice(PHRASES[other][1]))
+            _t, other_problems, _d = _bank(other, part)
+            parts.append(rng.choice(MIXED_JOINS) + rng.choice(other_problems))
     if rng.random() < 0.15:
         parts.append(_personal(rng))
-    ask = rng.choice(ASKS)
+    if voice < 0.4:
+        ask = rng.choice(OPERATOR_ASKS)
+    elif voice < 0.5:
+        ask = rng.choice(PATROL_ASKS)
+    else:
+        ask = rng.choice(ASKS)
     if ask:
         parts.append(ask)
     text = "，".join(p for p in parts if p) + rng.choice(["。", "。", "！", "", "。。"])
-    if rng.random() < 0.12:
-        text = _typo(text, rng)
-    if rng.random() < 0.1:
-        text = text.replace("，", " ", rng.randint(1, 2))
+    if voice >= 0.5 and rng.random() < 0.45:
+        text = _phone_typing(text, rng)
+    for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
+        text = _slip(text, rng)
     return text
 
 
@@ -627,6 +784,8 @@ def title(name: str, rng: random.Random, desc: str) -> str:
     of the description."""
     titles = (PHRASES.get(name) or ([name], [], []))[0]
     roll = rng.random()
+    if roll < 0.35:  # the form's title is the text's start (web, QR, hurried calls)
+        return desc[: rng.randint(8, 20)].strip() or desc[:10]
     if roll < 0.6:
         return rng.choice(titles)
     if roll < 0.8:

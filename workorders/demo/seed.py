@@ -192,7 +192,7 @@ class OrderSimulator:
         if where < 0.8:
             lat, lng = self._point(grid)
         address = corpus.address(alias, r) if where < 0.97 else "具体位置不详"
-        description = corpus.description(category.name, r, others=self.category_names)
+        description = corpus.description(category.name, r, others=self.category_names, places=[alias])
         return dict(
             caller_name=name,
             caller_phone=phone,
