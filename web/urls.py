@@ -38,4 +38,6 @@ urlpatterns = [
     path("p/<str:code>/", public.report, name="public_report_at"),
     path("track/", public.track, name="public_track"),
     path("track/rate/", public.rate, name="public_rate"),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (admin, API docs).
+    path("favicon.ico", public.favicon, name="favicon"),
 ]

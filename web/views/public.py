@@ -175,3 +175,12 @@ def poster_file(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
         response = HttpResponse(poster.poster_pdf(community, url), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{community.code}.{fmt}"'
     return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site icon for pages that do not name one (the admin, the API docs)."""
+    from django.templatetags.static import static
+
+    response = redirect(static("favicon.svg"), permanent=False)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
