@@ -1,5 +1,8 @@
 """The shared look: one stylesheet with the named components, a favicon, navigation
+
 counters that are cheap and briefly cached, titles clipped with "…"."""
+
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.db import connection
@@ -12,7 +15,7 @@ from workorders.models import WorkOrder
 
 
 def test_the_design_system_defines_the_component_classes_pages_use():
-    css = open(finders.find("css/hotline.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/hotline.css")).read_text(encoding="utf-8")
     for name in (
         ".btn-primary",
         ".btn-secondary",
