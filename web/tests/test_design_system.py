@@ -1,5 +1,4 @@
 """The shared look: one stylesheet with the named components, a favicon, navigation
-
 counters that are cheap and briefly cached, titles clipped with "…"."""
 
 from pathlib import Path
