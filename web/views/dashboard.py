@@ -16,7 +16,7 @@ from dashboards import selectors as ds
 from grids.geometry import geometry_from_geojson
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, sees_everything
-from web.ledger import ledger_response
+from web.ledger import LedgerTitle, ledger_response
 from web.lights import attach_warn_at, by_deadline
 from workorders.choices import Status
 from workorders.models import WorkOrder
@@ -257,4 +257,13 @@ def orders(request: HttpRequest) -> HttpResponse:
 def orders_export(request: HttpRequest) -> HttpResponse:
     qs, figure, part, ctx = _filtered_orders(request)
     name = f"ledger-{ctx['start']:%Y%m%d}-{ctx['end']:%Y%m%d}-{figure}.xlsx"
-    return ledger_response(qs.order_by("created_at"), filename=name, title=str(FIGURE_LABELS[figure]))
+    user = request.user
+    title = LedgerTitle(
+        figure=str(FIGURE_LABELS[figure]),
+        scope=ctx["unit"].name if ctx["unit"] is not None else "",
+        start=ctx["start"],
+        end=ctx["end"],
+        exported_by=user.get_full_name() or user.get_username(),
+        exported_at=timezone.now(),
+    )
+    return ledger_response(qs.order_by("created_at"), filename=name, title=title)
