@@ -27,7 +27,7 @@ def _sheet(response):
 
 def _rows(sheet) -> list[dict]:
     header = [str(h) for h in HEADERS]
-    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
 
 
 def test_the_ledger_has_a_title_row_frozen_header_filter_and_widths(login, district, log_call):
