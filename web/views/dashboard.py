@@ -13,6 +13,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import selectors as ds
+from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
+from dashboards.compare import comparisons
 from grids.geometry import geometry_from_geojson
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, sees_everything
@@ -117,6 +119,7 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
             for p in polys
         )
         value = figures.get(grid.pk, {}).get(measure, 0)
+        # Five steps of one hue, by share of the busiest grid (0 stays grey).
         shade = 0 if not value or not top else 1 + min(4, int(4 * value / top))
         c = geom.centroid
         paths.append(
@@ -127,9 +130,30 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
                 "shade": shade,
                 "cx": f"{10 + (c.x - minx) * s:.1f}",
                 "cy": f"{10 + (maxy - c.y) * s:.1f}",
+                # A short place name inside the shape: 「甲一1号网格」 reads as 「甲一1号」.
+                "label": grid.name.removesuffix("网格") or grid.name,
             }
         )
     return {"paths": paths, "width": width, "height": height, "top": top}
+
+
+# What the ranking tables can be sorted by; the page says which one is in force.
+RANK_SORTS = {
+    "satisfaction": _("满意率"),
+    "resolution": _("解决率"),
+    "on_time": _("按时办结率"),
+    "volume": _("主办量"),
+}
+SUB_SORTS = {
+    "satisfaction": _("满意率"),
+    "resolution": _("解决率"),
+    "volume": _("辖区受理量"),
+    "overdue": _("当前超时"),
+}
+
+
+def _sort_url(params: dict, bucket: str, measure: str, sort: str) -> str:
+    return "?" + urlencode({**params, "bucket": bucket, "measure": measure, "sort": sort}) + "#ranking"
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -154,6 +178,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "volume")
     if measure not in {"volume", "overdue"}:
         measure = "volume"
+    sub = sub_unit_ranking(scope, volume=figures["volume"].numerator)
+    sortable = SUB_SORTS if sub else RANK_SORTS
+    sort = request.GET.get("sort", "")
+    if sort not in sortable:
+        sort = "satisfaction"
+    if sub:
+        sub["rows"] = sort_rows(sub["rows"], sort)
+    ranking = data["ranking"] if sort == "satisfaction" else sort_rows(list(data["ranking"]), sort)
+    categories = [dict(c) for c in data["categories"]]
+    rates = category_rates(scope, [c["category_id"] for c in categories])
+    for c in categories:
+        c.update(rates.get(c["category_id"], {}))
     return render(
         request,
         "web/dashboard.html",
@@ -169,8 +205,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "all": _drill(params, "direct_answer", "all"),
                 "kb": _drill(params, "kb_answer", "num"),
             },
-            "ranking": data["ranking"],
-            "categories": data["categories"],
+            "ranking": ranking,
+            "sub": sub,
+            "sort": sort,
+            "sorts": [(key, label, _sort_url(params, bucket, measure, key)) for key, label in sortable.items()],
+            "compare": comparisons(scope, figures),
+            "categories": categories,
             "trend": trend,
             "bucket": bucket,
             "map": grid_map(scope, data["grids"], measure),
@@ -206,7 +246,7 @@ def _filtered_orders(request: HttpRequest):
     # Whatever the figure, only orders this user may see.
     if not sees_everything(request.user):
         qs = qs.filter(pk__in=work_orders_visible_to(request.user).values("pk"))
-    for field in ("category", "grid", "lead_unit"):
+    for field in ("category", "grid", "lead_unit", "community"):
         value = request.GET.get(field, "")
         if value.isdigit():
             qs = qs.filter(**{f"{field}_id": int(value)})
