@@ -112,6 +112,7 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
     width = int((maxx - minx) * s + 20)
     top = max((f.get(measure, 0) for f in figures.values()), default=0)
     paths = []
+    places: dict[int, dict] = {}  # community id -> its grids' extent on the drawing
     for grid, geom in shapes:
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         d = " ".join(
@@ -129,12 +130,25 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
                 "value": value,
                 "shade": shade,
                 "cx": f"{10 + (c.x - minx) * s:.1f}",
-                "cy": f"{10 + (maxy - c.y) * s:.1f}",
-                # A short place name inside the shape: 「甲一1号网格」 reads as 「甲一1号」.
-                "label": grid.name.removesuffix("网格") or grid.name,
+                "cy": f"{10 + (maxy - c.y) * s + 8:.1f}",
             }
         )
-    return {"paths": paths, "width": width, "height": height, "top": top}
+        box = places.setdefault(grid.parent_id, {"x0": geom.bounds[0], "x1": geom.bounds[2], "y1": geom.bounds[3]})
+        box["x0"], box["x1"] = min(box["x0"], geom.bounds[0]), max(box["x1"], geom.bounds[2])
+        box["y1"] = max(box["y1"], geom.bounds[3])
+    # Grid names are too long to fit a grid on a district map; each community's name is
+    # written once along the top of its grids, the grids carry their figure.
+    names = OrgUnit.objects.in_bulk([pk for pk in places if pk])
+    labels = [
+        {
+            "name": names[pk].name,
+            "x": f"{10 + ((box['x0'] + box['x1']) / 2 - minx) * s:.1f}",
+            "y": f"{10 + (maxy - box['y1']) * s + 15:.1f}",
+        }
+        for pk, box in places.items()
+        if pk in names
+    ]
+    return {"paths": paths, "labels": labels, "width": width, "height": height, "top": top}
 
 
 # What the ranking tables can be sorted by; the page says which one is in force.
