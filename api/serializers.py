@@ -289,6 +289,8 @@ class WorkOrderCreateSerializer(StrictSerializer):
     community = serializers.PrimaryKeyRelatedField(
         queryset=OrgUnit.objects.all(), required=False, allow_null=True, default=None
     )
+    # A grid worker's patrol report carries its photo (multipart/form-data), as the page does.
+    photo = serializers.FileField(required=False, allow_null=True, default=None)
 
 
 class EmptySerializer(StrictSerializer):
