@@ -15,6 +15,16 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
   document.addEventListener("htmx:afterSwap", function (e) { focusFirstError(e.target); });
+  // A chosen photo (input[type=file][data-preview=<img id>]) is shown before it is sent.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-preview]")) return;
+    var img = document.getElementById(input.getAttribute("data-preview"));
+    if (!img) return;
+    var file = input.files && input.files[0];
+    img.hidden = !(file && file.type.indexOf("image/") === 0);
+    if (!img.hidden) { img.src = URL.createObjectURL(file); }
+  });
   // [data-copy="text"] copies text to the clipboard and says so on the button.
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-copy]");

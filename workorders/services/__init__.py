@@ -39,6 +39,7 @@ from workorders.services.intake import (
     work_order_log_call,
     work_order_merge,
     work_order_reject,
+    work_order_self_handle,
     work_order_submit,
 )
 from workorders.services.reclassify import work_order_reclassify
@@ -61,6 +62,7 @@ __all__ = [
     "work_order_reject",
     "work_order_merge",
     "work_order_answer_now",
+    "work_order_self_handle",
     "work_order_assign",
     "work_order_sign",
     "work_order_return",

@@ -1,6 +1,6 @@
 // The resident's form on a phone. "Use my position" fills the hidden lat/lng fields
 // from the GPS and shows the place in words (街道 · 社区 · 网格), never raw coordinates;
-// a chosen photo is previewed before it is sent.
+// the chosen photo's preview is static/js/base.js's (the patrol page has one too).
 (function () {
   "use strict";
   var button = document.getElementById("use-position");
@@ -20,16 +20,4 @@
       }, function () { status.textContent = "✗"; }, { enableHighAccuracy: true, timeout: 10000 });
     });
   }
-  document.addEventListener("change", function (e) {
-    var input = e.target;
-    if (!input.matches || !input.matches("input[type=file][data-preview]")) return;
-    var img = document.getElementById(input.getAttribute("data-preview"));
-    if (!img) return;
-    if (input.files && input.files[0] && input.files[0].type.indexOf("image/") === 0) {
-      img.src = URL.createObjectURL(input.files[0]);
-      img.hidden = false;
-    } else {
-      img.hidden = true;
-    }
-  });
 })();
