@@ -76,3 +76,9 @@ def test_clip_never_cuts_a_latin_word_and_marks_the_cut():
     assert clip("幸福里小区门口每天傍晚有小贩摆摊", 8) == "幸福里小区门口…"
     assert clip("short", 20) == "short"
     assert clip("Supercalifragilisticexpialidocious", 10) == "Supercali…"
+
+
+def test_the_console_cuts_a_long_title_at_a_word_with_an_ellipsis(login, district, log_call):
+    log_call(title="Street lamp broken outside building seven")
+    body = login("operator").get(reverse("web:ops")).content.decode()
+    assert "Street lamp…" in body and "broke…" not in body
