@@ -33,6 +33,16 @@ class Change:
 
     text: str
     better: bool | None
+    rise: bool | None = None  # the figure went up (▲) or down (▼); None: unchanged
+
+    @property
+    def css(self) -> str:
+        """Arrow by direction, colour by whether that is good news (a falling reopen rate is)."""
+        parts = [
+            {True: "rise", False: "fall"}.get(self.rise, ""),
+            {True: "better", False: "worse"}.get(self.better, ""),
+        ]
+        return " ".join(p for p in parts if p)
 
 
 def _year_earlier(dt: datetime) -> datetime:
@@ -73,13 +83,13 @@ def change(key: str, now: ds.Figure, then: ds.Figure) -> Change | None:
         if not then.numerator:
             return None
         delta = (now.numerator - then.numerator) / then.numerator * 100
-        return Change(f"{delta:+.0f}%", None)  # more calls is neither good nor bad news
+        return Change(f"{delta:+.0f}%", None, delta > 0 if delta else None)  # more calls: neither good nor bad news
     if now.rate is None or then.rate is None:
         return None
     points = (now.rate - then.rate) * 100
     if abs(points) < 0.05:
         return Change("±0.0", None)
-    return Change(f"{points:+.1f}", (points < 0) if lower_better else (points > 0))
+    return Change(f"{points:+.1f}", (points < 0) if lower_better else (points > 0), points > 0)
 
 
 def meets_target(key: str, figure: ds.Figure) -> bool | None:

@@ -40,6 +40,7 @@ def test_change_is_in_points_for_rates_and_percent_for_counts():
     assert change("resolution", ds.Figure("resolution", 9, 10), ds.Figure("resolution", 8, 10)).text == "+10.0"
     assert change("resolution", ds.Figure("resolution", 9, 10), ds.Figure("resolution", 8, 10)).better is True
     assert change("reopen", ds.Figure("reopen", 2, 10), ds.Figure("reopen", 1, 10)).better is False  # more reopens
+    assert change("reopen", ds.Figure("reopen", 1, 10), ds.Figure("reopen", 2, 10)).css == "fall better"
     assert change("volume", ds.Figure("volume", 150, 0), ds.Figure("volume", 100, 0)).text == "+50%"
     assert change("resolution", ds.Figure("resolution", 1, 1), ds.Figure("resolution", 0, 0)) is None
 
@@ -52,7 +53,7 @@ def test_cards_compare_with_the_previous_period_and_show_the_target(login, distr
     body = login("supervisor").get(reverse("web:dashboard")).content.decode()
     resolution = body[body.index('data-figure="resolution"') :]
     resolution = resolution[: resolution.index("</div>")]
-    assert "100.0%" in resolution and "环比 +100.0" in resolution and 'class="delta up"' in resolution
+    assert "100.0%" in resolution and "环比 +100.0" in resolution and 'class="delta rise better"' in resolution
     assert "同比 —" in resolution  # nothing a year ago
     assert "目标 ≥85%" in resolution and "badge-ok" in resolution
     assert "指标口径" in body
