@@ -43,3 +43,9 @@ def test_a_file_that_is_not_a_picture_is_refused_and_nothing_is_written(api, dis
 def test_without_a_photo_the_json_body_still_works(api, district):
     r = api("grid_worker_a").post("/api/v1/orders", {**REPORT, "lat": 39.905, "lng": 116.305}, format="json")
     assert r.status_code == 201, r.json()
+
+
+def test_an_unknown_community_is_refused_without_repeating_the_value(api, district):
+    r = api("grid_worker_a").post("/api/v1/orders", {**REPORT, "community": "13000000000"}, format="multipart")
+    assert r.status_code == 400 and r.json()["errors"]["community"] == ["没有这个单位。"]
+    assert "13000000000" not in r.content.decode()
