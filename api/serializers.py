@@ -305,6 +305,23 @@ class WorkOrderCreateSerializer(StrictSerializer):
     )
     # A grid worker's patrol report carries its photo (multipart/form-data), as the page does.
     photo = serializers.FileField(required=False, allow_null=True, default=None)
+    # 自行处置: the reporter fixed it on the spot; the order closes at once (photo required).
+    self_handled = serializers.BooleanField(required=False, default=False)
+    result = serializers.CharField(max_length=MAX_TEXT["description"], required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("self_handled"):
+            errors = {}
+            if attrs.get("channel") != Channel.PATROL:
+                errors["self_handled"] = [_("只有巡查上报可以自行处置。")]
+            if not (attrs.get("result") or "").strip():
+                errors["result"] = [_("自行处置请写明处置情况。")]
+            if attrs.get("photo") is None:
+                errors["photo"] = [_("自行处置需上传处置后的现场照片。")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 class EmptySerializer(StrictSerializer):

@@ -191,6 +191,7 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         fields = dict(data.validated_data)
         channel = fields.pop("channel")
         photo = fields.pop("photo", None)
+        self_handled, result = fields.pop("self_handled"), fields.pop("result")
         if photo is not None:
             attachment_check(upload=photo, field="photo", public=False)  # refuse before anything is written
         # The order and its photo in one transaction: an order never exists without the
@@ -203,6 +204,8 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 order = services.work_order_submit(actor=request.user, channel=channel, **fields)
             if photo is not None:
                 attachment_add(order=order, upload=photo, field="photo", public=False)
+            if self_handled:
+                order = services.work_order_self_handle(order=order, actor=request.user, result=result)
         # The service's own instance already carries what the response shows (a re-read
         # through the scoped queryset with its joins cost more than the rest together).
         body = order_created(order, request.user)

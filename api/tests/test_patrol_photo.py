@@ -49,3 +49,25 @@ def test_an_unknown_community_is_refused_without_repeating_the_value(api, distri
     r = api("grid_worker_a").post("/api/v1/orders", {**REPORT, "community": "13000000000"}, format="multipart")
     assert r.status_code == 400 and r.json()["errors"]["community"] == ["没有这个单位。"]
     assert "13000000000" not in r.content.decode()
+
+
+def test_a_patrol_report_fixed_on_the_spot_closes_through_self_handle(api, district):
+    body = {**REPORT, "photo": _png(), "self_handled": "true", "result": "已盖好井盖。"}
+    r = api("grid_worker_a").post("/api/v1/orders", body, format="multipart")
+    assert r.status_code == 201, r.json()
+    order = WorkOrder.objects.get(number=r.json()["number"])
+    assert order.status == "closed" and order.reply == "已盖好井盖。" and order.attachments.count() == 1
+    assert list(order.events.order_by("seq").values_list("kind", flat=True)) == ["submit", "self_handle"]
+
+
+def test_self_handling_without_photo_or_result_is_refused_whole(api, district):
+    r = api("grid_worker_a").post("/api/v1/orders", {**REPORT, "self_handled": "true"}, format="multipart")
+    assert r.status_code == 400 and {"photo", "result"} <= set(r.json()["errors"])
+    assert not WorkOrder.objects.exists()
+
+
+def test_only_the_reporter_role_may_self_handle(api, district):
+    body = {**REPORT, "photo": _png(), "self_handled": "true", "result": "已处理。"}
+    r = api("operator").post("/api/v1/orders", body, format="multipart")
+    assert r.status_code == 403
+    assert not WorkOrder.objects.exists() and not Attachment.objects.exists()
