@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,6 +27,14 @@ from workorders.services import MAX_TEXT
 from workorders.transitions import allowed_kinds
 
 _COMPOSITE = (serializers.ListField, serializers.DictField, serializers.ManyRelatedField, serializers.BaseSerializer)
+
+
+# Said without repeating what was sent (the error body goes back to whoever sent it, and a
+# field fuzzed with a phone number must not come back as one).
+UNKNOWN_UNIT = {
+    "does_not_exist": gettext_lazy("没有这个单位。"),
+    "incorrect_type": gettext_lazy("应为单位编号（整数）。"),
+}
 
 
 class StrictSerializer(serializers.Serializer):
@@ -287,8 +296,32 @@ class WorkOrderCreateSerializer(StrictSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     request_type = serializers.ChoiceField(choices=RequestType.choices, default=RequestType.COMPLAINT)
     community = serializers.PrimaryKeyRelatedField(
-        queryset=OrgUnit.objects.all(), required=False, allow_null=True, default=None
+        queryset=OrgUnit.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        # DRF's default message repeats the value sent, which may be a phone number.
+        error_messages=UNKNOWN_UNIT,
     )
+    # A grid worker's patrol report carries its photo (multipart/form-data), as the page does.
+    photo = serializers.FileField(required=False, allow_null=True, default=None)
+    # 自行处置: the reporter fixed it on the spot; the order closes at once (photo required).
+    self_handled = serializers.BooleanField(required=False, default=False)
+    result = serializers.CharField(max_length=MAX_TEXT["description"], required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("self_handled"):
+            errors = {}
+            if attrs.get("channel") != Channel.PATROL:
+                errors["self_handled"] = [_("只有巡查上报可以自行处置。")]
+            if not (attrs.get("result") or "").strip():
+                errors["result"] = [_("自行处置请写明处置情况。")]
+            if attrs.get("photo") is None:
+                errors["photo"] = [_("自行处置需上传处置后的现场照片。")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
 
 
 class EmptySerializer(StrictSerializer):
@@ -386,7 +419,12 @@ class PublicSubmitSerializer(StrictSerializer):
         choices=[(c, Channel(c).label) for c in (Channel.WEB, Channel.QR, Channel.MINIAPP)], default=Channel.WEB
     )
     community = serializers.PrimaryKeyRelatedField(
-        queryset=OrgUnit.objects.all(), required=False, allow_null=True, default=None
+        queryset=OrgUnit.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        # DRF's default message repeats the value sent, which may be a phone number.
+        error_messages=UNKNOWN_UNIT,
     )
     photo = serializers.FileField(required=False, allow_null=True, default=None)
 

@@ -190,11 +190,22 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         channel = fields.pop("channel")
-        if channel == Channel.HOTLINE:
-            fields.pop("community")
-            order = services.work_order_log_call(actor=request.user, **fields)
-        else:
-            order = services.work_order_submit(actor=request.user, channel=channel, **fields)
+        photo = fields.pop("photo", None)
+        self_handled, result = fields.pop("self_handled"), fields.pop("result")
+        if photo is not None:
+            attachment_check(upload=photo, field="photo", public=False)  # refuse before anything is written
+        # The order and its photo in one transaction: an order never exists without the
+        # photo it was sent with.
+        with transaction.atomic():
+            if channel == Channel.HOTLINE:
+                fields.pop("community")
+                order = services.work_order_log_call(actor=request.user, **fields)
+            else:
+                order = services.work_order_submit(actor=request.user, channel=channel, **fields)
+            if photo is not None:
+                attachment_add(order=order, upload=photo, field="photo", public=False)
+            if self_handled:
+                order = services.work_order_self_handle(order=order, actor=request.user, result=result)
         # The service's own instance already carries what the response shows (a re-read
         # through the scoped queryset with its joins cost more than the rest together).
         body = order_created(order, request.user)

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
 from dispatch.models import CallbackRetry
-from dispatch.notify import Recipient, center_members, notifications_add, unit_handlers
+from dispatch.notify import Recipient, center_members, notifications_add, order_caller, unit_handlers
 from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_decide
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import ReturnReason, Status
@@ -173,7 +174,58 @@ def _on_callback_unreachable(event: Event, order: WorkOrder) -> None:
         pass  # scheduled by an earlier delivery of this event
 
 
+# --- the resident and the unit told what changed ---------------------------------
+
+
+def track_link(order: WorkOrder) -> str:
+    """The public tracking page with number and code filled in, when the site's public
+    address is configured (HOTLINE_PUBLIC_BASE_URL); an SMS cannot carry a relative link."""
+    base = settings.HOTLINE_PUBLIC_BASE_URL
+    if not base:
+        return ""
+    return f"{base.rstrip('/')}/track/?" + urlencode({"number": order.number, "code": order.tracking_code})
+
+
+def _tell_caller(event: Event, order: WorkOrder, text: str) -> None:
+    link = track_link(order)
+    _tell(event, order_caller(order), text + (_("查询进度：%(l)s") % {"l": link} if link else ""))
+
+
+def _on_receipt(event: Event, order: WorkOrder) -> None:
+    _tell_caller(
+        event,
+        order,
+        _("【12345】您反映的问题已收到，工单号%(n)s，查询码%(c)s，凭号码和查询码可查询办理进度。")
+        % {"n": order.number, "c": order.tracking_code},
+    )
+
+
+def _on_approve(event: Event, order: WorkOrder) -> None:
+    reply = order.reply.strip().replace("\n", " ")
+    reply = reply[:60] + ("…" if len(reply) > 60 else "")
+    _tell_caller(
+        event,
+        order,
+        _("【12345】您反映的问题（工单号%(n)s）已办理：%(r)s。请评价办理结果，我们也会电话回访。")
+        % {"n": order.number, "r": reply},
+    )
+
+
+def _on_redo(event: Event, order: WorkOrder) -> None:
+    text = (
+        _("【12345驳回】%(o)s办理结果未通过审核，请重新办理：%(r)s")
+        if event.kind == "send_back"
+        else _("【12345重办】%(o)s市民表示不满意，已重办，请重新办理：%(r)s")
+    )
+    _tell(event, unit_handlers(order.current_unit), text % {"o": _order_text(order), "r": event.note[:100]})
+
+
 HANDLERS = {
+    "log_call": _on_receipt,
+    "submit": _on_receipt,
+    "approve": _on_approve,
+    "send_back": _on_redo,
+    "reopen": _on_redo,
     "assign": _on_assign,
     "reassign": _on_assign,
     "center_redispatch": _on_assign,  # governance: the center sends a 兜底 order on

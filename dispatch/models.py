@@ -116,8 +116,14 @@ class Notification(models.Model):
     """One message to one person. The unique dedupe key (event + person + channel)
     makes "the same event never notifies the same person twice" a database fact."""
 
+    # None: the resident who called or wrote in (no account), at the order's caller phone.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

@@ -27,9 +27,14 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Recipient:
-    user_id: int
+    user_id: int | None  # None: the order's caller, a resident without an account
     unit: OrgUnit | None
     mobile: str = ""  # the person's own (grids.StaffPhone); else the unit's duty phone
+
+
+def order_caller(order: WorkOrder) -> list[Recipient]:
+    """The resident who reported ``order``, at the number they gave (none: nobody)."""
+    return [Recipient(None, None, order.caller_phone)] if order.caller_phone else []
 
 
 def _members(units: Iterable[OrgUnit], role: str) -> list[Recipient]:
@@ -69,6 +74,8 @@ def _route(message_key: str, recipient: Recipient, channel: str) -> tuple[str, s
     """(dedupe key, address) of one person's copy. An SMS goes to the person's own
     mobile; for people without one it goes to their unit's duty phone, and only once per
     unit (three handlers without mobiles must not put three copies on one phone)."""
+    if recipient.user_id is None:
+        return f"{message_key}:caller:{channel}", recipient.mobile
     if channel == "sms" and not recipient.mobile and recipient.unit is not None:
         return f"{message_key}:unit{recipient.unit.pk}:{channel}", recipient.unit.contact_phone
     return f"{message_key}:u{recipient.user_id}:{channel}", recipient.mobile

@@ -343,6 +343,13 @@ HOTLINE_SMS_TOKEN = env_str("HOTLINE_SMS_TOKEN", "")
 HOTLINE_SMS_TIMEOUT = env_int("HOTLINE_SMS_TIMEOUT", 10, minimum=1)
 if HOTLINE_NOTIFY_BACKEND == "dispatch.backends.HttpSmsBackend" and not HOTLINE_SMS_URL:
     raise ImproperlyConfigured("HOTLINE_SMS_URL must be set when HOTLINE_NOTIFY_BACKEND is the HTTP SMS backend.")
+# The site's public address (https://12345.example.gov.cn): SMS to residents carry the
+# tracking link under it; empty, they carry number and code only.
+HOTLINE_PUBLIC_BASE_URL = env_str("HOTLINE_PUBLIC_BASE_URL", "")
+if HOTLINE_PUBLIC_BASE_URL and not HOTLINE_PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"HOTLINE_PUBLIC_BASE_URL={HOTLINE_PUBLIC_BASE_URL!r} must start with https:// or http://."
+    )
 
 # Days a closed order keeps its caller's personal data before the daily retention job
 # anonymises it (dispatch/retention.py).

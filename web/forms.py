@@ -238,10 +238,24 @@ class PatrolForm(forms.Form):
         label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
     )
     photo = forms.FileField(label=_("现场照片"), required=False)
+    # 自行处置: fixed on the spot; the report closes at once (photo and result required).
+    self_handled = forms.BooleanField(label=_("已自行处置（现场已解决）"), required=False)
+    result = forms.CharField(
+        label=_("处置情况"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = minor_categories()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("self_handled"):
+            if not (data.get("result") or "").strip():
+                self.add_error("result", _("自行处置请写明处置情况。"))
+            if not data.get("photo"):
+                self.add_error("photo", _("自行处置需上传处置后的现场照片。"))
+        return data
 
 
 class ReclassifyForm(VersionedForm):

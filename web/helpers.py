@@ -127,6 +127,25 @@ def submit_with_photo(*, form: forms.Form, photo, **fields) -> WorkOrder | None:
     return order
 
 
+def submit_self_handled(*, form: forms.Form, photo, result: str, **fields) -> WorkOrder | None:
+    """A patrol report the grid worker fixed on the spot (自行处置): the report, its photo
+    and the self_handle transition that closes it, all in one transaction, so there is
+    never a closed report without its photo nor a half-done one."""
+    from attachments.services import attachment_add, attachment_check
+    from workorders.services import work_order_self_handle, work_order_submit
+
+    try:
+        attachment_check(upload=photo, field="photo", public=False)
+        with transaction.atomic():
+            order = work_order_submit(title=fields["description"].strip().splitlines()[0][:30], **fields)
+            attachment_add(order=order, upload=photo, field="photo", public=False)
+            order = work_order_self_handle(order=order, actor=fields["actor"], result=result)
+    except WorkflowError as exc:
+        apply_errors(form, exc)
+        order = None
+    return order
+
+
 def ask_for_photo_again(request, form: forms.Form) -> None:
     if request.FILES.get("photo") and form.errors:
         form.add_error("photo", _("出于安全原因，请重新选择照片。"))

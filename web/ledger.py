@@ -2,21 +2,28 @@
 
 Whoever downloads it, names and numbers are masked (a file leaves the system and its
 audit trail), confidential callers are left out entirely, and the free text (title,
-address) goes through workorders.privacy's redaction for every caller."""
+request, address, result) goes through workorders.privacy's redaction for every caller.
+The sheet reads like a report: a title row (范围, 时段, 导出人, 导出时间), a frozen header
+with a filter on every column, widths that show dates whole."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 
-from workorders.choices import Channel, Satisfaction, Status, Urgency
-from workorders.models import WorkOrder
+from workorders.choices import Channel, DeadlineState, Resolution, Satisfaction, Status, Urgency
+from workorders.models import Deadline, WorkOrder
 from workorders.privacy import mask_name, mask_phone, redact_public_text
 
 MAX_ROWS = 100_000
@@ -39,7 +46,22 @@ def _local(dt):
     return timezone.localtime(dt).replace(tzinfo=None) if dt else None
 
 
-def ledger_rows(qs: QuerySet[WorkOrder]):
+def _yes_no(value: bool) -> str:
+    return _("是") if value else _("否")
+
+
+def _overdue(now):
+    """An order is 超时 when any stage of it went past its limit: a row the scan marked
+    breached, or one still open past due (the dashboard's overdue figure counts the
+    latter; the ledger records the order's whole history)."""
+    return Exists(
+        Deadline.objects.filter(order=OuterRef("pk")).filter(
+            Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.OPEN, due_at__lt=now)
+        )
+    )
+
+
+def ledger_rows(qs: QuerySet[WorkOrder], *, now=None):
     fields = (
         "number",
         "channel",
@@ -48,6 +70,7 @@ def ledger_rows(qs: QuerySet[WorkOrder]):
         "caller_phone",
         "caller_confidential",
         "title",
+        "description",
         "address",
         "category__name",
         "urgency",
@@ -57,19 +80,29 @@ def ledger_rows(qs: QuerySet[WorkOrder]):
         "grid__name",
         "lead_unit__name",
         "replied_at",
+        "reply",
         "closed_at",
+        "was_overdue",
+        "callback_resolution",
         "callback_satisfaction",
     )
+    qs = qs.annotate(was_overdue=_overdue(now or timezone.now()))
     for r in qs.values(*fields)[:MAX_ROWS].iterator(chunk_size=2000):
         hidden = r["caller_confidential"]
+
+        def text(value, name=r["caller_name"], hidden=hidden):
+            # The file leaves the system: free text is redacted for everyone (privacy.py).
+            return redact_public_text(value, caller_name=name, confidential=hidden)
+
         yield [
             r["number"],
             str(Channel(r["channel"]).label),
             _local(r["created_at"]),
             _("（保密）") if hidden else mask_name(r["caller_name"]),
             _("（保密）") if hidden else mask_phone(r["caller_phone"]),
-            redact_public_text(r["title"], caller_name=r["caller_name"], confidential=hidden),
-            redact_public_text(r["address"], caller_name=r["caller_name"], confidential=hidden),
+            text(r["title"]),
+            text(r["description"]),
+            text(r["address"]),
             r["category__name"] or "",
             str(Urgency(r["urgency"]).label),
             str(Status(r["status"]).label),
@@ -78,45 +111,116 @@ def ledger_rows(qs: QuerySet[WorkOrder]):
             r["grid__name"] or "",
             r["lead_unit__name"] or "",
             _local(r["replied_at"]),
+            text(r["reply"]),
             _local(r["closed_at"]),
+            _yes_no(r["was_overdue"]),
+            str(Resolution(r["callback_resolution"]).label) if r["callback_resolution"] else "",
             str(Satisfaction(r["callback_satisfaction"]).label) if r["callback_satisfaction"] else "",
         ]
 
 
-# Column headers in the language of whoever downloads the file.
-HEADERS = [
-    gettext_lazy("工单号"),
-    gettext_lazy("来源"),
-    gettext_lazy("受理时间"),
-    gettext_lazy("来电人"),
-    gettext_lazy("联系电话"),
-    gettext_lazy("标题"),
-    gettext_lazy("地址"),
-    gettext_lazy("分类"),
-    gettext_lazy("紧急程度"),
-    gettext_lazy("状态"),
-    gettext_lazy("街道"),
-    gettext_lazy("社区"),
-    gettext_lazy("网格"),
-    gettext_lazy("主办单位"),
-    gettext_lazy("答复时间"),
-    gettext_lazy("办结时间"),
-    gettext_lazy("满意度"),
+# Column headers in the language of whoever downloads the file, each with its width in
+# characters (Excel's unit): dates need 17 or they show as ####; text columns are wide
+# and wrap.
+COLUMNS = [
+    (gettext_lazy("工单号"), 16),
+    (gettext_lazy("来源"), 9),
+    (gettext_lazy("受理时间"), 17),
+    (gettext_lazy("来电人"), 9),
+    (gettext_lazy("联系电话"), 14),
+    (gettext_lazy("标题"), 24),
+    (gettext_lazy("诉求内容"), 48),
+    (gettext_lazy("地址"), 24),
+    (gettext_lazy("分类"), 14),
+    (gettext_lazy("紧急程度"), 9),
+    (gettext_lazy("状态"), 9),
+    (gettext_lazy("街道"), 12),
+    (gettext_lazy("社区"), 12),
+    (gettext_lazy("网格"), 12),
+    (gettext_lazy("主办单位"), 14),
+    (gettext_lazy("答复时间"), 17),
+    (gettext_lazy("办理结果"), 48),
+    (gettext_lazy("办结时间"), 17),
+    (gettext_lazy("超时"), 7),
+    (gettext_lazy("是否解决"), 10),
+    (gettext_lazy("满意度"), 10),
 ]
+HEADERS = [label for label, _width in COLUMNS]
+DATE_COLUMNS = {2, 15, 17}
+WRAP_COLUMNS = {5, 6, 7, 16}
+HEADER_ROW = 3  # title, export facts, then the header; data from row 4
 
 
-def ledger_workbook(qs: QuerySet[WorkOrder], title: str = "") -> bytes:
+@dataclass(frozen=True)
+class LedgerTitle:
+    """What the title rows say: which figure and unit (范围), the period (时段), who
+    exported it (导出人) and when (导出时间)."""
+
+    figure: str = ""
+    scope: str = ""
+    start: date | None = None
+    end: date | None = None
+    exported_by: str = ""
+    exported_at: datetime | None = None
+
+
+def _title_rows(ws, title: LedgerTitle) -> None:
+    heading = WriteOnlyCell(ws, value=cell_text(_("工单台账") + (f" · {title.figure}" if title.figure else "")))
+    heading.font = Font(bold=True, size=14)
+    ws.append([heading])
+    period = f"{title.start:%Y-%m-%d} — {title.end:%Y-%m-%d}" if title.start and title.end else _("全部")
+    exported_at = _local(title.exported_at or timezone.now())
+    facts = [
+        (_("范围"), title.scope or _("全区")),
+        (_("时段"), period),
+        (_("导出人"), title.exported_by),
+        (_("导出时间"), f"{exported_at:%Y-%m-%d %H:%M}"),
+    ]
+    row = []
+    for label, value in facts:
+        cell = WriteOnlyCell(ws, value=cell_text(f"{label}：{value}"))
+        cell.font = Font(color="52606D")
+        row += [cell, None, None]  # each fact spans three columns' room (no merges in write-only mode)
+    ws.append(row)
+
+
+def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> bytes:
+    title = title or LedgerTitle()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("台账"))
-    ws.append([str(h) for h in HEADERS])
+    for index, (_label, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    # Scrolling keeps the header (and the order number) in view.
+    ws.freeze_panes = f"B{HEADER_ROW + 1}"
+    _title_rows(ws, title)
+    header = []
+    for label in HEADERS:
+        cell = WriteOnlyCell(ws, value=str(label))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0FC")
+        cell.border = Border(bottom=Side(style="thin", color="9AA5B1"))
+        header.append(cell)
+    ws.append(header)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    count = 0
     for row in ledger_rows(qs):
-        ws.append([cell_text(value) for value in row])
+        cells = []
+        for index, value in enumerate(row):
+            cell = WriteOnlyCell(ws, value=cell_text(value))
+            if index in DATE_COLUMNS and value is not None:
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            cell.alignment = wrap if index in WRAP_COLUMNS else top
+            cells.append(cell)
+        ws.append(cells)
+        count += 1
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{HEADER_ROW + max(count, 1)}"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def ledger_response(qs: QuerySet[WorkOrder], *, filename: str, title: str = "") -> HttpResponse:
+def ledger_response(qs: QuerySet[WorkOrder], *, filename: str, title: LedgerTitle | None = None) -> HttpResponse:
     response = HttpResponse(
         ledger_workbook(qs, title),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

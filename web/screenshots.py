@@ -103,6 +103,10 @@ def main(base: str, sections: tuple[str, ...] = SECTIONS) -> None:
         if "dashboard" in sections:
             login("supervisor")
             shot("dashboard")
+            street = re.search(r'<option value="(\d+)">[^<]*街道</option>', page.content())
+            if street:
+                page.goto(base + f"/dashboard/?unit={street.group(1)}")
+                shot("dashboard-street")
             page.goto(base + "/orders/?figure=overdue")
             shot("ledger")
             page.goto(base + "/posters/")
@@ -118,7 +122,12 @@ def main(base: str, sections: tuple[str, ...] = SECTIONS) -> None:
             page.goto(base + (f"/p/{code.group(1)}/" if code else "/p/"))
             page.set_viewport_size(DESKTOP)
             shot("public-report")
-            page.goto(base + "/track/")
+            page.fill("#id_description", "小区东门路灯坏了一个多月，晚上很黑。")
+            page.fill("#id_caller_phone", "13600001111")
+            page.click("form.card button[type=submit]")
+            page.wait_for_url("**/p/done/")
+            shot("public-receipt")
+            page.click("a.btn-primary")  # the tracking link, number and code filled in
             shot("public-track")
         if "patrol" in sections:
             login("gridworker")

@@ -37,7 +37,11 @@ urlpatterns = [
     path("posters/<str:code>.<str:fmt>", public.poster_file, name="poster"),
     path("p/", public.report, name="public_report"),
     path("p/done/", public.report_done, name="public_done"),
+    path("p/done/receipt.png", public.report_done_png, name="public_done_png"),
+    path("p/where/", public.where, name="public_where"),
     path("p/<str:code>/", public.report, name="public_report_at"),
     path("track/", public.track, name="public_track"),
     path("track/rate/", public.rate, name="public_rate"),
+    # Browsers ask for /favicon.ico on pages without a <link rel=icon> (admin, API docs).
+    path("favicon.ico", public.favicon, name="favicon"),
 ]

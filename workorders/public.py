@@ -11,7 +11,7 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from workorders.choices import Status
+from workorders.choices import Resolution, Satisfaction, Status
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
 from workorders.privacy import redact_order_text
@@ -52,6 +52,29 @@ PUBLIC_STEPS = {
 }
 
 
+# A new round of handling: after one of these, the next sign-for is news again.
+NEW_ROUND = {"assign", "reassign", "reopen", "send_back"}
+
+
+def public_steps(events) -> list[PublicStep]:
+    """The timeline a resident reads: each event in plain words, but said once. A street
+    signs for an order and hands it down to its community and grid, who sign too; the
+    resident learns that the unit took it on, not three identical 「负责单位签收」 lines."""
+    steps: list[PublicStep] = []
+    signed = False
+    for e in events:
+        if e.kind in NEW_ROUND:
+            signed = False
+        if e.kind not in PUBLIC_STEPS or (e.kind == "sign" and signed):
+            continue
+        signed = signed or e.kind == "sign"
+        text = str(PUBLIC_STEPS[e.kind])
+        if steps and steps[-1].text == text:
+            continue
+        steps.append(PublicStep(at=e.created_at, text=text))
+    return steps
+
+
 @dataclass
 class PublicStep:
     at: datetime
@@ -71,6 +94,7 @@ class PublicView:
     reply: str
     can_rate: bool
     steps: list[PublicStep] = field(default_factory=list)
+    rating: str = ""  # the callback's result, once the order is closed: 「已解决 · 满意」
 
 
 def _find(number: str, code: str) -> WorkOrder | None:
@@ -88,11 +112,10 @@ def public_track(*, number: str, code: str) -> PublicView | None:
     if order is None:
         return None
     shows_reply = order.status in {Status.CALLBACK, Status.CLOSED}
-    steps = [
-        PublicStep(at=e.created_at, text=str(PUBLIC_STEPS[e.kind]))
-        for e in order.events.only("kind", "created_at").order_by("seq")
-        if e.kind in PUBLIC_STEPS
-    ]
+    steps = public_steps(order.events.only("kind", "created_at").order_by("seq"))
+    rating = ""
+    if order.status == Status.CLOSED and order.callback_resolution and order.callback_satisfaction:
+        rating = f"{Resolution(order.callback_resolution).label} · {Satisfaction(order.callback_satisfaction).label}"
     return PublicView(
         number=order.number,
         status=order.status,
@@ -107,6 +130,7 @@ def public_track(*, number: str, code: str) -> PublicView | None:
         reply=redact_order_text(order, order.reply) if shows_reply else "",
         can_rate=order.status == Status.CALLBACK,
         steps=steps,
+        rating=rating,
     )
 
 

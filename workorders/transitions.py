@@ -59,6 +59,9 @@ TRANSITIONS: dict[str, Rule] = {
     ),
     "merge": _r(_("并单"), {S.SUBMITTED}, S.MERGED, {Role.OPERATOR}, DESK),
     "answer_now": _r(_("即时办结"), {S.ACCEPTED}, S.CLOSED, {Role.OPERATOR}, DESK),
+    # 自行处置: a grid worker fixed on the spot what they found on patrol; their own report
+    # closes at once with what they did and a photo of the result (the service checks it).
+    "self_handle": _r(_("自行处置"), {S.SUBMITTED}, S.CLOSED, {Role.GRID_WORKER}, DESK, note_required=True),
     "assign": _r(
         _("派单"),
         {S.ACCEPTED},

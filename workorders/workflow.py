@@ -37,7 +37,8 @@ logger = logging.getLogger(__name__)
 # above it) recorded in the outbox with an event of this kind; the task's worker runs
 # each with (order_id, event_id).
 FOLLOW_UPS: dict[str, tuple[str, ...]] = {
-    "log_call": ("dispatch.route_order",),
+    # log_call and submit also tell the resident their number and code (dispatch.on_event).
+    "log_call": ("dispatch.route_order", "dispatch.on_event"),
     "accept": ("dispatch.route_order",),
     # dispatch: notifications, returns (兜底), callback retries.
     **{
@@ -55,6 +56,12 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
             "deny_extension",
             "callback_unreachable",
             "urge",  # a person's 督办 tells the unit (the scan's own urges send their SMS themselves)
+            # the resident: receipt, and the approved reply with the rating link; the
+            # handling unit: a send-back or a reopen
+            "submit",
+            "approve",
+            "send_back",
+            "reopen",
         )
     },
 }

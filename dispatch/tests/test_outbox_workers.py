@@ -147,7 +147,9 @@ def _assert_exactly_once(procs: Processes, assign_events: list[int], intakes: li
     )
     sent = procs.sent_keys()
     assert {k: sent[k] for k in keys} == dict.fromkeys(keys, 1), "a new-order SMS was lost or sent twice"
-    assert FollowUp.objects.filter(state=FollowUp.State.DONE).count() == 2 * len(assign_events) + len(intakes)
+    # assign: on_event; an intake: route_order and on_event (the caller's receipt), then
+    # its assign's on_event.
+    assert FollowUp.objects.filter(state=FollowUp.State.DONE).count() == len(assign_events) + 3 * len(intakes)
 
 
 def district_handler_pk() -> int:

@@ -18,7 +18,10 @@ def test_logged_call_is_routed_after_commit_to_the_street_it_was_located_in(dist
     assign = order.events.get(kind="assign")
     assert assign.actor is None and assign.payload["routing"]["reasons"][0]["code"] == "category_default"
     # The street's handler is told, once.
-    assert list(Notification.objects.filter(order=order).values_list("recipient__username", flat=True)) == ["handler_a"]
+    staff = Notification.objects.filter(order=order, recipient__isnull=False)
+    assert list(staff.values_list("recipient__username", flat=True)) == ["handler_a"]
+    # and the caller had their receipt (dispatch/tests/test_resident_notices.py)
+    assert Notification.objects.filter(order=order, recipient__isnull=True, address="13812345678").count() == 1
 
 
 def test_department_rule_sends_territorial_category_to_the_named_department(district, routed):

@@ -5,4 +5,32 @@
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("select[data-autosubmit]")) { e.target.form.submit(); }
   });
+  // After the server refuses a form, the cursor goes to the field it refused (Django marks
+  // it aria-invalid), not to the first field: the user fixes the error without hunting.
+  function focusFirstError(root) {
+    var bad = root.querySelector('[aria-invalid="true"], .has-error input, .has-error select, .has-error textarea');
+    if (!bad) return;
+    bad.focus({ preventScroll: true });
+    bad.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { focusFirstError(e.target); });
+  // A chosen photo (input[type=file][data-preview=<img id>]) is shown before it is sent.
+  document.addEventListener("change", function (e) {
+    var input = e.target;
+    if (!input.matches || !input.matches("input[type=file][data-preview]")) return;
+    var img = document.getElementById(input.getAttribute("data-preview"));
+    if (!img) return;
+    var file = input.files && input.files[0];
+    img.hidden = !(file && file.type.indexOf("image/") === 0);
+    if (!img.hidden) { img.src = URL.createObjectURL(file); }
+  });
+  // [data-copy="text"] copies text to the clipboard and says so on the button.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-copy]");
+    if (!b || !navigator.clipboard) return;
+    navigator.clipboard.writeText(b.getAttribute("data-copy")).then(function () {
+      b.textContent = b.getAttribute("data-copied") || "✓";
+    });
+  });
 })();

@@ -62,6 +62,7 @@ def nav_links(context):
     from django.urls import reverse
 
     from grids.selectors import roles_of
+    from web.nav_counts import nav_count
 
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
@@ -71,8 +72,25 @@ def nav_links(context):
     for name, label, needs in NAV:
         if roles & needs:
             url = reverse(name)
-            links.append({"url": url, "label": label, "active": request.path == url})
+            count = nav_count(name, request.user)
+            links.append({"url": url, "label": label, "active": request.path == url, "count": count})
     return links
+
+
+@register.filter
+def clip(value, limit: int = 30):
+    """``value`` cut to ``limit`` characters with "…", never mid-word: Latin text is cut at
+    the last space inside the limit (Chinese has no spaces, so any character is a boundary)."""
+    text = " ".join(str(value or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    # Only back up to a space when the cut falls inside a Latin word and the space leaves
+    # most of the room used; a long unbroken token is still cut rather than dropped.
+    if space > limit // 2 and text[limit - 1 : limit].isascii() and text[limit - 1 : limit].isalnum():
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:，。；：、") + "…"
 
 
 @register.filter

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from web.ledger import HEADERS, ledger_workbook
+from web.ledger import HEADER_ROW, HEADERS, ledger_workbook
 from web.poster import poster_lines
 from workorders.models import WorkOrder
 
@@ -21,6 +21,7 @@ LEDGER_EN = [
     "Caller",
     "Contact phone",
     "Title",
+    "Request details",
     "Address",
     "Category",
     "Urgency",
@@ -30,7 +31,10 @@ LEDGER_EN = [
     "Grid",
     "Lead unit",
     "Replied at",
+    "Result",
     "Closed at",
+    "Overdue",
+    "Solved?",
     "Satisfaction",
 ]
 
@@ -43,7 +47,8 @@ def _default_language_afterwards():
 
 
 def _header(content: bytes) -> list[str]:
-    return list(next(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)))
+    sheet = load_workbook(io.BytesIO(content)).active
+    return list(next(sheet.iter_rows(min_row=HEADER_ROW, values_only=True)))
 
 
 def test_ledger_headers_are_english_when_the_language_is_en(district, log_call):
@@ -80,13 +85,19 @@ def test_ledger_satisfaction_is_a_label_not_a_code(district, log_call):
     work_order_callback(
         order=order, actor=district.user("operator"), contacted=True, resolution="solved", satisfaction="basic"
     )
-    rows = list(load_workbook(io.BytesIO(ledger_workbook(WorkOrder.objects.all()))).active.iter_rows(values_only=True))
-    assert rows[1][-1] == "基本满意"
+    rows = list(
+        load_workbook(io.BytesIO(ledger_workbook(WorkOrder.objects.all()))).active.iter_rows(
+            min_row=HEADER_ROW + 1, values_only=True
+        )
+    )
+    assert rows[0][-3:] == ("否", "已解决", "基本满意")
     with translation.override("en"):
         rows = list(
-            load_workbook(io.BytesIO(ledger_workbook(WorkOrder.objects.all()))).active.iter_rows(values_only=True)
+            load_workbook(io.BytesIO(ledger_workbook(WorkOrder.objects.all()))).active.iter_rows(
+                min_row=HEADER_ROW + 1, values_only=True
+            )
         )
-    assert rows[1][-1] == "Basically satisfied"
+    assert rows[0][-3:] == ("No", "Resolved", "Basically satisfied")
 
 
 def test_poster_text_in_english(district):

@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dashboards import selectors as ds
+from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
+from dashboards.compare import comparisons
 from grids.geometry import geometry_from_geojson
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, sees_everything
-from web.ledger import ledger_response
+from web.ledger import LedgerTitle, ledger_response
 from web.lights import attach_warn_at, by_deadline
 from workorders.choices import Status
 from workorders.models import WorkOrder
@@ -111,6 +113,7 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
     width = int((maxx - minx) * s + 20)
     top = max((f.get(measure, 0) for f in figures.values()), default=0)
     paths = []
+    places: dict[int, dict] = {}  # community id -> its grids' extent on the drawing
     for grid, geom in shapes:
         polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         d = " ".join(
@@ -118,6 +121,7 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
             for p in polys
         )
         value = figures.get(grid.pk, {}).get(measure, 0)
+        # Five steps of one hue, by share of the busiest grid (0 stays grey).
         shade = 0 if not value or not top else 1 + min(4, int(4 * value / top))
         c = geom.centroid
         paths.append(
@@ -127,10 +131,44 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
                 "value": value,
                 "shade": shade,
                 "cx": f"{10 + (c.x - minx) * s:.1f}",
-                "cy": f"{10 + (maxy - c.y) * s:.1f}",
+                "cy": f"{10 + (maxy - c.y) * s + 8:.1f}",
             }
         )
-    return {"paths": paths, "width": width, "height": height, "top": top}
+        box = places.setdefault(grid.parent_id, {"x0": geom.bounds[0], "x1": geom.bounds[2], "y1": geom.bounds[3]})
+        box["x0"], box["x1"] = min(box["x0"], geom.bounds[0]), max(box["x1"], geom.bounds[2])
+        box["y1"] = max(box["y1"], geom.bounds[3])
+    # Grid names are too long to fit a grid on a district map; each community's name is
+    # written once along the top of its grids, the grids carry their figure.
+    names = OrgUnit.objects.in_bulk([pk for pk in places if pk])
+    labels = [
+        {
+            "name": names[pk].name,
+            "x": f"{10 + ((box['x0'] + box['x1']) / 2 - minx) * s:.1f}",
+            "y": f"{10 + (maxy - box['y1']) * s + 15:.1f}",
+        }
+        for pk, box in places.items()
+        if pk in names
+    ]
+    return {"paths": paths, "labels": labels, "width": width, "height": height, "top": top}
+
+
+# What the ranking tables can be sorted by; the page says which one is in force.
+RANK_SORTS = {
+    "satisfaction": _("满意率"),
+    "resolution": _("解决率"),
+    "on_time": _("按时办结率"),
+    "volume": _("主办量"),
+}
+SUB_SORTS = {
+    "satisfaction": _("满意率"),
+    "resolution": _("解决率"),
+    "volume": _("辖区受理量"),
+    "overdue": _("当前超时"),
+}
+
+
+def _sort_url(params: dict, bucket: str, measure: str, sort: str) -> str:
+    return "?" + urlencode({**params, "bucket": bucket, "measure": measure, "sort": sort}) + "#ranking"
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -155,6 +193,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "volume")
     if measure not in {"volume", "overdue"}:
         measure = "volume"
+    sub = sub_unit_ranking(scope, volume=figures["volume"].numerator)
+    sortable = SUB_SORTS if sub else RANK_SORTS
+    sort = request.GET.get("sort", "")
+    if sort not in sortable:
+        sort = "satisfaction"
+    if sub:
+        sub["rows"] = sort_rows(sub["rows"], sort)
+    ranking = data["ranking"] if sort == "satisfaction" else sort_rows(list(data["ranking"]), sort)
+    categories = [dict(c) for c in data["categories"]]
+    rates = category_rates(scope, [c["category_id"] for c in categories])
+    for c in categories:
+        c.update(rates.get(c["category_id"], {}))
     return render(
         request,
         "web/dashboard.html",
@@ -170,8 +220,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "all": _drill(params, "direct_answer", "all"),
                 "kb": _drill(params, "kb_answer", "num"),
             },
-            "ranking": data["ranking"],
-            "categories": data["categories"],
+            "ranking": ranking,
+            "sub": sub,
+            "sort": sort,
+            "sorts": [(key, label, _sort_url(params, bucket, measure, key)) for key, label in sortable.items()],
+            "compare": comparisons(scope, figures),
+            "categories": categories,
             "trend": trend,
             "bucket": bucket,
             "map": grid_map(scope, data["grids"], measure),
@@ -243,7 +297,7 @@ def _filtered_orders(request: HttpRequest):
     # Whatever the figure, only orders this user may see.
     if not sees_everything(request.user):
         qs = qs.filter(pk__in=work_orders_visible_to(request.user).values("pk"))
-    for field in ("category", "grid", "lead_unit"):
+    for field in ("category", "grid", "lead_unit", "community"):
         value = request.GET.get(field, "")
         if value.isdigit():
             qs = qs.filter(**{f"{field}_id": int(value)})
@@ -295,4 +349,13 @@ def orders(request: HttpRequest) -> HttpResponse:
 def orders_export(request: HttpRequest) -> HttpResponse:
     qs, figure, part, ctx = _filtered_orders(request)
     name = f"ledger-{ctx['start']:%Y%m%d}-{ctx['end']:%Y%m%d}-{figure}.xlsx"
-    return ledger_response(qs.order_by("created_at"), filename=name, title=str(FIGURE_LABELS[figure]))
+    user = request.user
+    title = LedgerTitle(
+        figure=str(FIGURE_LABELS[figure]),
+        scope=ctx["unit"].name if ctx["unit"] is not None else "",
+        start=ctx["start"],
+        end=ctx["end"],
+        exported_by=user.get_full_name() or user.get_username(),
+        exported_at=timezone.now(),
+    )
+    return ledger_response(qs.order_by("created_at"), filename=name, title=title)

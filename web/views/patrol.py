@@ -3,6 +3,8 @@ phone, with a photo and the phone's position; and sees what became of their repo
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, roles_of
 from web.forms import PatrolForm, minor_categories
-from web.helpers import ask_for_photo_again, role_required, submit_with_photo
+from web.helpers import ask_for_photo_again, role_required, submit_self_handled, submit_with_photo
 from workorders.choices import Channel, Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
@@ -28,7 +30,7 @@ PATROL_STATUS = {
     Status.IN_PROGRESS: gettext_lazy("承办单位正在处理"),
     Status.REPLIED: gettext_lazy("承办单位已处理，正在审核结果"),
     Status.CALLBACK: gettext_lazy("已处理完毕，等待回访"),
-    Status.CLOSED: gettext_lazy("已办结"),
+    Status.CLOSED: gettext_lazy("已办结"),  # 自行处置 too: the mine page says so from the event
     Status.REJECTED: gettext_lazy("未予受理"),
     Status.MERGED: gettext_lazy("与同一问题的其他工单合并办理"),
 }
@@ -56,7 +58,10 @@ def patrol(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             d = form.cleaned_data
-            order = submit_with_photo(
+            submit = submit_with_photo
+            if d["self_handled"]:
+                submit = partial(submit_self_handled, result=d["result"])
+            order = submit(
                 form=form,
                 photo=d["photo"],
                 channel=Channel.PATROL,

@@ -5,17 +5,21 @@ personal data is ever shown (the tracking view comes from workorders.public)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
 from hotline.ratelimit import client_address, tracking_failed, tracking_locked
 from web import poster, throttle
 from web.forms import PublicForm, RateForm, TrackForm
 from web.helpers import apply_errors, ask_for_photo_again, role_required, submit_with_photo
+from web.receipt import receipt_png, receipt_qr_svg
 from workorders.choices import Channel
 from workorders.errors import WorkflowError
 from workorders.public import public_rate, public_track
@@ -71,11 +75,52 @@ def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
 RATE_IDS = "rate_%s"
 
 
+def _track_link(request: HttpRequest, receipt: dict) -> str:
+    """The tracking page with the number and code filled in. The look-up itself stays a
+    POST behind the throttle and the wrong-code lock-out; the link only saves typing."""
+    query = urlencode({"number": receipt["number"], "code": receipt["code"]})
+    return request.build_absolute_uri(reverse("web:public_track")) + "?" + query
+
+
 def report_done(request: HttpRequest) -> HttpResponse:
     receipt = request.session.get("public_receipt")
     if not receipt:
         return redirect("web:public_report")
-    return render(request, "web/public/done.html", {"receipt": receipt})
+    link = _track_link(request, receipt)
+    context = {"receipt": receipt, "link": link, "qr_svg": mark_safe(receipt_qr_svg(link))}
+    return render(request, "web/public/done.html", context)
+
+
+def report_done_png(request: HttpRequest) -> HttpResponse:
+    """The receipt as a picture a resident saves to the phone's album (number, code, QR)."""
+    receipt = request.session.get("public_receipt")
+    if not receipt:
+        raise Http404
+    png = receipt_png(number=receipt["number"], code=receipt["code"], link=_track_link(request, receipt))
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="12345-{receipt["number"]}.png"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+WHERE_LIMIT = (60, 600)  # place look-ups per client per 10 minutes
+
+
+def where(request: HttpRequest) -> JsonResponse:
+    """The phone's position in words (街道 · 社区 · 网格) for the resident's form, so the
+    resident sees a place they recognise instead of coordinates. Names only: these are
+    the district's public gazetteer."""
+    if not throttle.hit(request, "where", limit=WHERE_LIMIT[0], window=WHERE_LIMIT[1]):
+        return JsonResponse({"place": ""}, status=429)
+    try:
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+        found = locate_point(lat, lng)
+    except ValueError:
+        found = None
+    if found is None:
+        return JsonResponse({"place": ""})
+    names = [u.name for u in (found.street, found.community, found.grid) if u is not None]
+    return JsonResponse({"place": " · ".join(names)})
 
 
 def locked_message() -> str:
@@ -86,7 +131,8 @@ def locked_message() -> str:
 
 def track(request: HttpRequest) -> HttpResponse:
     form = TrackForm(
-        request.POST if request.method == "POST" else None, initial={"number": request.GET.get("number", "")}
+        request.POST if request.method == "POST" else None,
+        initial={"number": request.GET.get("number", ""), "code": request.GET.get("code", "")},
     )
     view = None
     rate_form = None
@@ -174,4 +220,13 @@ def poster_file(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     else:
         response = HttpResponse(poster.poster_pdf(community, url), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{community.code}.{fmt}"'
+    return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site icon for pages that do not name one (the admin, the API docs)."""
+    from django.templatetags.static import static
+
+    response = redirect(static("favicon.svg"), permanent=False)
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -40,6 +40,7 @@ from workorders.services.intake import (
     work_order_log_call,
     work_order_merge,
     work_order_reject,
+    work_order_self_handle,
     work_order_submit,
 )
 from workorders.services.reclassify import work_order_reclassify
@@ -62,6 +63,7 @@ __all__ = [
     "work_order_reject",
     "work_order_merge",
     "work_order_answer_now",
+    "work_order_self_handle",
     "work_order_assign",
     "work_order_center_redispatch",
     "work_order_sign",

@@ -303,6 +303,37 @@ def work_order_merge(
     )
 
 
+def work_order_self_handle(
+    *,
+    order: OrderRef,
+    actor: AbstractBaseUser,
+    result: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """自行处置: the grid worker who reported a problem fixed it on the spot. Only their own
+    report (the table's DESK scope for a grid worker), only while it waits to be accepted,
+    and only with a photo of the result already on the order (stored in the same
+    transaction by the page or the API) and a word on what was done, which becomes the reply."""
+
+    def change(o: WorkOrder, m, at) -> Step:
+        # attachments hang off the order (attachments.Attachment.order, related_name).
+        if not o.attachments.exists():
+            raise InvalidInput({"photo": _("自行处置需上传处置后的现场照片。")})
+        o.reply, o.replied_at = result.strip(), at
+        return Step()
+
+    return transition(
+        order=_pk(order),
+        kind="self_handle",
+        actor=actor,
+        change=change,
+        note=result,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
 def work_order_answer_now(
     *,
     order: OrderRef,

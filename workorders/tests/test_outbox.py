@@ -61,7 +61,8 @@ def test_many_events_in_one_commit_send_one_nudge_per_task(
         for order in orders:
             assign(district, order)
         log_call(auto_dispatch=True)
-    assert FollowUp.objects.filter(state="pending").count() == 6
+    # five assign notices; the call's routing and its caller receipt
+    assert FollowUp.objects.filter(state="pending").count() == 7
     assert nudges == [["dispatch.on_event", "dispatch.route_order"]]
 
 
@@ -162,7 +163,8 @@ def test_lost_messages_are_made_good_by_the_sweep_exactly_once(district, log_cal
         keys = list(Notification.objects.filter(order=order, event__kind="assign").values_list("dedupe_key", flat=True))
         assert len(keys) == len(set(keys)) == 1  # handler_a's SMS, once
     assert set(FollowUp.objects.values_list("state", flat=True)) == {"done"}
-    assert FollowUp.objects.count() == 3  # route + its assign's notice, and the manual assign's notice
+    # route + the caller's receipt + its assign's notice, and the manual assign's notice
+    assert FollowUp.objects.count() == 4
 
 
 def test_an_order_whose_routing_is_pending_is_not_handed_to_the_desk(district, log_call, nudges):

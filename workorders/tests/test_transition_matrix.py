@@ -20,8 +20,10 @@ def build(d, log_call, status: str) -> WorkOrder:
     """An order in ``status``, reached through the services."""
     op, disp, h = d.user("operator"), d.user("dispatcher"), d.user("handler_a")
     if status in {Status.SUBMITTED, Status.REJECTED, Status.MERGED}:
+        # A grid worker's patrol report: the one submission that can also be self-handled.
         order = svc.work_order_submit(
-            channel="qr",
+            actor=d.user("grid_worker_a"),
+            channel="patrol",
             title="井盖丢了",
             description="路口井盖丢失",
             caller_phone="13900001111",
@@ -75,6 +77,19 @@ def prepare(kind: str, d, order: WorkOrder) -> WorkOrder:
         order = svc.work_order_add_cohandlers(order=order, actor=h, units=[d.dept])
         if kind == "cohandler_report":
             order = svc.work_order_cohandler_sign(order=order, actor=d.user("handler_dept"))
+        return order
+    if kind == "self_handle":  # the photo of the result, stored as the page does
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        from attachments.services import attachment_add
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), "gray").save(buffer, "PNG")
+        upload = SimpleUploadedFile("done.png", buffer.getvalue(), content_type="image/png")
+        attachment_add(order=order, upload=upload, field="photo", public=False)
         return order
     if kind == "return_up":
         order = svc.work_order_sign(order=order, actor=h)
@@ -138,6 +153,9 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
         "reject": lambda: svc.work_order_reject(order=order, actor=op, reason="不属于受理范围"),
         "merge": lambda: svc.work_order_merge(order=order, actor=op, into=other),
         "answer_now": lambda: svc.work_order_answer_now(order=order, actor=op, answer="已解答"),
+        "self_handle": lambda: svc.work_order_self_handle(
+            order=order, actor=d.user("grid_worker_a"), result="已现场清理"
+        ),
         "assign": lambda: svc.work_order_assign(order=order, actor=disp, unit=d.street_a),
         "sign": lambda: svc.work_order_sign(order=order, actor=h),
         "return": lambda: svc.work_order_return(order=order, actor=h, reason="other", note="不归我们管"),
@@ -261,6 +279,8 @@ DESIGN = {
     "reject": ({S.SUBMITTED}, S.REJECTED),
     "merge": ({S.SUBMITTED}, S.MERGED),
     "answer_now": ({S.ACCEPTED}, S.CLOSED),
+    # 自行处置: the grid worker fixed on the spot what they report (with a photo).
+    "self_handle": ({S.SUBMITTED}, S.CLOSED),
     "assign": ({S.ACCEPTED}, S.ASSIGNED),
     "sign": ({S.ASSIGNED}, S.IN_PROGRESS),
     "return": ({S.ASSIGNED}, S.RETURNED),

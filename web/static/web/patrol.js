@@ -45,7 +45,8 @@
     navigator.geolocation.getCurrentPosition(function (pos) {
       lat.value = pos.coords.latitude.toFixed(6);
       lng.value = pos.coords.longitude.toFixed(6);
-      status.textContent = "✓ " + pos.coords.latitude.toFixed(5) + ", " + pos.coords.longitude.toFixed(5);
+      // The place in words comes from the locate hint below; no raw coordinates.
+      status.textContent = "✓ " + (button.getAttribute("data-done") || "");
       showPlace();
     }, function () {
       status.textContent = "✗ " + (button.getAttribute("data-failed") || "");

@@ -1,0 +1,94 @@
+"""Breakdowns the board does not roll up: a street's (or community's) own sub-units, and
+rates per category. Both are live GROUP BY queries over one scope's callbacks and orders
+(a street's month is thousands of rows, not millions), and both use the click-through
+definitions of dashboards.selectors, so each row opens to exactly the orders it counts.
+
+- Sub-units are ranked by territory: the orders *located* in the community (or grid),
+  received in the period; callbacks of those orders made in the period; their open
+  deadlines past due now. What the scope counts but no sub-unit holds (orders led by
+  the street but not located in one of its communities) is returned as ``rest``, so the
+  rows add up to the headline volume on the same screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dashboards import selectors as ds
+from grids.models import OrgUnit, UnitKind
+
+# Scope unit kind → (kind of the sub-units ranked, the order field that places an order in one)
+SUB_UNITS = {UnitKind.STREET: (UnitKind.COMMUNITY, "community"), UnitKind.COMMUNITY: (UnitKind.GRID, "grid")}
+
+
+def _callback_parts():
+    return {
+        "made": Count("id"),
+        "solved": Count("id", filter=Q(payload__resolution="solved")),
+        "satisfied": Count("id", filter=Q(payload__satisfaction__in=list(ds.SATISFIED))),
+    }
+
+
+def sub_unit_field(scope: ds.Scope) -> str | None:
+    """The order field sub-units are told apart by, or None when the scope has none."""
+    if scope.unit is None or scope.unit.kind not in SUB_UNITS:
+        return None
+    return SUB_UNITS[scope.unit.kind][1]
+
+
+def sub_unit_ranking(scope: ds.Scope, *, volume: int, now: datetime | None = None) -> dict | None:
+    """The scope unit's communities (or grids) with volume, 解决率, 满意率 and overdue now.
+    ``volume`` is the headline figure they must add up to (with ``rest``)."""
+    field = sub_unit_field(scope)
+    if field is None:
+        return None
+    now = now or timezone.now()
+    kind = SUB_UNITS[scope.unit.kind][0]
+    units = OrgUnit.objects.filter(parent=scope.unit, kind=kind, is_active=True).order_by("code")
+    rows = {u.pk: {"unit": u, "volume": 0, "made": 0, "solved": 0, "satisfied": 0, "overdue": 0} for u in units}
+    orders = ds.scoped_orders(scope).filter(created_at__gte=scope.start, created_at__lt=scope.end)
+    for r in orders.filter(**{f"{field}_id__in": rows}).values(f"{field}_id").annotate(n=Count("id")).order_by():
+        rows[r[f"{field}_id"]]["volume"] = r["n"]
+    events = ds.callback_events(scope).filter(**{f"order__{field}_id__in": rows})
+    for r in events.values(f"order__{field}_id").annotate(**_callback_parts()).order_by():
+        rows[r[f"order__{field}_id"]].update(made=r["made"], solved=r["solved"], satisfied=r["satisfied"])
+    late = ds.overdue_deadlines(scope, now).filter(**{f"order__{field}_id__in": rows})
+    for r in late.values(f"order__{field}_id").annotate(n=Count("order_id", distinct=True)).order_by():
+        rows[r[f"order__{field}_id"]]["overdue"] = r["n"]
+    result = []
+    for row in rows.values():
+        row["resolution"] = ds.Figure("resolution", row["solved"], row["made"])
+        row["satisfaction"] = ds.Figure("satisfaction", row["satisfied"], row["made"])
+        result.append(row)
+    return {"field": field, "rows": result, "rest": max(0, volume - sum(r["volume"] for r in result))}
+
+
+def category_rates(scope: ds.Scope, category_ids: list[int]) -> dict[int, dict[str, ds.Figure]]:
+    """解决率 and 满意率 per category, from the period's callbacks (as the headline rates)."""
+    out = {}
+    events = ds.callback_events(scope).filter(order__category_id__in=category_ids)
+    for r in events.values("order__category_id").annotate(**_callback_parts()).order_by():
+        out[r["order__category_id"]] = {
+            "resolution": ds.Figure("resolution", r["solved"], r["made"]),
+            "satisfaction": ds.Figure("satisfaction", r["satisfied"], r["made"]),
+        }
+    return out
+
+
+SORTS = {
+    "satisfaction": lambda row: (row["satisfaction"].rate is None, -(row["satisfaction"].rate or 0)),
+    "resolution": lambda row: (row["resolution"].rate is None, -(row["resolution"].rate or 0)),
+    "on_time": lambda row: (row["on_time"].rate is None, -(row["on_time"].rate or 0)),
+    "volume": lambda row: (-row["volume"],),
+    "overdue": lambda row: (-row.get("overdue", 0),),
+}
+
+
+def sort_rows(rows: list[dict], key: str) -> list[dict]:
+    """Rows best first by ``key`` (ties keep their previous order: the board's own)."""
+    if key not in SORTS:
+        return rows
+    return sorted(rows, key=SORTS[key])

@@ -1,0 +1,64 @@
+"""The waiting counts shown beside 公众诉求, 回访 and 派单台 in the navigation.
+
+Each is one indexed COUNT, cached briefly: the bar is drawn on every page, and a
+figure up to NAV_COUNT_SECONDS old is fine for a hint (the queue page itself counts
+live). Operators' queues are district-wide, so their counts are shared by every
+operator; the desk is scoped to the dispatcher's units, so its count is per user.
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Q
+
+from workorders.choices import ExtensionState, Status
+from workorders.models import WorkOrder
+from workorders.selectors import work_orders_visible_to
+
+NAV_COUNT_SECONDS = 20
+
+
+def _cached(key: str, compute) -> int:
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, NAV_COUNT_SECONDS)
+    return value
+
+
+def submissions_waiting() -> int:
+    """Public-channel submissions not yet accepted or rejected (待受理)."""
+    return _cached("nav:submissions", lambda: WorkOrder.objects.filter(status=Status.SUBMITTED).count())
+
+
+def callbacks_waiting() -> int:
+    """Orders waiting for the operator's call to the resident (待回访)."""
+    return _cached("nav:callbacks", lambda: WorkOrder.objects.filter(status=Status.CALLBACK).count())
+
+
+def desk_waiting(user) -> int:
+    """What the dispatcher's desk lists: unrouted, returned, replies to review and pending extensions."""
+
+    def compute() -> int:
+        return (
+            work_orders_visible_to(user)
+            .filter(
+                Q(status__in=[Status.ACCEPTED, Status.RETURNED, Status.REPLIED])
+                | Q(status=Status.IN_PROGRESS, extension_requests__state=ExtensionState.PENDING)
+            )
+            .distinct()
+            .count()
+        )
+
+    return _cached(f"nav:desk:{user.pk}", compute)
+
+
+COUNTERS = {"web:submissions": submissions_waiting, "web:callbacks": callbacks_waiting, "web:desk": desk_waiting}
+
+
+def nav_count(name: str, user) -> int | None:
+    """The count for the navigation entry ``name``, or None when it has none."""
+    counter = COUNTERS.get(name)
+    if counter is None:
+        return None
+    return counter(user) if counter is desk_waiting else counter()
