@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "open311",
     "dashboards",
     "knowledge",
+    "community",  # issue 16: machine sources, upstream platform, emergency transfers
     "web",
 ]
 

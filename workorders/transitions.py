@@ -151,6 +151,18 @@ TRANSITIONS: dict[str, Rule] = {
     "anonymise": _r(
         _("个人信息匿名化"), TERMINAL_STATUSES, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True
     ),
+    # --- community app (issue 16) ---
+    # 12345 hands a matter that belongs to an emergency line (110/119/120/122) over with a
+    # record (国办发〔2022〕12号); the hotline's part ends there, so the order closes.
+    "transfer_emergency": _r(
+        _("转紧急热线"),
+        {S.SUBMITTED, S.ACCEPTED},
+        S.CLOSED,
+        {Role.OPERATOR},
+        DESK,
+        note_required=True,
+    ),
+    # --- end community ---
     "reveal_caller": _r(
         _("查看来电人号码"),
         set(Status.values),

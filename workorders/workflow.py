@@ -58,6 +58,18 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# --- community app (issue 16) ---
+# Follow-ups only the orders of one channel need: what the city's 12345 platform handed
+# down is reported back at acceptance, reply and closure (community.upstream).
+CHANNEL_FOLLOW_UPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "upstream": {
+        kind: ("community.upstream_report",)
+        for kind in ("accept", "reject", "reply", "callback_close", "close_unreachable", "reopen", "transfer_emergency")
+    },
+}
+# --- end community ---
+
+
 @dataclass
 class Step:
     """What a service hands to transition(): the change beyond the status itself."""
@@ -135,9 +147,10 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-def _queue_follow_ups(kind: str, order_id: int, event_id: int, now: datetime) -> None:
+def _queue_follow_ups(kind: str, order: WorkOrder, event_id: int, now: datetime) -> None:
     # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
-    follow_ups_record(tasks=FOLLOW_UPS.get(kind, ()), order_id=order_id, event_id=event_id, now=now)
+    tasks = FOLLOW_UPS.get(kind, ()) + CHANNEL_FOLLOW_UPS.get(order.channel, {}).get(kind, ())
+    follow_ups_record(tasks=tasks, order_id=order.pk, event_id=event_id, now=now)
 
 
 _EVENT_COLUMNS = (
@@ -282,7 +295,7 @@ def transition(
             now=now,
         )
         if queue_follow_ups:
-            _queue_follow_ups(kind, locked.pk, event.pk, now)
+            _queue_follow_ups(kind, locked, event.pk, now)
     return locked
 
 
@@ -329,7 +342,7 @@ def create(
             now=now,
         )
         if queue_follow_ups:
-            _queue_follow_ups(kind, order.pk, event.pk, now)
+            _queue_follow_ups(kind, order, event.pk, now)
     return order
 
 

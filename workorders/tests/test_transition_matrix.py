@@ -83,6 +83,8 @@ def prepare(kind: str, d, order: WorkOrder) -> WorkOrder:
 
 def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     """Perform ``kind`` through its service, as the user whose job it is."""
+    from community.emergency import emergency_transfer_create  # issue 16's event kind
+
     op, disp, sup = d.user("operator"), d.user("dispatcher"), d.user("supervisor")
     h = d.user("handler_community_a") if kind == "return_up" else d.user("handler_a")
     hd = d.user("handler_dept")
@@ -126,6 +128,7 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
             order=order, actor=op, caller_phone="13900001111", text="", chase=True
         ),
         "reveal_caller": lambda: svc.work_order_reveal_caller(order=order, actor=d.user("dispatcher")) and order,
+        "transfer_emergency": lambda: emergency_transfer_create(order=order, actor=op, line="110", note="有人打架"),
     }
     if kind in calls:
         return calls[kind]()
@@ -235,6 +238,8 @@ DESIGN = {
     "reopen": ({S.CALLBACK}, S.IN_PROGRESS),
     "callback_unreachable": ({S.CALLBACK}, None),
     "close_unreachable": ({S.CALLBACK}, S.CLOSED),
+    # Issue 16: a matter for 110/119/120/122 is handed over before dispatch and closes here.
+    "transfer_emergency": ({S.SUBMITTED, S.ACCEPTED}, S.CLOSED),
 }
 
 

@@ -1,0 +1,145 @@
+"""The community's own channels (issue 16): machine sources that open orders, the city's
+12345 platform upstream, and transfers to the emergency lines."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from grids.models import OrgUnit
+from workorders.models import Category, Event, WorkOrder
+
+
+class MonitorSource(models.Model):
+    """A machine that detects problems (a camera's video analysis, a sensor network) and
+    opens orders through /community/api/monitor/events/. It acts as its own service
+    account (``user``: a grid-worker membership, the least role that may submit), so
+    every order and event names the source, and its API token can be revoked alone."""
+
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("服务账号"), on_delete=models.PROTECT, related_name="monitor_source"
+    )
+    default_category = models.ForeignKey(
+        Category, verbose_name=_("默认分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("感知来源")
+        verbose_name_plural = _("感知来源")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class MonitorEvent(models.Model):
+    """One detection a source reported, by the source's own event id: the dedupe key.
+
+    The row is inserted before the order, in the order's transaction: a second request
+    with the same id waits on the unique index until the first commits and then finds
+    the row, so one event never opens two orders (a first that rolls back leaves no row
+    and the retry runs). ``order`` is therefore empty only inside that transaction."""
+
+    source = models.ForeignKey(
+        MonitorSource, verbose_name=_("感知来源"), on_delete=models.PROTECT, related_name="events"
+    )
+    event_id = models.CharField(_("来源事件号"), max_length=100)
+    order = models.OneToOneField(
+        WorkOrder, verbose_name=_("工单"), null=True, on_delete=models.PROTECT, related_name="monitor_event"
+    )
+    detected_at = models.DateTimeField(_("发现时间"), null=True, blank=True)
+    received_at = models.DateTimeField(_("接收时间"))
+
+    class Meta:
+        verbose_name = _("感知事件")
+        verbose_name_plural = _("感知事件")
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "event_id"], name="monitor_event_source_id_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source.code}:{self.event_id}"
+
+
+class UpstreamOrder(models.Model):
+    """An order the city's 12345 platform handed down (上级交办), with the platform's own
+    id: unique, so a webhook delivered twice creates the order once."""
+
+    order = models.OneToOneField(WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="upstream")
+    upstream_id = models.CharField(_("上级工单号"), max_length=64, unique=True)
+    upstream_deadline = models.DateTimeField(_("上级办理时限"), null=True, blank=True)
+    received_at = models.DateTimeField(_("接收时间"))
+
+    class Meta:
+        verbose_name = _("上级交办工单")
+        verbose_name_plural = _("上级交办工单")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return self.upstream_id
+
+
+class UpstreamReport(models.Model):
+    """One report sent back to the city's platform for one event (acceptance, reply,
+    closure …): the record of what was delivered, when, and the platform's answer. The
+    outbox row (workorders.FollowUp, task community.upstream_report) drives the delivery
+    and its retries; this row is written when the platform confirmed it, and keyed by
+    event so a retry after a lost answer is recognised (the platform dedupes by the same
+    ``message_id`` we send)."""
+
+    event = models.OneToOneField(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="+")
+    upstream = models.ForeignKey(UpstreamOrder, verbose_name=_("上级交办工单"), on_delete=models.PROTECT)
+    status = models.CharField(_("上报状态"), max_length=32)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    delivered_at = models.DateTimeField(_("送达时间"))
+
+    class Meta:
+        verbose_name = _("上报记录")
+        verbose_name_plural = _("上报记录")
+        ordering = ["-delivered_at"]
+
+    def __str__(self) -> str:
+        return f"{self.upstream_id}: {self.status}"
+
+
+class EmergencyLine(models.TextChoices):
+    POLICE = "110", _("110 报警")
+    FIRE = "119", _("119 火警")
+    AMBULANCE = "120", _("120 急救")
+    TRAFFIC = "122", _("122 交通事故")
+
+
+class EmergencyTransfer(models.Model):
+    """The record of a matter handed to an emergency line (written with the order's
+    transfer_emergency event, in its transaction); counted per line."""
+
+    order = models.OneToOneField(
+        WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="emergency_transfer"
+    )
+    line = models.CharField(_("转接热线"), max_length=3, choices=EmergencyLine.choices)
+    event = models.OneToOneField(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("单位"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("说明"))
+    created_at = models.DateTimeField(_("转接时间"))
+
+    class Meta:
+        verbose_name = _("紧急热线转接")
+        verbose_name_plural = _("紧急热线转接")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(line__in=["110", "119", "120", "122"]), name="emergency_line_valid")
+        ]
+        indexes = [models.Index(fields=["line", "created_at"], name="emergency_line_created")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.order_id}"
