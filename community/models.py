@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit
-from workorders.models import Category, Event, WorkOrder
+from workorders.models import Category, Event, FollowUp, WorkOrder
 
 
 class MonitorSource(models.Model):
@@ -143,3 +143,14 @@ class EmergencyTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.order_id}"
+
+
+class UpstreamDeadLetter(FollowUp):
+    """The dead-letter list: reports to the city's platform the outbox gave up on after
+    HOTLINE_OUTBOX_MAX_ATTEMPTS tries (a proxy of workorders.FollowUp; the admin lists
+    only those rows and can send them again)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("上报失败（死信）")
+        verbose_name_plural = _("上报失败（死信）")

@@ -147,9 +147,11 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-def _queue_follow_ups(kind: str, order: WorkOrder, event_id: int, now: datetime) -> None:
+def _queue_follow_ups(kind: str, order: WorkOrder, event_id: int, now: datetime, *, own: bool) -> None:
     # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
-    tasks = FOLLOW_UPS.get(kind, ()) + CHANNEL_FOLLOW_UPS.get(order.channel, {}).get(kind, ())
+    # ``own`` False (auto_dispatch=False): the caller routes the order itself; what the
+    # order's channel is owed (a report to the upstream platform) is recorded all the same.
+    tasks = (FOLLOW_UPS.get(kind, ()) if own else ()) + CHANNEL_FOLLOW_UPS.get(order.channel, {}).get(kind, ())
     follow_ups_record(tasks=tasks, order_id=order.pk, event_id=event_id, now=now)
 
 
@@ -294,8 +296,7 @@ def transition(
             payload=payload,
             now=now,
         )
-        if queue_follow_ups:
-            _queue_follow_ups(kind, locked, event.pk, now)
+        _queue_follow_ups(kind, locked, event.pk, now, own=queue_follow_ups)
     return locked
 
 
@@ -341,8 +342,7 @@ def create(
             payload=payload,
             now=now,
         )
-        if queue_follow_ups:
-            _queue_follow_ups(kind, order, event.pk, now)
+        _queue_follow_ups(kind, order, event.pk, now, own=queue_follow_ups)
     return order
 
 

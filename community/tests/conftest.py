@@ -31,3 +31,11 @@ class FakeSource:
 
         body["photo"] = SimpleUploadedFile("frame.jpg", photo, content_type="image/jpeg")
         return self.client.post("/community/api/monitor/events/", body, format="multipart")
+
+
+@pytest.fixture
+def root_client(client, district):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
+    return client

@@ -1,0 +1,114 @@
+"""The community app in the admin: monitoring sources and their keys, what came from
+the city's platform and what was reported back, the dead-letter list, and the
+emergency-line transfers (records, read-only)."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from community.models import (
+    EmergencyTransfer,
+    MonitorEvent,
+    MonitorSource,
+    UpstreamDeadLetter,
+    UpstreamOrder,
+    UpstreamReport,
+)
+from community.monitor import monitor_source_rotate_key
+from community.tasks import UPSTREAM_REPORT
+from workorders.models import FollowUp
+from workorders.outbox import follow_ups_retry
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Records written by the services only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonitorSource)
+class MonitorSourceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "default_category", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    fields = ["code", "name", "default_category", "is_active"]
+    actions = ["rotate_key"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+    def has_add_permission(self, request):
+        # A source comes with its service account and key: `manage.py monitor_source add`.
+        return False
+
+    @admin.action(description=_("为所选来源换发密钥（旧密钥立即失效）"))
+    def rotate_key(self, request, queryset):
+        for source in queryset:
+            key = monitor_source_rotate_key(source=source)
+            messages.warning(
+                request, _("%(code)s 的新密钥（只显示这一次）：%(key)s") % {"code": source.code, "key": key}
+            )
+
+
+@admin.register(MonitorEvent)
+class MonitorEventAdmin(ReadOnly):
+    list_display = ["source", "event_id", "order", "detected_at", "received_at"]
+    list_filter = ["source"]
+    search_fields = ["event_id", "order__number"]
+    list_select_related = ["source", "order"]
+
+
+@admin.register(UpstreamOrder)
+class UpstreamOrderAdmin(ReadOnly):
+    list_display = ["upstream_id", "order", "upstream_deadline", "received_at"]
+    search_fields = ["upstream_id", "order__number"]
+    list_select_related = ["order"]
+
+
+@admin.register(UpstreamReport)
+class UpstreamReportAdmin(ReadOnly):
+    list_display = ["upstream", "status", "attempts", "delivered_at"]
+    list_filter = ["status"]
+    search_fields = ["upstream__upstream_id"]
+    list_select_related = ["upstream"]
+
+
+@admin.register(UpstreamDeadLetter)
+class UpstreamDeadLetterAdmin(ReadOnly):
+    list_display = ["id", "order", "event_kind", "attempts", "last_error", "created_at"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "event"]
+    readonly_fields = [f.name for f in FollowUp._meta.fields]
+    actions = ["send_again"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(task=UPSTREAM_REPORT, state=FollowUp.State.FAILED)
+
+    @admin.display(description=_("事件"))
+    def event_kind(self, obj) -> str:
+        return obj.event.kind
+
+    def has_send_again_permission(self, request) -> bool:
+        return request.user.has_perm("workorders.change_followup")
+
+    @admin.action(description=_("重新上报所选"), permissions=["send_again"])
+    def send_again(self, request, queryset):
+        count = follow_ups_retry(ids=queryset.values_list("pk", flat=True))
+        self.message_user(
+            request, ngettext("%(n)d 条上报已重新排队。", "%(n)d 条上报已重新排队。", count) % {"n": count}
+        )
+
+
+@admin.register(EmergencyTransfer)
+class EmergencyTransferAdmin(ReadOnly):
+    list_display = ["order", "line", "actor", "actor_unit", "created_at"]
+    list_filter = ["line"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "actor", "actor_unit"]
+    date_hierarchy = "created_at"
