@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import api
+from community import endpoints as api
 
 app_name = "community"
 

@@ -480,7 +480,10 @@ if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
 HOTLINE_UPSTREAM_URL = env_str("HOTLINE_UPSTREAM_URL", "")
 HOTLINE_UPSTREAM_SECRET = env_str("HOTLINE_UPSTREAM_SECRET", "")
 if HOTLINE_UPSTREAM_URL and len(HOTLINE_UPSTREAM_SECRET) < 16:
-    raise ImproperlyConfigured("HOTLINE_UPSTREAM_SECRET must be set (16+ characters) when HOTLINE_UPSTREAM_URL is.")
+    raise ImproperlyConfigured(
+        f"HOTLINE_UPSTREAM_SECRET={'*' * len(HOTLINE_UPSTREAM_SECRET)!r} is too short: "
+        "16+ characters are required when HOTLINE_UPSTREAM_URL is set."
+    )
 HOTLINE_UPSTREAM_TIMEOUT = env_int("HOTLINE_UPSTREAM_TIMEOUT", 10, minimum=1)
 # A signed webhook older or newer than this many seconds is refused (replayed captures).
 HOTLINE_UPSTREAM_MAX_SKEW = env_int("HOTLINE_UPSTREAM_MAX_SKEW", 300, minimum=1)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
+from community.emergency import emergency_transfer_create
+from community.forms import EmergencyTransferForm
 from web import forms as f
 from workorders import services as s
 from workorders.errors import InvalidInput
@@ -148,6 +150,15 @@ ACTIONS: dict[str, Action] = {
             expected_version=_v(d),
         ),
     ),
+    # --- community app (issue 16) ---
+    "transfer_emergency": Action(
+        EmergencyTransferForm,
+        lambda o, u, d: emergency_transfer_create(
+            order=o, actor=u, line=d["line"], note=d["note"], expected_version=_v(d)
+        ),
+        danger=True,
+    ),
+    # --- end community ---
 }
 
 

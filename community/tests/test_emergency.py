@@ -107,3 +107,26 @@ def test_community_admin_pages_render(root_client, submitted, district):
         if obj is not None:
             change = reverse(f"admin:community_{meta.model_name}_change", args=[obj.pk])
             assert root_client.get(change).status_code == 200, change
+
+
+@pytest.mark.django_db
+def test_the_order_page_offers_the_transfer_to_operators_only(client, district, submitted):
+    client.force_login(district.user("operator"))
+    page = client.get(f"/orders/{submitted.number}/").content.decode()
+    assert "转紧急热线" in page and "119 火警" in page
+    client.force_login(district.user("dispatcher"))
+    assert "转紧急热线" not in client.get(f"/orders/{submitted.number}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_transfer_from_the_order_page_closes_the_order(client, district, submitted):
+    client.force_login(district.user("operator"))
+    act = f"/orders/{submitted.number}/do/transfer_emergency/"
+    refused = client.post(act, {"expected_version": submitted.version, "line": "120", "note": ""})
+    assert refused.status_code == 400 and WorkOrder.objects.get(pk=submitted.pk).status == Status.SUBMITTED
+    done = client.post(act, {"expected_version": submitted.version, "line": "120", "note": "老人摔倒，已转120"})
+    assert done.status_code == 302
+    assert WorkOrder.objects.get(pk=submitted.pk).status == Status.CLOSED
+    assert EmergencyTransfer.objects.get().line == "120"
+    stale = client.post(act, {"expected_version": submitted.version, "line": "110", "note": "再次"})
+    assert stale.status_code == 409 and EmergencyTransfer.objects.count() == 1

@@ -195,3 +195,23 @@ def test_a_first_report_that_fails_leaves_the_id_free(camera, monkeypatch):
     second.join(10)
     assert isinstance(results["first"], InvalidInput)
     assert results["second"].created and WorkOrder.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_command_adds_a_source_whose_printed_key_works(district):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "monitor_source", "add", "river", "--name", "河道监测", "--unit", "S-A", "--category", "0101", stdout=out
+    )
+    assert FakeSource(out.getvalue().strip()).report(event_id="r1").status_code == 201
+    with pytest.raises(CommandError):
+        call_command("monitor_source", "add", "river", "--unit", "S-A", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("monitor_source", "add", "lake", "--unit", "nowhere", stdout=StringIO())
+    out = StringIO()
+    call_command("monitor_source", "rotate", "river", stdout=out)
+    assert FakeSource(out.getvalue().strip()).report(event_id="r2").status_code == 201
