@@ -10,6 +10,8 @@ from community.models import (
     EmergencyTransfer,
     MonitorEvent,
     MonitorSource,
+    Revisit,
+    RevisitPolicy,
     UpstreamDeadLetter,
     UpstreamOrder,
     UpstreamReport,
@@ -112,3 +114,24 @@ class EmergencyTransferAdmin(ReadOnly):
     search_fields = ["order__number"]
     list_select_related = ["order", "actor", "actor_unit"]
     date_hierarchy = "created_at"
+
+
+@admin.register(RevisitPolicy)
+class RevisitPolicyAdmin(admin.ModelAdmin):
+    list_display = ["category", "sample_percent", "delay_days", "is_active"]
+    list_editable = ["sample_percent", "delay_days", "is_active"]
+    list_select_related = ["category"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "category" and field is not None:
+            field.queryset = field.queryset.filter(parent__isnull=False)  # minor categories only
+        return field
+
+
+@admin.register(Revisit)
+class RevisitAdmin(ReadOnly):
+    list_display = ["order", "unit", "closed_at", "due_at", "state", "answered_at", "answered_by"]
+    list_filter = ["state"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "unit", "answered_by"]

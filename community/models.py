@@ -154,3 +154,71 @@ class UpstreamDeadLetter(FollowUp):
         proxy = True
         verbose_name = _("上报失败（死信）")
         verbose_name_plural = _("上报失败（死信）")
+
+
+class RevisitPolicy(models.Model):
+    """回头看 for one minor category: what share of its closed orders get a second
+    callback, and how many days after closing (edited in the admin)."""
+
+    category = models.OneToOneField(
+        Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="revisit_policy"
+    )
+    sample_percent = models.PositiveSmallIntegerField(_("抽样比例（%）"), default=10)
+    delay_days = models.PositiveSmallIntegerField(_("办结后天数"), default=7)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("回头看规则")
+        verbose_name_plural = _("回头看规则")
+        constraints = [
+            models.CheckConstraint(condition=Q(sample_percent__lte=100), name="revisit_policy_percent_valid"),
+            models.CheckConstraint(condition=Q(delay_days__gte=1), name="revisit_policy_delay_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.sample_percent}% / {self.delay_days}d"
+
+
+class RevisitState(models.TextChoices):
+    PENDING = "pending", _("待回头看")
+    SATISFIED = "satisfied", _("满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+    UNREACHABLE = "unreachable", _("联系不上")
+
+
+class Revisit(models.Model):
+    """One sampled second callback of one closure of an order. Unique per (order,
+    closure time): the scan may run twice, or two beats at once, and still makes one."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="revisits")
+    closed_at = models.DateTimeField(_("办结时间"))
+    # The unit that handled the order: an unsatisfied revisit counts against it.
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField(_("回头看时间"))
+    state = models.CharField(_("结果"), max_length=12, choices=RevisitState.choices, default=RevisitState.PENDING)
+    note = models.TextField(_("说明"), blank=True)
+    answered_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("回访人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("回头看")
+        verbose_name_plural = _("回头看")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "closed_at"], name="revisit_order_closure_unique"),
+            models.CheckConstraint(condition=Q(state__in=RevisitState.values), name="revisit_state_valid"),
+        ]
+        indexes = [
+            # The operators' queue reads only pending rows.
+            models.Index(fields=["due_at"], condition=Q(state="pending"), name="revisit_pending_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}@{self.closed_at:%Y-%m-%d}: {self.state}"

@@ -26,3 +26,11 @@ def upstream_report(self) -> dict:
     if result.more:
         self.apply_async()
     return {"done": result.done, "retried": result.retried, "failed": result.failed}
+
+
+@shared_task(name="community.revisit_scan")
+def revisit_scan() -> int:
+    """Make the 回头看 revisits that fell due (hourly; safe to run twice at once)."""
+    from community.revisits import revisit_scan as scan
+
+    return scan()

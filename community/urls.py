@@ -1,6 +1,7 @@
 from django.urls import path
 
 from community import endpoints as api
+from community import views
 
 app_name = "community"
 
@@ -8,4 +9,6 @@ urlpatterns = [
     path("api/monitor/events/", api.MonitorEventView.as_view(), name="monitor-events"),
     path("upstream/webhook", api.UpstreamWebhookView.as_view(), name="upstream-webhook"),
     path("api/orders/<str:number>/transfer-emergency", api.EmergencyTransferView.as_view(), name="transfer-emergency"),
+    path("revisits/", views.revisits, name="revisits"),
+    path("revisits/<int:pk>/", views.revisit_answer, name="revisit_answer"),
 ]

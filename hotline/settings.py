@@ -487,3 +487,5 @@ if HOTLINE_UPSTREAM_URL and len(HOTLINE_UPSTREAM_SECRET) < 16:
 HOTLINE_UPSTREAM_TIMEOUT = env_int("HOTLINE_UPSTREAM_TIMEOUT", 10, minimum=1)
 # A signed webhook older or newer than this many seconds is refused (replayed captures).
 HOTLINE_UPSTREAM_MAX_SKEW = env_int("HOTLINE_UPSTREAM_MAX_SKEW", 300, minimum=1)
+# 回头看 (community/revisits.py): due revisits are made hourly.
+CELERY_BEAT_SCHEDULE["community-revisit-scan"] = {"task": "community.revisit_scan", "schedule": 3600.0}

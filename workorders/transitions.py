@@ -162,6 +162,18 @@ TRANSITIONS: dict[str, Rule] = {
         DESK,
         note_required=True,
     ),
+    # 回头看: a sampled second callback days after closing. Satisfied (or unreachable) is
+    # recorded without changing the order; unsatisfied reopens it for the unit to redo.
+    "revisit_confirm": _r(_("回头看"), {S.CLOSED}, None, {Role.OPERATOR}, DESK, audit_only=True),
+    "revisit_reopen": _r(
+        _("回头看不满意重办"),
+        {S.CLOSED},
+        S.IN_PROGRESS,
+        {Role.OPERATOR},
+        DESK,
+        opens=(Stage.HANDLE,),
+        note_required=True,
+    ),
     # --- end community ---
     "reveal_caller": _r(
         _("查看来电人号码"),

@@ -39,3 +39,14 @@ def test_labels_in_english():
         assert str(Channel.UPSTREAM.label) == "Handed down (city 12345)"
         assert str(TRANSITIONS["transfer_emergency"].label) == "Transfer to emergency line"
         assert str(EmergencyLine.FIRE.label) == "119 Fire"
+
+
+@pytest.mark.django_db
+def test_the_revisit_page_in_english(client, district):
+    from hotline.tests.test_i18n import untranslated, visible_text
+
+    client.force_login(district.user("operator"))
+    html = client.get("/community/revisits/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    parts = visible_text(html)
+    assert "Revisit rate" in parts and "Revisits" in parts
+    assert not untranslated(parts)

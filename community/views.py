@@ -1,0 +1,101 @@
+"""Pages of the community app: the 回头看 queue and its figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from community.models import RevisitState
+from community.revisits import revisit_figures, revisit_record, revisits_due
+from grids.models import Role
+from grids.selectors import roles_of
+from web.helpers import role_required
+from workorders.errors import WorkflowError
+from workorders.privacy import caller_for
+
+FIGURE_DAYS = 30
+
+
+class RevisitForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("回头看结果"),
+        choices=[(s.value, s.label) for s in RevisitState if s != RevisitState.PENDING],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("不满意时必填：市民说问题又出现了什么。"),
+    )
+
+
+def _rows(request, due, bound: dict | None = None) -> list[dict]:
+    bound = bound or {}
+    return [
+        {
+            "revisit": r,
+            "caller": caller_for(request.user, r.order),
+            "form": bound.get(r.pk) or RevisitForm(auto_id=f"r{r.pk}_%s"),
+        }
+        for r in due[:30]
+    ]
+
+
+def _page(request: HttpRequest, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    due = revisits_due(user=request.user, now=now)
+    figures = revisit_figures(user=request.user, since=now - timedelta(days=FIGURE_DAYS), until=now)
+    may_record = Role.OPERATOR in roles_of(request.user)
+    context = {
+        "rows": _rows(request, due, bound) if may_record else [],
+        "total": due.count(),
+        "figures": figures,
+        "days": FIGURE_DAYS,
+        "may_record": may_record,
+    }
+    return render(request, "community/revisits.html", context, status=status)
+
+
+@role_required(Role.OPERATOR, Role.SUPERVISOR)
+def revisits(request: HttpRequest) -> HttpResponse:
+    return _page(request)
+
+
+@role_required(Role.OPERATOR)
+@require_POST
+def revisit_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    revisit = get_object_or_404(revisits_due(user=request.user), pk=pk)
+    form = RevisitForm(request.POST, auto_id=f"r{pk}_%s")
+    if form.is_valid():
+        try:
+            revisit_record(
+                revisit=revisit,
+                actor=request.user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except WorkflowError as exc:
+            if hasattr(exc, "errors"):
+                for field, errors in exc.errors.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("工单 %(n)s：回头看已记录为「%(s)s」。")
+                % {"n": revisit.order.number, "s": RevisitState(form.cleaned_data["outcome"]).label},
+            )
+            return redirect("community:revisits")
+    return _page(request, bound={revisit.pk: form}, status=400)
