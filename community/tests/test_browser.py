@@ -73,3 +73,44 @@ def test_a_detection_is_transferred_to_119_from_the_order_page(browser, live_ser
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert not errors and not missing, (errors, missing)
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_an_unsatisfied_revisit_is_recorded_from_the_revisit_page(browser, live_server, district, log_call, viewport):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from community.models import RevisitPolicy
+    from community.revisits import revisit_scan
+    from community.tests.test_revisits import closed_order
+    from workorders.models import WorkOrder
+
+    RevisitPolicy.objects.create(category=district.cat_territorial, sample_percent=100, delay_days=7)
+    now = timezone.now()
+    order = closed_order(district, log_call, at=now - timedelta(days=8))
+    closed_order(district, log_call, at=now - timedelta(days=9))
+    revisit_scan(now=now)
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    missing = []
+    page.on("response", lambda r: r.status >= 400 and r.request.resource_type == "document" and missing.append(r.url))
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("operator")
+    page.get_by_label("密码").fill("pw-operator")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="回头看", exact=True).first.click()
+    page.get_by_text("回头看率").wait_for()
+    item = page.locator("article.queue-item", has_text=order.number)
+    item.get_by_label("不满意").check()
+    item.get_by_label("说明").fill("市民反映摊贩这两天又回来了。")
+    if viewport == DESKTOP:
+        shot(page, "community-revisits")
+    item.get_by_role("button", name="记录回头看结果").click()
+    page.get_by_text("回头看已记录为「不满意」").wait_for()
+    assert WorkOrder.objects.get(pk=order.pk).status == "in_progress"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert not missing, missing
+    context.close()

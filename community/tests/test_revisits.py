@@ -171,3 +171,16 @@ def test_two_scans_at_once_make_each_revisit_once(district, log_call, policy):
         thread.join(60)
     assert all(r.successful() for r in results)
     assert Revisit.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_dashboard_shows_the_revisit_block(client, district, log_call, policy):
+    now = timezone.now()
+    closed_order(district, log_call, at=now - timedelta(days=8))
+    revisit_scan(now=now)
+    revisit_record(revisit=Revisit.objects.get(), actor=district.user("operator"), outcome="satisfied")
+    client.force_login(district.user("supervisor"))
+    day = (now - timedelta(days=20)).date().isoformat()
+    html = client.get(f"/dashboard/?start={day}&end={now.date().isoformat()}").content.decode()
+    block = html[html.index('data-block="revisits"') :]
+    assert "回头看率" in block and "100%" in block and "1/1" in block

@@ -1,0 +1,28 @@
+"""The community app's piece of the supervisors' dashboard: one contained block, so the
+dashboard's own template needs one line for it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import template
+from django.utils import timezone
+
+from community.revisits import revisit_figures
+
+register = template.Library()
+
+
+def _start_of(day) -> datetime:
+    if isinstance(day, datetime):
+        return day
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@register.inclusion_tag("community/_dashboard_revisits.html", takes_context=True)
+def revisit_block(context, start: date, end: date) -> dict:
+    """回头看 rate and results for closures from ``start`` to ``end`` (inclusive days),
+    within what the viewing user may see."""
+    user = context["request"].user
+    figures = revisit_figures(user=user, since=_start_of(start), until=_start_of(end) + timedelta(days=1))
+    return {"figures": figures}
