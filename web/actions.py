@@ -146,6 +146,7 @@ ACTIONS: dict[str, Action] = {
             contacted=d["contacted"],
             resolution=d["resolution"] if d["contacted"] else "",
             satisfaction=d["satisfaction"] if d["contacted"] else "",
+            **{k: d[k] for k in ("attitude", "process", "result") if d["contacted"]},  # 三满意 (issue 16)
             note=d["note"],
             expected_version=_v(d),
         ),

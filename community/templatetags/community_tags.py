@@ -9,6 +9,7 @@ from django import template
 from django.utils import timezone
 
 from community.revisits import revisit_figures
+from community.satisfaction import three_satisfaction_figures
 
 register = template.Library()
 
@@ -21,8 +22,11 @@ def _start_of(day) -> datetime:
 
 @register.inclusion_tag("community/_dashboard_revisits.html", takes_context=True)
 def revisit_block(context, start: date, end: date) -> dict:
-    """回头看 rate and results for closures from ``start`` to ``end`` (inclusive days),
-    within what the viewing user may see."""
+    """三满意 rates of the callbacks, and 回头看 rate and results for closures, from
+    ``start`` to ``end`` (inclusive days), within what the viewing user may see."""
     user = context["request"].user
-    figures = revisit_figures(user=user, since=_start_of(start), until=_start_of(end) + timedelta(days=1))
-    return {"figures": figures}
+    since, until = _start_of(start), _start_of(end) + timedelta(days=1)
+    return {
+        "figures": revisit_figures(user=user, since=since, until=until),
+        "aspects": three_satisfaction_figures(user=user, since=since, until=until),
+    }
