@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from community.models import (
+    CommunityContact,
     EmergencyTransfer,
     MonitorEvent,
     MonitorSource,
@@ -135,3 +136,14 @@ class RevisitAdmin(ReadOnly):
     list_filter = ["state"]
     search_fields = ["order__number"]
     list_select_related = ["order", "unit", "answered_by"]
+
+
+@admin.register(CommunityContact)
+class CommunityContactAdmin(admin.ModelAdmin):
+    """The 便民联系卡's lines, per community (the card: /community/cards/<code>/a6.pdf)."""
+
+    list_display = ["community", "role", "name", "phone", "position"]
+    list_editable = ["position"]
+    list_filter = ["role"]
+    search_fields = ["community__name", "name"]
+    list_select_related = ["community"]

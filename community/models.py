@@ -222,3 +222,37 @@ class Revisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}@{self.closed_at:%Y-%m-%d}: {self.state}"
+
+
+class ContactRole(models.TextChoices):
+    COMMITTEE = "committee", _("居委会")
+    POLICE = "police", _("社区民警")
+    PROPERTY = "property", _("物业公司")
+    DOCTOR = "doctor", _("家庭医生")
+    LAWYER = "lawyer", _("法律顾问")
+    OTHER = "other", _("其他")
+
+
+class CommunityContact(models.Model):
+    """One line of a community's 便民联系卡 (the printed card elderly residents keep):
+    who to call for what, kept by the admin."""
+
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("社区"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        limit_choices_to={"kind": "community"},
+    )
+    role = models.CharField(_("类别"), max_length=12, choices=ContactRole.choices)
+    name = models.CharField(_("名称或姓名"), max_length=60)
+    phone = models.CharField(_("电话"), max_length=30)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("便民联系人")
+        verbose_name_plural = _("便民联系人")
+        ordering = ["community", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.get_role_display()} {self.name}"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/orders/<str:number>/transfer-emergency", api.EmergencyTransferView.as_view(), name="transfer-emergency"),
     path("revisits/", views.revisits, name="revisits"),
     path("revisits/<int:pk>/", views.revisit_answer, name="revisit_answer"),
+    path("cards/<str:code>/<str:size>.pdf", views.contact_card, name="contact_card"),
 ]

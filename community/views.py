@@ -99,3 +99,23 @@ def revisit_answer(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("community:revisits")
     return _page(request, bound={revisit.pk: form}, status=400)
+
+
+@role_required(Role.ADMIN, Role.SUPERVISOR, Role.GRID_WORKER, Role.HANDLER)
+def contact_card(request: HttpRequest, code: str, size: str) -> HttpResponse:
+    """The community's 便民联系卡 as a PDF (A6 card or A4), QR to its 一号一码 form."""
+    from django.http import Http404
+    from django.urls import reverse
+
+    from community.card import SIZES, contact_card_pdf
+    from grids.models import OrgUnit, UnitKind
+
+    if size not in SIZES:
+        raise Http404
+    community = get_object_or_404(
+        OrgUnit.objects.select_related("parent"), code=code, kind=UnitKind.COMMUNITY, is_active=True
+    )
+    url = request.build_absolute_uri(reverse("web:public_report_at", args=[community.code]))
+    response = HttpResponse(contact_card_pdf(community=community, url=url, size=size), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="card-{community.code}-{size}.pdf"'
+    return response
