@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from community.models import (
+    Building,
+    BuildingCaptain,
     CommunityContact,
     EmergencyTransfer,
     MonitorEvent,
@@ -147,3 +149,27 @@ class CommunityContactAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["community__name", "name"]
     list_select_related = ["community"]
+
+
+class CaptainInline(admin.TabularInline):
+    model = BuildingCaptain
+    extra = 0
+    fields = ["name", "phone", "is_active", "link"]
+    readonly_fields = ["link"]
+
+    @admin.display(description=_("专属链接"))
+    def link(self, obj) -> str:
+        from django.urls import reverse
+
+        return reverse("community:captain_report", args=[obj.token]) if obj.pk else "—"
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.ModelAdmin):
+    """Buildings, their 楼长 (each with a secret report link) and the 一楼一码 poster
+    (/community/b/<code>/poster.pdf)."""
+
+    list_display = ["code", "name", "community", "address"]
+    search_fields = ["code", "name", "address", "community__name"]
+    list_select_related = ["community"]
+    inlines = [CaptainInline]

@@ -82,3 +82,34 @@ def contact_card_pdf(*, community: OrgUnit, url: str, size: str) -> bytes:
     pdf.showPage()
     pdf.save()
     return out.getvalue()
+
+
+def building_poster_pdf(*, building, url: str) -> bytes:
+    """一楼一码: an A4 poster for a stairwell, QR to the building's own form."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    width, height = A4
+    font = _font()
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4)
+    pdf.setTitle(_("%(b)s 一楼一码") % {"b": building.name})
+    pdf.setFillColorRGB(180 / 255, 35 / 255, 24 / 255)
+    pdf.rect(0, height - 120, width, 120, stroke=0, fill=1)
+    if font != "Helvetica":
+        pdf.setFillColorRGB(1, 1, 1)
+        pdf.setFont(font, 30)
+        pdf.drawCentredString(width / 2, height - 72, _("12345 接诉即办 · 一楼一码"))
+        pdf.setFillColorRGB(0, 0, 0)
+        pdf.setFont(font, 22)
+        pdf.drawCentredString(width / 2, height - 170, f"{building.community.name} {building.name}")
+        pdf.drawCentredString(width / 2, 190, _("扫码反映本楼问题，无需注册"))
+    size = 360
+    pdf.drawImage(ImageReader(qr_image(url)), (width - size) / 2, 220, size, size)
+    pdf.setFont("Helvetica", 10)
+    pdf.setFillColorRGB(0.3, 0.35, 0.4)
+    pdf.drawCentredString(width / 2, 110, url)
+    pdf.showPage()
+    pdf.save()
+    return out.getvalue()

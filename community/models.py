@@ -256,3 +256,56 @@ class CommunityContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community_id} {self.get_role_display()} {self.name}"
+
+
+class Building(models.Model):
+    """A residential building (楼栋) of a community: its 一楼一码 poster places what
+    residents report at the building, and its 楼长 report through their own link."""
+
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("社区"),
+        on_delete=models.PROTECT,
+        related_name="buildings",
+        limit_choices_to={"kind": "community"},
+    )
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("楼栋"), max_length=60)
+    address = models.CharField(_("地址"), max_length=200)
+    lat = models.FloatField(_("纬度"))
+    lng = models.FloatField(_("经度"))
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["community", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class BuildingCaptain(models.Model):
+    """楼长: a resident volunteer who relays the building's problems. No account: a secret
+    link (``token``) opens the report form with the building and the captain filled in,
+    and what comes through it is counted as the 楼长 channel."""
+
+    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.CASCADE, related_name="captains")
+    name = models.CharField(_("姓名"), max_length=50)
+    phone = models.CharField(_("手机号码"), max_length=20)
+    token = models.CharField(max_length=43, unique=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("楼长")
+        verbose_name_plural = _("楼长")
+        ordering = ["building", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.building.name} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.token:
+            import secrets
+
+            self.token = secrets.token_urlsafe(32)
+        super().save(*args, **kwargs)

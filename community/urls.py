@@ -12,4 +12,7 @@ urlpatterns = [
     path("revisits/", views.revisits, name="revisits"),
     path("revisits/<int:pk>/", views.revisit_answer, name="revisit_answer"),
     path("cards/<str:code>/<str:size>.pdf", views.contact_card, name="contact_card"),
+    path("b/<slug:code>/", views.building_report_page, name="building_report"),
+    path("b/<slug:code>/poster.pdf", views.building_poster, name="building_poster"),
+    path("captain/<str:token>/", views.captain_report_page, name="captain_report"),
 ]

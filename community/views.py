@@ -119,3 +119,77 @@ def contact_card(request: HttpRequest, code: str, size: str) -> HttpResponse:
     response = HttpResponse(contact_card_pdf(community=community, url=url, size=size), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="card-{community.code}-{size}.pdf"'
     return response
+
+
+def _building_form(request: HttpRequest, building, captain=None) -> HttpResponse:
+    """The public report form, placed at ``building`` (and by ``captain`` when given)."""
+    from community.buildings import building_report
+    from web import throttle
+    from web.forms import PublicForm
+    from web.helpers import ask_for_photo_again
+    from web.views.public import SUBMIT_LIMIT
+
+    initial = {"address": f"{building.address} {building.name}"}
+    if captain is not None:
+        initial.update(caller_phone=captain.phone, caller_name=captain.name)
+    form = PublicForm(request.POST, request.FILES) if request.method == "POST" else PublicForm(initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not throttle.hit(request, "submit", limit=SUBMIT_LIMIT[0], window=SUBMIT_LIMIT[1]):
+            form.add_error(None, _("提交过于频繁，请稍后再试或拨打 12345。"))
+            status = 429
+        elif form.is_valid() and not form.cleaned_data["website"]:
+            d = form.cleaned_data
+            try:
+                order = building_report(
+                    building=building,
+                    description=d["description"],
+                    caller_phone=d["caller_phone"],
+                    caller_name=d["caller_name"],
+                    photo=d["photo"],
+                    captain=captain,
+                )
+            except WorkflowError as exc:
+                for field, errors in getattr(exc, "errors", {"__all__": [exc.message]}).items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                request.session["public_receipt"] = {"number": order.number, "code": order.tracking_code}
+                return redirect("web:public_done")
+        ask_for_photo_again(request, form)
+    context = {"form": form, "building": building, "captain": captain}
+    return render(request, "community/building_report.html", context, status=status)
+
+
+def building_report_page(request: HttpRequest, code: str) -> HttpResponse:
+    """一楼一码: the form behind a building's poster (no login)."""
+    from community.models import Building
+
+    building = get_object_or_404(Building.objects.select_related("community"), code=code)
+    return _building_form(request, building)
+
+
+def captain_report_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A 楼长's own link (no login; the token is the key)."""
+    from community.models import BuildingCaptain
+
+    captain = get_object_or_404(
+        BuildingCaptain.objects.select_related("building__community"), token=token, is_active=True
+    )
+    return _building_form(request, captain.building, captain)
+
+
+@role_required(Role.ADMIN, Role.SUPERVISOR, Role.GRID_WORKER, Role.HANDLER)
+def building_poster(request: HttpRequest, code: str) -> HttpResponse:
+    """The building's 一楼一码 poster (A4 PDF), QR to its own form."""
+    from django.urls import reverse
+
+    from community.card import building_poster_pdf
+    from community.models import Building
+
+    building = get_object_or_404(Building.objects.select_related("community"), code=code)
+    url = request.build_absolute_uri(reverse("community:building_report", args=[building.code]))
+    response = HttpResponse(building_poster_pdf(building=building, url=url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="building-{building.code}.pdf"'
+    return response

@@ -31,6 +31,7 @@ class Channel(models.TextChoices):
     # --- community app (issue 16): machine sources and the city platform ---
     SENSOR = "sensor", _("城运感知")
     UPSTREAM = "upstream", _("上级交办")
+    CAPTAIN = "captain", _("楼长")
     # --- end community ---
 
 

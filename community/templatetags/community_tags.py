@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from community.revisits import revisit_figures
 from community.satisfaction import three_satisfaction_figures
+from workorders.choices import Channel
+from workorders.selectors import work_orders_visible_to
 
 register = template.Library()
 
@@ -29,4 +31,8 @@ def revisit_block(context, start: date, end: date) -> dict:
     return {
         "figures": revisit_figures(user=user, since=since, until=until),
         "aspects": three_satisfaction_figures(user=user, since=since, until=until),
+        # 楼长 reports are their own channel: counted here beside the 回头看 figures.
+        "captain_orders": work_orders_visible_to(user)
+        .filter(channel=Channel.CAPTAIN, created_at__gte=since, created_at__lt=until)
+        .count(),
     }

@@ -114,3 +114,31 @@ def test_an_unsatisfied_revisit_is_recorded_from_the_revisit_page(browser, live_
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert not missing, missing
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_building_captain_reports_from_their_link(browser, live_server, district, viewport):  # noqa: F811
+    from community.models import Building, BuildingCaptain
+    from workorders.models import WorkOrder
+
+    building = Building.objects.create(
+        community=district.community_a, code="S-A-1-B3", name="3号楼", address="幸福里小区", lat=39.905, lng=116.315
+    )
+    captain = BuildingCaptain.objects.create(building=building, name="赵阿姨", phone="13700001234")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/community/captain/{captain.token}/")
+    page.get_by_text("楼长：赵阿姨").wait_for()
+    page.get_by_label("您要反映的问题").fill("3单元楼道灯坏了一周，老人晚上下楼看不见。")
+    shot_name = "community-captain" if viewport == DESKTOP else None
+    if shot_name:
+        shot(page, shot_name)
+    # Our form fits the phone (the receipt page after it is the public portal's own).
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/p/done/")
+    order = WorkOrder.objects.get()
+    assert (order.channel, order.caller_name, order.community) == ("captain", "赵阿姨", district.community_a)
+    assert order.number in page.content()
+    context.close()

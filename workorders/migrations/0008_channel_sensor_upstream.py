@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
                     ("open311", "Open311"),
                     ("sensor", "城运感知"),
                     ("upstream", "上级交办"),
+                    ("captain", "楼长"),
                 ],
                 max_length=16,
                 verbose_name="来源渠道",
@@ -41,7 +42,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     (
                         "channel__in",
-                        ["hotline", "qr", "web", "miniapp", "patrol", "api", "open311", "sensor", "upstream"],
+                        ["hotline", "qr", "web", "miniapp", "patrol", "api", "open311", "sensor", "upstream", "captain"],
                     )
                 ),
                 name="workorder_channel_valid",
