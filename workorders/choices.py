@@ -28,7 +28,7 @@ class Channel(models.TextChoices):
     PATROL = "patrol", _("网格巡查")
     API = "api", _("系统接口")
     OPEN311 = "open311", _("Open311")
-    # --- community app (issue 16): machine sources and the city platform ---
+    # --- community app (issue 16): machine sources, the city platform, building captains ---
     SENSOR = "sensor", _("城运感知")
     UPSTREAM = "upstream", _("上级交办")
     CAPTAIN = "captain", _("楼长")
