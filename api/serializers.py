@@ -390,6 +390,10 @@ class CallbackSerializer(NoteSerializer):
     contacted = serializers.BooleanField()
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, allow_blank=True, default="")
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+    # 三满意 (issue 16): attitude, process and result, each optional, on the same scale.
+    attitude = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+    process = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+    result = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
 
 
 class RevealedCallerSerializer(serializers.Serializer):

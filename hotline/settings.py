@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dashboards",
     "knowledge",
     "governance",
+    "community",  # issue 16: machine sources, upstream platform, emergency transfers
     "web",
 ]
 
@@ -484,3 +485,20 @@ HOTLINE_METRICS_ALLOW = env_networks("HOTLINE_METRICS_ALLOW", ["127.0.0.1/32", "
 PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
 if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
     raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR!r} is not a directory.")
+
+# --- community app (issue 16): the city's 12345 platform upstream -----------------------
+# Where reports on handed-down orders (acceptance, reply, closure) are POSTed, and the
+# shared secret that signs them and the platform's webhooks to /community/upstream/webhook
+# (HMAC-SHA256 over "<timestamp>.<body>"). Empty URL: no upstream (its webhook answers 404).
+HOTLINE_UPSTREAM_URL = env_str("HOTLINE_UPSTREAM_URL", "")
+HOTLINE_UPSTREAM_SECRET = env_str("HOTLINE_UPSTREAM_SECRET", "")
+if HOTLINE_UPSTREAM_URL and len(HOTLINE_UPSTREAM_SECRET) < 16:
+    raise ImproperlyConfigured(
+        f"HOTLINE_UPSTREAM_SECRET={'*' * len(HOTLINE_UPSTREAM_SECRET)!r} is too short: "
+        "16+ characters are required when HOTLINE_UPSTREAM_URL is set."
+    )
+HOTLINE_UPSTREAM_TIMEOUT = env_int("HOTLINE_UPSTREAM_TIMEOUT", 10, minimum=1)
+# A signed webhook older or newer than this many seconds is refused (replayed captures).
+HOTLINE_UPSTREAM_MAX_SKEW = env_int("HOTLINE_UPSTREAM_MAX_SKEW", 300, minimum=1)
+# 回头看 (community/revisits.py): due revisits are made hourly.
+CELERY_BEAT_SCHEDULE["community-revisit-scan"] = {"task": "community.revisit_scan", "schedule": 3600.0}

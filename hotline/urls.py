@@ -18,5 +18,6 @@ urlpatterns = [
     path("kb/", include("knowledge.urls")),
     path("open-data/", include("open311.opendata_urls")),
     path("governance/", include("governance.urls")),
+    path("community/", include("community.urls")),
     path("", include("web.urls")),
 ]

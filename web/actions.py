@@ -13,6 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from community.emergency import emergency_transfer_create
+from community.forms import EmergencyTransferForm
 from web import forms as f
 from web.desk_forms import UrgeForm
 from workorders import services as s
@@ -168,10 +170,20 @@ ACTIONS: dict[str, Action] = {
             contacted=d["contacted"],
             resolution=d["resolution"] if d["contacted"] else "",
             satisfaction=d["satisfaction"] if d["contacted"] else "",
+            **{k: d[k] for k in ("attitude", "process", "result") if d["contacted"]},  # 三满意 (issue 16)
             note=d["note"],
             expected_version=_v(d),
         ),
     ),
+    # --- community app (issue 16) ---
+    "transfer_emergency": Action(
+        EmergencyTransferForm,
+        lambda o, u, d: emergency_transfer_create(
+            order=o, actor=u, line=d["line"], note=d["note"], expected_version=_v(d)
+        ),
+        danger=True,
+    ),
+    # --- end community ---
 }
 
 

@@ -181,6 +181,10 @@ class CallbackForm(VersionedForm):
     )
     resolution = forms.ChoiceField(label=_("是否解决"), choices=[("", "—"), *Resolution.choices], required=False)
     satisfaction = forms.ChoiceField(label=_("是否满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    # 三满意 (issue 16): asked alongside the overall answer, each optional.
+    attitude = forms.ChoiceField(label=_("态度满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    process = forms.ChoiceField(label=_("过程满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
+    result = forms.ChoiceField(label=_("结果满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
     note = forms.CharField(
         label=_("回访记录"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -28,6 +28,11 @@ class Channel(models.TextChoices):
     PATROL = "patrol", _("网格巡查")
     API = "api", _("系统接口")
     OPEN311 = "open311", _("Open311")
+    # --- community app (issue 16): machine sources, the city platform, building captains ---
+    SENSOR = "sensor", _("城运感知")
+    UPSTREAM = "upstream", _("上级交办")
+    CAPTAIN = "captain", _("楼长")
+    # --- end community ---
 
 
 PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.WEB, Channel.MINIAPP, Channel.PATROL, Channel.API, Channel.OPEN311})

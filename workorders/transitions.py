@@ -156,6 +156,30 @@ TRANSITIONS: dict[str, Rule] = {
     "anonymise": _r(
         _("个人信息匿名化"), TERMINAL_STATUSES, None, {Role.SUPERVISOR}, DESK, system=True, audit_only=True
     ),
+    # --- community app (issue 16) ---
+    # 12345 hands a matter that belongs to an emergency line (110/119/120/122) over with a
+    # record (国办发〔2022〕12号); the hotline's part ends there, so the order closes.
+    "transfer_emergency": _r(
+        _("转紧急热线"),
+        {S.SUBMITTED, S.ACCEPTED},
+        S.CLOSED,
+        {Role.OPERATOR},
+        DESK,
+        note_required=True,
+    ),
+    # 回头看: a sampled second callback days after closing. Satisfied (or unreachable) is
+    # recorded without changing the order; unsatisfied reopens it for the unit to redo.
+    "revisit_confirm": _r(_("回头看"), {S.CLOSED}, None, {Role.OPERATOR}, DESK, audit_only=True),
+    "revisit_reopen": _r(
+        _("回头看不满意重办"),
+        {S.CLOSED},
+        S.IN_PROGRESS,
+        {Role.OPERATOR},
+        DESK,
+        opens=(Stage.HANDLE,),
+        note_required=True,
+    ),
+    # --- end community ---
     "reveal_caller": _r(
         _("查看来电人号码"),
         set(Status.values),

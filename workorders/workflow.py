@@ -67,6 +67,18 @@ FOLLOW_UPS: dict[str, tuple[str, ...]] = {
 }
 
 
+# --- community app (issue 16) ---
+# Follow-ups only the orders of one channel need: what the city's 12345 platform handed
+# down is reported back at acceptance, reply and closure (community.upstream).
+CHANNEL_FOLLOW_UPS: dict[str, dict[str, tuple[str, ...]]] = {
+    "upstream": {
+        kind: ("community.upstream_report",)
+        for kind in ("accept", "reject", "reply", "callback_close", "close_unreachable", "reopen", "transfer_emergency")
+    },
+}
+# --- end community ---
+
+
 @dataclass
 class Step:
     """What a service hands to transition(): the change beyond the status itself."""
@@ -144,9 +156,12 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-def _queue_follow_ups(kind: str, order_id: int, event_id: int, now: datetime) -> None:
+def _queue_follow_ups(kind: str, order: WorkOrder, event_id: int, now: datetime, *, own: bool) -> None:
     # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
-    follow_ups_record(tasks=FOLLOW_UPS.get(kind, ()), order_id=order_id, event_id=event_id, now=now)
+    # ``own`` False (auto_dispatch=False): the caller routes the order itself; what the
+    # order's channel is owed (a report to the upstream platform) is recorded all the same.
+    tasks = (FOLLOW_UPS.get(kind, ()) if own else ()) + CHANNEL_FOLLOW_UPS.get(order.channel, {}).get(kind, ())
+    follow_ups_record(tasks=tasks, order_id=order.pk, event_id=event_id, now=now)
 
 
 _EVENT_COLUMNS = (
@@ -290,8 +305,7 @@ def transition(
             payload=payload,
             now=now,
         )
-        if queue_follow_ups:
-            _queue_follow_ups(kind, locked.pk, event.pk, now)
+        _queue_follow_ups(kind, locked, event.pk, now, own=queue_follow_ups)
     return locked
 
 
@@ -337,8 +351,7 @@ def create(
             payload=payload,
             now=now,
         )
-        if queue_follow_ups:
-            _queue_follow_ups(kind, order.pk, event.pk, now)
+        _queue_follow_ups(kind, order, event.pk, now, own=queue_follow_ups)
     return order
 
 

@@ -109,7 +109,17 @@ def _check_open_data(s):
     assert days and set(days.values()) == {1}, "a day's open-data snapshot made twice or not at all"
 
 
+def _check_revisits(s):
+    # The scenario has no closed orders; community/tests/test_revisits.py runs the scan
+    # twice at once over sampled closures. Here: it ran, and made no row twice.
+    from community.models import Revisit
+
+    rows = Counter(Revisit.objects.values_list("order_id", "closed_at"))
+    assert set(rows.values()) <= {1}, "a closure revisited twice"
+
+
 CHECKS = {
+    "community.revisit_scan": _check_revisits,  # issue 16
     "dispatch.retention": _check_retention,
     "triage.train_models": _check_training,
     "open311.open_data_publish": _check_open_data,

@@ -45,6 +45,7 @@ NAV = [
     ("web:ops", gettext_lazy("话务台"), {"operator"}),
     ("web:submissions", gettext_lazy("公众诉求"), {"operator"}),
     ("web:callbacks", gettext_lazy("回访"), {"operator"}),
+    ("community:revisits", gettext_lazy("回头看"), {"operator", "supervisor"}),  # community app (issue 16)
     ("web:desk", gettext_lazy("派单台"), {"dispatcher"}),
     ("knowledge:list", gettext_lazy("知识库"), {"operator", "dispatcher", "admin"}),
     ("web:patrol", gettext_lazy("巡查上报"), {"grid_worker"}),

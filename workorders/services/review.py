@@ -80,14 +80,22 @@ def work_order_callback(
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
+    attitude: str = "",
+    process: str = "",
+    result: str = "",
 ) -> WorkOrder:
     """Record a callback (回访): satisfied or basically satisfied closes the order,
     unsatisfied reopens it at the unit that replied, and an unreachable resident is
-    tried again until HOTLINE_CALLBACK_MAX_ATTEMPTS, then the order closes as unreachable."""
+    tried again until HOTLINE_CALLBACK_MAX_ATTEMPTS, then the order closes as unreachable.
+    ``attitude``, ``process``, ``result`` (三满意, issue 16): optional answers on the same
+    scale as the overall one, kept in the event's payload as ``aspects``."""
+    aspects = {k: v for k, v in (("attitude", attitude), ("process", process), ("result", result)) if v}
     if contacted:
         errors: dict[str, str] = {}
         _choice(errors, "resolution", resolution, Resolution)
         _choice(errors, "satisfaction", satisfaction, Satisfaction)
+        for field, value in aspects.items():
+            _choice(errors, field, value, Satisfaction)
         if errors:
             raise InvalidInput(errors)
         kind = "reopen" if satisfaction == Satisfaction.UNSATISFIED else "callback_close"
@@ -117,6 +125,7 @@ def work_order_callback(
                 # The unit answerable for the result, so statistics by unit read the
                 # event alone (no join to a million orders); see dashboards.selectors.
                 "lead_unit": o.lead_unit_id,
+                **({"aspects": aspects} if contacted and aspects else {}),
             }
         )
 

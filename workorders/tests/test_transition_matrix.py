@@ -145,6 +145,9 @@ def _governance(kind: str, d, order: WorkOrder) -> WorkOrder:
 
 def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     """Perform ``kind`` through its service, as the user whose job it is."""
+    from community.emergency import emergency_transfer_create  # issue 16's event kinds
+    from community.revisits import revisit_record
+
     op, disp, sup = d.user("operator"), d.user("dispatcher"), d.user("supervisor")
     h = d.user("handler_community_a") if kind == "return_up" else d.user("handler_a")
     hd = d.user("handler_dept")
@@ -191,6 +194,11 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
             order=order, actor=op, caller_phone="13900001111", text="", chase=True
         ),
         "reveal_caller": lambda: svc.work_order_reveal_caller(order=order, actor=d.user("dispatcher")) and order,
+        "transfer_emergency": lambda: emergency_transfer_create(order=order, actor=op, line="110", note="有人打架"),
+        "revisit_confirm": lambda: revisit_record(revisit=_revisit(order), actor=op, outcome="satisfied") and order,
+        "revisit_reopen": lambda: revisit_record(
+            revisit=_revisit(order), actor=op, outcome="unsatisfied", note="又来了"
+        ),
     }
     if kind in calls:
         return calls[kind]()
@@ -199,6 +207,15 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     # Kinds without a person's service (the scanner's marks) are the machine's own.
     assert TRANSITIONS[kind].system, f"no service mapped for {kind}"
     return transition(order=order, kind=kind, actor=None)
+
+
+def _revisit(order):
+    """A due 回头看 of the order's closure (issue 16), as the scan would make it."""
+    from community.models import Revisit
+
+    unit = order.lead_unit or order.street
+    at = order.closed_at or order.created_at
+    return Revisit.objects.create(order=order, closed_at=at, unit=unit, due_at=at)
 
 
 def _close_unreachable(order, op):
@@ -305,6 +322,10 @@ DESIGN = {
     "reopen": ({S.CALLBACK}, S.IN_PROGRESS),
     "callback_unreachable": ({S.CALLBACK}, None),
     "close_unreachable": ({S.CALLBACK}, S.CLOSED),
+    # Issue 16: a matter for 110/119/120/122 is handed over before dispatch and closes here.
+    "transfer_emergency": ({S.SUBMITTED, S.ACCEPTED}, S.CLOSED),
+    # Issue 16: an unsatisfied 回头看 of a closed order reopens it for the unit.
+    "revisit_reopen": ({S.CLOSED}, S.IN_PROGRESS),
 }
 
 

@@ -1,0 +1,58 @@
+"""一楼一码 and 楼长: reports placed at a building.
+
+A building's QR poster opens the public form with the building filled in (channel 一号一码,
+placed at the building's position); a building captain's secret link opens the same form
+with the captain as the caller (channel 楼长, counted apart in the figures)."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count
+
+from attachments.services import attachment_add, attachment_check
+from community.models import Building, BuildingCaptain
+from workorders.choices import Channel
+from workorders.models import WorkOrder
+from workorders.services import work_order_submit
+
+
+def building_report(
+    *,
+    building: Building,
+    description: str,
+    caller_phone: str = "",
+    caller_name: str = "",
+    photo: UploadedFile | None = None,
+    captain: BuildingCaptain | None = None,
+) -> WorkOrder:
+    """A submitted order at ``building``: by its captain (channel 楼长, the captain as the
+    caller) or by a resident who scanned its poster (channel 一号一码). The photo is
+    checked before anything is written; order and photo are one transaction. Raises
+    InvalidInput by field."""
+    if captain is not None:
+        caller_phone, caller_name = captain.phone, captain.name
+    if photo is not None:
+        attachment_check(upload=photo, field="photo", public=True)
+    text = (description or "").strip()
+    with transaction.atomic():
+        order = work_order_submit(
+            channel=Channel.CAPTAIN if captain is not None else Channel.QR,
+            title=(text.splitlines() or [""])[0][:30],
+            description=text,
+            caller_phone=caller_phone,
+            caller_name=caller_name,
+            address=f"{building.address} {building.name}".strip(),
+            lat=building.lat,
+            lng=building.lng,
+            community=building.community,
+        )
+        if photo is not None:
+            attachment_add(order=order, upload=photo, field="photo", public=True)
+    return order
+
+
+def captain_counts(*, orders) -> dict[str, int]:
+    """Orders that came through the 楼长 channel, by community name, among ``orders``."""
+    rows = orders.filter(channel=Channel.CAPTAIN).values("community__name").annotate(n=Count("pk")).order_by()
+    return {r["community__name"]: r["n"] for r in rows}

@@ -1,0 +1,38 @@
+"""The community app's piece of the supervisors' dashboard: one contained block, so the
+dashboard's own template needs one line for it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import template
+from django.utils import timezone
+
+from community.revisits import revisit_figures
+from community.satisfaction import three_satisfaction_figures
+from workorders.choices import Channel
+from workorders.selectors import work_orders_visible_to
+
+register = template.Library()
+
+
+def _start_of(day) -> datetime:
+    if isinstance(day, datetime):
+        return day
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@register.inclusion_tag("community/_dashboard_revisits.html", takes_context=True)
+def revisit_block(context, start: date, end: date) -> dict:
+    """三满意 rates of the callbacks, and 回头看 rate and results for closures, from
+    ``start`` to ``end`` (inclusive days), within what the viewing user may see."""
+    user = context["request"].user
+    since, until = _start_of(start), _start_of(end) + timedelta(days=1)
+    return {
+        "figures": revisit_figures(user=user, since=since, until=until),
+        "aspects": three_satisfaction_figures(user=user, since=since, until=until),
+        # 楼长 reports are their own channel: counted here beside the 回头看 figures.
+        "captain_orders": work_orders_visible_to(user)
+        .filter(channel=Channel.CAPTAIN, created_at__gte=since, created_at__lt=until)
+        .count(),
+    }
