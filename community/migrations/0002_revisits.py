@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('community', '0001_initial'),
         ('grids', '0003_places'),
-        ('workorders', '0008_channel_sensor_upstream'),
+        ('workorders', '0009_channel_sensor_upstream'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("grids", "0003_places"),
-        ("workorders", "0007_event_anonymise_update"),
+        ("workorders", "0008_alter_deadline_stage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
