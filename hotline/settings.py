@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "open311",
     "dashboards",
     "knowledge",
+    "campaigns",
     "web",
 ]
 
