@@ -20,7 +20,7 @@ from campaigns.models import Campaign, Target
 from dashboards import selectors as ds
 from grids.models import OrgUnit
 from grids.selectors import memberships_of, sees_everything, unit_subtree_ids
-from workorders.choices import DeadlineState, Status, TERMINAL_STATUSES
+from workorders.choices import TERMINAL_STATUSES, DeadlineState, Status
 from workorders.models import Deadline, WorkOrder
 from workorders.scope import orders_q, territory_q
 
