@@ -62,8 +62,9 @@ INSTALLED_APPS = [
     "open311",
     "dashboards",
     "knowledge",
-    "campaigns",
     "web",
+    # After web: on a msgid both catalogues hold, web's (earlier) translation wins.
+    "campaigns",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,8 @@ NAV = [
     ("web:dashboard", gettext_lazy("督办看板"), {"supervisor", "admin"}),
     ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),
     ("web:posters", gettext_lazy("一号一码"), {"admin", "supervisor", "grid_worker", "handler"}),
+    # Campaigns app (its English is in campaigns/locale).
+    ("campaigns:list", gettext_lazy("专项行动"), {"handler", "supervisor", "admin"}),
 ]
 
 
