@@ -33,7 +33,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def campaign_orders(*, campaign: Campaign, unit_ids: set[int] | None, now: datetime) -> QuerySet[WorkOrder]:
+def campaign_orders(
+    *, campaign: Campaign, unit_ids: set[int] | None, now: datetime, category_ids: list[int] | None = None
+) -> QuerySet[WorkOrder]:
     """Orders in the campaign's scope that count for ``unit_ids`` (None: the whole scope).
 
     In scope: created before the end date is over, not already closed when the campaign
@@ -47,7 +49,8 @@ def campaign_orders(*, campaign: Campaign, unit_ids: set[int] | None, now: datet
     qs = qs.exclude(closed_at__lt=_day_start(campaign.starts_on))
     if unit_ids is not None:
         qs = qs.filter(territory_q(unit_ids))
-    category_ids = [c.pk for c in campaign.categories.all()]
+    if category_ids is None:
+        category_ids = list(campaign.categories.values_list("pk", flat=True))
     if category_ids:
         qs = qs.filter(Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids))
     if campaign.overdue_only:
@@ -152,20 +155,27 @@ def campaign_board(*, campaign: Campaign, user: AbstractBaseUser, now: datetime 
     """One row per campaign unit the user may see and a total row, each figure counted
     over orders the user may open. Units are few (a campaign names streets or
     departments), so one aggregate per row is simpler than a grouped query that would
-    have to map each order to the campaign unit whose subtree holds it."""
+    have to map each order to the campaign unit whose subtree holds it: 2 queries a row
+    (its subtree, its aggregate) and 4 more."""
     now = now or timezone.now()
-    rows = []
-    for unit in campaign_units_for(campaign=campaign, user=user):
-        qs = visible_to(campaign_orders(campaign=campaign, unit_ids=unit_subtree_ids(unit), now=now), user)
-        rows.append(_row(qs, unit, campaign, now))
-    try:
-        total_ids = row_unit_ids(campaign=campaign, user=user, unit_id=None)
-    except LookupError:
-        total = None
+    category_ids = list(campaign.categories.values_list("pk", flat=True))
+    units = campaign_units_for(campaign=campaign, user=user)
+
+    def row(unit: OrgUnit | None, ids: set[int] | None) -> Row:
+        qs = campaign_orders(campaign=campaign, unit_ids=ids, now=now, category_ids=category_ids)
+        return _row(visible_to(qs, user), unit, campaign, now)
+
+    rows, total_ids = [], set()
+    for unit in units:
+        ids = unit_subtree_ids(unit)
+        total_ids |= ids
+        rows.append(row(unit, ids))
+    if units:
+        total = row(None, total_ids)
+    elif sees_everything(user):  # a campaign without units: the whole district, for the center
+        total = row(None, None)
     else:
-        total = _row(
-            visible_to(campaign_orders(campaign=campaign, unit_ids=total_ids, now=now), user), None, campaign, now
-        )
+        total = None
     today = timezone.localdate(now)
     return {
         "campaign": campaign,

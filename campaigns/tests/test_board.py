@@ -161,3 +161,33 @@ def test_board_page_shows_progress_and_days_left(client, district, orders, campa
     assert "背街小巷清零行动" in body and "剩 10 天" in body and "甲街道" in body and "乙街道" in body
     assert "<progress" in body and "33.3%" in body
     assert "背街小巷清零行动" in client.get(reverse("campaigns:list")).content.decode()
+
+
+def test_board_costs_a_fixed_number_of_queries_per_row(district, orders, campaign, django_assert_max_num_queries):
+    # Two queries per row (subtree, aggregate) plus four: rows are units, never orders.
+    user = district.user("supervisor")
+    with django_assert_max_num_queries(2 * 2 + 4):
+        board = cs.campaign_board(campaign=campaign, user=user)
+    assert len(board["rows"]) == 2
+
+
+def test_admin_refuses_a_campaign_ending_before_it_starts(client, district):
+    admin_user = district.user("admin")
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    today = timezone.localdate()
+    data = {
+        "name": "倒序行动",
+        "owner": admin_user.pk,
+        "starts_on": today.isoformat(),
+        "ends_on": (today - timedelta(days=1)).isoformat(),
+        "target": "close_all",
+        "units": [district.street_a.pk],
+    }
+    response = client.post(reverse("admin:campaigns_campaign_add"), data)
+    assert response.status_code == 200 and "截止日期不能早于开始日期。" in response.content.decode()
+    assert not Campaign.objects.exists()
+    data["ends_on"] = today.isoformat()
+    assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
+    assert list(Campaign.objects.get().units.all()) == [district.street_a]
