@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from web.tests.conftest import browser  # noqa: F401  (the shared Chromium fixture)
+from web.tests.test_accessibility import HELPERS, audit
 from web.tests.test_browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +32,7 @@ def _no_horizontal_scroll(page) -> bool:
 
 def test_unit_walks_its_campaign_row_to_an_order_on_a_phone(browser, live_server, district, orders, campaign):  # noqa: F811
     context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+    context.add_init_script(HELPERS)  # what audit() evaluates
     page = context.new_page()
     page.set_default_timeout(10_000)
     login(page, live_server, "handler_b")
@@ -39,10 +41,12 @@ def test_unit_walks_its_campaign_row_to_an_order_on_a_phone(browser, live_server
     board = page.locator("table.campaign-board")
     assert board.locator("th[scope=row]").all_inner_texts() == ["乙街道", "合计"]
     assert _no_horizontal_scroll(page)
+    assert audit(page, "campaign board (phone)") == []
     _shot(page, "campaign-board-phone")
     board.locator("tr", has_text="乙街道").locator("a[data-part=overdue]").click()
     page.wait_for_load_state()
     assert "共 1 件" in page.content()
+    assert audit(page, "campaign orders (phone)") == []
     _shot(page, "campaign-orders-phone")
     page.get_by_role("link", name=orders["b_late"].number).click()
     page.wait_for_load_state()
@@ -52,6 +56,7 @@ def test_unit_walks_its_campaign_row_to_an_order_on_a_phone(browser, live_server
 
 def test_center_sees_every_row_on_a_desktop(browser, live_server, district, orders, campaign):  # noqa: F811
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context.add_init_script(HELPERS)
     page = context.new_page()
     page.set_default_timeout(10_000)
     login(page, live_server, "supervisor")
@@ -60,5 +65,8 @@ def test_center_sees_every_row_on_a_desktop(browser, live_server, district, orde
     assert rows == ["甲街道", "乙街道", "合计"]
     total = page.locator("table.campaign-board tr.total")
     assert total.locator("a[data-part=scope]").inner_text() == "3"
+    assert audit(page, "campaign board") == []
     _shot(page, "campaign-board-desktop")
+    page.get_by_role("link", name="专项行动").first.click()
+    assert audit(page, "campaign list") == []
     context.close()
