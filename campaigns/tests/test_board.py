@@ -191,3 +191,19 @@ def test_admin_refuses_a_campaign_ending_before_it_starts(client, district):
     data["ends_on"] = today.isoformat()
     assert client.post(reverse("admin:campaigns_campaign_add"), data).status_code == 302
     assert list(Campaign.objects.get().units.all()) == [district.street_a]
+
+
+def test_figures_are_cut_to_what_the_viewer_may_open(district, orders, campaign):
+    # The order answered on the call has no lead unit: street A's supervisor sees it
+    # (located in the street: 属地), street A's handler does not (nobody gave it to them).
+    def row_a(username):
+        board = cs.campaign_board(campaign=campaign, user=district.user(username))
+        return _figures(board["rows"][0])
+
+    assert row_a("supervisor_a") == (2, 1, 1, 0)
+    assert row_a("handler_a") == (1, 0, 1, 0)
+
+
+def test_a_community_below_a_street_row_does_not_see_the_streets_row(client, district, orders, campaign):
+    client.force_login(district.user("handler_community_a"))
+    assert client.get(reverse("campaigns:board", args=[campaign.pk])).status_code == 404
