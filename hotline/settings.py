@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "governance",
     "community",  # issue 16: machine sources, upstream platform, emergency transfers
     "web",
+    # After web: on a msgid both catalogues hold, web's (earlier) translation wins.
+    "campaigns",
 ]
 
 MIDDLEWARE = [

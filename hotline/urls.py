@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("kb/", include("knowledge.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("open-data/", include("open311.opendata_urls")),
     path("governance/", include("governance.urls")),
     path("community/", include("community.urls")),

@@ -55,6 +55,8 @@ NAV = [
     ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),
     ("web:posters", gettext_lazy("一号一码"), {"admin", "supervisor", "grid_worker", "handler"}),
     ("governance:index", gettext_lazy("考核"), {"supervisor", "dispatcher", "admin", "handler"}),
+    # Campaigns app (its English is in campaigns/locale).
+    ("campaigns:list", gettext_lazy("专项行动"), {"handler", "supervisor", "admin"}),
 ]
 
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from campaigns import views
+
+app_name = "campaigns"
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("<int:pk>/", views.campaign_board, name="board"),
+    path("<int:pk>/orders/", views.campaign_orders, name="orders"),
+]
