@@ -17,5 +17,6 @@ urlpatterns = [
     path("open311/v2/", include("open311.urls")),
     path("kb/", include("knowledge.urls")),
     path("open-data/", include("open311.opendata_urls")),
+    path("proactive/", include("proactive.urls")),
     path("", include("web.urls")),
 ]
