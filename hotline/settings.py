@@ -311,6 +311,7 @@ CELERY_TASK_ROUTES = {
     "dispatch.check_calendar": {"queue": "scans"},
     "api.purge_idempotency_keys": {"queue": "scans"},
     "dashboards.*": {"queue": "scans"},
+    "proactive.*": {"queue": "scans"},
     "*.train*": {"queue": "training"},
 }
 

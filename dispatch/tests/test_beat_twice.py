@@ -109,6 +109,21 @@ def _check_open_data(s):
     assert days and set(days.values()) == {1}, "a day's open-data snapshot made twice or not at all"
 
 
+def _check_signals(s):
+    from proactive.detection import signals_detect
+    from proactive.models import Signal
+
+    def rows():
+        return sorted(
+            (x.key, x.count, tuple(sorted(x.orders.values_list("pk", flat=True)))) for x in Signal.objects.all()
+        )
+
+    twice = rows()
+    assert any(key.startswith("c:") for key, *_ in twice), "the scenario's same-text calls make a cluster"
+    signals_detect(week=timezone.localdate())
+    assert twice == rows(), "two concurrent detection runs differ from one run"
+
+
 CHECKS = {
     "dispatch.retention": _check_retention,
     "triage.train_models": _check_training,
@@ -119,6 +134,7 @@ CHECKS = {
     "dispatch.check_calendar": _check_calendar,
     "api.purge_idempotency_keys": _check_purge,
     "dashboards.rollup_refresh": _check_rollup,
+    "proactive.detect_signals": _check_signals,
 }
 
 
