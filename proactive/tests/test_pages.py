@@ -44,9 +44,12 @@ def test_a_street_supervisor_sees_their_street_and_another_street_nothing(client
 
 
 @pytest.mark.django_db
-def test_handlers_do_not_get_the_page(client, district, cluster):
+def test_handlers_do_not_get_the_page_nor_the_menu_entry(client, district, cluster):
     client.force_login(district.user("handler_a"))
     assert client.get(reverse("proactive:warnings")).status_code == 404
+    assert reverse("proactive:warnings") not in client.get(reverse("web:workbench")).content.decode()
+    client.force_login(district.user("supervisor"))
+    assert f'href="{reverse("proactive:warnings")}"' in client.get(reverse("web:workbench")).content.decode()
 
 
 @pytest.mark.django_db
