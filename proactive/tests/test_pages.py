@@ -109,3 +109,13 @@ def test_the_pages_speak_english_from_their_own_catalogue(client, district, clus
     client.cookies["django_language"] = "en"
     page = client.get(reverse("proactive:warnings"), {"week": monday.date().isoformat()}).content.decode()
     assert "Early warning and topics" in page and "Cluster of similar requests" in page and "Repeat callers" in page
+
+
+@pytest.mark.django_db
+def test_a_confidential_caller_is_never_listed_as_a_repeat_caller(client, district, log_call, copies, monday):
+    seed = log_call(now=monday, caller_phone="13700009999", caller_confidential=True)
+    copies(seed, [monday + timedelta(hours=i) for i in (1, 2)])
+    signals_detect(week=monday.date())
+    client.force_login(district.user("supervisor"))
+    page = client.get(reverse("proactive:warnings"), {"week": monday.date().isoformat()}).content.decode()
+    assert "相似诉求聚集" in page and "一人多诉" not in page and "9999" not in page
