@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "knowledge",
     "governance",
     "community",  # issue 16: machine sources, upstream platform, emergency transfers
+    "proactive",  # 每月一题 / early warning
     "web",
     # After web: on a msgid both catalogues hold, web's (earlier) translation wins.
     "campaigns",
@@ -296,6 +297,8 @@ if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:
 CELERY_BEAT_SCHEDULE["open311-open-data"] = {"task": "open311.open_data_publish", "schedule": 3600.0}
 # retention (PIPL): anonymise closed orders' personal data once a day.
 CELERY_BEAT_SCHEDULE["dispatch-retention"] = {"task": "dispatch.retention", "schedule": 24 * 3600.0}
+# proactive: the week's early-warning signals (a rerun of a week replaces its rows).
+CELERY_BEAT_SCHEDULE["proactive-detect-signals"] = {"task": "proactive.detect_signals", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of
@@ -312,6 +315,7 @@ CELERY_TASK_ROUTES = {
     "dispatch.check_calendar": {"queue": "scans"},
     "api.purge_idempotency_keys": {"queue": "scans"},
     "dashboards.*": {"queue": "scans"},
+    "proactive.*": {"queue": "scans"},
     "*.train*": {"queue": "training"},
 }
 

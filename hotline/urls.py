@@ -20,5 +20,6 @@ urlpatterns = [
     path("open-data/", include("open311.opendata_urls")),
     path("governance/", include("governance.urls")),
     path("community/", include("community.urls")),
+    path("proactive/", include("proactive.urls")),
     path("", include("web.urls")),
 ]

@@ -116,6 +116,19 @@ def _check_revisits(s):
 
     rows = Counter(Revisit.objects.values_list("order_id", "closed_at"))
     assert set(rows.values()) <= {1}, "a closure revisited twice"
+def _check_signals(s):
+    from proactive.detection import signals_detect
+    from proactive.models import Signal
+
+    def rows():
+        return sorted(
+            (x.key, x.count, tuple(sorted(x.orders.values_list("pk", flat=True)))) for x in Signal.objects.all()
+        )
+
+    twice = rows()
+    assert any(key.startswith("c:") for key, *_ in twice), "the scenario's same-text calls make a cluster"
+    signals_detect(week=timezone.localdate())
+    assert twice == rows(), "two concurrent detection runs differ from one run"
 
 
 CHECKS = {
@@ -129,6 +142,7 @@ CHECKS = {
     "dispatch.check_calendar": _check_calendar,
     "api.purge_idempotency_keys": _check_purge,
     "dashboards.rollup_refresh": _check_rollup,
+    "proactive.detect_signals": _check_signals,
 }
 
 

@@ -53,6 +53,7 @@ NAV = [
     ("web:workbench", gettext_lazy("工作台"), {"handler", "grid_worker", "dispatcher", "supervisor", "admin"}),
     ("web:dashboard", gettext_lazy("督办看板"), {"supervisor", "admin"}),
     ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),
+    ("proactive:warnings", gettext_lazy("预警与每月一题"), {"supervisor", "admin"}),  # label in proactive/locale
     ("web:posters", gettext_lazy("一号一码"), {"admin", "supervisor", "grid_worker", "handler"}),
     ("governance:index", gettext_lazy("考核"), {"supervisor", "dispatcher", "admin", "handler"}),
     # Campaigns app (its English is in campaigns/locale).
