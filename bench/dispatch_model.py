@@ -151,21 +151,48 @@ def own_holdout(orders, categories) -> dict:
 
     terms = keywords.build_terms([(c.code, c.name, c.keywords) for c in categories])
     records = [(cat.code, cat.parent.name, desc, title, com) for cat, com, title, desc, _at in orders]
+    tops: list[tuple[float, bool]] = []  # (top-1 confidence, right?) for the reliability table
+    labels = iter(label for label, *_ in records)
 
     def model(text, title, com):
-        return [
-            r.code
-            for r in triage_suggest(
-                text=text, title=title, channel="hotline", street_id=com.parent_id, community_id=com.pk
-            ).categories
-        ]
+        ranked = triage_suggest(
+            text=text, title=title, channel="hotline", street_id=com.parent_id, community_id=com.pk
+        ).categories
+        label = next(labels)
+        if ranked:
+            tops.append((ranked[0].confidence, ranked[0].code == label))
+        return [r.code for r in ranked]
 
     def rules(text, title, com):
         from triage.services import sample_text
 
         return [code for code, _share in keywords.ranked(sample_text(title, text), terms, 3)]
 
-    return {name: score(records, fn) for name, fn in (("model", model), ("keywords", rules))}
+    out = {name: score(records, fn) for name, fn in (("model", model), ("keywords", rules))}
+    out["reliability"] = reliability(tops)
+    return out
+
+
+def reliability(tops: list[tuple[float, bool]]) -> dict:
+    """Is "0.8" right four times in five? Per 0.1-wide bin of the top-1 confidence: the
+    orders in it and the share the model got right; and, per cutoff, the share right
+    among all orders at or above it (what a threshold there would let through)."""
+    bins, at_least = {}, {}
+    for k in range(10):
+        lo, hi = k / 10, (k + 1) / 10
+        inside = [ok for c, ok in tops if lo <= c < hi or (k == 9 and c == 1.0)]
+        above = [ok for c, ok in tops if c >= lo]
+        if inside:
+            bins[f"{lo:.1f}-{hi:.1f}"] = {"n": len(inside), "right": round(sum(inside) / len(inside), 3)}
+        if above:
+            at_least[f"{lo:.1f}"] = {"n": len(above), "right": round(sum(above) / len(above), 3)}
+    confidences = [c for c, _ok in tops]
+    return {
+        "bins": bins,
+        "at_or_above": at_least,
+        "mean_confidence": round(statistics.mean(confidences), 3) if tops else None,
+        "accuracy": round(sum(ok for _c, ok in tops) / len(tops), 3) if tops else None,
+    }
 
 
 def score(records, ranker) -> dict:

@@ -3,13 +3,21 @@ probabilities. Imported only by processes that train or predict (scikit-learn an
 SciPy cost ~60 MB of memory; web workers that never suggest never pay it).
 
 Features: character 1–3-grams (``char_wb``) of title and description, hashed
-(HashingVectorizer), plus hashed channel/street/community tokens. Why characters rather
-than jieba words: what operators and residents type is short, colloquial and full of
-typos and homophones (漏水/露水, 井盖/景盖), place names that no dictionary knows and no
-punctuation; character grams still match the parts that are right and need no
-dictionary (jieba's takes ~1 s and tens of MB at worker start, against the 2 s budget).
-Why hashing: no vocabulary to fit, so a history of any length is read once, in chunks,
-with memory bounded by the feature count, never by the number of orders.
+(HashingVectorizer), plus hashed channel/street/community tokens, plus jieba word
+unigrams at a lower weight (WORD_WEIGHT). Why characters first: what operators and
+residents type is short, colloquial and full of typos and homophones (漏水/露水,
+井盖/景盖), place names that no dictionary knows and no punctuation; character grams
+still match the parts that are right. Why words as well: on the generator's held-out
+phrasings (ways of saying things the model never saw) jieba unigrams at weight 0.3 next
+to the character grams raised top-1 from 81.6 % to 82.9 % and top-3 from 91.6 % to
+92.5 % (10 000 training orders, 3 000 unseen texts); word bigrams did not help (81.5 %)
+and at weight 1.0 words hurt (81.4 %). jieba's dictionary costs ~0.95 s CPU and ~60 MB
+once per process: it is loaded lazily, on the first text that needs words
+(``_jieba()``), never at import. Why hashing: no vocabulary to fit, so a history of any
+length is read once, in chunks, with memory bounded by the feature count, never by the
+number of orders. The word columns come after the character and place columns, so a
+model saved before them (narrower weights) still scores the leading columns
+(``TextClassifier.margins``).
 
 Model: Complement Naive Bayes (Rennie et al. 2003, "Tackling the poor assumptions of
 naive Bayes text classifiers"), scikit-learn's ``ComplementNB`` with ``partial_fit``.
@@ -47,6 +55,8 @@ from sklearn.naive_bayes import ComplementNB
 TEXT_FEATURES = 2**17
 META_FEATURES = 2**10
 META_WEIGHT = 0.6  # channel/place tokens next to the text's own grams (text rows have norm 1)
+WORD_FEATURES = 2**16  # jieba words of the texts: far fewer distinct ones than char grams
+WORD_WEIGHT = 0.3  # best of 0.3 / 0.5 / 0.7 / 1.0 on the held-out phrasings (see above)
 # Laplace smoothing of the complement counts; 1.0 beat 0.1 and 0.3 on the generator's
 # phrase-level split (unseen phrasings), i.e. it generalises, not memorises.
 ALPHA = 1.0
@@ -69,6 +79,36 @@ _TEXT = HashingVectorizer(
     binary=True,
     dtype=np.float32,
 )
+_jieba_module = None
+
+
+def _jieba():
+    """jieba, its dictionary loaded once per process on first use (~0.95 s CPU)."""
+    global _jieba_module
+    if _jieba_module is None:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # it prints its load time to stderr otherwise
+        jieba.initialize()
+        _jieba_module = jieba
+    return _jieba_module
+
+
+def words(text: str) -> list[str]:
+    """jieba's precise-mode words of ``text``, whitespace dropped."""
+    return [w for w in _jieba().lcut(text) if w.strip()]
+
+
+_WORDS = HashingVectorizer(
+    analyzer=words,
+    n_features=WORD_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    binary=True,
+    dtype=np.float32,
+)
 _META = HashingVectorizer(
     token_pattern=r"\S+",
     lowercase=False,
@@ -84,7 +124,8 @@ def features(texts: Sequence[str], metas: Sequence[str]) -> sparse.csr_matrix:
     """The hashed feature rows (stateless: the same for training and prediction)."""
     x_text = _TEXT.transform(texts)
     x_meta = _META.transform(metas) * META_WEIGHT
-    return sparse.hstack([x_text, x_meta], format="csr", dtype=np.float32)
+    x_words = _WORDS.transform(texts) * WORD_WEIGHT
+    return sparse.hstack([x_text, x_meta, x_words], format="csr", dtype=np.float32)
 
 
 class TextClassifier:
@@ -99,6 +140,10 @@ class TextClassifier:
         return features(texts, metas)
 
     def margins(self, x) -> np.ndarray:
+        # A model saved before the word columns existed has fewer rows of weights: it
+        # scores the leading (character and place) columns it was trained on.
+        if x.shape[1] > self.weights.shape[0]:
+            x = x[:, : self.weights.shape[0]]
         return np.asarray(x @ self.weights)
 
     def logits(self, texts: Sequence[str], metas: Sequence[str]) -> np.ndarray:
