@@ -116,6 +116,8 @@ def _check_revisits(s):
 
     rows = Counter(Revisit.objects.values_list("order_id", "closed_at"))
     assert set(rows.values()) <= {1}, "a closure revisited twice"
+
+
 def _check_signals(s):
     from proactive.detection import signals_detect
     from proactive.models import Signal
