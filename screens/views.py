@@ -63,7 +63,7 @@ def center(request):
             )
             return redirect(reverse("screens:center") + "?published=1")
         except (InvalidInput, NotAllowed) as exc:
-            errors = getattr(exc, "errors", None) or {"__all__": [str(exc)]}
+            errors = getattr(exc, "errors", None) or {"form": [str(exc)]}
     now = timezone.now()
     return render(
         request,
