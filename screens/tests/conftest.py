@@ -8,3 +8,8 @@ def login(client, district):
         return client
 
     return _login
+
+
+# Headless Chromium for this app's browser tests: the one fixture web/tests defines
+# (launch flags, skip without Chromium, fail on CI), not a copy of it.
+from web.tests.conftest import browser  # noqa: E402, F401
