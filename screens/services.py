@@ -9,11 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attachments.processing import _without_metadata
 from attachments.services import attachment_check
 from grids.models import OrgUnit, UnitKind
 from grids.selectors import memberships_of
@@ -79,12 +81,19 @@ def notice_publish(
         errors["ends_at"] = _("结束时间必须晚于开始时间。")
     if priority not in Priority.values:
         errors["priority"] = _("优先级无效。")
-    image_type = ""
+    image_type, image_bytes = "", b""
     if image is not None:
         try:
             image_type = attachment_check(upload=image, field="image", public=False)
+            # Shown to the public: re-encoded without EXIF (where the photo was taken,
+            # the device) by the attachments app's own routine. Done in the request,
+            # not by the outbox worker as for order photos: one image per notice, and
+            # the publisher should learn at once if it cannot be decoded.
+            image_bytes = _without_metadata(image, image_type)
         except InvalidInput as exc:
             errors.update({k: " ".join(v) for k, v in exc.errors.items()})
+        except Exception:  # noqa: BLE001 - any decoder failure is the same bad upload
+            errors["image"] = _("图片已损坏或无法读取。")
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -99,7 +108,7 @@ def notice_publish(
             image_type=image_type,
         )
         if image is not None:
-            notice.image.save(f"notice.{image_type.split('/')[-1]}", image, save=False)
+            notice.image.save(f"notice.{image_type.split('/')[-1]}", ContentFile(image_bytes), save=False)
         notice.save()
         notice.communities.set(ids)
     return notice

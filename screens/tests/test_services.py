@@ -134,3 +134,18 @@ def test_screen_that_stopped_checking_in_is_flagged(district):
     assert flags == {"大厅": False, "门口": True, "乙一": True, "旧屏": False}
     # a street sees its own communities' screens only
     assert {r.screen.name for r in screens_overview(user=district.user("supervisor_a"), now=now)} == {"大厅", "门口"}
+
+
+def test_image_is_stored_without_its_exif(district, tmp_path, settings):
+    from PIL import Image
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = tmp_path
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {2: (39.0, 54.0, 0.0)}  # GPSInfo: latitude
+    raw = image_bytes("JPEG", exif=exif)
+    assert b"PhoneMaker" in raw
+    notice = _publish(district, image=SimpleUploadedFile("p.jpg", raw, content_type="image/jpeg"))
+    stored = notice.image.read()
+    assert stored.startswith(b"\xff\xd8") and b"PhoneMaker" not in stored and b"Exif" not in stored

@@ -1,13 +1,11 @@
 // The community screen: polls its feed and redraws. On any failure the page keeps what
-// it shows (the DOM is only replaced after a good answer) and says it is offline; the
-// last good answer is also kept in localStorage so a reload while the network is down
-// that is served from the browser's cache does not blank the screen.
+// it shows (the DOM is only replaced after a good answer) and says it is offline. The
+// page itself is never reloaded, so there is nothing to restore from localStorage.
 (function () {
   "use strict";
   var body = document.body;
   var feed = body.dataset.feed;
   var poll = Math.max(2, parseInt(body.dataset.poll, 10) || 60) * 1000;
-  var key = "hotline-screen:" + feed;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -58,11 +56,6 @@
       .then(function (data) {
         render(data);
         state(true);
-        try {
-          localStorage.setItem(key, JSON.stringify(data));
-        } catch (e) {
-          /* storage full or disabled: the DOM still holds the content */
-        }
       })
       .catch(function () {
         state(false);
