@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from workorders.scope import subtree_ids
 PUBLISHING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # A kiosk polls every minute; ten missed polls means it is off, unplugged or offline.
 QUIET_AFTER = timedelta(minutes=10)
+FIGURES_SECONDS = 60
 
 
 def publishable_communities(user: AbstractBaseUser) -> QuerySet[OrgUnit]:
@@ -61,11 +63,18 @@ def community_month_figures(*, community: OrgUnit, now: datetime | None = None) 
     figures (dashboards.selectors.summary), so the screen and the dashboard never
     disagree. Counts and rates only; nothing about any person."""
     now = now or timezone.now()
+    key = f"screens:figures:{community.pk}:{_month_start(now):%Y%m}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     figures = summary(Scope(start=_month_start(now), end=now + timedelta(seconds=1), unit=community), now=now)
     out = {}
     for key in ("volume", "resolution", "satisfaction"):
         f = figures[key]
         out[key] = {"n": f.numerator, "of": f.denominator, "percent": f.percent if f.denominator else None}
+    # Every screen of a community polls each minute and summary() is several aggregate
+    # queries; one computation per community per FIGURES_SECONDS serves them all.
+    cache.set(key, out, FIGURES_SECONDS)
     return out
 
 

@@ -148,7 +148,7 @@ def image(request, token: str, pk: int):
     screen = services.screen_by_token(token=token)
     if screen is None:
         raise Http404
-    notice = get_object_or_404(Notice, pk=pk, communities=screen.community, withdrawn_at__isnull=True)
+    notice = get_object_or_404(notices_current(community=screen.community), pk=pk)
     if not notice.image:
         raise Http404
     response = FileResponse(notice.image.open("rb"), content_type=notice.image_type or "application/octet-stream")

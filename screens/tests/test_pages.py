@@ -148,3 +148,27 @@ def test_street_supervisor_cannot_publish_to_another_street_through_the_page(log
 @pytest.mark.parametrize("user", ["handler_a", "operator", "grid_worker_a"])
 def test_center_page_is_404_for_other_roles(login, user):
     assert login(user).get("/screens/").status_code == 404
+
+
+def test_withdrawing_on_the_page_takes_the_notice_off_the_screen(login, district, screen):
+    _s, token = screen
+    notice = _notice(district, [district.community_a, district.community_b])
+    client = login("supervisor_a")  # a street may not pull a notice that reaches another street
+    assert client.post(f"/screens/notices/{notice.pk}/withdraw/").status_code == 404
+    client = login("supervisor")
+    assert client.post(f"/screens/notices/{notice.pk}/withdraw/").status_code == 302
+    assert client.get(f"/screens/k/{token}/feed.json").json()["notices"] == []
+
+
+def test_image_of_an_ended_notice_is_not_served(client, district, screen, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hotline.testing import image_bytes
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = tmp_path
+    _s, token = screen
+    notice = _notice(district, [district.community_a], image=SimpleUploadedFile("a.png", image_bytes("PNG")))
+    assert client.get(f"/screens/k/{token}/image/{notice.pk}/").status_code == 200
+    Notice.objects.filter(pk=notice.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(f"/screens/k/{token}/image/{notice.pk}/").status_code == 404
