@@ -77,6 +77,10 @@ def test_screen_shows_a_new_notice_and_keeps_content_offline(kiosk, live_server,
     assert "防台防汛紧急通知" in kiosk.locator("#k-list").inner_text()
     kiosk.unroute("**/feed.json")
     kiosk.locator("#k-state.k-online").wait_for()
+    # A small screen (or a phone checking the page) gets one column and no sideways scroll.
+    kiosk.set_viewport_size({"width": 390, "height": 844})
+    assert kiosk.evaluate("document.documentElement.scrollWidth") <= 390
+    assert kiosk.locator("#k-volume").is_visible()
     assert not [e for e in errors if "Content Security Policy" in e]
 
 
