@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "governance",
     "community",  # issue 16: machine sources, upstream platform, emergency transfers
     "proactive",  # 每月一题 / early warning
+    "screens",  # 一屏管全屏: notices to community screens
     "web",
     # After web: on a msgid both catalogues hold, web's (earlier) translation wins.
     "campaigns",

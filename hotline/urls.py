@@ -21,5 +21,6 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("community/", include("community.urls")),
     path("proactive/", include("proactive.urls")),
+    path("screens/", include("screens.urls")),
     path("", include("web.urls")),
 ]
