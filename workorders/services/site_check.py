@@ -156,3 +156,38 @@ def latest_site_check(order: WorkOrder) -> Event | None:
 def site_check_required_missing(order: WorkOrder) -> bool:
     category = order.category
     return bool(category and category.requires_site_check) and latest_site_check(order) is None
+
+
+@dataclass(frozen=True)
+class SiteCheckSummary:
+    """What the reviewer sees: whether the category requires a check and the one that counts."""
+
+    required: bool
+    event: Event | None
+    attachment_id: int | None
+    distance_m: float | None
+    inside_grid: bool
+    lat: float | None
+    lng: float | None
+
+    @property
+    def missing(self) -> bool:
+        return self.required and self.event is None
+
+
+def site_check_summary(order: WorkOrder) -> SiteCheckSummary | None:
+    """None when there is nothing to show (not required and never checked)."""
+    required = bool(order.category_id and order.category.requires_site_check)
+    event = latest_site_check(order)
+    if not required and event is None:
+        return None
+    p = event.payload if event else {}
+    return SiteCheckSummary(
+        required=required,
+        event=event,
+        attachment_id=p.get("attachment"),
+        distance_m=p.get("distance_m"),
+        inside_grid=bool(p.get("inside_grid")),
+        lat=p.get("lat"),
+        lng=p.get("lng"),
+    )

@@ -27,6 +27,11 @@ def photo(name="site.png"):
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 @pytest.fixture
 def requiring(district):
     district.cat_territorial.requires_site_check = True
