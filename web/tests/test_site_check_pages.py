@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from attachments.models import Attachment
+from attachments.processing import attachments_process_waiting
 from web.tests.test_public import png_bytes
 from workorders import services as svc
 from workorders.models import WorkOrder
@@ -73,6 +74,9 @@ def test_the_desk_refuses_approval_without_a_check_then_shows_it(login, district
 
     back = svc.work_order_send_back(order=replied, actor=district.user("dispatcher"), note="请现场核查")
     assert _check(login("handler_a"), back).status_code == 302
+    page = login("dispatcher").get(reverse("web:order", args=[back.number])).content.decode()
+    assert "处理中" in page  # the photo is not served before the worker re-encodes it
+    attachments_process_waiting(order_id=back.pk)  # what the outbox's worker runs
     again = svc.work_order_reply(
         order=WorkOrder.objects.get(pk=back.pk), actor=district.user("handler_a"), reply="已清理"
     )

@@ -164,7 +164,7 @@ class SiteCheckSummary:
 
     required: bool
     event: Event | None
-    attachment_id: int | None
+    attachment: object | None  # attachments.Attachment (its state decides whether it is served yet)
     distance_m: float | None
     inside_grid: bool
     lat: float | None
@@ -182,10 +182,15 @@ def site_check_summary(order: WorkOrder) -> SiteCheckSummary | None:
     if not required and event is None:
         return None
     p = event.payload if event else {}
+    from attachments.models import Attachment  # attachments imports workorders.models
+
+    attachment = (
+        Attachment.objects.filter(pk=p["attachment"], order_id=order.pk).first() if p.get("attachment") else None
+    )
     return SiteCheckSummary(
         required=required,
         event=event,
-        attachment_id=p.get("attachment"),
+        attachment=attachment,
         distance_m=p.get("distance_m"),
         inside_grid=bool(p.get("inside_grid")),
         lat=p.get("lat"),
