@@ -88,3 +88,14 @@ def test_the_desk_refuses_approval_without_a_check_then_shows_it(login, district
         reverse("web:order_act", args=[again.number, "approve"]), {"expected_version": again.version, "note": ""}
     )
     assert response.status_code == 302 and WorkOrder.objects.get(pk=again.pk).status == "callback"
+
+
+def test_the_desk_pane_approve_is_refused_in_place_without_a_check(login, district, order):
+    replied = svc.work_order_reply(order=order, actor=district.user("handler_a"), reply="已清理")
+    response = login("dispatcher").post(
+        reverse("web:desk_act", args=[replied.number, "approve"]),
+        {"expected_version": replied.version, "note": "", "tab": "replies"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 400 and "该分类需现场核查" in response.content.decode()
+    assert WorkOrder.objects.get(pk=replied.pk).status == "replied"
