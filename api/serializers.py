@@ -386,6 +386,16 @@ class ReplySerializer(StrictSerializer):
     reply = serializers.CharField(max_length=4000)
 
 
+class SiteCheckSerializer(StrictSerializer):
+    """现场核查 (issue 16), multipart/form-data as the page sends it; the service checks
+    the photo (attachments) and that the position is near the order's grid."""
+
+    photo = serializers.FileField()
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lng = serializers.FloatField(min_value=-180, max_value=180)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class CallbackSerializer(NoteSerializer):
     contacted = serializers.BooleanField()
     resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, allow_blank=True, default="")

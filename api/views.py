@@ -109,6 +109,7 @@ ACTIONS: dict[str, tuple] = {
     "send_back": (services.work_order_send_back, s.NoteSerializer, {}),
     "callback": (services.work_order_callback, s.CallbackSerializer, {}),
     "reclassify": (services.work_order_reclassify, ReclassifySerializer, {}),
+    "site_check": (services.work_order_site_check, s.SiteCheckSerializer, {}),  # 现场核查 (issue 16)
 }
 ACTION_LABELS = {
     "add_cohandlers": "add_cohandler",

@@ -17,6 +17,7 @@ from community.emergency import emergency_transfer_create
 from community.forms import EmergencyTransferForm
 from web import forms as f
 from web.desk_forms import UrgeForm
+from web.site_check_forms import SiteCheckForm
 from workorders import services as s
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
@@ -184,6 +185,14 @@ ACTIONS: dict[str, Action] = {
         danger=True,
     ),
     # --- end community ---
+    # 现场核查 (issue 16): the photo goes through the attachments service inside the event's
+    # transaction, so a refused check stores no photo.
+    "site_check": Action(
+        SiteCheckForm,
+        lambda o, u, d: s.work_order_site_check(
+            order=o, actor=u, photo=d["photo"], lat=d["lat"], lng=d["lng"], note=d["note"], expected_version=_v(d)
+        ),
+    ),
 }
 
 

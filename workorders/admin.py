@@ -12,7 +12,7 @@ from workorders.privacy import mask_name, mask_phone, redact_order_text
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "parent", "routing", "department", "sign_limit", "handle_limit", "is_active"]
-    list_filter = ["routing", "is_active", "parent"]
+    list_filter = ["routing", "is_active", "requires_site_check", "parent"]
     search_fields = ["code", "name", "keywords"]
     autocomplete_fields = ["parent", "department"]
 

@@ -54,6 +54,9 @@ class Category(models.Model):
     urgent_handle_limit = models.CharField(_("紧急办理时限"), max_length=8, blank=True, validators=[validate_limit])
     urgent_callback_limit = models.CharField(_("紧急回访时限"), max_length=8, blank=True, validators=[validate_limit])
     closure_standard = models.TextField(_("结案标准"), blank=True)
+    # 现场核查 (issue 16): the reply may be approved only after a site visit with photo and
+    # position recorded since the latest (re)assignment (workorders/services/site_check.py).
+    requires_site_check = models.BooleanField(_("需现场核查"), default=False)
     keywords = models.CharField(_("关键词"), max_length=255, blank=True, help_text=_("用空格分隔，用于分类建议"))
     is_active = models.BooleanField(_("启用"), default=True)
 

@@ -179,6 +179,9 @@ TRANSITIONS: dict[str, Rule] = {
         opens=(Stage.HANDLE,),
         note_required=True,
     ),
+    # 现场核查: the handler records a site visit (photo, position) while handling; it does
+    # not change status. Approval of the reply needs one for categories that require it.
+    "site_check": _r(_("现场核查"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT),
     # --- end community ---
     "reveal_caller": _r(
         _("查看来电人号码"),

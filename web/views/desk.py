@@ -245,6 +245,10 @@ def _pane(request: HttpRequest, tab: str, order: WorkOrder | None, bound: dict |
         from attachments.models import Attachment
 
         ctx["attachments"] = Attachment.objects.filter(order=order)
+        # 现场核查 (issue 16): the check that counts for approval, beside the reply.
+        from workorders.services.site_check import site_check_summary
+
+        ctx["site_check"] = site_check_summary(order)
         for key in TAB_ACTIONS[tab]:
             forms_ctx[key] = bound.get(key) or DESK_ACTIONS[key].form(
                 order=order, initial=dict(init), auto_id=f"{key}_%s"

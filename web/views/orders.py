@@ -22,6 +22,7 @@ from workorders.privacy import caller_for
 from workorders.selectors import work_order_timeline, work_orders_visible_to
 from workorders.services import work_order_reveal_caller
 from workorders.services.duplicates import attached_calls_for, caller_counts
+from workorders.services.site_check import site_check_summary
 
 
 @login_required
@@ -74,6 +75,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: dict | None = N
         "revealed": request.session.get(f"revealed:{order.pk}"),
         "callers": caller_counts([order.pk])[order.pk],
         "attached_calls": attached_calls_for(request.user, order),
+        "site_check": site_check_summary(order),
     }
 
 

@@ -51,8 +51,10 @@ from workorders.services.review import (
     work_order_reveal_caller,
     work_order_send_back,
 )
+from workorders.services.site_check import work_order_site_check
 
 __all__ = [
+    "work_order_site_check",
     "OrderRef",
     "MAX_TEXT",
     "PHONE_RE",

@@ -34,8 +34,24 @@ def work_order_approve(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    def change(o: WorkOrder, m, at) -> Step:
+        # Checked on the locked row: a check recorded concurrently is seen or waited for.
+        from workorders.services.site_check import site_check_required_missing
+
+        if site_check_required_missing(o):
+            raise InvalidInput(
+                {"site_check": _("该分类需现场核查：承办单位在最近一次派单后尚未上传现场照片和位置，暂不能审核通过。")}
+            )
+        return Step()
+
     return transition(
-        order=_pk(order), kind="approve", actor=actor, note=note, expected_version=expected_version, now=now
+        order=_pk(order),
+        kind="approve",
+        actor=actor,
+        change=change,
+        note=note,
+        expected_version=expected_version,
+        now=now,
     )
 
 

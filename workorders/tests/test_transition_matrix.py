@@ -199,6 +199,10 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
         "revisit_reopen": lambda: revisit_record(
             revisit=_revisit(order), actor=op, outcome="unsatisfied", note="又来了"
         ),
+        # 现场核查 (issue 16): a photo and a position inside the order's grid.
+        "site_check": lambda: svc.work_order_site_check(
+            order=order, actor=h, photo=_site_photo(), lat=39.905, lng=116.305
+        ),
     }
     if kind in calls:
         return calls[kind]()
@@ -207,6 +211,17 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     # Kinds without a person's service (the scanner's marks) are the machine's own.
     assert TRANSITIONS[kind].system, f"no service mapped for {kind}"
     return transition(order=order, kind=kind, actor=None)
+
+
+def _site_photo():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "gray").save(buffer, "PNG")
+    return SimpleUploadedFile("site.png", buffer.getvalue(), content_type="image/png")
 
 
 def _revisit(order):
@@ -326,6 +341,8 @@ DESIGN = {
     "transfer_emergency": ({S.SUBMITTED, S.ACCEPTED}, S.CLOSED),
     # Issue 16: an unsatisfied 回头看 of a closed order reopens it for the unit.
     "revisit_reopen": ({S.CLOSED}, S.IN_PROGRESS),
+    # Issue 16: 现场核查, a site visit recorded while handling; the status stays.
+    "site_check": ({S.IN_PROGRESS}, None),
 }
 
 
