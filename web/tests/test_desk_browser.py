@@ -5,6 +5,7 @@ that fits a 390-px phone, in Chinese and in English."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from web.tests.test_browser import DESKTOP, PHONE, login, shot
 
@@ -37,7 +38,8 @@ def test_dispatcher_works_the_queue_from_the_keyboard(page, live_server, distric
 
     page.locator("#rows a").first.focus()
     page.keyboard.press("j")  # the second row's pane comes in place
-    page.wait_for_function(f"document.querySelector('#pane').dataset.number === '{orders[1].number}'")
+    # expect() polls from Python: a wait_for_function string would need eval, which the CSP forbids.
+    expect(page.locator("#pane")).to_have_attribute("data-number", orders[1].number)
     assert page.locator("#rows li.selected").get_attribute("data-number") == orders[1].number
     page.keyboard.press("d")  # into the unit search of 派单
     assert page.evaluate("document.activeElement.classList.contains('unit-filter')")
