@@ -97,15 +97,25 @@ def test_a_burst_of_bombs_and_big_photos_is_checked_on_the_request_and_processed
     assert FollowUp.objects.filter(task=PROCESS_TASK).count() == 4
 
 
-def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(district, log_call, settings, tmp_path):
+def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(
+    district, log_call, settings, tmp_path, monkeypatch
+):
     """The run in progress cannot see the new photo (not committed when it started):
     the upload waits for that run's row and sets it pending again, so nothing is left
     ``processing`` with its row done."""
     from attachments.processing import attachments_process_waiting
     from attachments.services import attachment_add
     from hotline.testing import photos_process
+    from workorders import outbox
     from workorders.outbox import follow_ups_drain
 
+    # The worker thread below is the only worker. Unit tests run tasks eagerly, so once
+    # the Celery app is finalized (any earlier test that reads app.tasks registers
+    # attachments.process) an upload's after-commit nudge would drain the row in the
+    # uploading thread itself: the first photo done before the worker starts, the
+    # second processed before the row could be seen pending again. Record nudges instead.
+    nudged: list[str] = []
+    monkeypatch.setattr(outbox, "follow_ups_nudge", lambda *, tasks: nudged.extend(tasks))
     settings.MEDIA_ROOT = tmp_path
     png = image_bytes("PNG", size=(8, 8))
     order = log_call()
@@ -140,5 +150,6 @@ def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(dist
     run.join(30)
     second.join(30)
     assert FollowUp.objects.get(task=PROCESS_TASK).state == FollowUp.State.PENDING
+    assert nudged == [PROCESS_TASK, PROCESS_TASK], "each upload should nudge the photo worker after commit"
     photos_process()
     assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}
