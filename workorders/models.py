@@ -20,6 +20,7 @@ from workorders.choices import (
     Status,
     Urgency,
 )
+from workorders.choices import TERMINAL_STATUSES as _TERMINAL
 from workorders.limits import validate_limit
 
 
@@ -196,6 +197,18 @@ class WorkOrder(models.Model):
             models.Index(fields=["created_at"], name="workorder_created"),
             models.Index(fields=["street", "created_at"], name="workorder_street_created"),
             models.Index(fields=["category", "created_at"], name="workorder_category_created"),
+            # Running orders only (issue 14). Workbenches, overdue lists and a grid
+            # worker's open reports filter "not finished" plus a scope the planner cannot
+            # turn into index ranges (an OR with a co-handling EXISTS): with these they
+            # read the running orders (the working set, flat as history grows) instead
+            # of walking every order ever filed. The condition is the lists' own
+            # ~Q(status__in=…), so PostgreSQL proves the predicate.
+            models.Index(fields=["due_at"], condition=~Q(status__in=sorted(_TERMINAL)), name="workorder_running_due"),
+            models.Index(
+                fields=["created_by", "due_at"],
+                condition=~Q(status__in=sorted(_TERMINAL)),
+                name="workorder_creator_running_due",
+            ),
         ]
 
     def __str__(self) -> str:
