@@ -72,7 +72,7 @@ def pages() -> list[tuple[str, str, str]]:
     """(label, username, url): what each role opens all day."""
     from django.utils import timezone
 
-    from grids.models import OrgUnit, UnitKind
+    from grids.models import OrgUnit
     from workorders.models import WorkOrder
 
     street = OrgUnit.objects.get(code="S01")
@@ -160,7 +160,7 @@ def main() -> None:
         child(args.child, args.reps)
         return
     if args.prepare:
-        for size, url in SIZES.items():
+        for url in SIZES.values():
             subprocess.run(
                 [sys.executable, "-c", f"import bench.growth_pages as g; g.setup({url!r}); g.prepare()"],
                 cwd=ROOT,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import (
+    TERMINAL_STATUSES,
     Channel,
     CoHandlingState,
     DeadlineState,
@@ -20,7 +21,6 @@ from workorders.choices import (
     Status,
     Urgency,
 )
-from workorders.choices import TERMINAL_STATUSES as _TERMINAL
 from workorders.limits import validate_limit
 
 
@@ -203,10 +203,12 @@ class WorkOrder(models.Model):
             # read the running orders (the working set, flat as history grows) instead
             # of walking every order ever filed. The condition is the lists' own
             # ~Q(status__in=…), so PostgreSQL proves the predicate.
-            models.Index(fields=["due_at"], condition=~Q(status__in=sorted(_TERMINAL)), name="workorder_running_due"),
+            models.Index(
+                fields=["due_at"], condition=~Q(status__in=sorted(TERMINAL_STATUSES)), name="workorder_running_due"
+            ),
             models.Index(
                 fields=["created_by", "due_at"],
-                condition=~Q(status__in=sorted(_TERMINAL)),
+                condition=~Q(status__in=sorted(TERMINAL_STATUSES)),
                 name="workorder_creator_running_due",
             ),
         ]

@@ -65,9 +65,9 @@ def reads_history(plan: str) -> bool:
     for i, line in enumerate(lines):
         if "Seq Scan on workorders_workorder" in line:
             return True
-        if "workorders_workorder_pkey on workorders_workorder" in line:
-            if i + 1 >= len(lines) or "Index Cond" not in lines[i + 1]:
-                return True
+        walks = i + 1 >= len(lines) or "Index Cond" not in lines[i + 1]
+        if "workorders_workorder_pkey on workorders_workorder" in line and walks:
+            return True
     return False
 
 
