@@ -44,7 +44,7 @@ SIZES = {"100k": f"{BASE}_100k", "1m": f"{BASE}_1m"}
 
 def setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.growth_settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.page_settings"
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ["HOTLINE_DASHBOARD_CACHE_SECONDS"] = "0"
     import django

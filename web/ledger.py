@@ -13,7 +13,6 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from workorders.choices import Channel, Satisfaction, Status, Urgency
 from workorders.models import WorkOrder
@@ -106,6 +105,8 @@ HEADERS = [
 
 
 def ledger_workbook(qs: QuerySet[WorkOrder], title: str = "") -> bytes:
+    from openpyxl import Workbook  # ~30 MB: loaded by the process that exports, when it does (issue 14)
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("台账"))
     ws.append([str(h) for h in HEADERS])
