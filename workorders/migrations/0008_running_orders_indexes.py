@@ -28,4 +28,8 @@ class Migration(migrations.Migration):
                 name="workorder_creator_running_due",
             ),
         ),
+        migrations.AddIndex(
+            model_name="workorder",
+            index=models.Index(fields=["created_by", "channel", "created_at"], name="workorder_creator_created"),
+        ),
     ]

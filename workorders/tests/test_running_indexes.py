@@ -38,6 +38,7 @@ def history(district, log_call):
             "UPDATE workorders_workorder SET created_by_id = NULL, due_at = NULL WHERE number LIKE %s AND id %% 2 = 0",
             ["H%"],
         )
+        cur.execute("UPDATE workorders_workorder SET channel = 'patrol' WHERE created_by_id IS NOT NULL")
         cur.execute("ANALYZE workorders_workorder")
     return order
 
@@ -102,6 +103,14 @@ def test_a_streets_overdue_list_reads_the_running_orders_not_the_history(history
     client.force_login(district.user("handler_a"))
     plans = plans_of(client, "/api/v1/orders?overdue=true&ordering=due_at")
     assert plans and not any(reads_history(p) for p in plans), plans
+
+
+def test_a_grid_workers_reports_page_reads_their_newest_reports_only(history, district):
+    client = Client()
+    client.force_login(district.user("grid_worker_a"))
+    plans = plans_of(client, "/patrol/mine/")
+    assert "workorder_creator_created" in plans[0], plans[0]
+    assert not any(reads_history(p) for p in plans), "\n\n".join(plans)
 
 
 def test_connections_run_without_jit(db):
