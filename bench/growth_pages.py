@@ -109,7 +109,6 @@ def pages() -> list[tuple[str, str, str]]:
         ("supervisor: dashboard 7 days, street", "supervisor", f"/dashboard/?start={start7}&unit={street.pk}"),
         ("supervisor: orders received (30 days)", "supervisor", "/orders/?figure=volume"),
         ("supervisor: orders overdue", "supervisor", "/orders/?figure=overdue"),
-        ("supervisor: ledger export, overdue", "supervisor", "/orders/export.xlsx?figure=overdue"),
         ("supervisor: ledger export, today", "supervisor", f"/orders/export.xlsx?figure=volume&start={today}"),
         ("supervisor: API list, in progress by due", "supervisor", "/api/v1/orders?status=in_progress&ordering=due_at"),
         ("supervisor: API overdue by due time", "supervisor", "/api/v1/orders?overdue=true&ordering=due_at"),
