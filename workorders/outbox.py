@@ -2,7 +2,8 @@
 
 ``follow_ups_record`` writes one ``FollowUp`` row per (event, task) in the transaction
 that writes the event, so the work exists exactly when the event does. After commit one
-lightweight nudge per task goes to the broker ("there is work for dispatch.route_order");
+lightweight nudge per task goes to the broker ("there is work for dispatch.route_order"),
+sent by a background thread that coalesces the commits of a few milliseconds (_Nudger);
 it carries no ids, so losing it loses nothing: ``follow_ups_due`` (beat) nudges again
 for rows nobody claimed. ``follow_ups_drain`` (the worker) claims a row with
 ``skip_locked``, runs the task's handler and marks the row done in that same
