@@ -46,7 +46,7 @@ def commit_intakes(log_call, capture, n: int) -> list[float]:
     return times
 
 
-@override_settings(HOTLINE_OUTBOX_NUDGE_WINDOW_MS=50)
+@override_settings(HOTLINE_OUTBOX_NUDGE_WINDOW_MS=200)
 def test_a_burst_of_intakes_shares_a_few_nudges_sent_after_the_last_commit(
     log_call, published, django_capture_on_commit_callbacks
 ):
@@ -56,7 +56,7 @@ def test_a_burst_of_intakes_shares_a_few_nudges_sent_after_the_last_commit(
     # Nothing was published by the committing thread, every message by the nudger …
     assert {name for _, name, _ in published} == {"hotline-outbox-nudger"}
     assert all(tasks == ["dispatch.route_order"] for _, _, tasks in published)
-    # … far fewer messages than commits (20 commits take well under 50 ms each) …
+    # … fewer messages than commits (a commit takes well under the 200 ms window) …
     assert 1 <= len(published) < 20
     # … and the last one after the last commit, so a drain it starts sees every row.
     assert published[-1][0] >= commits[-1]
