@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from attachments.models import EXTENSIONS, Attachment
 from workorders.errors import InvalidInput
@@ -75,6 +74,8 @@ def attachment_check(*, upload: UploadedFile, field: str = "file", public: bool 
     if content_type is None:
         raise InvalidInput({field: _("只接受 JPEG、PNG、GIF 或 WebP 图片。")})
     limit_pixels = max_pixels(public=public)
+    from PIL import Image  # only in the processes that take photos (issue 14)
+
     try:
         with Image.open(upload) as image:  # reads the header only
             if image.width * image.height > limit_pixels:

@@ -17,7 +17,26 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-HOST, PORT = "127.0.0.1", 8731
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (the kernel's pick), so benches can run side by side."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+# BENCH_PORT fixes gunicorn's port; by default each run takes a free one. Benches with a
+# --port flag set it through set_port() before starting gunicorn.
+PORT = int(os.environ.get("BENCH_PORT") or 0) or free_port()
+
+
+def set_port(port: int) -> None:
+    global PORT
+    PORT = port
 
 
 def setup_django(database_url: str) -> None:

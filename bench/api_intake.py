@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import api_common  # noqa: E402
 from bench.api_common import Gunicorn, paced, recreate_database, setup_django, write_result, wrk  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_api")
@@ -56,7 +57,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
     args = parser.parse_args()
+    api_common.set_port(args.port)
     workers = os.cpu_count() or 2
 
     os.environ["CELERY_BROKER_URL"] = BROKER

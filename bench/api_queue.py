@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_common import HOST, PORT, Gunicorn, ensure_database, percentiles, setup_django, write_result  # noqa: E402
+from bench import api_common  # noqa: E402
+from bench.api_common import HOST, Gunicorn, ensure_database, percentiles, setup_django, write_result  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_bench_queue")
 ROLES = ["street", "community", "grid", "dept", "operator", "dispatcher", "supervisor", "gridworker"]
@@ -145,7 +146,9 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
     args = parser.parse_args()
+    api_common.set_port(args.port)
     workers = os.cpu_count() or 2
 
     ensure_database(DATABASE_URL)
@@ -193,7 +196,7 @@ def main() -> None:
 
     results = {}
     with Gunicorn(DATABASE_URL, workers, 4):
-        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        conn = http.client.HTTPConnection(HOST, api_common.PORT, timeout=30)
         for name, (path, role) in calls.items():
             for _ in range(5):  # warm caches and connections
                 get(conn, path, tokens[role])
@@ -204,7 +207,7 @@ def main() -> None:
                 statuses.add(status)
                 rows = len(body.get("results", []))
                 if body.get("next"):
-                    ms2, status2, _body = get(conn, body["next"].split(f"{PORT}", 1)[1], tokens[role])
+                    ms2, status2, _body = get(conn, body["next"].split(f"{api_common.PORT}", 1)[1], tokens[role])
                     second.append(ms2)
                     statuses.add(status2)
             results[name] = {

@@ -28,7 +28,7 @@ from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-PORT = 8799
+PORT = int(os.environ.get("BENCH_PORT") or 0)  # 0: a free port, picked in main()
 
 CALL = {
     "phone": "13812345678",
@@ -68,7 +68,17 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=5)
     parser.add_argument("--cps", type=float, default=1.0, help="Chinese characters per second")
     parser.add_argument("--kps", type=float, default=6.0, help="digit/shortcut keys per second")
+    parser.add_argument("--port", type=int, default=PORT, help="runserver's port (BENCH_PORT; default: a free one)")
     args = parser.parse_args()
+    global PORT
+    if args.port:
+        PORT = args.port
+    else:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            PORT = sock.getsockname()[1]
 
     tmp = Path(tempfile.mkdtemp(prefix="hotline-operator-bench-"))
     env = {

@@ -8,10 +8,15 @@ places outside the district.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
+# Keys are read one character at a time, so pypinyin's phrase dictionary (44 MB of the
+# 57 MB it adds to a process) never changes a result: skip loading it (issue 14). Read by
+# pypinyin when it is first imported, which is in _char_key, on the first address.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+
 
 # Hand-written rather than cn2an: only numbers up to the thousands in front of a house
 # number unit are converted, and everything else must be left alone ("科技二路" is a
@@ -111,6 +116,8 @@ def _char_key(char: str) -> str:
     key = _CHAR_KEYS.get(char)
     if key is None:
         if "\u4e00" <= char <= "\u9fff":
+            from pypinyin import Style, lazy_pinyin
+
             key = _code(_fold(lazy_pinyin(char, style=Style.NORMAL)[0]))
         else:
             key = char

@@ -6,3 +6,8 @@ class HotlineConfig(AppConfig):
 
     name = "hotline"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from hotline import db_health
+
+        db_health.connect()

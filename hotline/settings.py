@@ -128,6 +128,9 @@ if env_str("DATABASE_REPLICA_URL"):
     DATABASE_ROUTERS = ["hotline.db_router.ReplicaRouter"]
 HOTLINE_REPLICA_MAX_LAG = env_int("HOTLINE_REPLICA_MAX_LAG", 5, minimum=0)
 HOTLINE_REPLICA_CHECK_SECONDS = env_int("HOTLINE_REPLICA_CHECK_SECONDS", 2, minimum=0)
+# A persistent connection used by a request less than this many seconds ago skips the
+# health check's SELECT 1 at the next request (hotline/db_health.py); 0 always checks.
+HOTLINE_DB_HEALTH_CHECK_IDLE = env_int("HOTLINE_DB_HEALTH_CHECK_IDLE", 10, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -273,6 +276,10 @@ HOTLINE_OUTBOX_MAX_ATTEMPTS = env_int("HOTLINE_OUTBOX_MAX_ATTEMPTS", 8, minimum=
 HOTLINE_OUTBOX_BACKOFF = env_int("HOTLINE_OUTBOX_BACKOFF", 5, minimum=1)  # seconds, doubled per failed try
 HOTLINE_OUTBOX_BACKOFF_MAX = 3600
 HOTLINE_OUTBOX_KEEP_DAYS = env_int("HOTLINE_OUTBOX_KEEP_DAYS", 7, minimum=1)
+# Nudges are published by a background thread per process, one per task per window of
+# this many milliseconds (issue 14: off the request path); 0 publishes in the committing
+# request's own on-commit callback, as before.
+HOTLINE_OUTBOX_NUDGE_WINDOW_MS = env_int("HOTLINE_OUTBOX_NUDGE_WINDOW_MS", 10, minimum=0)
 CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),

@@ -19,17 +19,23 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db import connections
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
-from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.process_cache import ProcessCache
 from knowledge.models import Article, ArticleStatus
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+# scikit-learn and scipy (~100 MB in every process that imports them) are imported where
+# the index is built and queried, so a web or worker process that never searches the
+# knowledge base never loads them (issue 14; hotline/tests/test_import_weight.py).
 
 HEAD_WEIGHT = 0.65  # title + keywords; the body gets the rest
 MIN_SCORE = 0.08  # below this the overlap is a shared common word or two, not an answer
@@ -61,6 +67,8 @@ class Index:
             return
         heads = [_norm(f"{r['title']} {r['keywords']}") for r in rows]
         bodies = [_norm(f"{r['question']} {r['body']}") for r in rows]
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=1)
         # One pass over the text (fit_transform, then split the rows): analysing each
         # field again with transform() doubled the rebuild an edit costs.
@@ -79,6 +87,8 @@ class Index:
         was ~70% of a search. Same analyser as the vectorizer's "char" one (whitespace
         collapsed, 2-3 character grams), sublinear tf, idf, L2 norm; a test holds the
         two equal."""
+        from scipy.sparse import csr_matrix
+
         text = _SPACES.sub(" ", query)
         counts: dict[int, int] = {}
         vocabulary = self.vocabulary

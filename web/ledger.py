@@ -17,10 +17,6 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from workorders.choices import Channel, DeadlineState, Resolution, Satisfaction, Status, Urgency
 from workorders.models import Deadline, WorkOrder
@@ -165,6 +161,9 @@ class LedgerTitle:
 
 
 def _title_rows(ws, title: LedgerTitle) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     heading = WriteOnlyCell(ws, value=cell_text(_("工单台账") + (f" · {title.figure}" if title.figure else "")))
     heading.font = Font(bold=True, size=14)
     ws.append([heading])
@@ -185,6 +184,12 @@ def _title_rows(ws, title: LedgerTitle) -> None:
 
 
 def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> bytes:
+    # openpyxl is ~30 MB: loaded by the process that exports, when it does (issue 14).
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     title = title or LedgerTitle()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_("台账"))

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qrcode
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageFont
 
 from grids.models import OrgUnit
 
@@ -21,11 +20,20 @@ FONT_PATHS = [
 ]
 
 
+if TYPE_CHECKING:
+    from PIL import Image
+
+# qrcode and Pillow are imported by the functions that draw: a web process that never
+# serves a poster never loads them (issue 14).
+
+
 def cjk_font_path() -> Path | None:
     return next((p for p in FONT_PATHS if p.exists()), None)
 
 
 def qr_image(url: str) -> Image.Image:
+    import qrcode
+
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=12, border=2)
     qr.add_data(url)
     qr.make(fit=True)
@@ -43,6 +51,8 @@ def poster_lines(community: OrgUnit) -> list[str]:
 
 
 def poster_png(community: OrgUnit, url: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
     width, height = 1240, 1754  # A4 at 150 dpi
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)

@@ -13,7 +13,10 @@ def test_database_urls(monkeypatch):
         "db.example",
         "5433",
     )
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    # The URL's own server options replace the default (JIT off, issue 14).
+    own = parse_database_url("DATABASE_URL", "postgres://u@h:5432/db?options=-c%20statement_timeout%3D5000")
+    assert own["OPTIONS"] == {"options": "-c statement_timeout=5000"}
     assert str(parse_database_url("DATABASE_URL", "sqlite:///var/x.db")["NAME"]) == "var/x.db"
     assert str(parse_database_url("DATABASE_URL", "sqlite:////tmp/x.db")["NAME"]) == "/tmp/x.db"
 

@@ -1,0 +1,190 @@
+"""Resident memory of a gunicorn worker and a Celery child after a standard run (issue 14,
+item 3).
+
+    .venv/bin/python bench/memory_rss.py [--seconds 10] [--port N]
+
+Starts gunicorn (workers = cores, gthread ×4, DEBUG off, bench/api_settings.py) and one
+Celery worker (prefork ×2, every queue) on a database of its own (hotline_perf_mem,
+recreated with the demo district) and Redis db 3, then runs the standard mix:
+  1. hotline intakes over the API for --seconds (wrk, 16 connections), which the worker
+     routes, assigns and notifies;
+  2. every demo role logs in and opens its main pages (console, submissions, callbacks,
+     desk, workbench, my reports, dashboard, the orders list, an order page) and its
+     API queue and list, 5 times each;
+  3. (separately reported) one ledger export and one QR poster, the features that load
+     openpyxl, Pillow and qrcode into the worker that serves them.
+RSS (VmRSS) of each gunicorn worker and each Celery child after 1–2 and after 3.
+Writes bench/results/memory_rss.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import api_common  # noqa: E402
+from bench.api_common import HOST, Gunicorn, recreate_database, setup_django, write_result, wrk  # noqa: E402
+from bench.procstat import children, rss_mb  # noqa: E402
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_perf_mem")
+BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
+TARGET_MB = 80
+
+
+def rss_of(pids: list[int]) -> list[float]:
+    return [rss_mb(p) for p in pids if rss_mb(p) is not None]
+
+
+def browse(base: str, username: str, password: str, urls: list[str], repeat: int) -> dict[str, int]:
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    session.post(
+        f"{base}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+    )
+    statuses: dict[str, int] = {}
+    for url in urls:
+        for _ in range(repeat):
+            statuses[url] = session.get(base + url).status_code
+    return statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
+    args = parser.parse_args()
+    api_common.set_port(args.port)
+    workers = os.cpu_count() or 2
+
+    os.environ["CELERY_BROKER_URL"] = BROKER
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.page_settings"  # pages render without collectstatic
+    recreate_database(DATABASE_URL)
+    setup_django(DATABASE_URL)
+    import redis
+    from django.core.management import call_command
+
+    from api.tokens import api_token_create
+    from bench.dispatch_common import start_worker
+    from bench.intake_ratio import body
+    from grids.models import OrgUnit, UnitKind
+    from workorders.demo import data
+    from workorders.demo.seed import seed_demo
+    from workorders.models import WorkOrder
+
+    call_command("migrate", verbosity=0)
+    seed_demo(orders=300, days=30)
+    grid = OrgUnit.objects.filter(kind=UnitKind.GRID).order_by("code").first()
+    community = grid.parent
+    ring = grid.boundary["coordinates"][0]
+    lng = (min(p[0] for p in ring) + max(p[0] for p in ring)) / 2
+    lat = (min(p[1] for p in ring) + max(p[1] for p in ring)) / 2
+    from django.contrib.auth import get_user_model
+
+    from workorders.models import Category
+
+    category = Category.objects.filter(parent__isnull=False, routing="territorial").order_by("code").first().code
+    token = api_token_create(user=get_user_model().objects.get(username="operator"), name="bench")[1]
+    some_order = WorkOrder.objects.filter(street=community.parent).order_by("-id").first().number
+    redis.Redis.from_url(BROKER).flushdb()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(
+            'wrk.method = "POST"\n'
+            f"wrk.body = [[{body(0, lat, lng, category)}]]\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f'wrk.headers["Authorization"] = "Token {token}"\n'
+        )
+    pages = {
+        "operator": ["/ops/", "/ops/submissions/", "/ops/callbacks/", f"/orders/{some_order}/"],
+        "dispatcher": ["/desk/"],
+        "street": ["/unit/", f"/orders/{some_order}/"],
+        "community": ["/unit/"],
+        "dept": ["/unit/"],
+        "gridworker": ["/patrol/mine/", "/patrol/"],
+        "supervisor": ["/dashboard/", "/orders/?figure=volume", "/orders/?figure=overdue"],
+    }
+    api = ["/api/v1/orders/queue", "/api/v1/orders", "/api/v1/orders?overdue=true&ordering=due_at"]
+    base = f"http://{HOST}:{api_common.PORT}"
+    load_before = os.getloadavg()
+    result: dict = {}
+    worker, tmp = start_worker("memory-rss", ["--pool=prefork", "--concurrency=2"])
+    try:
+        with Gunicorn(
+            DATABASE_URL, workers, 4, env={"CELERY_BROKER_URL": BROKER, "DJANGO_SETTINGS_MODULE": "bench.page_settings"}
+        ) as server:
+            time.sleep(5)
+            web_pids = children(server.proc.pid)
+            celery_pids = children(worker.pid)
+            result["at_start"] = {"gunicorn_workers_mb": rss_of(web_pids), "celery_children_mb": rss_of(celery_pids)}
+            intake = wrk("/api/v1/orders", seconds=args.seconds, connections=16, script=lua.name)
+            statuses = {}
+            for role, urls in pages.items():
+                statuses[role] = browse(base, role, data.DEMO_PASSWORD, urls + api, repeat=5)
+            time.sleep(8)  # the worker routes and notifies what the run created
+            result["after_standard_run"] = {
+                "gunicorn_workers_mb": rss_of(web_pids),
+                "celery_children_mb": rss_of(celery_pids),
+            }
+            extras = browse(
+                base,
+                "supervisor",
+                data.DEMO_PASSWORD,
+                ["/orders/export.xlsx?figure=volume", "/posters/", f"/posters/{community.code}.png"],
+                repeat=2,
+            )
+            result["after_export_and_poster"] = {
+                "gunicorn_workers_mb": rss_of(web_pids),
+                "celery_children_mb": rss_of(celery_pids),
+                "statuses": extras,
+            }
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(20)
+        os.unlink(lua.name)
+        redis.Redis.from_url(BROKER).flushdb()
+    routed = WorkOrder.objects.exclude(status="accepted").count()
+    result["mix"] = {
+        "intake_orders_per_s": intake["rps"],
+        "intake_non_2xx": intake["non_2xx"],
+        "orders_total": WorkOrder.objects.count(),
+        "orders_past_accepted": routed,
+        "page_statuses": statuses,
+    }
+    for phase in ("at_start", "after_standard_run", "after_export_and_poster"):
+        r = result[phase]
+        print(
+            f"{phase:24} gunicorn workers {r['gunicorn_workers_mb']} MB, celery children {r['celery_children_mb']} MB"
+        )
+    std = result["after_standard_run"]
+    ok = max(std["gunicorn_workers_mb"] + std["celery_children_mb"]) <= TARGET_MB
+    print(f"after the standard run, every process ≤ {TARGET_MB} MB: {ok}")
+    write_result(
+        "memory_rss",
+        {
+            "command": "python bench/memory_rss.py " + " ".join(sys.argv[1:]),
+            "machine": {
+                "cores": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_avg_before": load_before,
+                "load_avg_after": os.getloadavg(),
+            },
+            **result,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
