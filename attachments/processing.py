@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageOps
 
 from attachments.models import Attachment
 
@@ -32,6 +31,9 @@ def _without_metadata(raw, content_type: str) -> bytes:
     a file that only starts like an image cannot survive being re-encoded. The EXIF
     orientation is applied to the pixels first, so the photo still stands upright.
     GIFs (no EXIF; maybe animated) are kept as sent."""
+    # Pillow loads in the worker that processes photos, on its first one (issue 14).
+    from PIL import Image, ImageOps
+
     if content_type == "image/gif":
         return raw.read()
     with Image.open(raw) as image:
@@ -56,6 +58,12 @@ class _TooLarge(Exception):
     pass
 
 
+def _decompression_bomb() -> type[Exception]:
+    from PIL import Image
+
+    return Image.DecompressionBombError
+
+
 def _delete_after_commit(storage, name: str) -> None:
     # After the commit only: a rolled-back run must find the raw bytes again.
     transaction.on_commit(lambda: storage.delete(name))
@@ -72,7 +80,7 @@ def attachment_process(*, attachment: Attachment) -> Attachment:
         attachment.state, attachment.rejected_reason = Attachment.State.REJECTED, Attachment.Reason.TOO_LARGE
     except FileNotFoundError:
         raise  # the storage lost the file: an operator must look (the row ends failed)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, _decompression_bomb()):
         attachment.state, attachment.rejected_reason = Attachment.State.REJECTED, Attachment.Reason.UNREADABLE
     else:
         attachment.state = Attachment.State.READY  # before save(): _upload_to names a ready file

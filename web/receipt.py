@@ -7,16 +7,17 @@ from __future__ import annotations
 import io
 import re
 
-import qrcode
-import qrcode.image.svg
 from django.utils.translation import gettext as _
-from PIL import Image, ImageDraw, ImageFont
 
 from web.poster import cjk_font_path, qr_image
 
 
 def receipt_qr_svg(link: str) -> str:
     """An inline <svg> of ``link``'s QR code, sized by CSS (no width/height in mm)."""
+    # qrcode and Pillow load in the process that draws a receipt, when it does (issue 14).
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(
         link,
         image_factory=qrcode.image.svg.SvgPathImage,
@@ -33,6 +34,8 @@ def receipt_qr_svg(link: str) -> str:
 
 
 def receipt_png(*, number: str, code: str, link: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
     width, height = 720, 1080
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)

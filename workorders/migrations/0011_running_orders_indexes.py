@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("grids", "0003_places"),
-        ("workorders", "0007_event_anonymise_update"),
+        ("workorders", "0010_category_requires_site_check"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
