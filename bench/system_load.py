@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -46,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from procstat import Meter, postmaster_pid, rss_mb, tree  # noqa: E402
 
-from hotline.testing_services import Browser, manage, start_gunicorn, start_replicated_pair  # noqa: E402
+from hotline.testing_services import Browser, Web, free_port, manage, start_replicated_pair  # noqa: E402
 
 SEED = """
 import json
@@ -78,9 +79,12 @@ class Stats:
         self.errors = defaultdict(list)  # (phase, kind) -> [description]
         self.phase = "steady"
 
+        self.timeline = []  # (start, kind, seconds): where in the run the time went
+
     def record(self, kind, seconds, status, body=b""):
         with self.lock:
             self.samples[(self.phase, kind)].append(seconds)
+            self.timeline.append((time.monotonic() - seconds, kind, seconds))
             if not 200 <= status < 300:
                 self.errors[(self.phase, kind)].append(f"{status} {body[:200]!r}")
 
@@ -181,7 +185,11 @@ class Day:
 
     def supervisor(self):
         browser = Client(self.base, self.stats)
-        browser.browser.login("supervisor", "pw-supervisor")
+        try:
+            browser.browser.login("supervisor", "pw-supervisor")
+        except Exception as exc:  # noqa: BLE001 - an error of the run, not a silent missing actor
+            self.stats.record("login", 0, 599, repr(exc).encode())
+            return
         n = 0
         while not self.stop.is_set():
             n += 1
@@ -274,14 +282,61 @@ class Stack:
             "HOTLINE_PUBLIC_THROTTLE": "1000000/min",  # every resident of the bench is 127.0.0.1
             "HOTLINE_VAR_DIR": str(workdir / "var"),
             "LOG_LEVEL": "WARNING",
+            # TLS ends at the proxy in front (deploy/nginx.conf); the bench talks to
+            # gunicorn directly, like nginx does, so no redirect to https.
+            "HOTLINE_HTTPS": "0",
         }
         manage(self.env, "migrate", "--noinput")
+        manage(self.env, "collectstatic", "--noinput")  # as README › Deploy: DEBUG=0 serves the manifest
         seeded = json.loads(manage(self.env, "shell", "-c", SEED).strip().splitlines()[-1])
         self.tokens, self.units = seeded["tokens"], seeded["units"]
-        self.web = start_gunicorn(self.env, workers=args.web_workers, threads=args.web_threads)
+        self.web = self.start_web()
         self.start_worker("w1")
         self.start_worker("w2")
         self.start_beat()
+        self.wait_ready()
+
+    def wait_ready(self, timeout=180):
+        """Load starts once /readyz is green (database, broker, and the scan and roll-up
+        run by beat through a worker), as a load balancer would wait: the workers'
+        start-up is not routing latency."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.web.base}/readyz", timeout=5):
+                    return
+            except OSError:
+                time.sleep(1)
+        raise TimeoutError("/readyz did not turn green")
+
+    def start_web(self):
+        """gunicorn as the systemd unit starts it (deploy/gunicorn.conf.py, metrics
+        directory included); its access log (with each request's own duration) goes to
+        the work directory's web.log."""
+        port = free_port()
+        (self.workdir / "metrics").mkdir()
+        self.env.update(
+            {
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GUNICORN_WORKERS": str(self.args.web_workers),
+                "GUNICORN_THREADS": str(self.args.web_threads),
+                "PROMETHEUS_MULTIPROC_DIR": str(self.workdir / "metrics"),
+            }
+        )
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self._spawn("web", [gunicorn, "-c", str(ROOT / "deploy" / "gunicorn.conf.py")])
+        web = Web(port, self.procs.pop("web"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if web.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {web.proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{web.base}/healthz", timeout=2):
+                    return web
+            except OSError:
+                time.sleep(0.2)
+        web.stop()
+        raise TimeoutError("gunicorn did not answer /healthz")
 
     def _spawn(self, name, cmd):
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the child writes to it for its whole life
@@ -394,11 +449,12 @@ def run_once(args, rate, seconds, kill):
 
         killer = threading.Thread(target=kill_halfway, daemon=True)
         killer.start()
-        wall0 = time.monotonic()
+        wall0 = wall_start = time.monotonic()
         day.run(seconds, rate, args.burst)
         wall = time.monotonic() - wall0
         meter.sample()
         cpu = meter.cpu_seconds()
+        waited = meter.runqueue_wait_seconds()
         rss = {
             name: [rss_mb(pid) for pid in tree(root) if rss_mb(pid)]
             for name, roots in stack.groups().items()
@@ -416,7 +472,10 @@ def run_once(args, rate, seconds, kill):
         orders = query(stack, "SELECT count(*) FROM workorders_workorder")[0][0]
     finally:
         stack.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     phases = {}
     for phase in ("steady", "worker_killed"):
         lo, hi = (t0, half) if phase == "steady" else (half, float("inf"))
@@ -434,6 +493,19 @@ def run_once(args, rate, seconds, kill):
             "routing_p95_s": pct(lat, 95),
             "routing_max_s": max(lat) if lat else None,
         }
+    timeline = []
+    intakes = [(t - wall_start, sec) for t, kind, sec in stats.timeline if kind.startswith("intake")]
+    for window in range(0, seconds, 10):
+        lat = [sec for t, sec in intakes if window <= t < window + 10]
+        routed = [float(r[1]) for r in rows if r[1] is not None and window <= float(r[0]) - t0 < window + 10]
+        timeline.append(
+            {
+                "t": window,
+                "intake_n": len(lat),
+                "intake_p95_ms": round((pct(lat, 95) or 0) * 1000),
+                "routing_p95_s": pct(routed, 95),
+            }
+        )
     total_requests = sum(len(v) for v in stats.samples.values())
     sut = [k for k in cpu if k != "load generator"]
     return {
@@ -455,11 +527,15 @@ def run_once(args, rate, seconds, kill):
         },
         "cpu_share_of_2_cores": {k: round(v / wall / 2, 3) for k, v in sorted(cpu.items())},
         "cpu_share_system_under_test": round(sum(cpu[k] for k in sut) / wall / 2, 3),
+        # Time the processes were ready to run but every core was taken (by the machine's
+        # other load or by each other): latency that is not this system's own work.
+        "runqueue_wait_s": {k: round(v, 1) for k, v in sorted(waited.items())},
         "rss_mb_end": rss,
         "rss_mb_peak_per_group_process": dict(meter.peak_rss),
         "loadavg_before": loadavg_before,
         "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
         "phases": phases,
+        "timeline_10s": timeline,
     }
 
 
@@ -472,9 +548,10 @@ def main():
     parser.add_argument("--headroom", help="comma-separated rates: short steady runs, no kill, no burst")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
-    parser.add_argument("--worker-concurrency", type=int, default=1)
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="per worker host (the systemd unit: 2)")
     parser.add_argument("--redis-db", type=int, default=5)
     parser.add_argument("--drain", type=int, default=150, help="seconds to wait for the backlog after the load")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (process logs)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "system_load.json"))
     args = parser.parse_args()
     if args.headroom:
