@@ -56,10 +56,13 @@ def free_port() -> int:
 
 def unit_command(unit: str, var: Path) -> list[str]:
     """The ExecStart of deploy/systemd/<unit>, with /opt/hotline → this checkout and
-    /var/lib/hotline → the run's own directory (systemd's %% → %)."""
+    /var/lib/hotline → the run's own directory."""
     text = (ROOT / "deploy" / "systemd" / unit).read_text()
     line = next(x for x in text.splitlines() if x.startswith("ExecStart="))
-    line = line.removeprefix("ExecStart=").replace("%%H", "%H").replace("%H", socket.gethostname())
+    # systemd's specifiers as systemd expands them: %% is a literal %, %H the host name
+    # (an unknown one is an error here, as it would be a surprise there).
+    specifiers = {"%": "%", "H": socket.gethostname()}
+    line = re.sub(r"%(.)", lambda m: specifiers[m.group(1)], line.removeprefix("ExecStart="))
     line = line.replace("/opt/hotline/.venv/bin/", f"{BIN}/").replace("/opt/hotline", str(ROOT))
     return shlex.split(line.replace("/var/lib/hotline", str(var)))
 
