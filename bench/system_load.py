@@ -4,6 +4,9 @@ PostgreSQL primary + streaming replica + Redis (broker, cache, sessions), all st
     .venv/bin/python bench/system_load.py [--seconds 600] [--rate 6] [--burst 30] [--no-kill]
     .venv/bin/python bench/system_load.py --headroom 6,12,18,24 --seconds 60
 
+Headroom: steady steps (no burst, no kill) at rising rates on one stack, each drained
+before the next; the highest rate with 0 errors, nothing unrouted and routing p95 ≤ 1 s.
+
 The load, all over HTTP: intake from every channel at --rate orders/s (hotline calls by
 the operator's API client 60 %, public web/QR submissions 25 %, grid patrol reports 15 %)
 with a --burst orders/s spike for 10 s at a quarter and at three quarters of the run;
@@ -426,9 +429,13 @@ def drain(stack, timeout):
     return rows, unrouted, unsent
 
 
-def run_once(args, rate, seconds, kill):
-    workdir = Path(tempfile.mkdtemp(prefix="hotline-system-"))
-    stack = Stack(args, workdir)
+def run_once(args, rate, seconds, kill, stack=None):
+    """One load of ``seconds`` at ``rate`` on a stack of its own, or on ``stack`` (the
+    headroom steps share one and each counts only what started in its own window)."""
+    own_stack = stack is None
+    if own_stack:
+        workdir = Path(tempfile.mkdtemp(prefix="hotline-system-"))
+        stack = Stack(args, workdir)
     stats = Stats()
     meter = Meter(stack.groups())
     loadavg_before = Path("/proc/loadavg").read_text().split()[:3]
@@ -461,21 +468,24 @@ def run_once(args, rate, seconds, kill):
             for root in roots()
         }
         rows, unrouted, unsent = drain(stack, args.drain)
+        rows = [r for r in rows if float(r[0]) >= t0]
         meter.stop_flag.set()
         warned = [
             float(r[0])
             for r in query(
                 stack,
-                "SELECT extract(epoch FROM warned_at - warn_at) FROM workorders_deadline WHERE warned_at IS NOT NULL",
+                "SELECT extract(epoch FROM warned_at - warn_at) FROM workorders_deadline "
+                f"WHERE warned_at IS NOT NULL AND warn_at >= to_timestamp({t0})",
             )
         ]
-        orders = query(stack, "SELECT count(*) FROM workorders_workorder")[0][0]
+        orders = query(stack, f"SELECT count(*) FROM workorders_workorder WHERE created_at >= to_timestamp({t0})")[0][0]
     finally:
-        stack.stop()
-        if args.keep:
-            print(f"logs kept in {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        if own_stack:
+            stack.stop()
+            if args.keep:
+                print(f"logs kept in {stack.workdir}", file=sys.stderr)
+            else:
+                shutil.rmtree(stack.workdir, ignore_errors=True)
     phases = {}
     for phase in ("steady", "worker_killed"):
         lo, hi = (t0, half) if phase == "steady" else (half, float("inf"))
@@ -539,6 +549,31 @@ def run_once(args, rate, seconds, kill):
     }
 
 
+def headroom_step(args, rate, stack):
+    result = run_once(args, rate, args.seconds, kill=False, stack=stack)
+    phases = result["phases"].values()
+    p95 = max(v["routing_p95_s"] or 0 for v in phases)
+    intake = [r["p95_ms"] for v in phases for k, r in v["requests"].items() if k.startswith("intake")]
+    return {
+        "rate": rate,
+        "ok": result["errors"] == 0 and p95 <= 1.0 and not result["unrouted_after_drain"],
+        "routing_p95_s": p95,
+        "intake_p95_ms": max(intake) if intake else None,
+        **{
+            k: result[k]
+            for k in (
+                "orders_per_s",
+                "errors",
+                "unrouted_after_drain",
+                "cpu_share_system_under_test",
+                "runqueue_wait_s",
+                "loadavg_before",
+                "loadavg_after",
+            )
+        },
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=600)
@@ -557,24 +592,22 @@ def main():
     if args.headroom:
         results = []
         burst = args.burst
-        for rate in [float(r) for r in args.headroom.split(",")]:
-            args.burst = rate
-            result = run_once(args, rate, args.seconds, kill=False)
-            steady = result["phases"]
-            p95 = max(v["routing_p95_s"] or 0 for v in steady.values())
-            ok = result["errors"] == 0 and p95 <= 1.0 and not result["unrouted_after_drain"]
-            results.append(
-                {
-                    "rate": rate,
-                    "ok": ok,
-                    "routing_p95_s": p95,
-                    **{
-                        k: result[k]
-                        for k in ("orders_per_s", "errors", "cpu_share_system_under_test", "loadavg_before")
-                    },
-                }
-            )
-            print(json.dumps(results[-1]), flush=True)
+        # One stack for every step (its start-up is minutes on a busy machine); each step
+        # drains before the next, and counts only the orders of its own window.
+        workdir = Path(tempfile.mkdtemp(prefix="hotline-system-"))
+        stack = Stack(args, workdir)
+        try:
+            steps = [float(r) for r in args.headroom.split(",")]
+            for rate in steps:
+                args.burst = rate
+                results.append(headroom_step(args, rate, stack))
+                print(json.dumps(results[-1]), flush=True)
+                if not results[-1]["ok"]:
+                    break  # the rates are rising: the first miss ends the search
+        finally:
+            stack.stop()
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
         args.burst = burst
         good = [r["rate"] for r in results if r["ok"]]
         out = {
@@ -582,7 +615,8 @@ def main():
                 "steps": results,
                 "highest_ok_rate": max(good) if good else None,
                 "seconds_per_step": args.seconds,
-            }
+            },
+            "command": "bench/system_load.py " + " ".join(sys.argv[1:]),
         }
         path = Path(args.out).with_name("system_load_headroom.json")
     else:
