@@ -13,7 +13,7 @@ heartbeats), a call logged through the API and routed to its street by the worke
 /metrics behind its token, and the request id on the app's JSON log lines.
 
     SMOKE_PG=postgres://postgres@127.0.0.1:5432 \\
-    SMOKE_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python deploy/smoke.py
+    SMOKE_BROKER_URL=redis://127.0.0.1:6379/12 [SMOKE_DATABASE=name] .venv/bin/python deploy/smoke.py
 """
 
 from __future__ import annotations
@@ -232,7 +232,8 @@ def check_metrics(client: Client, env: dict) -> None:
 
 
 def main() -> int:
-    database = f"hotline_smoke_{os.getpid()}"
+    # SMOKE_DATABASE: a name of the caller's own on a shared server (created and dropped here).
+    database = os.environ.get("SMOKE_DATABASE") or f"hotline_smoke_{os.getpid()}"
     port = free_port()
     var = Path(tempfile.mkdtemp(prefix="hotline-smoke-"))
     (var / "metrics").mkdir()
