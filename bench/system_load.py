@@ -527,7 +527,7 @@ def run_once(args, rate, seconds, kill, stack=None):
         "seconds": seconds,
         "worker_killed_halfway": kill,
         "orders": orders,
-        "orders_per_s": round(orders / wall, 2),
+        "orders_per_s": round(orders / intake_wall, 2),
         # Until the last intake was answered: beyond `seconds`, the web fell behind.
         "load_wall_s": round(intake_wall, 1),
         "requests_per_s": round(total_requests / wall, 1),
