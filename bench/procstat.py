@@ -43,6 +43,22 @@ def cpu_ticks(pid):
         return None
 
 
+def runqueue_wait_ns(pid):
+    """Nanoseconds this process's threads spent runnable but waiting for a core
+    (/proc/PID/task/*/schedstat, second field): time lost to the machine's other load."""
+    total = 0
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
 def rss_mb(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -59,6 +75,7 @@ class Meter:
     def __init__(self, groups):
         self.groups = groups  # name -> callable returning root pids
         self.first, self.last = {}, {}
+        self.first_wait, self.last_wait = {}, {}
         self.peak_rss = defaultdict(float)
         self.stop_flag = threading.Event()
 
@@ -71,6 +88,10 @@ class Meter:
                         continue
                     self.first.setdefault((name, pid), ticks)
                     self.last[(name, pid)] = ticks
+                    wait = runqueue_wait_ns(pid)
+                    if wait is not None:
+                        self.first_wait.setdefault((name, pid), wait)
+                        self.last_wait[(name, pid)] = wait
                     self.peak_rss[name] = max(self.peak_rss[name], rss_mb(pid) or 0)
 
     def run(self):
@@ -81,6 +102,13 @@ class Meter:
         out = defaultdict(float)
         for key, ticks in self.last.items():
             out[key[0]] += (ticks - self.first[key]) / TICK
+        return dict(out)
+
+    def runqueue_wait_seconds(self):
+        """Seconds each group's threads were ready to run but waited for a core."""
+        out = defaultdict(float)
+        for key, wait in self.last_wait.items():
+            out[key[0]] += (wait - self.first_wait[key]) / 1e9
         return dict(out)
 
 

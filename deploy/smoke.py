@@ -13,7 +13,7 @@ heartbeats), a call logged through the API and routed to its street by the worke
 /metrics behind its token, and the request id on the app's JSON log lines.
 
     SMOKE_PG=postgres://postgres@127.0.0.1:5432 \\
-    SMOKE_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python deploy/smoke.py
+    SMOKE_BROKER_URL=redis://127.0.0.1:6379/12 [SMOKE_DATABASE=name] .venv/bin/python deploy/smoke.py
 """
 
 from __future__ import annotations
@@ -56,10 +56,13 @@ def free_port() -> int:
 
 def unit_command(unit: str, var: Path) -> list[str]:
     """The ExecStart of deploy/systemd/<unit>, with /opt/hotline → this checkout and
-    /var/lib/hotline → the run's own directory (systemd's %% → %)."""
+    /var/lib/hotline → the run's own directory."""
     text = (ROOT / "deploy" / "systemd" / unit).read_text()
     line = next(x for x in text.splitlines() if x.startswith("ExecStart="))
-    line = line.removeprefix("ExecStart=").replace("%%H", "%H").replace("%H", socket.gethostname())
+    # systemd's specifiers as systemd expands them: %% is a literal %, %H the host name
+    # (an unknown one is an error here, as it would be a surprise there).
+    specifiers = {"%": "%", "H": socket.gethostname()}
+    line = re.sub(r"%(.)", lambda m: specifiers[m.group(1)], line.removeprefix("ExecStart="))
     line = line.replace("/opt/hotline/.venv/bin/", f"{BIN}/").replace("/opt/hotline", str(ROOT))
     return shlex.split(line.replace("/var/lib/hotline", str(var)))
 
@@ -229,7 +232,8 @@ def check_metrics(client: Client, env: dict) -> None:
 
 
 def main() -> int:
-    database = f"hotline_smoke_{os.getpid()}"
+    # SMOKE_DATABASE: a name of the caller's own on a shared server (created and dropped here).
+    database = os.environ.get("SMOKE_DATABASE") or f"hotline_smoke_{os.getpid()}"
     port = free_port()
     var = Path(tempfile.mkdtemp(prefix="hotline-smoke-"))
     (var / "metrics").mkdir()

@@ -1,5 +1,9 @@
 """Seeding and checking the working-day calendar (workorders.CalendarDay).
 
+``migrate`` seeds this year and the next (``calendar_seed_after_migrate``, connected in
+dispatch/apps.py), so a fresh install has its holidays before the first order, and each
+upgrade of the package followed by ``migrate`` adds the years it has learnt.
+
 The table holds the exceptions to Monday–Friday: holidays (休) and the make-up
 working days (调休, 班). The chinesecalendar package supplies them for the years it
 covers; later years are entered in the admin the day the State Council announces them.
@@ -10,6 +14,7 @@ admin-visible alert so the fallback is never silent.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -103,11 +108,26 @@ def calendar_covers(year: int) -> bool:
     return CalendarDay.objects.filter(date__year=year).exists() or package_covers(year)
 
 
-def calendar_check(*, years_ahead: int = 1) -> list[int]:
-    """Alert the admin about this year and the next ``years_ahead`` years that have no
+# The State Council publishes next year's holidays between late October and mid
+# December; warning from two months before the year starts gives the admin time to enter
+# them and does not cry wolf for the ten months in which no one can know them yet.
+WARN_AHEAD = timedelta(days=60)
+
+
+def calendar_years_due(*, today: date | None = None) -> list[int]:
+    """The years that must be covered by now: this year, and the next one once it is
+    less than WARN_AHEAD away."""
+    today = today or timezone.localdate()
+    years = [today.year]
+    if date(today.year + 1, 1, 1) - today <= WARN_AHEAD:
+        years.append(today.year + 1)
+    return years
+
+
+def calendar_check(*, today: date | None = None) -> list[int]:
+    """Alert the admin about the years due (``calendar_years_due``) that have no
     calendar; returns them."""
-    this_year = timezone.localdate().year
-    missing = [y for y in range(this_year, this_year + years_ahead + 1) if not calendar_covers(y)]
+    missing = [y for y in calendar_years_due(today=today) if not calendar_covers(y)]
     for year in missing:
         alert_raise(
             key=f"calendar-missing-{year}",
@@ -115,3 +135,27 @@ def calendar_check(*, years_ahead: int = 1) -> list[int]:
             % {"y": year},
         )
     return missing
+
+
+def calendar_seed_after_migrate(*, using: str, verbosity: int = 1, **_signal) -> None:
+    """post_migrate: seed this year and the next, keeping every day an admin entered,
+    and warn (stderr and the admin alert) about a year due that nothing covers.
+
+    Skipped on a database migrated back to before the calendar or alert tables, and on
+    any alias but the primary (the replica is a copy of it)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    if using != DEFAULT_DB_ALIAS:
+        return
+    tables = set(connections[using].introspection.table_names())
+    if not {CalendarDay._meta.db_table, SystemAlert._meta.db_table} <= tables:
+        return
+    this_year = timezone.localdate().year
+    result = calendar_seed(years=[this_year, this_year + 1])
+    if verbosity >= 1 and result.created:
+        sys.stdout.write(f"  Working-day calendar: {result.created} holidays and make-up days added.\n")
+    for year in calendar_check():
+        sys.stderr.write(
+            f"  Warning: no working-day calendar for {year} (the installed chinesecalendar does not cover it); "
+            "Monday-Friday is used until its holidays are entered in the admin.\n"
+        )

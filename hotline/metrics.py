@@ -4,7 +4,7 @@ Two kinds: request latency is observed by ``MetricsMiddleware`` in each web proc
 (under gunicorn with PROMETHEUS_MULTIPROC_DIR set, prometheus-client's multiprocess mode
 sums the workers' files; deploy/gunicorn.conf.py clears a dead worker's). Everything
 about the work — orders by status, deadlines due and overdue, scan lag, queue depths,
-notification failures — is read from the database at scrape time by ``WorkCollector``,
+notification failures, the dispatch model's accuracy — is read from the database at scrape time by ``WorkCollector``,
 so it is the same whichever process answers and needs no worker to report it.
 
 Access: with HOTLINE_METRICS_TOKEN set, ``Authorization: Bearer <token>``; otherwise
@@ -119,6 +119,21 @@ class WorkCollector:
             "Notifications given up after their last attempt (visible in the admin).",
             value=Notification.objects.filter(state=NotificationState.FAILED).count(),
         )
+
+        # Once dispatch learns (triage): the active model's accuracy on its held-out part of
+        # the history, so a retraining that made things worse shows on the board. No
+        # active model (the keyword rules) reports nothing.
+        from triage.models import ModelVersion
+
+        accuracy = GaugeMetricFamily(
+            "hotline_model_accuracy",
+            "Held-out accuracy of the active dispatch model, by kind (category, unit) and measure (top1, top3).",
+            labels=["kind", "measure"],
+        )
+        for kind, top1, top3 in ModelVersion.objects.filter(is_active=True).values_list("kind", "top1", "top3"):
+            accuracy.add_metric([kind, "top1"], top1)
+            accuracy.add_metric([kind, "top3"], top3)
+        yield accuracy
 
 
 def _allowed(request: HttpRequest) -> bool:

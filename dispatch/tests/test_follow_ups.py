@@ -135,6 +135,8 @@ def test_unreachable_resident_is_retried_on_later_working_days_then_closed(distr
 
 
 def test_next_working_morning_counts_a_make_up_saturday(db):
-    CalendarDay.objects.create(date=datetime(2026, 10, 10).date(), is_workday=True, note="国庆节调休上班")
+    CalendarDay.objects.update_or_create(  # migrate seeds it in 2026 and 2027; entered by hand later
+        date=datetime(2026, 10, 10).date(), defaults={"is_workday": True, "note": "国庆节调休上班"}
+    )
     friday = timezone.make_aware(datetime(2026, 10, 9, 16, 0))
     assert timezone.localtime(next_working_morning(friday)).date().isoformat() == "2026-10-10"
