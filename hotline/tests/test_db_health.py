@@ -55,9 +55,28 @@ def test_a_zero_limit_checks_every_request(checks):
 
 
 def test_the_receivers_run_after_djangos_own():
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
+    # In a fresh interpreter, as a server process has them: Django's test client moves
+    # its own receiver around while it serves a request, so this process cannot tell.
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    for signal, ours in ((request_started, db_health._skip_recent_check), (request_finished, db_health._mark_used)):
-        receivers, _async = signal._live_receivers(None)  # in the order they run
-        assert receivers.index(close_old_connections) < receivers.index(ours)
+    script = """
+import json, django
+django.setup()
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hotline import db_health
+out = []
+for signal, ours in ((request_started, db_health._skip_recent_check), (request_finished, db_health._mark_used)):
+    receivers, _ = signal._live_receivers(None)
+    out.append(receivers.index(close_old_connections) < receivers.index(ours))
+print(json.dumps(out))
+"""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1", "PYTHONPATH": str(root)}
+    run = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [True, True]
