@@ -36,6 +36,10 @@ def published(monkeypatch, not_eager):
     assert outbox._nudger.wait_idle()
 
 
+# What one hotline intake with a caller's phone records: routing and the resident's receipt.
+INTAKE_TASKS = ["dispatch.on_event", "dispatch.route_order"]
+
+
 def commit_intakes(log_call, capture, n: int) -> list[float]:
     """Log n calls, each in its own commit (its on-commit callbacks run); their commit times."""
     times = []
@@ -55,7 +59,8 @@ def test_a_burst_of_intakes_shares_a_few_nudges_sent_after_the_last_commit(
     assert FollowUp.objects.filter(task="dispatch.route_order", state="pending").count() == 20
     # Nothing was published by the committing thread, every message by the nudger …
     assert {name for _, name, _ in published} == {"hotline-outbox-nudger"}
-    assert all(tasks == ["dispatch.route_order"] for _, _, tasks in published)
+    # Each intake writes two follow-ups: routing, and the resident's receipt (dispatch.on_event).
+    assert all(tasks == INTAKE_TASKS for _, _, tasks in published)
     # … fewer messages than commits (a commit takes well under the 200 ms window) …
     assert 1 <= len(published) < 20
     # … and the last one after the last commit, so a drain it starts sees every row.
@@ -65,9 +70,7 @@ def test_a_burst_of_intakes_shares_a_few_nudges_sent_after_the_last_commit(
 @override_settings(HOTLINE_OUTBOX_NUDGE_WINDOW_MS=0)
 def test_a_zero_window_publishes_in_the_committing_thread(log_call, published, django_capture_on_commit_callbacks):
     commit_intakes(log_call, django_capture_on_commit_callbacks, 3)
-    assert [(name, tasks) for _, name, tasks in published] == [
-        (threading.current_thread().name, ["dispatch.route_order"])
-    ] * 3
+    assert [(name, tasks) for _, name, tasks in published] == [(threading.current_thread().name, INTAKE_TASKS)] * 3
 
 
 @override_settings(HOTLINE_OUTBOX_NUDGE_WINDOW_MS=10)
@@ -85,8 +88,8 @@ def test_a_broker_that_fails_leaves_the_rows_and_the_nudger_alive(
     assert outbox._nudger.wait_idle()
     commit_intakes(log_call, django_capture_on_commit_callbacks, 1)
     assert outbox._nudger.wait_idle()
-    assert calls == ["dispatch.route_order", "dispatch.route_order"]  # the thread survived the first failure
-    assert FollowUp.objects.filter(state="pending").count() == 2  # the sweeper's to nudge again
+    assert calls == INTAKE_TASKS * 2  # the thread survived the first failure
+    assert FollowUp.objects.filter(state="pending").count() == 4  # the sweeper's to nudge again
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
