@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -65,7 +66,9 @@ class MonitorEventView(APIView):
     permission_classes = [IsMonitorSource]
     parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(summary="Report a detection (monitoring source)", request=MonitorEventSerializer)
+    @extend_schema(
+        summary="Report a detection (monitoring source)", request=MonitorEventSerializer, responses=OpenApiTypes.OBJECT
+    )
     def post(self, request):
         form = MonitorEventSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -124,7 +127,11 @@ class UpstreamWebhookView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [SafeJSONParser]
 
-    @extend_schema(summary="Webhook of the city's 12345 platform (signed)", request=UpstreamMessageSerializer)
+    @extend_schema(
+        summary="Webhook of the city's 12345 platform (signed)",
+        request=UpstreamMessageSerializer,
+        responses=OpenApiTypes.OBJECT,
+    )
     def post(self, request):
         if not settings.HOTLINE_UPSTREAM_URL:
             raise Http404
@@ -183,7 +190,11 @@ class EmergencyTransferView(APIView):
     permission_classes = [IsMember]
     parser_classes = [SafeJSONParser, FormParser]
 
-    @extend_schema(summary="Transfer to an emergency line (110/119/120/122)", request=EmergencyTransferSerializer)
+    @extend_schema(
+        summary="Transfer to an emergency line (110/119/120/122)",
+        request=EmergencyTransferSerializer,
+        responses=OpenApiTypes.OBJECT,
+    )
     def post(self, request, number: str):
         order = get_object_or_404(work_orders_visible_to(request.user), number=number)
         form = EmergencyTransferSerializer(data=request.data)
