@@ -278,11 +278,9 @@ HOTLINE_OUTBOX_BACKOFF_MAX = 3600
 HOTLINE_OUTBOX_KEEP_DAYS = env_int("HOTLINE_OUTBOX_KEEP_DAYS", 7, minimum=1)
 # Nudges are published by a background thread per process, one per task per window of
 # this many milliseconds (issue 14: off the request path); 0 publishes in the committing
-# request's own on-commit callback, as before.
-# 0 by default: a nudge published from the request's own on-commit callback carries the
-# request id into the worker's log lines (deploy/smoke.py checks it); the coalescing thread
-# (a window > 0) is cheaper per intake but does not carry it yet.
-HOTLINE_OUTBOX_NUDGE_WINDOW_MS = env_int("HOTLINE_OUTBOX_NUDGE_WINDOW_MS", 0, minimum=0)
+# request's own on-commit callback. Either way the worker logs each row's work under the
+# request id stored on the row (FollowUp.request_id).
+HOTLINE_OUTBOX_NUDGE_WINDOW_MS = env_int("HOTLINE_OUTBOX_NUDGE_WINDOW_MS", 10, minimum=0)
 CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),

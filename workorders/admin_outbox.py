@@ -13,7 +13,7 @@ from workorders.outbox import follow_ups_retry
 class FollowUpAdmin(admin.ModelAdmin):
     list_display = ["id", "task", "order", "event_kind", "state", "attempts", "available_at", "created_at", "done_at"]
     list_filter = ["state", "task"]
-    search_fields = ["order__number"]
+    search_fields = ["order__number", "request_id"]
     list_select_related = ["order", "event"]
     readonly_fields = [f.name for f in FollowUp._meta.fields]
     actions = ["retry"]

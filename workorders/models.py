@@ -421,6 +421,10 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(_("创建时间"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
+    # The X-Request-ID of the request that wrote the row (blank for beat, commands, the
+    # worker itself): the worker logs the row's work under it, however the nudge came —
+    # coalesced by the background thread, resent by the sweeper, or retried after a backoff.
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("后续任务")

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from hotline.logging import request_id_var
 from workorders.models import FollowUp
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,12 @@ def follow_ups_record(*, tasks: Iterable[str], order_id: int, event_id: int, now
     tasks = tuple(tasks)
     if not tasks or _suppressed.get():
         return
+    rid = _request_id()
     FollowUp.objects.bulk_create(
-        [FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now) for task in tasks],
+        [
+            FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now, request_id=rid)
+            for task in tasks
+        ],
         ignore_conflicts=True,  # the (event, task) key: recording twice is harmless
     )
     _nudge_on_commit(tasks)
@@ -71,8 +76,9 @@ def follow_up_request(*, task: str, order_id: int, event_id: int, now: datetime)
     The row is keyed by (event, task) like any other; an existing row is put back to
     pending, so work added after (or during) its run is never left behind. Not subject to
     suppress_follow_ups: this is the order's own data, not a side effect."""
+    rid = _request_id()
     FollowUp.objects.bulk_create(
-        [FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now)],
+        [FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now, request_id=rid)],
         ignore_conflicts=True,
     )
     # Whatever its state: a row a worker is running right now is still "pending" in the
@@ -80,9 +86,15 @@ def follow_up_request(*, task: str, order_id: int, event_id: int, now: datetime)
     # for the worker's row lock (PostgreSQL re-reads the row after its commit) and sets
     # the row pending again after the worker's "done", so a second run picks the work up.
     FollowUp.objects.filter(event_id=event_id, task=task).update(
-        state=FollowUp.State.PENDING, available_at=now, attempts=0, last_error=""
+        state=FollowUp.State.PENDING, available_at=now, attempts=0, last_error="", request_id=rid
     )
     _nudge_on_commit((task,))
+
+
+def _request_id() -> str:
+    """The id of the request (or task) writing the row, for the worker's log lines."""
+    rid = request_id_var.get()
+    return "" if rid == "-" else rid
 
 
 # Names to nudge after the current transaction commits, per thread. Many transitions in
@@ -219,6 +231,39 @@ def _claim_next(task: str, now: datetime) -> FollowUp | None:
     )
 
 
+def _run_row(row: FollowUp, task: str, handler: Handler, now: datetime, result: DrainResult) -> None:
+    """One claimed row: its handler in a savepoint, then done, a retry or failed."""
+    started = time.monotonic()
+    try:
+        with transaction.atomic():  # a failing handler leaves nothing behind
+            handler(row.order_id, row.event_id)
+    except Exception as exc:  # noqa: BLE001 - any handler failure is recorded on the row
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if row.attempts >= settings.HOTLINE_OUTBOX_MAX_ATTEMPTS:
+            row.state = FollowUp.State.FAILED
+            result.failed += 1
+            logger.error("Follow-up %s of event %s failed for good: %s", task, row.event_id, row.last_error)
+        else:
+            row.available_at = now + backoff(row.attempts)
+            result.retried += 1
+            logger.warning(
+                "Follow-up %s of event %s failed (attempt %s), retry at %s: %s",
+                task,
+                row.event_id,
+                row.attempts,
+                row.available_at,
+                row.last_error,
+            )
+        row.save(update_fields=["attempts", "last_error", "state", "available_at"])
+    else:
+        row.state, row.done_at = FollowUp.State.DONE, timezone.now()
+        row.save(update_fields=["attempts", "state", "done_at"])
+        result.done += 1
+        # One line per follow-up, under the request that asked for it: what an operator
+        # greps for when a resident says the SMS never came.
+        logger.info("Follow-up %s of event %s done in %.0f ms", task, row.event_id, (time.monotonic() - started) * 1000)
+
+
 def follow_ups_drain(*, task: str, handler: Handler, limit: int = 100) -> DrainResult:
     """Run pending follow-ups of ``task`` one by one, each in its own transaction that
     holds the row's lock while ``handler(order_id, event_id)`` runs and then marks it
@@ -233,31 +278,14 @@ def follow_ups_drain(*, task: str, handler: Handler, limit: int = 100) -> DrainR
             if row is None:
                 return result
             row.attempts += 1
+            # The row's work is logged under the request that asked for it, not under the
+            # nudge's (which may carry several requests' rows, or none: the sweeper's).
+            token = request_id_var.set(row.request_id) if row.request_id else None
             try:
-                with transaction.atomic():  # a failing handler leaves nothing behind
-                    handler(row.order_id, row.event_id)
-            except Exception as exc:  # noqa: BLE001 - any handler failure is recorded on the row
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if row.attempts >= settings.HOTLINE_OUTBOX_MAX_ATTEMPTS:
-                    row.state = FollowUp.State.FAILED
-                    result.failed += 1
-                    logger.error("Follow-up %s of event %s failed for good: %s", task, row.event_id, row.last_error)
-                else:
-                    row.available_at = now + backoff(row.attempts)
-                    result.retried += 1
-                    logger.warning(
-                        "Follow-up %s of event %s failed (attempt %s), retry at %s: %s",
-                        task,
-                        row.event_id,
-                        row.attempts,
-                        row.available_at,
-                        row.last_error,
-                    )
-                row.save(update_fields=["attempts", "last_error", "state", "available_at"])
-            else:
-                row.state, row.done_at = FollowUp.State.DONE, timezone.now()
-                row.save(update_fields=["attempts", "state", "done_at"])
-                result.done += 1
+                _run_row(row, task, handler, now, result)
+            finally:
+                if token is not None:
+                    request_id_var.reset(token)
     result.more = True
     return result
 
