@@ -14,8 +14,8 @@ from governance.tests.conftest import MONTH, T0
 from grids.models import OrgUnit, Role, Service, ServiceArea, UnitKind
 from hotline.testing import make_user
 from workorders.choices import Status
-from workorders.models import Category, Event
 from workorders.errors import NotAllowed
+from workorders.models import Category, Event
 from workorders.services import work_order_assign, work_order_reveal_caller
 
 pytestmark = pytest.mark.django_db
@@ -109,8 +109,7 @@ def test_the_center_sees_the_district_and_may_pick_an_area(client, district, set
 def test_an_area_outside_the_users_own_is_404(client, district, setup):
     client.force_login(district.user("handler_b"))
     assert (
-        client.get(reverse("governance:property"), {"area": district.community_a.pk, "month": MONTH}).status_code
-        == 404
+        client.get(reverse("governance:property"), {"area": district.community_a.pk, "month": MONTH}).status_code == 404
     )
     query = {
         "kind": "property",
