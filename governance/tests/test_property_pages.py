@@ -180,3 +180,14 @@ def test_the_index_shows_complaints_only_for_property_companies(client, district
     assert "被投诉率" not in body.split("<table", 1)[1]
     body = client.get(reverse("governance:index"), {"kind": "property", "month": MONTH}).content.decode()
     assert "被投诉率" in body.split("<table", 1)[1]
+
+
+def test_the_ranking_page_speaks_english_when_asked(client, district, setup):
+    from django.utils import translation
+
+    client.force_login(district.user("supervisor"))
+    try:
+        body = client.get(reverse("governance:property"), {"month": MONTH}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    finally:
+        translation.deactivate()
+    assert "Property company assessment" in body and "Complaint rate" in body and "被投诉率" not in body
