@@ -191,3 +191,19 @@ def test_the_ranking_page_speaks_english_when_asked(client, district, setup):
     finally:
         translation.deactivate()
     assert "Property company assessment" in body and "Complaint rate" in body and "被投诉率" not in body
+
+
+def test_admin_edits_service_areas_complaint_categories_and_serving_rules(client, district, setup):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-root")
+    client.force_login(admin)
+    for name in ("grids_servicearea", "governance_complaintcategory", "dispatch_routingrule"):
+        assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+        assert client.get(reverse(f"admin:{name}_add")).status_code == 200, name
+    response = client.post(
+        reverse("admin:governance_complaintcategory_add"),
+        {"category": district.cat_territorial.pk, "service": "property", "note": "占道也算投诉物业"},
+    )
+    assert response.status_code == 302
+    assert ComplaintCategory.objects.filter(category=district.cat_territorial).exists()
