@@ -40,4 +40,5 @@ STRINGS = [
     gettext_noop("派往物业/行业单位时必填：按该服务类型找服务本小区的单位"),
     gettext_noop("派往物业/行业单位的规则必须指定服务类型。"),
     gettext_noop("未指定服务类型"),
+    gettext_noop("多家物业/行业单位服务同一小区"),
 ]
