@@ -219,10 +219,23 @@ def _property_units_below(area: OrgUnit) -> set[int]:
 def property_ranking(request: HttpRequest) -> HttpResponse:
     """物业考核 for a street or community: the property companies and utilities serving
     it, scored under the scheme in force for them on the orders located there (the
-    center: district-wide), each number a link to its orders."""
-    area = _area(request)
+    center: district-wide), each number a link to its orders. Others (a department, a
+    company itself) have no area here and are told so; their own rows are on the index."""
+    is_center, areas = _is_center(request.user), _areas(request.user)
     scheme = Scheme.objects.filter(unit_kind=UnitKind.PROPERTY, is_active=True).first()
     start, end, month = _month(request, scheme.period if scheme else "month")
+    context = {
+        "kind": UnitKind.PROPERTY,
+        "areas": areas,
+        "is_center": is_center,
+        "scheme": scheme,
+        "month": month,
+        "indicators": indicators_for(UnitKind.PROPERTY),
+        "left_out_note": LEFT_OUT_NOTE,
+    }
+    if not is_center and not areas:
+        return render(request, "governance/property.html", {**context, "area": None, "rows": [], "no_area": True})
+    area = _area(request)
     located = _communities(area) if area is not None else None
     figures = figures_cached(start=start, end=end, kind=UnitKind.PROPERTY, now=timezone.now(), located=located)
     if located is not None:
@@ -233,21 +246,7 @@ def property_ranking(request: HttpRequest) -> HttpResponse:
     else:
         units = OrgUnit.objects.in_bulk(list(figures))
         rows = rank([ScoreRow(units[u], f, None) for u, f in figures.items()])
-    return render(
-        request,
-        "governance/property.html",
-        {
-            "kind": UnitKind.PROPERTY,
-            "area": area,
-            "areas": _areas(request.user),
-            "is_center": _is_center(request.user),
-            "scheme": scheme,
-            "month": month,
-            "rows": rows,
-            "indicators": indicators_for(UnitKind.PROPERTY),
-            "left_out_note": LEFT_OUT_NOTE,
-        },
-    )
+    return render(request, "governance/property.html", {**context, "area": area, "rows": rows})
 
 
 @governing

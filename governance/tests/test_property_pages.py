@@ -207,3 +207,11 @@ def test_admin_edits_service_areas_complaint_categories_and_serving_rules(client
     )
     assert response.status_code == 302
     assert ComplaintCategory.objects.filter(category=district.cat_territorial).exists()
+
+
+def test_a_unit_without_an_area_is_told_where_its_scores_are(client, district, setup):
+    for user in (district.user("handler_dept"), _user("wuye_1")):
+        client.force_login(user)
+        response = client.get(reverse("governance:property"), {"month": MONTH})
+        body = response.content.decode()
+        assert response.status_code == 200 and "本单位的考核得分见" in body and "property-ranking" not in body
