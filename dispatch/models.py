@@ -6,19 +6,36 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import OrgUnit, UnitKind
+from grids.models import OrgUnit, Service, UnitKind
 from workorders.choices import Routing
 from workorders.models import Category, Event, WorkOrder
 
 
+class RuleTarget(models.TextChoices):
+    """Where a rule sends: a category's two routings, and the property company or
+    utility serving the located 小区 (grids.ServiceArea) for the rule's ``service``."""
+
+    TERRITORIAL = Routing.TERRITORIAL.value, Routing.TERRITORIAL.label
+    DEPARTMENT = Routing.DEPARTMENT.value, Routing.DEPARTMENT.label
+    SERVING_UNIT = "serving_unit", _("物业/行业单位（按小区）")
+
+
 class RoutingRule(models.Model):
-    """Where orders of a category go: the street of the located area (属地) or a named
-    department, optionally only for orders inside ``area``. The most specific matching
+    """Where orders of a category go: the street of the located area (属地), a named
+    department, or the property company / utility serving the located 小区 (falling
+    back to the street where nobody serves it), optionally only for orders inside ``area``. The most specific matching
     rule wins, then the lowest priority number; a tie between different targets is a
     conflict left to the dispatchers."""
 
     category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="+")
-    target = models.CharField(_("派往"), max_length=16, choices=Routing.choices, default=Routing.TERRITORIAL)
+    target = models.CharField(_("派往"), max_length=16, choices=RuleTarget.choices, default=RuleTarget.TERRITORIAL)
+    service = models.CharField(
+        _("服务类型"),
+        max_length=16,
+        choices=Service.choices,
+        blank=True,
+        help_text=_("派往物业/行业单位时必填：按该服务类型找服务本小区的单位"),
+    )
     # SET_NULL, not PROTECT: removing a unit must not be blocked by a rule; the rule then
     # shows as broken in the admin and the router skips it with an alert.
     department = models.ForeignKey(
@@ -48,17 +65,25 @@ class RoutingRule(models.Model):
         verbose_name_plural = _("派单规则")
         ordering = ["category__code", "priority", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(target__in=Routing.values), name="routingrule_target_valid"),
+            models.CheckConstraint(condition=Q(target__in=RuleTarget.values), name="routingrule_target_valid"),
+            models.CheckConstraint(
+                condition=Q(service__in=["", *Service.values]) & (~Q(target=RuleTarget.SERVING_UNIT) | ~Q(service="")),
+                name="routingrule_service_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         where = self.area.name if self.area_id else _("全区")
         goes = self.department.name if self.target == Routing.DEPARTMENT and self.department_id else self.target
+        if self.target == RuleTarget.SERVING_UNIT:
+            goes = f"{self.target}:{self.service}"
         return f"{self.category} @ {where} → {goes}"
 
     def clean(self) -> None:
         if self.target == Routing.DEPARTMENT and not self.department_id:
             raise ValidationError({"department": _("派往职能部门的规则必须指定部门。")})
+        if self.target == RuleTarget.SERVING_UNIT and not self.service:
+            raise ValidationError({"service": _("派往物业/行业单位的规则必须指定服务类型。")})
         if self.area_id and self.area.kind not in {UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID}:
             raise ValidationError({"area": _("适用区域必须是街道、社区或网格。")})
 
@@ -69,6 +94,8 @@ class RoutingRule(models.Model):
                 return str(_("部门已删除或未指定"))
             if not self.department.is_active:
                 return str(_("部门「%(u)s」已停用") % {"u": self.department.name})
+        if self.target == RuleTarget.SERVING_UNIT and not self.service:
+            return str(_("未指定服务类型"))
         if self.area_id and not self.area.is_active:
             return str(_("区域「%(u)s」已停用") % {"u": self.area.name})
         return ""

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule
+from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule, RuleTarget
 from grids.locate import Location, locate
 from grids.models import OrgUnit, UnitKind
+from grids.selectors import units_serving
 from hotline.process_cache import ProcessCache
 from triage.services import Suggestions, Verdict, triage_check_route, triage_suggest
 from workorders.choices import Routing, Status
@@ -39,6 +40,7 @@ class Candidate:
     priority: int
     target: str
     unit: OrgUnit | None  # resolved target; None when territorial and not located
+    detail: dict = field(default_factory=dict)  # recorded with the routing reason
 
 
 @dataclass
@@ -102,8 +104,11 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
             continue
         if not _area_matches(rule, where):
             continue
-        unit = rule.department if rule.target == Routing.DEPARTMENT else street
         depth = rule.area.path.count("/") if rule.area_id else 0
+        if rule.target == RuleTarget.SERVING_UNIT:
+            found.extend(_serving_candidates(rule, depth, where, reasons))
+            continue
+        unit = rule.department if rule.target == Routing.DEPARTMENT else street
         found.append(Candidate(rule.pk, depth, rule.priority, rule.target, unit))
     if not found:
         category = order.category
@@ -122,16 +127,40 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
     return found
 
 
+def _serving_candidates(rule: RoutingRule, depth: int, where: Location | None, reasons: list[dict]) -> list[Candidate]:
+    """The property company / utility serving the located 小区 for the rule's service;
+    where nobody serves it (a 小区 without 物业, an unlocated order) the street, as a
+    territorial rule would (属地兜底), with the reason saying so. Two units serving the
+    same place come back as two candidates, which the router treats as a conflict."""
+    units = []
+    if where is not None and where.community is not None:
+        units = units_serving(
+            service=rule.service,
+            community_id=where.community.pk,
+            grid_id=where.grid.pk if where.grid else None,
+        )
+    if not units:
+        street = where.street if where else None
+        return [
+            Candidate(
+                rule.pk, depth, rule.priority, Routing.TERRITORIAL, street, {"service": rule.service, "fallback": True}
+            )
+        ]
+    if len(units) > 1:
+        reasons.append({"code": "service_area_shared", "service": rule.service, "units": [u.pk for u in units]})
+    return [Candidate(rule.pk, depth, rule.priority, rule.target, u, {"service": rule.service}) for u in units]
+
+
 def _fits(order: WorkOrder, unit: OrgUnit) -> bool:
     """Whether a unit from history can be the lead for this order's kind of category:
-    a territorial category goes to a street (or community), a functional one to a
+    a territorial category goes to a street (or community, or the 物业 serving it), a functional one to a
     department. Without the check every unlocated order got the department most
     orders went to (区城市管理委员会) first, whatever it was about."""
     category = order.category
     if category is None:
         return True
     if category.routing == Routing.TERRITORIAL:
-        return unit.kind in (UnitKind.STREET, UnitKind.COMMUNITY)
+        return unit.kind in (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.PROPERTY)
     return unit.kind == UnitKind.DEPARTMENT
 
 
@@ -220,6 +249,7 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
         "code": "rule" if chosen.rule_id else "category_default",
         "rule": chosen.rule_id,
         "target": chosen.target,
+        **chosen.detail,
         **({"located_by": where.method} if where else {}),
     }
     verdict = triage_check_route(order=order, unit_id=chosen.unit.pk)

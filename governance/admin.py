@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from governance.models import Scheme
+from governance.models import ComplaintCategory, Scheme
 from governance.services import scheme_save_version
 
 
@@ -27,3 +27,12 @@ class SchemeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # reports name their scheme version
+
+
+@admin.register(ComplaintCategory)
+class ComplaintCategoryAdmin(admin.ModelAdmin):
+    """Which categories count as complaints about a property company / utility (被投诉率)."""
+
+    list_display = ("category", "service", "note")
+    list_filter = ("service",)
+    autocomplete_fields = ("category",)

@@ -15,6 +15,8 @@ def _header() -> list[str]:
 
 
 def _rate(parts) -> str:
+    if parts is None:  # a report frozen before the indicator existed (被投诉率)
+        return "—"
     num, den = parts
     return f"{num}/{den} ({num * 100 / den:.1f}%)" if den else "—"
 
@@ -47,7 +49,7 @@ def _meta(report: Report) -> list[str]:
 def _rows(report: Report) -> list[list]:
     return [
         [r["rank"] or "—", r["name"], "—" if r["score"] is None else r["score"]]
-        + [_rate(r["figures"][i.value]) for i in Indicator]
+        + [_rate(r["figures"].get(i.value)) for i in Indicator]
         for r in report.data["rows"]
     ]
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.selectors import SATISFIED, Figure, Scope, _deadline_rows, callback_events
-from governance.models import Appeal, AppealState, Decision, Exclusion, Indicator
+from governance.models import INDICATOR_KINDS, Appeal, AppealState, Decision, Exclusion, Indicator
+from governance.serving import complaint_orders, complaint_parts
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import DeadlineState, Stage
 from workorders.models import Event, WorkOrder
@@ -82,17 +83,27 @@ def counted_dispatches(start: datetime, end: datetime) -> QuerySet[Event]:
 def return_parts(start: datetime, end: datetime, below_lead: bool) -> tuple[QuerySet, QuerySet]:
     """退单率's (numerator, denominator) events, each annotated with the unit ``u`` they
     count for. A lead unit returns to the center (return ÷ assign); a unit below the lead
-    (community, property company) hands back up (return_up ÷ sub_dispatch)."""
+    (community, property company) hands back up (return_up ÷ sub_dispatch), and, when the
+    center or the router dispatched to it directly (a 物业 routed its 小区's order), it
+    returns like a lead (return ÷ assign): both count."""
     if not below_lead:
         return (
             counted_returns(start, end).annotate(u=_payload_int("from_unit")),
             counted_dispatches(start, end).annotate(u=_payload_int("unit")),
         )
     events = Event.objects.filter(created_at__gte=start, created_at__lt=end).exclude(order_id__in=excluded_order_ids())
-    return (
-        events.filter(kind="return_up").exclude(pk__in=_upheld("event_id")).annotate(u=F("actor_unit_id")),
-        events.filter(kind="sub_dispatch").annotate(u=_payload_int("unit")),
+    returned = (
+        events.filter(kind__in=("return_up", "return"))
+        .exclude(pk__in=_upheld("event_id"))
+        .annotate(u=Case(When(kind="return_up", then=F("actor_unit_id")), default=_payload_int("from_unit")))
     )
+    return returned, events.filter(kind__in=("sub_dispatch", *DISPATCH_KINDS)).annotate(u=_payload_int("unit"))
+
+
+def _located(qs: QuerySet, located: set[int] | None) -> QuerySet:
+    """Only the rows of orders located in the communities ``located`` (None: all): a
+    community reading how the companies serving it do for its own residents."""
+    return qs if located is None else qs.filter(order__community_id__in=located)
 
 
 def callback_numerator(events: QuerySet[Event], indicator: str) -> QuerySet[Event]:
@@ -121,10 +132,19 @@ def assessed_map(kind: str) -> dict[int, int]:
     return out
 
 
-def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) -> dict[int, dict[str, Figure]]:
-    """{assessed unit id: {indicator: Figure}} for every active unit of ``kind``."""
+def indicators_for(kind: str) -> list[Indicator]:
+    return [i for i in Indicator if kind in INDICATOR_KINDS.get(i, (kind,))]
+
+
+def unit_figures(
+    *, start: datetime, end: datetime, kind: str, now: datetime, located: set[int] | None = None
+) -> dict[int, dict[str, Figure]]:
+    """{assessed unit id: {indicator: Figure}} for every active unit of ``kind``;
+    ``located``: only orders located in these communities (None: all)."""
     amap = assessed_map(kind)
     units = OrgUnit.objects.filter(kind=kind, is_active=True).values_list("id", flat=True)
+    # Every indicator for every kind (one it does not apply to stays 0/0, unscored), so
+    # reports and exports read one shape; the pages show indicators_for(kind).
     parts = {u: {i: [0, 0] for i in Indicator.values} for u in units}
 
     def add(unit_id, indicator, num, den):
@@ -139,7 +159,8 @@ def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) ->
         start, end, Indicator.ON_TIME, now
     )
     for r in (
-        both.filter(unit_id__isnull=False)
+        _located(both, located)
+        .filter(unit_id__isnull=False)
         .values("unit_id", "stage")
         .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
     ):
@@ -151,7 +172,7 @@ def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) ->
         Indicator.SATISFACTION.value: Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
         Indicator.REOPEN.value: Count("id", filter=Q(kind="reopen")),
     }
-    events = counted_callbacks(start, end)
+    events = _located(counted_callbacks(start, end), located)
     # As the dashboard's ranking: callbacks count for the order's lead unit, read from the
     # event's payload (no join with the orders) and from the order for older events. A
     # community or property company is never the lead of a sub-dispatched order, so for
@@ -170,27 +191,46 @@ def unit_figures(*, start: datetime, end: datetime, kind: str, now: datetime) ->
                 add(r["lu"], indicator, r[indicator], r["made"])
 
     returned, dispatched = return_parts(start, end, kind in BELOW_LEAD)
-    for r in returned.values("u").annotate(n=Count("id")):
+    for r in _located(returned, located).values("u").annotate(n=Count("id")):
         add(r["u"], Indicator.RETURN, r["n"], 0)
-    for r in dispatched.values("u").annotate(n=Count("id")):
+    for r in _located(dispatched, located).values("u").annotate(n=Count("id")):
         add(r["u"], Indicator.RETURN, 0, r["n"])
+
+    if Indicator.COMPLAINT in indicators_for(kind):
+        # Counted for the company itself (a place is served by one unit, not a subtree).
+        for unit_id, (num, den) in complaint_parts(
+            start=start, end=end, excluded=excluded_order_ids(), located=located
+        ).items():
+            if unit_id in parts:
+                parts[unit_id][Indicator.COMPLAINT] = [num, den]
 
     return {u: {i: Figure(i, num, den) for i, (num, den) in ind.items()} for u, ind in parts.items()}
 
 
 def orders_behind_score(
-    *, start: datetime, end: datetime, unit: OrgUnit, indicator: str, part: str, now: datetime
+    *,
+    start: datetime,
+    end: datetime,
+    unit: OrgUnit,
+    indicator: str,
+    part: str,
+    now: datetime,
+    located: set[int] | None = None,
 ) -> QuerySet[WorkOrder]:
     """The orders a unit's figure counted: ``part`` "num" (numerator) or "all" (denominator).
     The caller intersects it with what the viewer may open (workorders.scope)."""
     ids = set(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
+    if indicator == Indicator.COMPLAINT:
+        return complaint_orders(
+            start=start, end=end, unit_id=unit.pk, part=part, excluded=excluded_order_ids(), located=located
+        )
     if indicator in STAGE_OF:
-        rows = counted_deadlines(start, end, indicator, now).filter(unit_id__in=ids)
+        rows = _located(counted_deadlines(start, end, indicator, now), located).filter(unit_id__in=ids)
         if part == "num":
             rows = rows.filter(state=DeadlineState.MET)
         return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
     if indicator in CALLBACK_INDICATORS:
-        events = counted_callbacks(start, end)
+        events = _located(counted_callbacks(start, end), located)
         if unit.kind in BELOW_LEAD:
             events = events.filter(order__current_unit_id__in=ids)
         else:
@@ -203,6 +243,6 @@ def orders_behind_score(
         return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     if indicator == Indicator.RETURN:
         returned, dispatched = return_parts(start, end, unit.kind in BELOW_LEAD)
-        events = (returned if part == "num" else dispatched).filter(u__in=ids)
+        events = _located(returned if part == "num" else dispatched, located).filter(u__in=ids)
         return WorkOrder.objects.filter(pk__in=events.values("order_id"))
     raise ValueError(f"unknown indicator {indicator}")

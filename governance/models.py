@@ -13,8 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import OrgUnit, UnitKind
-from workorders.models import Deadline, Event, WorkOrder
+from grids.models import OrgUnit, Service, UnitKind
+from workorders.models import Category, Deadline, Event, WorkOrder
 
 
 class Indicator(models.TextChoices):
@@ -24,10 +24,15 @@ class Indicator(models.TextChoices):
     ON_TIME = "on_time", _("按时办结率")
     REOPEN = "reopen", _("重办率")
     RETURN = "return", _("退单率")
+    # Property companies and utilities only (governance.serving): complaints about the
+    # unit from the places it serves ÷ the orders located there.
+    COMPLAINT = "complaint", _("被投诉率")
 
 
 # A lower rate is better: they score as (1 - rate).
-NEGATIVE_INDICATORS = frozenset({Indicator.REOPEN, Indicator.RETURN})
+NEGATIVE_INDICATORS = frozenset({Indicator.REOPEN, Indicator.RETURN, Indicator.COMPLAINT})
+# Indicators that only have a meaning for some kinds of unit.
+INDICATOR_KINDS = {Indicator.COMPLAINT: frozenset({UnitKind.PROPERTY})}
 
 
 class Period(models.TextChoices):
@@ -206,3 +211,25 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m} {self.unit_id or 'district'} ({self.state})"
+
+
+class ComplaintCategory(models.Model):
+    """A category whose orders are residents' complaints about whoever provides
+    ``service`` where the order is located (投诉物业: 物业服务 → the property company
+    serving that 小区). The 被投诉率 indicator counts them; the admin edits the set."""
+
+    category = models.ForeignKey(Category, verbose_name=_("分类"), on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(_("被投诉的服务"), max_length=16, choices=Service.choices, default=Service.PROPERTY)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("投诉类分类")
+        verbose_name_plural = _("投诉类分类")
+        ordering = ["service", "category__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "service"], name="complaintcategory_unique"),
+            models.CheckConstraint(condition=Q(service__in=Service.values), name="complaintcategory_service_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.get_service_display()}"

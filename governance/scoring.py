@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -71,7 +72,9 @@ def _decisions_stamp() -> str:
     return ":".join(parts)
 
 
-def figures_cached(*, start: datetime, end: datetime, kind: str, now: datetime | None = None) -> dict:
+def figures_cached(
+    *, start: datetime, end: datetime, kind: str, now: datetime | None = None, located: set[int] | None = None
+) -> dict:
     """unit_figures() through the cache for HOTLINE_DASHBOARD_CACHE_SECONDS (as the
     dashboard's board): the score page, its click-through and the what-if re-ranking of
     the same period then share one computation over up to millions of rows. A decision
@@ -79,11 +82,13 @@ def figures_cached(*, start: datetime, end: datetime, kind: str, now: datetime |
     now = now or timezone.now()
     seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
-        return unit_figures(start=start, end=end, kind=kind, now=now)
-    key = f"gov:fig:{kind}:{start.isoformat()}:{end.isoformat()}:{_decisions_stamp()}"
+        return unit_figures(start=start, end=end, kind=kind, now=now, located=located)
+    where = "all" if located is None else ",".join(str(i) for i in sorted(located))
+    where = where if len(where) < 80 else hashlib.sha1(where.encode()).hexdigest()
+    key = f"gov:fig:{kind}:{where}:{start.isoformat()}:{end.isoformat()}:{_decisions_stamp()}"
     figures = cache.get(key)
     if figures is None:
-        figures = unit_figures(start=start, end=end, kind=kind, now=now)
+        figures = unit_figures(start=start, end=end, kind=kind, now=now, located=located)
         cache.set(key, figures, seconds)
     return figures
 

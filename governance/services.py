@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from attachments.services import attachment_add
 from dashboards.selectors import CALLBACK_KINDS
 from governance.models import (
+    INDICATOR_KINDS,
     Appeal,
     AppealState,
     AppealTarget,
@@ -106,6 +107,9 @@ def scheme_save_version(
     if period not in Period.values:
         raise InvalidInput({"period": _("未知考核周期。")})
     weights = scheme_weights_clean(weights)
+    for key in weights:
+        if unit_kind not in INDICATOR_KINDS.get(key, (unit_kind,)):
+            raise InvalidInput({"weights": _("指标「%(k)s」不适用于该类考核对象。") % {"k": Indicator(key).label}})
     with transaction.atomic():
         # Lock the code's versions so two admins saving at once get versions n+1 and n+2.
         last = Scheme.objects.select_for_update().filter(code=code).order_by("-version").first()

@@ -7,6 +7,7 @@ app_name = "governance"
 urlpatterns = [
     path("", views.index, name="index"),
     path("orders/", views.score_orders, name="orders"),
+    path("property/", views.property_ranking, name="property"),
     path("what-if/", views.whatif, name="whatif"),
     path("exclusions/", views.exclusions, name="exclusions"),
     path("exclusions/<int:pk>/decide/", views.exclusion_decide, name="exclusion_decide"),

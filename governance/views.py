@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from governance import services
 from governance.exports import report_pdf, report_xlsx
-from governance.figures import LEFT_OUT_NOTE, orders_behind_score
+from governance.figures import LEFT_OUT_NOTE, indicators_for, orders_behind_score
 from governance.forms import (
     AppealForm,
     DecideForm,
@@ -35,9 +35,17 @@ from governance.models import (
     ReportState,
     Scheme,
 )
-from governance.scoring import compare, figures_cached, period_bounds, previous_period, ranking
+from governance.scoring import (
+    ScoreRow,
+    compare,
+    figures_cached,
+    period_bounds,
+    previous_period,
+    rank,
+    ranking,
+)
 from grids.models import OrgUnit, Role, UnitKind
-from grids.selectors import memberships_of, sees_everything
+from grids.selectors import memberships_of, property_units_serving, sees_everything
 from web.helpers import apply_errors, role_required, visible_order
 from workorders.choices import DeadlineState, Stage, Status
 from workorders.errors import WorkflowError
@@ -114,7 +122,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "rows": rows,
-            "indicators": list(Indicator),
+            "indicators": indicators_for(kind),
             "left_out_note": LEFT_OUT_NOTE,
             "excluded": Exclusion.objects.filter(state=Decision.APPROVED).count(),
             "upheld": Appeal.objects.filter(state=AppealState.UPHELD).count(),
@@ -135,10 +143,21 @@ def score_orders(request: HttpRequest) -> HttpResponse:
         raise Http404
     raw_unit = request.GET.get("unit", "")
     unit = get_object_or_404(OrgUnit, pk=int(raw_unit) if raw_unit.isdigit() else 0, kind=kind)
-    allowed = visible_unit_ids(request.user, kind)
+    if indicator not in indicators_for(kind):
+        raise Http404
+    area, located = None, None
+    if request.GET.get("area"):
+        # The 物业 ranking of a street or community: the company's orders located there.
+        area = _area(request, required=True)
+        located = _communities(area)
+        allowed = property_units_serving(located) | _property_units_below(area)
+    else:
+        allowed = visible_unit_ids(request.user, kind)
     if allowed is not None and unit.pk not in allowed:
         raise Http404
-    qs = orders_behind_score(start=start, end=end, unit=unit, indicator=indicator, part=part, now=timezone.now())
+    qs = orders_behind_score(
+        start=start, end=end, unit=unit, indicator=indicator, part=part, now=timezone.now(), located=located
+    )
     qs = qs.filter(pk__in=work_orders_visible_to(request.user).values("pk")).order_by("-created_at")
     page = Paginator(qs.select_related("category", "lead_unit"), 100).get_page(request.GET.get("page"))
     return render(
@@ -146,6 +165,7 @@ def score_orders(request: HttpRequest) -> HttpResponse:
         "governance/orders.html",
         {
             "unit": unit,
+            "area": area,
             "indicator": Indicator(indicator),
             "part": part,
             "month": month,
@@ -154,6 +174,79 @@ def score_orders(request: HttpRequest) -> HttpResponse:
             "left_out_note": LEFT_OUT_NOTE,
         },
     )
+
+
+def _areas(user) -> list[OrgUnit]:
+    """The streets and communities whose property companies the user may rank: the
+    center every one; others those they belong to (a street also its communities)."""
+    qs = OrgUnit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.COMMUNITY], is_active=True)
+    if _is_center(user):
+        return list(qs.order_by("path"))
+    q = Q(pk__in=[])
+    for m in memberships_of(user):
+        if m.unit.kind in (UnitKind.STREET, UnitKind.COMMUNITY):
+            q |= Q(path__startswith=m.unit.path)
+    return list(qs.filter(q).order_by("path"))
+
+
+def _area(request: HttpRequest, *, required: bool = False) -> OrgUnit | None:
+    """The street or community asked for (``area``), if the user may read it; without
+    one, the user's own (the first of theirs), or None for the center (the district)."""
+    areas = _areas(request.user)
+    raw = request.GET.get("area", "")
+    if raw:
+        found = next((a for a in areas if raw.isdigit() and a.pk == int(raw)), None)
+        if found is None:
+            raise Http404
+        return found
+    if required or not _is_center(request.user):
+        if not areas:
+            raise Http404
+        return areas[0]
+    return None
+
+
+def _communities(area: OrgUnit) -> set[int]:
+    qs = OrgUnit.objects.filter(path__startswith=area.path, kind=UnitKind.COMMUNITY)
+    return set(qs.values_list("id", flat=True))
+
+
+def _property_units_below(area: OrgUnit) -> set[int]:
+    return set(OrgUnit.objects.filter(path__startswith=area.path, kind=UnitKind.PROPERTY).values_list("id", flat=True))
+
+
+@governing
+def property_ranking(request: HttpRequest) -> HttpResponse:
+    """物业考核 for a street or community: the property companies and utilities serving
+    it, scored under the scheme in force for them on the orders located there (the
+    center: district-wide), each number a link to its orders. Others (a department, a
+    company itself) have no area here and are told so; their own rows are on the index."""
+    is_center, areas = _is_center(request.user), _areas(request.user)
+    scheme = Scheme.objects.filter(unit_kind=UnitKind.PROPERTY, is_active=True).first()
+    start, end, month = _month(request, scheme.period if scheme else "month")
+    context = {
+        "kind": UnitKind.PROPERTY,
+        "areas": areas,
+        "is_center": is_center,
+        "scheme": scheme,
+        "month": month,
+        "indicators": indicators_for(UnitKind.PROPERTY),
+        "left_out_note": LEFT_OUT_NOTE,
+    }
+    if not is_center and not areas:
+        return render(request, "governance/property.html", {**context, "area": None, "rows": [], "no_area": True})
+    area = _area(request)
+    located = _communities(area) if area is not None else None
+    figures = figures_cached(start=start, end=end, kind=UnitKind.PROPERTY, now=timezone.now(), located=located)
+    if located is not None:
+        serving = property_units_serving(located) | _property_units_below(area)
+        figures = {u: f for u, f in figures.items() if u in serving}
+    if scheme is not None:
+        rows = ranking(scheme=scheme, start=start, end=end, figures=figures)
+    else:
+        units = OrgUnit.objects.in_bulk(list(figures))
+        rows = rank([ScoreRow(units[u], f, None) for u, f in figures.items()])
+    return render(request, "governance/property.html", {**context, "area": area, "rows": rows})
 
 
 @governing

@@ -3,7 +3,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.aliases import alias_suggestion_approve, alias_suggestion_reject
-from grids.models import AddressAlias, AliasSuggestion, Membership, OrgUnit, RoadSegment, StaffPhone, SuggestionState
+from grids.models import (
+    AddressAlias,
+    AliasSuggestion,
+    Membership,
+    OrgUnit,
+    RoadSegment,
+    ServiceArea,
+    StaffPhone,
+    SuggestionState,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -84,3 +93,11 @@ class AliasSuggestionAdmin(admin.ModelAdmin):
             alias_suggestion_reject(suggestion=suggestion, actor=request.user)
             done += 1
         self.message_user(request, _("已驳回 %(n)d 条建议。") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "service", "community", "grid", "is_active"]
+    list_filter = ["service", "is_active", "community__parent"]
+    search_fields = ["name", "unit__name", "community__name"]
+    autocomplete_fields = ["unit", "community", "grid"]

@@ -288,3 +288,73 @@ class AliasSuggestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias} → {self.community}"
+
+
+class Service(models.TextChoices):
+    """What a property company or utility does for a place; routing rules name one."""
+
+    PROPERTY = "property", _("物业服务")
+    WATER = "water", _("供水")
+    POWER = "power", _("供电")
+    GAS = "gas", _("燃气")
+    HEATING = "heating", _("供热")
+
+
+class ServiceArea(models.Model):
+    """Where a property company or utility (UnitKind.PROPERTY) serves: a 小区 in a
+    community, as the whole community or one of its grids. The company sits in the
+    tree under one community (its home); a company serving several communities has a
+    row for each, so the router sends it the orders located there and each community
+    sees it among its companies, without the tree pretending it has two parents."""
+
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("物业/行业单位"),
+        on_delete=models.CASCADE,
+        related_name="service_areas",
+        limit_choices_to={"kind": UnitKind.PROPERTY},
+    )
+    name = models.CharField(_("小区/服务范围"), max_length=100)
+    service = models.CharField(_("服务类型"), max_length=16, choices=Service.choices, default=Service.PROPERTY)
+    community = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("社区"),
+        on_delete=models.CASCADE,
+        related_name="served_areas",
+        limit_choices_to={"kind": UnitKind.COMMUNITY},
+    )
+    grid = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("网格"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="served_grid_areas",
+        limit_choices_to={"kind": UnitKind.GRID},
+        help_text=_("留空表示服务整个社区"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("物业服务范围")
+        verbose_name_plural = _("物业服务范围")
+        ordering = ["community", "grid", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "community", "grid", "service"], name="servicearea_unique"),
+            models.CheckConstraint(condition=models.Q(service__in=Service.values), name="servicearea_service_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} @ {self.name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.unit_id and self.unit.kind != UnitKind.PROPERTY:
+            errors["unit"] = _("服务范围只能属于物业/行业单位。")
+        if self.community_id and self.community.kind != UnitKind.COMMUNITY:
+            errors["community"] = _("请选择社区。")
+        if self.grid_id and self.grid.parent_id != self.community_id:
+            errors["grid"] = _("网格必须属于所选社区。")
+        if errors:
+            raise ValidationError(errors)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from grids.models import Membership, OrgUnit, Role, UnitKind
+from grids.models import Membership, OrgUnit, Role, ServiceArea, UnitKind
 
 
 def memberships_of(user: AbstractBaseUser) -> list[Membership]:
@@ -43,3 +43,26 @@ def visible_unit_ids(user: AbstractBaseUser) -> set[int] | None:
     for unit in units:
         q |= Q(path__startswith=unit.path)
     return set(OrgUnit.objects.filter(q).values_list("id", flat=True))
+
+
+def units_serving(*, service: str, community_id: int | None, grid_id: int | None) -> list[OrgUnit]:
+    """The active property companies / utilities providing ``service`` at a place: those
+    serving its grid when any do (the more specific area), else those serving the whole
+    community. More than one means the place is shared and a person must choose."""
+    if community_id is None:
+        return []
+    rows = list(
+        ServiceArea.objects.filter(
+            service=service, community_id=community_id, is_active=True, unit__is_active=True
+        ).select_related("unit")
+    )
+    by_grid = [r for r in rows if grid_id is not None and r.grid_id == grid_id]
+    chosen = by_grid or [r for r in rows if r.grid_id is None]
+    units = {r.unit_id: r.unit for r in chosen}
+    return sorted(units.values(), key=lambda u: u.code)
+
+
+def property_units_serving(area_ids: set[int]) -> set[int]:
+    """Ids of the property companies / utilities with a service area in one of the
+    communities ``area_ids`` (a community's or street's subtree)."""
+    return set(ServiceArea.objects.filter(community_id__in=area_ids).values_list("unit_id", flat=True))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import OrgUnit, UnitKind
 from web.forms import VersionedForm
 
-DISPATCHABLE = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.DEPARTMENT, UnitKind.CENTER)
+DISPATCHABLE = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.PROPERTY, UnitKind.DEPARTMENT, UnitKind.CENTER)
 
 
 def dispatchable_units() -> list[OrgUnit]:
@@ -35,8 +35,12 @@ def grouped_choices(units: list[OrgUnit], *, suggestions: list[dict], exclude: s
         groups.append((str(_("建议单位")), suggested))
     streets = [u for u in units if u.kind == UnitKind.STREET]
     for street in streets:
-        members = [street] + [u for u in units if u.kind == UnitKind.COMMUNITY and u.parent_id == street.pk]
-        choices = [(u.pk, u.name if u is street else f"　{u.name}") for u in members if u.pk not in exclude]
+        members = [(street, street.name)]
+        for c in (u for u in units if u.kind == UnitKind.COMMUNITY and u.parent_id == street.pk):
+            # A community's property companies / utilities (物业) under it.
+            members.append((c, f"　{c.name}"))
+            members += [(p, f"　　{p.name}") for p in units if p.kind == UnitKind.PROPERTY and p.parent_id == c.pk]
+        choices = [(u.pk, label) for u, label in members if u.pk not in exclude]
         if choices:
             groups.append((street.name, choices))
     for kind, title in ((UnitKind.DEPARTMENT, _("区直部门")), (UnitKind.CENTER, _("中心兜底"))):

@@ -17,7 +17,12 @@ Per membership (a user sees the union over their memberships):
   the orders a unit of the subtree was answerable for at some stage (a Deadline row of
   the unit). Those two are what the dashboard figures count for U (see
   ``territory_q`` and dashboards.selectors), which is why the list behind a figure
-  always equals the figure.
+  always equals the figure;
+- a street or community U (any of the roles above) also sees the orders located in its
+  territory (the order's community in the subtree) that a property company or utility
+  serving there (grids.ServiceArea) leads or holds: a company serving several
+  communities sits under one of them in the tree, and each community supervises its
+  work for its own residents (governance's 物业 ranking counts exactly these).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grids.models import Membership, OrgUnit, Role, UnitKind
-from grids.selectors import memberships_of
+from grids.selectors import memberships_of, property_units_serving
 from workorders.models import CoHandling, Deadline, WorkOrder
 
 DESK_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.OPERATOR})
@@ -53,6 +58,18 @@ def subtree_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
     return ids
 
 
+def serving_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
+    """Property companies / utilities serving somewhere in ``unit``'s subtree (a street or
+    community; nothing for other kinds), cached per request like subtree_ids."""
+    if unit.kind not in (UnitKind.STREET, UnitKind.COMMUNITY):
+        return set()
+    cache = user.__dict__.setdefault("_hotline_serving", {})
+    ids = cache.get(unit.pk)
+    if ids is None:
+        ids = cache[unit.pk] = property_units_serving(subtree_ids(user, unit))
+    return ids
+
+
 def _sees_all(m: Membership) -> bool:
     return m.role != Role.GRID_WORKER and (m.role == Role.ADMIN or m.unit.kind == UnitKind.CENTER)
 
@@ -71,6 +88,9 @@ def membership_q(user: AbstractBaseUser, m: Membership) -> Q | None:
     )
     if m.role in DESK_ROLES:
         q |= Q(street_id__in=ids) | Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+    serving = serving_ids(user, m.unit)
+    if serving:
+        q |= Q(community_id__in=ids) & (Q(current_unit_id__in=serving) | Q(lead_unit_id__in=serving))
     return q
 
 
@@ -117,6 +137,10 @@ def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | 
         return True
     if m.role in DESK_ROLES and order.street_id in ids:
         return True
+    if order.community_id in ids:
+        serving = serving_ids(user, m.unit)
+        if order.current_unit_id in serving or order.lead_unit_id in serving:
+            return True
     if CoHandling.objects.filter(order_id=order.pk, unit_id__in=ids).exists():
         return True
     return m.role in DESK_ROLES and Deadline.objects.filter(order_id=order.pk, unit_id__in=ids).exists()

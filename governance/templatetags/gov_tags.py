@@ -28,4 +28,8 @@ def score_link(context, part):
         "ind": context["i"].value,
         "part": part,
     }
+    if context.get("area") is not None:
+        query["area"] = context["area"].pk
+    if context.get("scheme") is None:
+        del query["scheme"]
     return reverse("governance:orders") + "?" + urlencode(query)

@@ -47,6 +47,7 @@ PROBLEMS = {
     "not_located": _("未能定位到街道"),
     "no_rule": _("没有适用的派单规则"),
     "conflicting_rules": _("派单规则相互冲突"),
+    "service_area_shared": _("多家物业/行业单位服务同一小区"),
     "returned_by_target": _("目标单位曾退回此单"),
     "rule_broken": _("派单规则有误"),
     "model_unsure": _("模型置信度低于自动派单阈值"),

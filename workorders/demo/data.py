@@ -249,6 +249,18 @@ REPLIES = [
 
 DEMO_PASSWORD = "hotline-demo"
 # (username, display name, unit code or "first:<kind>", role)
+# Property companies (物业) of 滨河街道: code, name, home community, and the 小区 they
+# serve (estate alias → its community and grid come from the alias). 绿城物业 runs 小区
+# in two communities: it sits under 柳荫社区 and serves 望江苑 in 望江社区 as well.
+PROPERTY_COMPANIES = [
+    ("P01", "滨河湾物业服务中心", "S01-01", ["滨河湾小区", "滨河湾二期"]),
+    ("P02", "绿城物业柳荫项目部", "S01-02", ["柳荫里", "望江苑"]),
+]
+# Categories routed to the property company serving the 小区 (the router's serving_unit
+# rules), and those counted as residents' complaints about it (被投诉率).
+PROPERTY_ROUTED = ["物业服务", "小区停车", "房屋漏水"]
+PROPERTY_COMPLAINTS = ["物业服务"]
+
 DEMO_USERS = [
     ("operator", "王丽（话务员）", "C", "operator"),
     ("dispatcher", "李强（派单员）", "C", "dispatcher"),
@@ -258,5 +270,6 @@ DEMO_USERS = [
     ("grid", "周洋（滨河湾1号网格）", "S01-01-01", "handler"),
     ("dept", "孙涛（城管委）", "D-CG", "handler"),
     ("gridworker", "马娟（网格员）", "S01-01-01", "grid_worker"),
+    ("wuye", "吴敏（滨河湾物业）", "P01", "handler"),
     ("admin", "系统管理员", "C", "admin"),
 ]

@@ -13,7 +13,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from grids.models import AddressAlias, Membership, OrgUnit, StaffPhone, UnitKind
+from grids.models import AddressAlias, Membership, OrgUnit, ServiceArea, StaffPhone, UnitKind
+from grids.selectors import units_serving
 from workorders import services as svc
 from workorders.choices import Channel, RequestType, ReturnReason, Routing, Stage, Status, Urgency
 from workorders.demo import corpus, data, taxonomy
@@ -77,6 +78,14 @@ def seed_units() -> dict[str, OrgUnit]:
             for gi, alias in enumerate([*estates, road]):
                 grid = units[f"{ccode}-{(gi % n_grids) + 1:02d}"]
                 AddressAlias.objects.get_or_create(alias=alias, defaults={"community": community, "grid": grid})
+    for pcode, pname, home, estates in data.PROPERTY_COMPANIES:
+        company = units[pcode] = _unit(
+            pcode, name=pname, kind=UnitKind.PROPERTY, parent=units[home], contact_phone=f"010-6250{pcode[-2:]}00"
+        )
+        for alias in AddressAlias.objects.filter(alias__in=estates):
+            ServiceArea.objects.get_or_create(
+                unit=company, community_id=alias.community_id, grid_id=alias.grid_id, defaults={"name": alias.alias}
+            )
     return units
 
 
@@ -163,6 +172,14 @@ class OrderSimulator:
         self.streets = [u for u in units.values() if u.kind == UnitKind.STREET]
         self.departments = [u for u in units.values() if u.kind == UnitKind.DEPARTMENT]
         self.handlers = {m.unit_id: m.user for m in Membership.objects.filter(role="handler").select_related("user")}
+        # Categories the routing rules send to the 物业 serving the 小区 (category → service).
+        from dispatch.models import RoutingRule, RuleTarget
+
+        self.serving = dict(
+            RoutingRule.objects.filter(target=RuleTarget.SERVING_UNIT, is_active=True).values_list(
+                "category_id", "service"
+            )
+        )
         self.recent: list[int] = []
         self.category_names = [c.name for c in categories]
 
@@ -180,10 +197,10 @@ class OrderSimulator:
         phone = r.choice(["138", "139", "135", "186", "159", "177", "133"]) + f"{r.randrange(10**8):08d}"
         return name, phone
 
-    def _intake_fields(self) -> dict:
+    def _intake_fields(self, category: Category | None = None, grid: OrgUnit | None = None) -> dict:
         r = self.rng
-        category = r.choice(self.categories)
-        grid = r.choice(self.grids)
+        category = category or r.choice(self.categories)
+        grid = grid or r.choice(self.grids)
         community = grid.parent
         alias = r.choice(list(community.aliases.values_list("alias", flat=True)) or [community.name])
         name, phone = self._caller()
@@ -207,10 +224,10 @@ class OrderSimulator:
             request_type=r.choices(list(RequestType.values), weights=[15, 15, 55, 8, 7])[0],
         )
 
-    def simulate(self, created: datetime, present: datetime) -> WorkOrder:
+    def simulate(self, created: datetime, present: datetime, **where) -> WorkOrder:
         r, u = self.rng, self.users
         clock = _Clock(created, present)
-        fields = self._intake_fields()
+        fields = self._intake_fields(**where)
         channel = r.choices(
             [Channel.HOTLINE, Channel.QR, Channel.WEB, Channel.MINIAPP, Channel.PATROL], weights=[62, 14, 9, 5, 10]
         )[0]
@@ -250,6 +267,12 @@ class OrderSimulator:
     def _target(self, order: WorkOrder) -> OrgUnit | None:
         if order.category.routing == Routing.DEPARTMENT:
             return order.category.department
+        service = self.serving.get(order.category_id)
+        if service and order.community_id:
+            # As the router would: the 物业 serving the 小区, else the street (属地兜底).
+            serving = units_serving(service=service, community_id=order.community_id, grid_id=order.grid_id)
+            if len(serving) == 1:
+                return serving[0]
         return order.street
 
     def _handle(self, order: WorkOrder, clock: _Clock) -> WorkOrder:
@@ -414,6 +437,30 @@ def seed_orders(
     return made
 
 
+def seed_property_orders(*, count: int, days: int, units, categories, users, seed: int = 777) -> int:
+    """Orders in the 小区 the demo's property companies serve, of the categories routed to
+    them, so the 物业考核 page has a month or two of figures to rank."""
+    rng = random.Random(seed)
+    present = timezone.now()
+    sim = OrderSimulator(rng, units, categories, users)
+    routed = [c for c in categories if c.pk in sim.serving]
+    grids = [units[code] for code in ServiceArea.objects.values_list("grid__code", flat=True) if code in units]
+    if not routed or not grids:
+        return 0
+    made = 0
+    for start in sorted(present - timedelta(days=days) * rng.random() for _ in range(count)):
+        local = timezone.localtime(start)
+        if local.hour < 8 or local.hour > 20:
+            start = start - timedelta(hours=(local.hour - 10) % 24)
+        try:
+            with transaction.atomic(), suppress_follow_ups():
+                sim.simulate(start, present, category=rng.choice(routed), grid=rng.choice(grids))
+                made += 1
+        except WorkflowError:
+            continue
+    return made
+
+
 def _ensure_every_status(sim: OrderSimulator, present: datetime) -> int:
     """Recent orders stopped at each status the dice left empty, so every queue and
     page of the demo has something in it."""
@@ -494,9 +541,16 @@ def seed_demo(*, orders: int = DEFAULT_ORDERS, days: int = 90, progress=None) ->
         seed_places(units)
         categories = seed_categories(units)
         users = seed_users(units)
+        # 物业: routing rules, complaint categories and the 物业考核 scheme (governance, above us).
+        from governance.demo import seed_property_governance
+
+        seed_property_governance()
     made = 0
     if not WorkOrder.objects.exists():
         made = seed_orders(count=orders, days=days, units=units, categories=categories, users=users, progress=progress)
+        made += seed_property_orders(
+            count=orders // 15, days=min(days, 60), units=units, categories=categories, users=users
+        )
     sim = OrderSimulator(random.Random(54321 + WorkOrder.objects.count()), units, categories, users)
     made += _ensure_every_status(sim, timezone.now())
     # The knowledge base's demo articles (the app above workorders; imported here, late).
