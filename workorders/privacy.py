@@ -7,7 +7,7 @@ import re
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
-from grids.models import Membership, Role
+from grids.models import Membership, Role, UnitKind
 from grids.selectors import roles_of
 from workorders.models import WorkOrder
 
@@ -30,6 +30,11 @@ def mask_name(name: str) -> str:
 
 def may_reveal(membership: Membership | None, order: WorkOrder) -> bool:
     if membership is None:
+        return False
+    # Property companies and utilities are not government: residents complain to the
+    # hotline about them, so their staff never learn who called (they work the order
+    # through its text, redacted, and the community; the callback is the center's).
+    if membership.unit.kind == UnitKind.PROPERTY:
         return False
     # Confidential callers are hidden from the handling side entirely, and from the
     # admins, whose work (units, people, categories) never needs them.

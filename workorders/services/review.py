@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Membership
+from grids.models import Membership, UnitKind
 from workorders import deadlines
 from workorders.choices import (
     TERMINAL_STATUSES,
@@ -169,6 +169,8 @@ def work_order_reveal_caller(*, order: OrderRef, actor: AbstractBaseUser) -> dic
         if not may_reveal(m, o):
             from workorders.errors import NotAllowed
 
+            if m is not None and m.unit.kind == UnitKind.PROPERTY:
+                raise NotAllowed(_("物业、行业单位不能查看来电人信息。"))
             raise NotAllowed(_("来电人要求保密，承办单位不能查看其信息。"))
         return Step()
 

@@ -67,3 +67,25 @@ def test_a_company_that_stops_serving_a_community_leaves_its_view(world, distric
     ServiceArea.objects.filter(community=district.community_b).delete()
     user = type(users["cb"]).objects.get(pk=users["cb"].pk)  # a new request: nothing cached
     assert not order_visible_to(user, orders["p1_in_b"])
+
+
+def test_a_property_company_never_learns_who_called_even_on_its_own_order(world, client):
+    """Residents complain to the hotline about their property company: its staff see the
+    caller masked and the text redacted, and the audited reveal is refused to them."""
+    from workorders.errors import NotAllowed
+    from workorders.models import Event
+    from workorders.privacy import caller_for, order_text
+    from workorders.services import work_order_reveal_caller
+
+    users, orders = world
+    order = orders["p1_in_a"]
+    company = users["p1"]
+    shown = caller_for(company, order)
+    assert shown["masked"] and order.caller_phone not in str(shown)
+    with pytest.raises(NotAllowed):
+        work_order_reveal_caller(order=order, actor=company)
+    assert not Event.objects.filter(order=order, kind="reveal_caller").exists()
+    planted = f"我是{order.caller_name}，电话{order.caller_phone}"
+    assert order.caller_phone not in order_text(company, order, planted)
+    # The community serving the same place still may (an audited reveal).
+    assert work_order_reveal_caller(order=order, actor=users["ca"])["phone"] == order.caller_phone
