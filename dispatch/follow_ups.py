@@ -220,12 +220,15 @@ def _on_redo(event: Event, order: WorkOrder) -> None:
     _tell(event, unit_handlers(order.current_unit), text % {"o": _order_text(order), "r": event.note[:100]})
 
 
+# What ``dispatch.on_event`` does for each kind whose rule lists ON_EVENT among its
+# follow_ups (workorders/transitions.py); hotline/tests/test_one_table.py keeps the two equal.
 HANDLERS = {
     "log_call": _on_receipt,
     "submit": _on_receipt,
     "approve": _on_approve,
     "send_back": _on_redo,
     "reopen": _on_redo,
+    "revisit_reopen": _on_redo,  # 回头看 found the resident unsatisfied: the unit redoes it
     "assign": _on_assign,
     "reassign": _on_assign,
     "center_redispatch": _on_assign,  # governance: the center sends a 兜底 order on

@@ -22,6 +22,7 @@ from workorders.choices import (
     Urgency,
 )
 from workorders.limits import validate_limit
+from workorders.transitions import TRANSITIONS
 
 
 class Category(models.Model):
@@ -247,7 +248,12 @@ class Event(models.Model):
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         ordering = ["order_id", "seq"]
-        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique"),
+            # Only the table's kinds (workorders/transitions.py): a new kind is a new rule
+            # and a migration, so no code path can log an event the table cannot explain.
+            models.CheckConstraint(condition=Q(kind__in=list(TRANSITIONS)), name="event_kind_in_table"),
+        ]
         indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_created")]
 
     def __str__(self) -> str:

@@ -89,6 +89,8 @@ def work_order_assign(
 def work_order_sign(
     *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
+    """签收: a handler of the unit holding the order signs for it. The table's "sign" rule
+    (workorders/transitions.py) allows it from assigned and closes the sign timer."""
     return transition(order=_pk(order), kind="sign", actor=actor, expected_version=expected_version, now=now)
 
 
@@ -272,6 +274,8 @@ def work_order_contact(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """联系市民: the handling unit records its first contact with the resident. The table's
+    "contact" rule (workorders/transitions.py) keeps the status and closes the contact timer."""
     return transition(
         order=_pk(order), kind="contact", actor=actor, note=note, expected_version=expected_version, now=now
     )
@@ -286,6 +290,9 @@ def work_order_request_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """申请延期: one pending request at a time, for a due time past the running handle
+    timer; the dispatchers decide (approve/deny_extension)."""
+
     def change(o: WorkOrder, m: Membership, at) -> Step:
         if o.extension_requests.filter(state=ExtensionState.PENDING).exists():
             raise InvalidInput({"proposed_due": _("已有待审批的延期申请。")})
@@ -315,7 +322,7 @@ def work_order_request_extension(
     )
 
 
-def _decide_extension(kind: str, approve: bool, order, actor, note, expected_version, now) -> WorkOrder:
+def _decide_extension(*, kind: str, approve: bool, order, actor, note, expected_version, now) -> WorkOrder:
     def change(o: WorkOrder, m, at) -> Step:
         request = o.extension_requests.filter(state=ExtensionState.PENDING).first()
         if request is None:
@@ -347,7 +354,17 @@ def work_order_approve_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _decide_extension("approve_extension", True, order, actor, note, expected_version, now)
+    """批准延期: the pending request's due time becomes the handle timer's (the table's
+    "approve_extension" rule, workorders/transitions.py, leaves the status)."""
+    return _decide_extension(
+        kind="approve_extension",
+        approve=True,
+        order=order,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_deny_extension(
@@ -358,7 +375,17 @@ def work_order_deny_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _decide_extension("deny_extension", False, order, actor, note, expected_version, now)
+    """驳回延期: the pending request is refused with a reason (the table's "deny_extension"
+    rule, workorders/transitions.py, requires the note); the timer stays as it was."""
+    return _decide_extension(
+        kind="deny_extension",
+        approve=False,
+        order=order,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_add_cohandlers(
@@ -395,7 +422,7 @@ def work_order_add_cohandlers(
     )
 
 
-def _cohandling_step(kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
+def _cohandling_step(*, kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
     def change(o: WorkOrder, m: Membership, at) -> Step:
         row = o.cohandlings.get(unit=m.unit)
         expected = CoHandlingState.ASKED if new_state == CoHandlingState.SIGNED else CoHandlingState.SIGNED
@@ -423,7 +450,17 @@ def _cohandling_step(kind, new_state, order, actor, note, expected_version, now)
 def work_order_cohandler_sign(
     *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
-    return _cohandling_step("cohandler_sign", CoHandlingState.SIGNED, order, actor, "", expected_version, now)
+    """协办报到: a unit asked to co-handle reports for duty (the table's "cohandler_sign"
+    rule, workorders/transitions.py: scope COHANDLER, only the units asked)."""
+    return _cohandling_step(
+        kind="cohandler_sign",
+        new_state=CoHandlingState.SIGNED,
+        order=order,
+        actor=actor,
+        note="",
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_cohandler_report(
@@ -434,7 +471,17 @@ def work_order_cohandler_report(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _cohandling_step("cohandler_report", CoHandlingState.REPORTED, order, actor, report, expected_version, now)
+    """协办反馈: a co-handling unit that reported for duty gives its findings (the table's
+    "cohandler_report" rule, workorders/transitions.py, requires them; the lead unit is told)."""
+    return _cohandling_step(
+        kind="cohandler_report",
+        new_state=CoHandlingState.REPORTED,
+        order=order,
+        actor=actor,
+        note=report,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_urge(
@@ -443,14 +490,17 @@ def work_order_urge(
     actor: AbstractBaseUser | None,
     note: str = "",
     payload: dict | None = None,
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """督办 by a supervisor, or by the deadline scanner (actor None)."""
+    """督办 by a supervisor, or by a machine (actor None). The table's "urge" rule
+    (workorders/transitions.py) leaves the status and has the unit told (dispatch.on_event)."""
     return transition(
         order=_pk(order),
         kind="urge",
         actor=actor,
         note=note,
+        expected_version=expected_version,
         now=now,
         change=lambda o, m, at: Step(payload=payload or {}),
     )
@@ -464,6 +514,9 @@ def work_order_reply(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """办结上报: the unit reports what it did; the table's "reply" rule
+    (workorders/transitions.py) requires the text and closes the handle and contact timers."""
+
     def change(o: WorkOrder, m, at) -> Step:
         if len(reply) > 4000:
             raise InvalidInput({"reply": _("不能超过 4000 个字符。")})
