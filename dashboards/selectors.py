@@ -95,14 +95,12 @@ def _stage_figures(scope: Scope, now: datetime) -> dict[str, Figure]:
     ids = scope.unit_ids
     if ids is not None:
         qs = qs.filter(unit_id__in=ids)
+    met = Q(state=DeadlineState.MET)
     agg = qs.aggregate(
-        **{
-            f"{stage}_{part}": Count(
-                "id", filter=Q(stage=stage, **({"state": DeadlineState.MET} if part == "met" else {}))
-            )
-            for stage in (Stage.SIGN, Stage.HANDLE)
-            for part in ("due", "met")
-        }
+        sign_due=Count("id", filter=Q(stage=Stage.SIGN)),
+        sign_met=Count("id", filter=Q(stage=Stage.SIGN) & met),
+        handle_due=Count("id", filter=Q(stage=Stage.HANDLE)),
+        handle_met=Count("id", filter=Q(stage=Stage.HANDLE) & met),
     )
     return {
         "response": Figure("response", agg["sign_met"], agg["sign_due"]),

@@ -13,6 +13,7 @@ from grids.models import Membership, OrgUnit, UnitKind
 from workorders import deadlines
 from workorders.choices import (
     CoHandlingState,
+    DeadlineState,
     ExtensionState,
     ReturnReason,
     Routing,
@@ -296,7 +297,7 @@ def work_order_request_extension(
     def change(o: WorkOrder, m: Membership, at) -> Step:
         if o.extension_requests.filter(state=ExtensionState.PENDING).exists():
             raise InvalidInput({"proposed_due": _("已有待审批的延期申请。")})
-        current = o.deadlines.filter(stage=Stage.HANDLE, state="open").first()
+        current = o.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
         if current is None:
             raise InvalidInput({"proposed_due": _("办理环节没有正在计时的时限。")})
         if proposed_due <= current.due_at:
