@@ -111,7 +111,7 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-def _queue_follow_ups(rule: Rule, order: WorkOrder, event_id: int, now: datetime, *, own: bool) -> None:
+def _queue_follow_ups(*, rule: Rule, order: WorkOrder, event_id: int, now: datetime, own: bool) -> None:
     # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
     # The rule's follow_ups and channel_follow_ups (transitions.py) name the tasks.
     # ``own`` False (auto_dispatch=False): the caller routes the order itself; what the
@@ -260,7 +260,7 @@ def transition(
             payload=payload,
             now=now,
         )
-        _queue_follow_ups(rule, locked, event.pk, now, own=queue_follow_ups)
+        _queue_follow_ups(rule=rule, order=locked, event_id=event.pk, now=now, own=queue_follow_ups)
     return locked
 
 
@@ -305,7 +305,7 @@ def create(
             payload=payload,
             now=now,
         )
-        _queue_follow_ups(rule, order, event.pk, now, own=queue_follow_ups)
+        _queue_follow_ups(rule=rule, order=order, event_id=event.pk, now=now, own=queue_follow_ups)
     return order
 
 

@@ -30,7 +30,7 @@ DISPATCHABLE = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER,
 BELOW_DEPARTMENTS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.PROPERTY})
 
 
-def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
+def _push_down_check(*, o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
     """The payload part recording an override, or InvalidInput when the rule refuses."""
     category = o.category
     if category is None or category.routing != Routing.DEPARTMENT or unit.kind not in BELOW_DEPARTMENTS:
@@ -47,7 +47,7 @@ def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
     return {"push_down_override": override.strip()}
 
 
-def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = ""):
+def _dispatch_to(*, unit: OrgUnit, reasons: dict | None = None, override: str = ""):
     """The change of assign and reassign: the unit becomes lead and current."""
 
     def change(o: WorkOrder, m, at) -> Step:
@@ -55,7 +55,7 @@ def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = "")
             raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
         if unit.kind not in DISPATCHABLE:
             raise InvalidInput({"unit": _("只能派给街道、社区、职能部门、物业/行业单位或中心。")})
-        pushed = _push_down_check(o, unit, m, override)
+        pushed = _push_down_check(o=o, unit=unit, m=m, override=override)
         o.lead_unit = o.current_unit = unit
         return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed})
 
@@ -80,7 +80,7 @@ def work_order_assign(
         order=_pk(order),
         kind="assign",
         actor=actor,
-        change=_dispatch_to(unit, reasons, override),
+        change=_dispatch_to(unit=unit, reasons=reasons, override=override),
         note=note,
         expected_version=expected_version,
         now=now,
@@ -175,7 +175,7 @@ def work_order_reassign(
     not check. The event records the decision on the return (派单异议审核): ``review`` as
     given by governance's review page, else derived here, so the desk's plain reassign
     records one too."""
-    dispatch = _dispatch_to(unit, override=override)
+    dispatch = _dispatch_to(unit=unit, override=override)
 
     def change(o: WorkOrder, m, at) -> Step:
         last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first() or {}
@@ -217,7 +217,7 @@ def work_order_center_redispatch(
 ) -> WorkOrder:
     """兜底改派: an order that bounced to the center's lead (too many returns) is sent on
     by the center's desk to a unit that will handle it, with a reason."""
-    dispatch = _dispatch_to(unit, override=override)
+    dispatch = _dispatch_to(unit=unit, override=override)
 
     def change(o: WorkOrder, m, at) -> Step:
         if o.current_unit is None or o.current_unit.kind != UnitKind.CENTER:

@@ -76,7 +76,7 @@ def work_order_send_back(
     )
 
 
-def _callback_due_until_retry(order: WorkOrder, now: datetime) -> datetime | None:
+def _callback_due_until_retry(*, order: WorkOrder, now: datetime) -> datetime | None:
     """An unreachable resident is tried again on the next working day (dispatch
     schedules it); the callback stage must not run out while that try waits, so its due
     time moves to the end of that day when it would fall earlier. Returns the new due
@@ -136,7 +136,7 @@ def work_order_callback(
                 o.reopen_count += 1
         extra = {}
         if kind == "callback_unreachable":
-            moved = _callback_due_until_retry(o, at)
+            moved = _callback_due_until_retry(order=o, now=at)
             if moved is not None:
                 extra["callback_due"] = moved.isoformat()
         return Step(
