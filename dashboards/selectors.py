@@ -29,8 +29,9 @@ from grids.selectors import unit_subtree_ids
 from workorders.choices import DeadlineState, Satisfaction, Stage
 from workorders.models import Category, Deadline, Event, WorkOrder
 from workorders.scope import territory_q
+from workorders.transitions import REACHED_CALLBACKS
 
-CALLBACK_KINDS = ("callback_close", "reopen")  # callbacks in which the resident was reached
+CALLBACK_KINDS = REACHED_CALLBACKS  # callbacks in which the resident was reached
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 

@@ -435,6 +435,11 @@ TRANSITIONS: dict[str, Rule] = {
 }
 
 
+# The callbacks in which the resident was reached and answered (the satisfaction and
+# resolution rates count these; dashboards, governance and community read this tuple).
+REACHED_CALLBACKS = ("callback_close", "reopen")
+
+
 def allowed_kinds(status: str) -> list[str]:
     """Event kinds the table allows from a status (regardless of who asks)."""
     return [kind for kind, rule in TRANSITIONS.items() if status in rule.sources and not rule.audit_only]

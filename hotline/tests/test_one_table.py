@@ -21,7 +21,7 @@ from hotline.celery import app
 from web.actions import ACTIONS as PAGE_ACTIONS
 from workorders.choices import Status
 from workorders.models import Event
-from workorders.transitions import API_CREATE, CREATE, ON_EVENT, TRANSITIONS, actions
+from workorders.transitions import API_CREATE, CREATE, ON_EVENT, REACHED_CALLBACKS, TRANSITIONS, actions
 
 KINDS = list(TRANSITIONS)
 
@@ -61,6 +61,14 @@ def test_no_interface_offers_an_action_the_table_does_not_name():
     assert set(api_views.ACTIONS) == set(api) - {API_CREATE, "reveal_caller"}
     assert set(PAGE_ACTIONS) == set(actions("page"))
     assert set(HANDLERS) <= set(TRANSITIONS)
+
+
+def test_the_callback_rates_count_the_tables_reached_callbacks():
+    from community.satisfaction import CALLBACK_KINDS as three_satisfactions
+    from dashboards.selectors import CALLBACK_KINDS as rates
+
+    assert rates is three_satisfactions is REACHED_CALLBACKS
+    assert set(REACHED_CALLBACKS) < set(actions("page")["callback"])  # not the unreachable ones
 
 
 def test_the_queues_are_the_tables_and_unchanged():
