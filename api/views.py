@@ -112,8 +112,13 @@ ACTIONS: dict[str, tuple] = {
     "reclassify": (services.work_order_reclassify, ReclassifySerializer),
     "site_check": (services.work_order_site_check, s.SiteCheckSerializer),  # 现场核查 (issue 16)
 }
-# An action's label is its first kind's (the callback's: 回访办结).
-ACTION_KINDS = {name: kinds for name, kinds in actions("api").items() if name not in (API_CREATE, "reveal_caller")}
+# The routes of this viewset ("app:name" routes are other apps'), each labelled as its
+# first kind (the callback's: 回访办结).
+ACTION_KINDS = {
+    name: kinds
+    for name, kinds in actions("api").items()
+    if name not in (API_CREATE, "reveal_caller") and ":" not in name
+}
 
 
 def _action_view(kind: str):

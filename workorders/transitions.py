@@ -62,7 +62,8 @@ class Rule:
     # told when an order it handed down is accepted, replied to, closed (community.upstream).
     channel_follow_ups: tuple[tuple[str, str], ...] = ()
     # Where a person does it: the API route (POST /api/v1/orders/<number>/<api>/, or
-    # API_CREATE) and the order page's action key (web.actions.ACTIONS). Several kinds
+    # API_CREATE, or the URL name "app:name" of an endpoint an app above keeps) and the
+    # order page's action key (web.actions.ACTIONS). Several kinds
     # may share one action (the four outcomes of a callback are one form). None: not
     # offered there, on purpose (the machine does it, or a page of its own does).
     api: str | None = None
@@ -363,7 +364,6 @@ TRANSITIONS: dict[str, Rule] = {
     # --- community app (issue 16) ---
     # 12345 hands a matter that belongs to an emergency line (110/119/120/122) over with a
     # record (国办发〔2022〕12号); the hotline's part ends there, so the order closes.
-    # Offered on the order page only: other systems hand such calls to the line themselves.
     "transfer_emergency": _r(
         _("转紧急热线"),
         {S.SUBMITTED, S.ACCEPTED},
@@ -372,6 +372,7 @@ TRANSITIONS: dict[str, Rule] = {
         DESK,
         note_required=True,
         channel_follow_ups=TO_UPSTREAM,
+        api="community:transfer-emergency",
         page="transfer_emergency",
     ),
     # 回头看: a sampled second callback days after closing. Satisfied (or unreachable) is
