@@ -8,17 +8,16 @@ from django.db.models import Q, QuerySet
 
 from grids.models import Role
 from grids.selectors import memberships_of
-from workorders.choices import TERMINAL_STATUSES, Status
+from workorders.choices import TERMINAL_STATUSES
 from workorders.models import WorkOrder
 from workorders.scope import orders_q
+from workorders.transitions import DESK, UNIT, queues
 
-# What waits for each role: the statuses in which the next step is theirs.
-DESK_QUEUES = {
-    Role.OPERATOR: (Status.SUBMITTED, Status.CALLBACK),
-    Role.DISPATCHER: (Status.ACCEPTED, Status.RETURNED, Status.REPLIED),
-    Role.SUPERVISOR: (Status.ASSIGNED, Status.IN_PROGRESS, Status.RETURNED),
-}
-UNIT_QUEUE = (Status.ASSIGNED, Status.IN_PROGRESS)
+# What waits for each role: the statuses in which the next step is theirs, as the rules'
+# ``queue`` says (workorders/transitions.py): the desks' within what they see, a
+# handler's at their own unit.
+DESK_QUEUES = queues(DESK)
+UNIT_QUEUE = queues(UNIT)[Role.HANDLER]
 
 
 def my_queue_branches(user: AbstractBaseUser) -> list[Q]:

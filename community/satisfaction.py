@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from workorders.choices import Satisfaction
 from workorders.models import Event
 from workorders.selectors import work_orders_visible_to
+from workorders.transitions import REACHED_CALLBACKS
 
 ASPECTS = (("attitude", _("态度满意")), ("process", _("过程满意")), ("result", _("结果满意")))
-CALLBACK_KINDS = ("callback_close", "reopen")
+CALLBACK_KINDS = REACHED_CALLBACKS
 
 
 @dataclass

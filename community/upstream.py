@@ -6,9 +6,10 @@ delivered); ``urge`` is the platform's 督办 on an order it handed down.
 
 Out: acceptance, rejection, reply, closure, reopening and an emergency transfer of such an
 order are reported back. The workflow records a follow-up row (task
-community.upstream_report, workorders/workflow.py CHANNEL_FOLLOW_UPS) in the event's own
-transaction; the worker POSTs the signed report and the outbox retries it with backoff
-until the platform answers 2xx, or marks it failed: the dead-letter list in the admin,
+community.upstream_report, named by the rules' ``channel_follow_ups`` in
+workorders/transitions.py) in the event's own transaction; the worker POSTs the signed
+report and the outbox retries it with backoff until the platform answers 2xx, or marks
+it failed: the dead-letter list in the admin,
 from where it can be sent again. Each report carries ``message_id`` (one per event), so a
 report whose answer was lost and is sent again is the same message to the platform.
 

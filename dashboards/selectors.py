@@ -29,8 +29,9 @@ from grids.selectors import unit_subtree_ids
 from workorders.choices import DeadlineState, Satisfaction, Stage
 from workorders.models import Category, Deadline, Event, WorkOrder
 from workorders.scope import territory_q
+from workorders.transitions import REACHED_CALLBACKS
 
-CALLBACK_KINDS = ("callback_close", "reopen")  # callbacks in which the resident was reached
+CALLBACK_KINDS = REACHED_CALLBACKS  # callbacks in which the resident was reached
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASIC)
 
 
@@ -95,14 +96,12 @@ def _stage_figures(scope: Scope, now: datetime) -> dict[str, Figure]:
     ids = scope.unit_ids
     if ids is not None:
         qs = qs.filter(unit_id__in=ids)
+    met = Q(state=DeadlineState.MET)
     agg = qs.aggregate(
-        **{
-            f"{stage}_{part}": Count(
-                "id", filter=Q(stage=stage, **({"state": DeadlineState.MET} if part == "met" else {}))
-            )
-            for stage in (Stage.SIGN, Stage.HANDLE)
-            for part in ("due", "met")
-        }
+        sign_due=Count("id", filter=Q(stage=Stage.SIGN)),
+        sign_met=Count("id", filter=Q(stage=Stage.SIGN) & met),
+        handle_due=Count("id", filter=Q(stage=Stage.HANDLE)),
+        handle_met=Count("id", filter=Q(stage=Stage.HANDLE) & met),
     )
     return {
         "response": Figure("response", agg["sign_met"], agg["sign_due"]),

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.models import CallbackRetry
+from dispatch.models import CallbackRetry, RouteReason
 from dispatch.notify import Recipient, center_members, notifications_add, order_caller, unit_handlers
 from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_decide
 from grids.models import OrgUnit, UnitKind
@@ -93,7 +93,9 @@ def _on_return(event: Event, order: WorkOrder) -> None:
             return
     came_from = event.payload.get("from_unit")
     decision = route_decide(order, exclude={came_from} if came_from else set())
-    reasons = [{"code": "returned", "reason": reason, "from_unit": came_from, "count": order.return_count}]
+    reasons = [
+        {"code": RouteReason.RETURNED.value, "reason": reason, "from_unit": came_from, "count": order.return_count}
+    ]
     dispatch_queue_put(order=order, reasons=reasons + decision.reasons, suggestions=decision.suggestions)
     _tell(
         event,
@@ -220,12 +222,15 @@ def _on_redo(event: Event, order: WorkOrder) -> None:
     _tell(event, unit_handlers(order.current_unit), text % {"o": _order_text(order), "r": event.note[:100]})
 
 
+# What ``dispatch.on_event`` does for each kind whose rule lists ON_EVENT among its
+# follow_ups (workorders/transitions.py); hotline/tests/test_one_table.py keeps the two equal.
 HANDLERS = {
     "log_call": _on_receipt,
     "submit": _on_receipt,
     "approve": _on_approve,
     "send_back": _on_redo,
     "reopen": _on_redo,
+    "revisit_reopen": _on_redo,  # 回头看 found the resident unsatisfied: the unit redoes it
     "assign": _on_assign,
     "reassign": _on_assign,
     "center_redispatch": _on_assign,  # governance: the center sends a 兜底 order on

@@ -101,6 +101,45 @@ class RoutingRule(models.Model):
         return ""
 
 
+class RouteReason(models.TextChoices):
+    """Why the router decided as it did: the ``code`` of each entry of
+    DispatchQueueEntry.reasons and of an automatic assign's ``routing`` payload. Stored
+    as codes; the dispatchers' desk shows the labels of PROBLEMS. (The model's own
+    verdicts, triage.services.VerdictCode, sit in the same lists.)"""
+
+    # Why no unit could be chosen.
+    NO_CATEGORY = "no_category", _("未选择分类")
+    DEPARTMENT_MISSING = "department_missing", _("分类未指定主责部门")
+    NOT_LOCATED = "not_located", _("未能定位到街道")
+    NO_RULE = "no_rule", _("没有适用的派单规则")
+    CONFLICTING_RULES = "conflicting_rules", _("派单规则相互冲突")
+    SERVICE_AREA_SHARED = "service_area_shared", _("多家物业/行业单位服务同一小区")
+    RETURNED_BY_TARGET = "returned_by_target", _("目标单位曾退回此单")
+    RULE_BROKEN = "rule_broken", _("派单规则有误")
+    # What the router found or did.
+    RULE = "rule", _("派单规则")
+    CATEGORY_DEFAULT = "category_default", _("分类默认")
+    MODEL_SUGGESTS = "model_suggests", _("模型建议")
+    ASSIGN_REFUSED = "assign_refused", _("派单被拒")
+    NOT_ROUTED = "not_routed", _("未自动派单")
+    RETURNED = "returned", _("退单")
+
+
+# The reasons the desk explains to the dispatcher (why the order is theirs to place).
+ROUTE_PROBLEMS = frozenset(
+    {
+        RouteReason.NO_CATEGORY,
+        RouteReason.DEPARTMENT_MISSING,
+        RouteReason.NOT_LOCATED,
+        RouteReason.NO_RULE,
+        RouteReason.CONFLICTING_RULES,
+        RouteReason.SERVICE_AREA_SHARED,
+        RouteReason.RETURNED_BY_TARGET,
+        RouteReason.RULE_BROKEN,
+    }
+)
+
+
 class QueueState(models.TextChoices):
     OPEN = "open", _("待人工派单")
     DONE = "done", _("已派出")

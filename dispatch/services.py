@@ -15,11 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule, RuleTarget
+from dispatch.models import DispatchQueueEntry, QueueState, RouteReason, RoutingRule, RuleTarget
 from grids.locate import Location, locate
 from grids.models import OrgUnit, UnitKind
 from grids.selectors import units_serving
 from hotline.process_cache import ProcessCache
+from triage.models import VerdictCode
 from triage.services import Suggestions, Verdict, triage_check_route, triage_suggest
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
@@ -29,6 +30,7 @@ from workorders.services import work_order_assign
 logger = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 3  # the desk shows the top three
+R = RouteReason  # the codes of the reasons below
 
 
 @dataclass
@@ -95,7 +97,7 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
     for rule in rules_for(order.category_id):
         problem = rule.problem()
         if problem:
-            reasons.append({"code": "rule_broken", "rule": rule.pk, "detail": problem})
+            reasons.append({"code": R.RULE_BROKEN.value, "rule": rule.pk, "detail": problem})
             alert_raise(
                 key=f"routing-rule-{rule.pk}",
                 message=_("派单规则 #%(id)s（%(cat)s）不可用：%(p)s。")
@@ -115,7 +117,7 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
         if category.routing == Routing.DEPARTMENT:
             dept = category.department
             if dept is None or not dept.is_active:
-                reasons.append({"code": "department_missing", "category": category.code})
+                reasons.append({"code": R.DEPARTMENT_MISSING.value, "category": category.code})
                 alert_raise(
                     key=f"category-department-{category.pk}",
                     message=_("分类「%(c)s」的主责部门缺失或已停用，工单转人工派单。") % {"c": category},
@@ -147,7 +149,7 @@ def _serving_candidates(rule: RoutingRule, depth: int, where: Location | None, r
             )
         ]
     if len(units) > 1:
-        reasons.append({"code": "service_area_shared", "service": rule.service, "units": [u.pk for u in units]})
+        reasons.append({"code": RouteReason.SERVICE_AREA_SHARED, "service": rule.service, "units": [u.pk for u in units]})
     return [Candidate(rule.pk, depth, rule.priority, rule.target, u, {"service": rule.service}) for u in units]
 
 
@@ -215,10 +217,10 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
     exclude = exclude or set()
     reasons: list[dict] = []
     if order.category_id is None:
-        return RouteDecision(None, [{"code": "no_category"}], _suggest(order, [], exclude))
+        return RouteDecision(None, [{"code": R.NO_CATEGORY.value}], _suggest(order, [], exclude))
     where = _where(order)
     if where is None:
-        reasons.append({"code": "not_located"})
+        reasons.append({"code": R.NOT_LOCATED.value})
     candidates = _candidates(order, where, reasons)
     verdict: Verdict | None = None
 
@@ -227,26 +229,26 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
         nonlocal verdict
         if verdict is None:
             verdict = triage_check_route(order=order, unit_id=None)
-            if verdict.reason["code"] != "cold_start":
-                reasons.append({**verdict.reason, "code": "model_suggests"})
+            if verdict.reason["code"] != VerdictCode.COLD_START:
+                reasons.append({**verdict.reason, "code": R.MODEL_SUGGESTS.value})
         return RouteDecision(
             None, reasons + list(more), _suggest(order, candidates, exclude, verdict.suggestions), where
         )
 
     if not candidates:
-        return undecided() if reasons else undecided({"code": "no_rule"})
+        return undecided() if reasons else undecided({"code": R.NO_RULE.value})
     top = min((-c.specificity, c.priority) for c in candidates)
     best = [c for c in candidates if (-c.specificity, c.priority) == top]
     targets = {c.unit.pk if c.unit else None for c in best}
     if len(targets) > 1:
-        return undecided({"code": "conflicting_rules", "rules": [c.rule_id for c in best]})
+        return undecided({"code": R.CONFLICTING_RULES.value, "rules": [c.rule_id for c in best]})
     chosen = best[0]
     if chosen.unit is None:
-        return undecided() if {"code": "not_located"} in reasons else undecided({"code": "not_located"})
+        return undecided() if {"code": R.NOT_LOCATED.value} in reasons else undecided({"code": R.NOT_LOCATED.value})
     if chosen.unit.pk in exclude:
-        return undecided({"code": "returned_by_target", "unit": chosen.unit.pk})
+        return undecided({"code": R.RETURNED_BY_TARGET.value, "unit": chosen.unit.pk})
     rule_reason = {
-        "code": "rule" if chosen.rule_id else "category_default",
+        "code": R.RULE.value if chosen.rule_id else R.CATEGORY_DEFAULT.value,
         "rule": chosen.rule_id,
         "target": chosen.target,
         **chosen.detail,
@@ -307,7 +309,7 @@ def route_order(*, order_id: int, now: datetime | None = None) -> WorkOrder | No
         except InvalidTransition:
             return None  # someone assigned it meanwhile
         except InvalidInput as exc:  # e.g. the unit was just deactivated
-            decision.reasons.append({"code": "assign_refused", "detail": str(exc.errors)})
+            decision.reasons.append({"code": R.ASSIGN_REFUSED.value, "detail": str(exc.errors)})
         else:
             return assigned  # the assign follow-up closes any queue entry
     dispatch_queue_put(order=order, reasons=decision.reasons, suggestions=decision.suggestions, now=now)
@@ -339,7 +341,7 @@ def dispatch_queue_unrouted(*, older_than: timedelta, now: datetime | None = Non
             first = {"unit": decision.unit.pk, "name": decision.unit.name, "score": 1.0, "why": _("派单规则")}
             suggestions = [first] + [s for s in suggestions if s["unit"] != decision.unit.pk][: MAX_SUGGESTIONS - 1]
         dispatch_queue_put(
-            order=order, reasons=[{"code": "not_routed"}] + decision.reasons, suggestions=suggestions, now=now
+            order=order, reasons=[{"code": R.NOT_ROUTED.value}] + decision.reasons, suggestions=suggestions, now=now
         )
         count += 1
     return count

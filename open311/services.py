@@ -30,7 +30,7 @@ from attachments.services import attachment_add, attachment_check
 from open311.attributes import service_attributes_validate
 from open311.media import media_fetch
 from open311.models import ApiKey, PublishedPhoto, ServiceAttribute, ServiceRequest
-from workorders.choices import TERMINAL_STATUSES, Channel, Status
+from workorders.choices import TERMINAL_STATUSES, Channel, DeadlineState, Stage, Status
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, Deadline, WorkOrder
 from workorders.privacy import redact_order_text
@@ -164,7 +164,7 @@ def published_orders() -> QuerySet[WorkOrder]:
         .prefetch_related(
             Prefetch(
                 "deadlines",
-                queryset=Deadline.objects.filter(stage="handle", state="open"),
+                queryset=Deadline.objects.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN),
                 to_attr="open_handle",
             ),
             Prefetch(
@@ -193,9 +193,9 @@ def expected_at(order: WorkOrder) -> datetime | None:
     """When the handling stage is due (its open deadline), else the nearest open one."""
     if order.status in TERMINAL_STATUSES:
         return None
-    handle = next((d for d in getattr(order, "open_handle", []) if d.stage == "handle"), None)
+    handle = next((d for d in getattr(order, "open_handle", []) if d.stage == Stage.HANDLE), None)
     if handle is None and not hasattr(order, "open_handle"):
-        handle = order.deadlines.filter(stage="handle", state="open").first()
+        handle = order.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
     return handle.due_at if handle else order.due_at
 
 

@@ -13,6 +13,16 @@ class ModelKind(models.TextChoices):
     UNIT = "unit", _("承办单位")
 
 
+class VerdictCode(models.TextChoices):
+    """The ``code`` of the model's verdict on a route (triage.services.triage_check_route),
+    kept among the router's reasons (dispatch.models.RouteReason)."""
+
+    COLD_START = "cold_start", _("模型尚无足够数据")
+    AGREES = "model_agrees", _("模型与派单规则一致")
+    DISAGREES = "model_disagrees", _("模型与派单规则不一致")
+    UNSURE = "model_unsure", _("模型置信度低于自动派单阈值")
+
+
 class ModelVersion(models.Model):
     """One trained classifier with what it was trained on and how well it did on the
     held-out (latest) part of that history. At most one active row per kind; a new row

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
 from triage import keywords
-from triage.models import DispatchThreshold, ModelKind, ModelVersion
+from triage.models import DispatchThreshold, ModelKind, ModelVersion, VerdictCode
 from workorders.choices import Routing
 from workorders.models import Category
 
@@ -245,7 +245,7 @@ def triage_check_route(*, order, unit_id: int | None) -> Verdict:
     )
     top3 = [[r.code, r.name, r.confidence] for r in s.categories[:3]]
     if s.method != MODEL:
-        return Verdict(True, {"code": "cold_start"}, s)
+        return Verdict(True, {"code": VerdictCode.COLD_START.value}, s)
     threshold = threshold_for(order.category_id)
     p_cat = category_confidence(s, order.category_id)
     top_cat = s.categories[0].id if s.categories else None
@@ -257,13 +257,13 @@ def triage_check_route(*, order, unit_id: int | None) -> Verdict:
         checks.append(top_unit == unit_id and p_unit >= threshold)
     agrees = all(checks) and threshold < 1.0  # 1 means: never without a person
     if agrees:
-        code = "model_agrees"
+        code = VerdictCode.AGREES
     elif top_cat != order.category_id or (p_unit is not None and s.units and s.units[0].id != unit_id):
-        code = "model_disagrees"
+        code = VerdictCode.DISAGREES
     else:
-        code = "model_unsure"
+        code = VerdictCode.UNSURE
     reason = {
-        "code": code,
+        "code": code.value,
         "category_confidence": round(p_cat, 3),
         "unit_confidence": None if p_unit is None else round(p_unit, 3),
         "threshold": threshold,

@@ -24,9 +24,6 @@ from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
 from workorders.transitions import TRANSITIONS
 
-# The four outcomes of a callback are one form on the page.
-CALLBACK_KINDS = {"callback_close", "reopen", "callback_unreachable", "close_unreachable"}
-
 
 @dataclass(frozen=True)
 class Action:
@@ -65,6 +62,8 @@ def _reply(o, u, d):
     return done
 
 
+# Keyed by the rules' ``page`` (workorders/transitions.py); hotline/tests/test_one_table.py
+# checks that every key a rule names is here and nothing else is.
 ACTIONS: dict[str, Action] = {
     "accept": Action(
         f.AcceptForm,
@@ -197,11 +196,12 @@ ACTIONS: dict[str, Action] = {
 
 
 def page_kinds(kinds: list[str]) -> list[str]:
-    """Table kinds → the page's action keys (the callback outcomes become one form)."""
+    """Table kinds → the page's action keys (the rules' ``page``: the callback outcomes
+    become one form; kinds without one are done elsewhere)."""
     out = []
     for kind in kinds:
-        key = "callback" if kind in CALLBACK_KINDS else kind
-        if key in ACTIONS and key not in out:
+        key = TRANSITIONS[kind].page
+        if key is not None and key not in out:
             out.append(key)
     return out
 

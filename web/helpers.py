@@ -72,7 +72,7 @@ def actions_for(user: AbstractBaseUser, order: WorkOrder) -> list[str]:
     for kind in allowed_kinds(order.status):
         rule = TRANSITIONS[kind]
         try:
-            authorize(rule, kind, user, order)
+            authorize(rule, user, order)
         except NotAllowed:
             continue
         kinds.append(kind)

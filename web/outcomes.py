@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from web.actions import label, page_kinds
 from web.helpers import actions_for
-from workorders.choices import ExtensionState, Status
+from workorders.choices import DeadlineState, ExtensionState, Stage, Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_order_last_change
 from workorders.transitions import TRANSITIONS
@@ -24,11 +24,15 @@ def _unit(order: WorkOrder) -> str:
     return order.current_unit.name if order.current_unit_id else "—"
 
 
+def _open_due(order: WorkOrder, stage: Stage):
+    return order.deadlines.filter(stage=stage, state=DeadlineState.OPEN).values_list("due_at", flat=True).first()
+
+
 def outcome_text(key: str, order: WorkOrder) -> str:
     """The sentence for a successful action ``key`` on ``order`` (as it is now)."""
     n = order.number
     if key in ("assign", "reassign", "overrule"):
-        sign = order.deadlines.filter(stage="sign", state="open").values_list("due_at", flat=True).first()
+        sign = _open_due(order, Stage.SIGN)
         text = _("%(n)s 已派至%(u)s") % {"n": n, "u": _unit(order)}
         return text + (_("，%(d)s 前签收") % {"d": _when(sign)} if sign else "")
     if key == "send_back":
@@ -36,7 +40,7 @@ def outcome_text(key: str, order: WorkOrder) -> str:
     if key == "approve":
         return _("%(n)s 审核通过，已转回访") % {"n": n}
     if key in ("approve_extension", "deny_extension"):
-        handle = order.deadlines.filter(stage="handle", state="open").values_list("due_at", flat=True).first()
+        handle = _open_due(order, Stage.HANDLE)
     if key == "approve_extension":
         return _("%(n)s 已批准延期，新时限 %(d)s，已通知%(u)s") % {"n": n, "d": _when(handle), "u": _unit(order)}
     if key == "deny_extension":

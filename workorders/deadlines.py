@@ -19,7 +19,7 @@ from workorders.models import Deadline, WorkOrder
 logger = logging.getLogger(__name__)
 
 # Used when a category has no limit for a stage, so an order never runs without a timer.
-DEFAULT_LIMITS = {"sign": "1wd", "contact": "1wd", "handle": "15wd", "callback": "3wd"}
+DEFAULT_LIMITS = {Stage.SIGN: "1wd", Stage.CONTACT: "1wd", Stage.HANDLE: "15wd", Stage.CALLBACK: "3wd"}
 
 
 def limit_for(order: WorkOrder, stage: str) -> tuple[str, bool]:
@@ -44,7 +44,8 @@ class OpenDeadlines:
 
     def __init__(self, order: WorkOrder) -> None:
         self.order = order
-        self.rows: dict[str, Deadline] = {d.stage: d for d in Deadline.objects.filter(order=order, state="open")}
+        running = Deadline.objects.filter(order=order, state=DeadlineState.OPEN)
+        self.rows: dict[str, Deadline] = {d.stage: d for d in running}
         self._unsaved: list[Deadline] = []  # opened, written together by flush()
 
     def close(self, stage: str, now: datetime, *, cancel: bool = False) -> Deadline | None:

@@ -33,51 +33,6 @@ from workorders.transitions import ANYWHERE, COHANDLER, CREATE, DESK, TRANSITION
 
 logger = logging.getLogger(__name__)
 
-# Follow-ups (by Celery task name, so this core module never imports the dispatch app
-# above it) recorded in the outbox with an event of this kind; the task's worker runs
-# each with (order_id, event_id).
-FOLLOW_UPS: dict[str, tuple[str, ...]] = {
-    # log_call and submit also tell the resident their number and code (dispatch.on_event).
-    "log_call": ("dispatch.route_order", "dispatch.on_event"),
-    "accept": ("dispatch.route_order",),
-    # dispatch: notifications, returns (兜底), callback retries.
-    **{
-        kind: ("dispatch.on_event",)
-        for kind in (
-            "assign",
-            "reassign",
-            "center_redispatch",
-            "sub_dispatch",
-            "return",
-            "add_cohandler",
-            "cohandler_report",
-            "request_extension",
-            "approve_extension",
-            "deny_extension",
-            "callback_unreachable",
-            "urge",  # a person's 督办 tells the unit (the scan's own urges send their SMS themselves)
-            # the resident: receipt, and the approved reply with the rating link; the
-            # handling unit: a send-back or a reopen
-            "submit",
-            "approve",
-            "send_back",
-            "reopen",
-        )
-    },
-}
-
-
-# --- community app (issue 16) ---
-# Follow-ups only the orders of one channel need: what the city's 12345 platform handed
-# down is reported back at acceptance, reply and closure (community.upstream).
-CHANNEL_FOLLOW_UPS: dict[str, dict[str, tuple[str, ...]]] = {
-    "upstream": {
-        kind: ("community.upstream_report",)
-        for kind in ("accept", "reject", "reply", "callback_close", "close_unreachable", "reopen", "transfer_emergency")
-    },
-}
-# --- end community ---
-
 
 @dataclass
 class Step:
@@ -102,7 +57,7 @@ def _refuse_transition(order: WorkOrder, kind: str) -> InvalidTransition:
     )
 
 
-def authorize(rule: Rule, kind: str, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
+def authorize(rule: Rule, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
     """The membership the actor acts through, or NotAllowed. None means the system."""
     if actor is None:
         if rule.system:
@@ -156,11 +111,13 @@ def _apply_timers(rule: Rule, order: WorkOrder, now: datetime, payload: dict) ->
     order.due_at = timers.nearest_due()
 
 
-def _queue_follow_ups(kind: str, order: WorkOrder, event_id: int, now: datetime, *, own: bool) -> None:
+def _queue_follow_ups(*, rule: Rule, order: WorkOrder, event_id: int, now: datetime, own: bool) -> None:
     # Rows in this transaction (the outbox), not broker messages: see workorders/outbox.py.
+    # The rule's follow_ups and channel_follow_ups (transitions.py) name the tasks.
     # ``own`` False (auto_dispatch=False): the caller routes the order itself; what the
     # order's channel is owed (a report to the upstream platform) is recorded all the same.
-    tasks = (FOLLOW_UPS.get(kind, ()) if own else ()) + CHANNEL_FOLLOW_UPS.get(order.channel, {}).get(kind, ())
+    owed = tuple(task for channel, task in rule.channel_follow_ups if channel == order.channel)
+    tasks = (rule.follow_ups if own else ()) + owed
     follow_ups_record(tasks=tasks, order_id=order.pk, event_id=event_id, now=now)
 
 
@@ -201,7 +158,7 @@ def _insert_next_event(values: dict) -> tuple[int, int]:
 
 
 def _write_event(
-    *, order: WorkOrder, kind: str, rule: Rule, actor, membership, from_status, note: str, payload: dict, now
+    *, order: WorkOrder, kind: str, actor, membership, from_status, note: str, payload: dict, now
 ) -> Event:
     values = {
         "order_id": order.pk,
@@ -263,7 +220,7 @@ def transition(
             )
         if locked.status not in rule.sources:
             raise _refuse_transition(locked, kind)
-        membership = authorize(rule, kind, actor, locked)
+        membership = authorize(rule, actor, locked)
         if rule.note_required and not note.strip():
             raise InvalidInput({"note": _("「%(action)s」需要填写说明。") % {"action": rule.label}})
         before = (locked.current_unit_id, locked.lead_unit_id)
@@ -273,7 +230,6 @@ def transition(
             _write_event(
                 order=locked,
                 kind=kind,
-                rule=rule,
                 actor=actor,
                 membership=membership,
                 from_status=from_status,
@@ -297,7 +253,6 @@ def transition(
         event = _write_event(
             order=locked,
             kind=kind,
-            rule=rule,
             actor=actor,
             membership=membership,
             from_status=from_status,
@@ -305,7 +260,7 @@ def transition(
             payload=payload,
             now=now,
         )
-        _queue_follow_ups(kind, locked, event.pk, now, own=queue_follow_ups)
+        _queue_follow_ups(rule=rule, order=locked, event_id=event.pk, now=now, own=queue_follow_ups)
     return locked
 
 
@@ -326,7 +281,7 @@ def create(
     if CREATE not in rule.sources:
         raise ValueError(f"{kind} does not create an order")
     now = now or timezone.now()
-    membership = authorize(rule, kind, actor, None)
+    membership = authorize(rule, actor, None)
     with transaction.atomic():
         order.number = issue_number(now)
         order.status = rule.target
@@ -343,7 +298,6 @@ def create(
         event = _write_event(
             order=order,
             kind=kind,
-            rule=rule,
             actor=actor,
             membership=membership,
             from_status=None,
@@ -351,7 +305,7 @@ def create(
             payload=payload,
             now=now,
         )
-        _queue_follow_ups(kind, order, event.pk, now, own=queue_follow_ups)
+        _queue_follow_ups(rule=rule, order=order, event_id=event.pk, now=now, own=queue_follow_ups)
     return order
 
 

@@ -163,3 +163,15 @@ def test_masking_hook_fails_on_a_leak(district, rf):
     with pytest.raises(AssertionError, match="unmasked"):
         check_response_masking(response, district.user("handler_a"))
     check_response_masking(response, district.user("operator"))  # operators may see it
+
+
+def test_every_action_checks_if_match_the_same_way_urge_included(api, in_progress):
+    """Issue 13: every action's service takes expected_version, so the API passes If-Match
+    to each one without inspecting signatures; urging used to ignore a stale If-Match."""
+    o = WorkOrder.objects.get(pk=in_progress.pk)
+    stale = f'"{o.version - 1}"'
+    r = post(api("supervisor"), f"/api/v1/orders/{o.number}/urge", {"note": "请加快"}, HTTP_IF_MATCH=stale)
+    assert r.status_code == 409 and r.json()["code"] == "conflict", r.json()
+    assert not o.events.filter(kind="urge").exists()
+    r = post(api("supervisor"), f"/api/v1/orders/{o.number}/urge", {"note": "请加快"}, HTTP_IF_MATCH=f'"{o.version}"')
+    assert r.status_code == 200 and r.headers["ETag"] == f'"{o.version + 1}"'

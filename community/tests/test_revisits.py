@@ -184,3 +184,23 @@ def test_the_dashboard_shows_the_revisit_block(client, district, log_call, polic
     html = client.get(f"/dashboard/?start={day}&end={now.date().isoformat()}").content.decode()
     block = html[html.index('data-block="revisits"') :]
     assert "回头看率" in block and "100%" in block and "1/1" in block
+
+
+@pytest.mark.django_db
+def test_an_unsatisfied_revisit_tells_the_unit_like_any_reopen(
+    district, log_call, policy, django_capture_on_commit_callbacks, settings
+):
+    """Issue 13: revisit_reopen was missing from the hand-kept follow-up list, so the unit
+    that must redo the order was never told; its rule now names the follow-up."""
+    from dispatch.models import Notification
+
+    settings.HOTLINE_NOTIFY_BACKEND = "dispatch.backends.LogBackend"
+    order = closed_order(district, log_call, at=timezone.now() - timedelta(days=8))
+    revisit_scan(now=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        revisit_record(
+            revisit=Revisit.objects.get(), actor=district.user("operator"), outcome="unsatisfied", note="摊贩又回来了"
+        )
+    told = Notification.objects.filter(order=order, event__kind="revisit_reopen")
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["handler_a"]
+    assert "摊贩又回来了" in told.get().text

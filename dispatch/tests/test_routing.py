@@ -103,3 +103,26 @@ def test_category_without_limits_still_gets_timers_and_the_admin_an_alert(distri
     assert order.deadlines.filter(state="open").count() == 3  # default limits, never no timer
     alert = SystemAlert.objects.get(key=f"category-limits-{cat.pk}")
     assert "sign" in alert.message and "handle" in alert.message
+
+
+def test_every_reason_the_router_stores_is_a_code_with_a_label(district, routed):
+    """Issue 13: the router's reason codes are choices (RouteReason, and the model's
+    VerdictCode), so the desk reads their labels instead of a list of its own."""
+    from django.utils import translation
+
+    from dispatch.models import ROUTE_PROBLEMS, RouteReason
+    from triage.models import VerdictCode
+    from web.views.desk import _problems
+
+    RoutingRule.objects.create(category=district.cat_territorial, target=Routing.DEPARTMENT, department=district.dept)
+    RoutingRule.objects.create(category=district.cat_territorial, target=Routing.TERRITORIAL)
+    conflicting = routed()
+    unlocated = routed(lat=None, lng=None, address="不知道在哪")
+    assigned = work_order_assign(order=routed(category=None), actor=district.user("dispatcher"), unit=district.dept)
+    codes = {r["code"] for e in DispatchQueueEntry.objects.all() for r in e.reasons}
+    assert codes and codes <= set(RouteReason.values) | set(VerdictCode.values), codes
+    assert set(ROUTE_PROBLEMS) <= set(RouteReason.values)
+    with translation.override("en"):
+        shown = _problems(DispatchQueueEntry.objects.get(order=conflicting).reasons)
+        assert shown == str(RouteReason.CONFLICTING_RULES.label) == "routing rules conflict"
+    assert unlocated.status == Status.ACCEPTED and assigned.status == Status.ASSIGNED

@@ -58,7 +58,7 @@ def test_a_conflict_on_an_order_that_left_the_callers_scope_meanwhile_is_a_404(d
 
     order = work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
     stale = order.version
-    service, serializer, mapping = views.ACTIONS["sign"]
+    service, serializer = views.ACTIONS["sign"]
 
     def moved_meanwhile(*, expected_version=None, **kwargs):
         o = work_order_return(
@@ -67,7 +67,7 @@ def test_a_conflict_on_an_order_that_left_the_callers_scope_meanwhile_is_a_404(d
         work_order_reassign(order=o, actor=district.user("dispatcher"), unit=district.street_b)
         return service(expected_version=expected_version, **kwargs)
 
-    monkeypatch.setitem(views.ACTIONS, "sign", (moved_meanwhile, serializer, mapping))
+    monkeypatch.setitem(views.ACTIONS, "sign", (moved_meanwhile, serializer))
     monkeypatch.setattr(views.WorkOrderViewSet, "action_sign", views._action_view("sign"))
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=district.user('handler_a'))[1]}")

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dispatch.models import DispatchQueueEntry, QueueState
+from dispatch.models import ROUTE_PROBLEMS, DispatchQueueEntry, QueueState, RouteReason
 from dispatch.selectors import DESK_TABS, desk_counts, desk_queue
 from dispatch.services import RouteDecision, route_decide
 from grids.models import OrgUnit, Role
+from triage.models import VerdictCode
 from web import desk_forms
 from web.actions import ACTIONS
 from web.helpers import apply_errors, role_required, visible_order
@@ -41,17 +42,11 @@ TAB_LABELS = {
     "replies": _("办结审核"),
 }
 
+# What the desk explains: the router's problems and the model's doubts (their labels are
+# the codes' own, dispatch.models.RouteReason and triage.models.VerdictCode).
 PROBLEMS = {
-    "no_category": _("未选择分类"),
-    "department_missing": _("分类未指定主责部门"),
-    "not_located": _("未能定位到街道"),
-    "no_rule": _("没有适用的派单规则"),
-    "conflicting_rules": _("派单规则相互冲突"),
-    "service_area_shared": _("多家物业/行业单位服务同一小区"),
-    "returned_by_target": _("目标单位曾退回此单"),
-    "rule_broken": _("派单规则有误"),
-    "model_unsure": _("模型置信度低于自动派单阈值"),
-    "model_disagrees": _("模型与派单规则不一致"),
+    **{code: code.label for code in ROUTE_PROBLEMS},
+    **{code: code.label for code in (VerdictCode.UNSURE, VerdictCode.DISAGREES)},
 }
 
 
@@ -175,7 +170,7 @@ def _decision(order: WorkOrder, exclude: set[int]) -> RouteDecision:
     if entry is None:
         return route_decide(order, exclude=exclude) if exclude else route_decide(order)
     decision = RouteDecision(None, entry.reasons or [], entry.suggestions or [])
-    if entry.suggestions and any(r.get("code") == "not_routed" for r in entry.reasons or []):
+    if entry.suggestions and any(r.get("code") == RouteReason.NOT_ROUTED for r in entry.reasons or []):
         decision.unit = OrgUnit.objects.filter(pk=entry.suggestions[0]["unit"]).first()
     return decision
 

@@ -16,6 +16,7 @@ from web.actions import ACTIONS, label, page_kinds
 from web.helpers import actions_for, apply_errors, home_url_name, visible_order
 from web.lights import light
 from web.outcomes import outcome_text
+from workorders.choices import DeadlineState
 from workorders.errors import Conflict, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
 from workorders.privacy import caller_for
@@ -60,7 +61,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: dict | None = N
     from attachments.models import Attachment
 
     deadlines = list(order.deadlines.select_related("unit").order_by("opened_at", "id"))
-    open_deadlines = [d for d in deadlines if d.state == "open"]
+    open_deadlines = [d for d in deadlines if d.state == DeadlineState.OPEN]
     warn_at = min((d.warn_at for d in open_deadlines), default=None)
     return {
         "order": order,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from grids.models import AddressAlias, Membership, OrgUnit, ServiceArea, StaffPhone, UnitKind
 from grids.selectors import units_serving
 from workorders import services as svc
-from workorders.choices import Channel, RequestType, ReturnReason, Routing, Stage, Status, Urgency
+from workorders.choices import Channel, DeadlineState, RequestType, ReturnReason, Routing, Stage, Status, Urgency
 from workorders.demo import corpus, data, taxonomy
 from workorders.demo.places import seed_places
 from workorders.errors import WorkflowError
@@ -322,11 +322,11 @@ class OrderSimulator:
     def _work(self, order: WorkOrder, unit: OrgUnit, clock: _Clock, rounds: int = 0) -> WorkOrder:
         r, u = self.rng, self.users
         handler = self._handler(unit)
-        if order.deadlines.filter(stage=Stage.CONTACT, state="open").exists():
+        if order.deadlines.filter(stage=Stage.CONTACT, state=DeadlineState.OPEN).exists():
             if not clock.advance(r.uniform(10, 240)):
                 return order
             order = svc.work_order_contact(order=order, actor=handler, note="已电话联系诉求人。", now=clock.t)
-        handle = order.deadlines.filter(stage=Stage.HANDLE, state="open").first()
+        handle = order.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
         if handle is not None and r.random() < 0.04:
             if not clock.advance(r.uniform(60, 600)):
                 return order
@@ -352,7 +352,7 @@ class OrderSimulator:
                         order = svc.work_order_cohandler_report(
                             order=order, actor=self._handler(helper), report="已派员配合现场处置。", now=clock.t
                         )
-        handle = order.deadlines.filter(stage=Stage.HANDLE, state="open").first()
+        handle = order.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
         span = (handle.due_at - clock.t).total_seconds() / 60 if handle else 60 * 24
         fraction = r.uniform(0.1, 0.9) if r.random() < 0.88 else r.uniform(1.05, 2.0)
         if not clock.advance(max(30.0, span * fraction)):

@@ -13,6 +13,7 @@ from grids.models import Membership, OrgUnit, UnitKind
 from workorders import deadlines
 from workorders.choices import (
     CoHandlingState,
+    DeadlineState,
     ExtensionState,
     ReturnReason,
     Routing,
@@ -29,7 +30,7 @@ DISPATCHABLE = frozenset({UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.CENTER,
 BELOW_DEPARTMENTS = frozenset({UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID, UnitKind.PROPERTY})
 
 
-def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
+def _push_down_check(*, o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
     """The payload part recording an override, or InvalidInput when the rule refuses."""
     category = o.category
     if category is None or category.routing != Routing.DEPARTMENT or unit.kind not in BELOW_DEPARTMENTS:
@@ -46,7 +47,7 @@ def _push_down_check(o: WorkOrder, unit: OrgUnit, m, override: str) -> dict:
     return {"push_down_override": override.strip()}
 
 
-def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = ""):
+def _dispatch_to(*, unit: OrgUnit, reasons: dict | None = None, override: str = ""):
     """The change of assign and reassign: the unit becomes lead and current."""
 
     def change(o: WorkOrder, m, at) -> Step:
@@ -54,7 +55,7 @@ def _dispatch_to(unit: OrgUnit, reasons: dict | None = None, override: str = "")
             raise InvalidInput({"unit": _("单位「%(u)s」已停用。") % {"u": unit.name}})
         if unit.kind not in DISPATCHABLE:
             raise InvalidInput({"unit": _("只能派给街道、社区、职能部门、物业/行业单位或中心。")})
-        pushed = _push_down_check(o, unit, m, override)
+        pushed = _push_down_check(o=o, unit=unit, m=m, override=override)
         o.lead_unit = o.current_unit = unit
         return Step(payload={"unit": unit.pk, **({"routing": reasons} if reasons else {}), **pushed})
 
@@ -79,7 +80,7 @@ def work_order_assign(
         order=_pk(order),
         kind="assign",
         actor=actor,
-        change=_dispatch_to(unit, reasons, override),
+        change=_dispatch_to(unit=unit, reasons=reasons, override=override),
         note=note,
         expected_version=expected_version,
         now=now,
@@ -89,6 +90,8 @@ def work_order_assign(
 def work_order_sign(
     *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
+    """签收: a handler of the unit holding the order signs for it. The table's "sign" rule
+    (workorders/transitions.py) allows it from assigned and closes the sign timer."""
     return transition(order=_pk(order), kind="sign", actor=actor, expected_version=expected_version, now=now)
 
 
@@ -172,7 +175,7 @@ def work_order_reassign(
     not check. The event records the decision on the return (派单异议审核): ``review`` as
     given by governance's review page, else derived here, so the desk's plain reassign
     records one too."""
-    dispatch = _dispatch_to(unit, override=override)
+    dispatch = _dispatch_to(unit=unit, override=override)
 
     def change(o: WorkOrder, m, at) -> Step:
         last = o.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first() or {}
@@ -214,7 +217,7 @@ def work_order_center_redispatch(
 ) -> WorkOrder:
     """兜底改派: an order that bounced to the center's lead (too many returns) is sent on
     by the center's desk to a unit that will handle it, with a reason."""
-    dispatch = _dispatch_to(unit, override=override)
+    dispatch = _dispatch_to(unit=unit, override=override)
 
     def change(o: WorkOrder, m, at) -> Step:
         if o.current_unit is None or o.current_unit.kind != UnitKind.CENTER:
@@ -272,6 +275,8 @@ def work_order_contact(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """联系市民: the handling unit records its first contact with the resident. The table's
+    "contact" rule (workorders/transitions.py) keeps the status and closes the contact timer."""
     return transition(
         order=_pk(order), kind="contact", actor=actor, note=note, expected_version=expected_version, now=now
     )
@@ -286,10 +291,13 @@ def work_order_request_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """申请延期: one pending request at a time, for a due time past the running handle
+    timer; the dispatchers decide (approve/deny_extension)."""
+
     def change(o: WorkOrder, m: Membership, at) -> Step:
         if o.extension_requests.filter(state=ExtensionState.PENDING).exists():
             raise InvalidInput({"proposed_due": _("已有待审批的延期申请。")})
-        current = o.deadlines.filter(stage=Stage.HANDLE, state="open").first()
+        current = o.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
         if current is None:
             raise InvalidInput({"proposed_due": _("办理环节没有正在计时的时限。")})
         if proposed_due <= current.due_at:
@@ -315,7 +323,7 @@ def work_order_request_extension(
     )
 
 
-def _decide_extension(kind: str, approve: bool, order, actor, note, expected_version, now) -> WorkOrder:
+def _decide_extension(*, kind: str, approve: bool, order, actor, note, expected_version, now) -> WorkOrder:
     def change(o: WorkOrder, m, at) -> Step:
         request = o.extension_requests.filter(state=ExtensionState.PENDING).first()
         if request is None:
@@ -347,7 +355,17 @@ def work_order_approve_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _decide_extension("approve_extension", True, order, actor, note, expected_version, now)
+    """批准延期: the pending request's due time becomes the handle timer's (the table's
+    "approve_extension" rule, workorders/transitions.py, leaves the status)."""
+    return _decide_extension(
+        kind="approve_extension",
+        approve=True,
+        order=order,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_deny_extension(
@@ -358,7 +376,17 @@ def work_order_deny_extension(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _decide_extension("deny_extension", False, order, actor, note, expected_version, now)
+    """驳回延期: the pending request is refused with a reason (the table's "deny_extension"
+    rule, workorders/transitions.py, requires the note); the timer stays as it was."""
+    return _decide_extension(
+        kind="deny_extension",
+        approve=False,
+        order=order,
+        actor=actor,
+        note=note,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_add_cohandlers(
@@ -395,7 +423,7 @@ def work_order_add_cohandlers(
     )
 
 
-def _cohandling_step(kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
+def _cohandling_step(*, kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
     def change(o: WorkOrder, m: Membership, at) -> Step:
         row = o.cohandlings.get(unit=m.unit)
         expected = CoHandlingState.ASKED if new_state == CoHandlingState.SIGNED else CoHandlingState.SIGNED
@@ -423,7 +451,17 @@ def _cohandling_step(kind, new_state, order, actor, note, expected_version, now)
 def work_order_cohandler_sign(
     *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
-    return _cohandling_step("cohandler_sign", CoHandlingState.SIGNED, order, actor, "", expected_version, now)
+    """协办报到: a unit asked to co-handle reports for duty (the table's "cohandler_sign"
+    rule, workorders/transitions.py: scope COHANDLER, only the units asked)."""
+    return _cohandling_step(
+        kind="cohandler_sign",
+        new_state=CoHandlingState.SIGNED,
+        order=order,
+        actor=actor,
+        note="",
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_cohandler_report(
@@ -434,7 +472,17 @@ def work_order_cohandler_report(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    return _cohandling_step("cohandler_report", CoHandlingState.REPORTED, order, actor, report, expected_version, now)
+    """协办反馈: a co-handling unit that reported for duty gives its findings (the table's
+    "cohandler_report" rule, workorders/transitions.py, requires them; the lead unit is told)."""
+    return _cohandling_step(
+        kind="cohandler_report",
+        new_state=CoHandlingState.REPORTED,
+        order=order,
+        actor=actor,
+        note=report,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
 def work_order_urge(
@@ -443,14 +491,17 @@ def work_order_urge(
     actor: AbstractBaseUser | None,
     note: str = "",
     payload: dict | None = None,
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """督办 by a supervisor, or by the deadline scanner (actor None)."""
+    """督办 by a supervisor, or by a machine (actor None). The table's "urge" rule
+    (workorders/transitions.py) leaves the status and has the unit told (dispatch.on_event)."""
     return transition(
         order=_pk(order),
         kind="urge",
         actor=actor,
         note=note,
+        expected_version=expected_version,
         now=now,
         change=lambda o, m, at: Step(payload=payload or {}),
     )
@@ -464,6 +515,9 @@ def work_order_reply(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """办结上报: the unit reports what it did; the table's "reply" rule
+    (workorders/transitions.py) requires the text and closes the handle and contact timers."""
+
     def change(o: WorkOrder, m, at) -> Step:
         if len(reply) > 4000:
             raise InvalidInput({"reply": _("不能超过 4000 个字符。")})

@@ -244,6 +244,10 @@ def work_order_accept(
     auto_dispatch: bool = True,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """受理: an operator accepts a submitted request, with its category (required) and
+    urgency. The table's "accept" rule (workorders/transitions.py) has it routed after
+    commit (``auto_dispatch`` False: the caller routes it itself)."""
+
     def change(o: WorkOrder, m, at) -> Step:
         _set_category(o, category, urgency)
         if o.category_id is None:
@@ -270,6 +274,8 @@ def work_order_reject(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """不予受理: an operator rejects a submitted request; the table's "reject" rule
+    (workorders/transitions.py) requires the reason, which becomes the event's note."""
     return transition(
         order=_pk(order), kind="reject", actor=actor, note=reason, expected_version=expected_version, now=now
     )
@@ -284,6 +290,9 @@ def work_order_merge(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """并单: a submitted request that repeats another order is merged into it (never into
+    itself, nor into a merged or rejected one)."""
+
     def change(o: WorkOrder, m, at) -> Step:
         if into.pk == o.pk:
             raise InvalidInput({"into": _("不能并入自身。")})

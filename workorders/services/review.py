@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,10 @@ def work_order_approve(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """审核通过: a dispatcher approves the unit's reply, which opens the callback timer and
+    tells the resident (the table's "approve" rule, workorders/transitions.py); refused
+    while a category's required site check is missing."""
+
     def change(o: WorkOrder, m, at) -> Step:
         # Checked on the locked row: a check recorded concurrently is seen or waited for.
         from workorders.services.site_check import site_check_required_missing
@@ -63,12 +68,15 @@ def work_order_send_back(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """驳回重办: a dispatcher sends the reply back to the unit with a reason; the table's
+    "send_back" rule (workorders/transitions.py) requires it, restarts the handle timer
+    and has the unit told."""
     return transition(
         order=_pk(order), kind="send_back", actor=actor, note=note, expected_version=expected_version, now=now
     )
 
 
-def _callback_due_until_retry(order: WorkOrder, now: datetime) -> datetime | None:
+def _callback_due_until_retry(*, order: WorkOrder, now: datetime) -> datetime | None:
     """An unreachable resident is tried again on the next working day (dispatch
     schedules it); the callback stage must not run out while that try waits, so its due
     time moves to the end of that day when it would fall earlier. Returns the new due
@@ -128,7 +136,7 @@ def work_order_callback(
                 o.reopen_count += 1
         extra = {}
         if kind == "callback_unreachable":
-            moved = _callback_due_until_retry(o, at)
+            moved = _callback_due_until_retry(order=o, now=at)
             if moved is not None:
                 extra["callback_due"] = moved.isoformat()
         return Step(
@@ -145,19 +153,26 @@ def work_order_callback(
             }
         )
 
-    if kind == "callback_unreachable":
-        current = WorkOrder.objects.only("callback_attempts").get(pk=_pk(order))
-        if current.callback_attempts + 1 >= settings.HOTLINE_CALLBACK_MAX_ATTEMPTS:
-            kind = "close_unreachable"
-    return transition(
-        order=_pk(order),
-        kind=kind,
-        actor=actor,
-        change=change,
-        note=note,
-        expected_version=expected_version,
-        now=now,
-    )
+    with transaction.atomic():
+        if kind == "callback_unreachable":
+            # Whether this was the last try is read on the locked row (the transition
+            # below takes the same lock again, a no-op): two operators recording failed
+            # tries at once count both, and the one that reaches the limit closes the
+            # order instead of leaving it waiting for a try nobody will make.
+            attempts = (
+                WorkOrder.objects.select_for_update().values_list("callback_attempts", flat=True).get(pk=_pk(order))
+            )
+            if attempts + 1 >= settings.HOTLINE_CALLBACK_MAX_ATTEMPTS:
+                kind = "close_unreachable"
+        return transition(
+            order=_pk(order),
+            kind=kind,
+            actor=actor,
+            change=change,
+            note=note,
+            expected_version=expected_version,
+            now=now,
+        )
 
 
 def work_order_reveal_caller(*, order: OrderRef, actor: AbstractBaseUser) -> dict:

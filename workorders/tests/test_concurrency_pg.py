@@ -134,3 +134,58 @@ def test_numbers_continue_after_a_day_counted_by_the_old_counter(district, log_c
     order = log_call(auto_dispatch=False)
     assert order.number == f"{today:%Y%m%d}000042"
     assert log_call(auto_dispatch=False).number == f"{today:%Y%m%d}000043"
+
+
+def test_two_operators_recording_the_last_failed_callbacks_at_once_close_the_order(district, log_call, settings):
+    """Issue 13: whether a failed callback is the last one allowed was read before the
+    row lock, so an operator who waited for a colleague's failed try still recorded
+    "try again" and the order sat in callback with every try used. The decision is now
+    made on the locked row: the second operator's try closes it as unreachable."""
+    from django.db import transaction
+
+    settings.HOTLINE_CALLBACK_MAX_ATTEMPTS = 3
+    op, disp, h = district.user("operator"), district.user("dispatcher"), district.user("handler_a")
+    order = svc.work_order_assign(order=log_call(), actor=disp, unit=district.street_a)
+    order = svc.work_order_sign(order=order, actor=h)
+    order = svc.work_order_reply(order=order, actor=h, reply="已处理")
+    order = svc.work_order_approve(order=order, actor=disp)
+    svc.work_order_callback(order=order.pk, actor=op, contacted=False)  # one try used, two left
+
+    inside, release = threading.Event(), threading.Event()
+
+    def first_operator():  # records the second try, and holds the lock until released
+        try:
+            with transaction.atomic():
+                svc.work_order_callback(order=order.pk, actor=op, contacted=False)
+                inside.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    def second_operator():  # the third and last try, started while the second is uncommitted
+        try:
+            return svc.work_order_callback(order=order.pk, actor=op, contacted=False)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_operator)
+    first.start()
+    assert inside.wait(timeout=30)
+    second = threading.Thread(target=second_operator)
+    second.start()
+    # Let the second operator reach the row lock (it waits there) before the first commits.
+    with connection.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.1)
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    order.refresh_from_db()
+    kinds = list(order.events.order_by("seq").values_list("kind", flat=True))
+    assert kinds[-3:] == ["callback_unreachable", "callback_unreachable", "close_unreachable"], kinds
+    assert order.status == "closed" and order.callback_attempts == 3

@@ -53,3 +53,25 @@ def test_a_year_without_calendar_falls_back_to_weekdays_with_a_warning(db, caplo
 
 def test_working_hours_count_only_inside_the_working_day(db):
     assert add_limit(at(2026, 3, 9, 16, 0), "2wh") == at(2026, 3, 10, 9, 30)
+
+
+def test_each_stage_reads_its_own_limit_fields_and_falls_back_to_the_default():
+    """Issue 13: the stage → field map is spelled out (no ``f"{stage}_limit"``), and every
+    stage a category times has a default."""
+    from workorders.choices import Stage, Urgency
+    from workorders.deadlines import DEFAULT_LIMITS
+    from workorders.models import Category
+
+    cat = Category(
+        sign_limit="1h",
+        contact_limit="2h",
+        handle_limit="3d",
+        callback_limit="4d",
+        urgent_sign_limit="10m",
+        urgent_handle_limit="1d",
+    )
+    normal = {s: cat.limit_for(s, Urgency.NORMAL) for s in Stage.values}
+    urgent = {s: cat.limit_for(s, Urgency.URGENT) for s in Stage.values}
+    assert normal == {"sign": "1h", "contact": "2h", "handle": "3d", "callback": "4d", "return_review": ""}
+    assert urgent == {"sign": "10m", "contact": "2h", "handle": "1d", "callback": "4d", "return_review": ""}
+    assert set(DEFAULT_LIMITS) == set(Stage.values) - {Stage.RETURN_REVIEW}
