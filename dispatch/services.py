@@ -149,7 +149,8 @@ def _serving_candidates(rule: RoutingRule, depth: int, where: Location | None, r
             )
         ]
     if len(units) > 1:
-        reasons.append({"code": RouteReason.SERVICE_AREA_SHARED, "service": rule.service, "units": [u.pk for u in units]})
+        shared = {"code": RouteReason.SERVICE_AREA_SHARED, "service": rule.service, "units": [u.pk for u in units]}
+        reasons.append(shared)
     return [Candidate(rule.pk, depth, rule.priority, rule.target, u, {"service": rule.service}) for u in units]
 
 
