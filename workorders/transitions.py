@@ -182,6 +182,28 @@ TRANSITIONS: dict[str, Rule] = {
     # 现场核查: the handler records a site visit (photo, position) while handling; it does
     # not change status. Approval of the reply needs one for categories that require it.
     "site_check": _r(_("现场核查"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT),
+    # A channel routed "community first" (community.routing): a QR-poster submission
+    # located in a community goes straight to that community's queue, by the machine.
+    "community_dispatch": _r(
+        _("直派社区"),
+        {S.SUBMITTED},
+        S.ASSIGNED,
+        {Role.DISPATCHER},
+        DESK,
+        system=True,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+    ),
+    # 上报街道/转网格中心: beyond the unit's power, the handler sends the order up to a unit
+    # above it, which becomes the lead and signs for it afresh.
+    "escalate": _r(
+        _("上报上级"),
+        {S.ASSIGNED, S.IN_PROGRESS},
+        S.ASSIGNED,
+        {Role.HANDLER},
+        UNIT,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+        note_required=True,
+    ),
     # --- end community ---
     "reveal_caller": _r(
         _("查看来电人号码"),

@@ -75,6 +75,9 @@ CHANNEL_FOLLOW_UPS: dict[str, dict[str, tuple[str, ...]]] = {
         kind: ("community.upstream_report",)
         for kind in ("accept", "reject", "reply", "callback_close", "close_unreachable", "reopen", "transfer_emergency")
     },
+    # Channels an admin may route "community first" (community.ChannelRouting).
+    "qr": {"submit": ("community.channel_route",)},
+    "captain": {"submit": ("community.channel_route",)},
 }
 # --- end community ---
 
