@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from campaigns import selectors as cs
 from campaigns.models import Campaign
+from grids.models import Role
+from web.helpers import role_required
 from web.lights import attach_warn_at, by_deadline
 
 PAGE_ROWS = 200
+
+# Any staff role: a campaign concerns units, and a user of no unit (a 楼长's light
+# account) has no campaign page at all (404, like any staff page).
+member_required = role_required(*Role.values)
 
 
 def _campaign(request: HttpRequest, pk: int) -> Campaign:
@@ -19,20 +24,20 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
     return get_object_or_404(cs.campaigns_visible_to(request.user), pk=pk)
 
 
-@login_required
+@member_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
     campaigns = cs.campaigns_visible_to(request.user).select_related("owner")
     return render(request, "campaigns/list.html", {"campaigns": campaigns, "today": timezone.localdate()})
 
 
-@login_required
+@member_required
 def campaign_board(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     board = cs.campaign_board(campaign=campaign, user=request.user)
     return render(request, "campaigns/board.html", {**board, "parts": cs.PARTS})
 
 
-@login_required
+@member_required
 def campaign_orders(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     raw_unit = request.GET.get("unit", "")
