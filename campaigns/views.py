@@ -1,16 +1,22 @@
-"""Campaign pages: the list, a campaign's board, and the orders behind each number."""
+"""Campaign pages: the list, a campaign's board, the orders behind each number, and the
+saved filters of the order list."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from campaigns import selectors as cs
 from campaigns.models import Campaign
 from grids.models import Role
 from web.helpers import role_required
 from web.lights import attach_warn_at, by_deadline
+from workorders.errors import InvalidInput
 
 PAGE_ROWS = 200
 
@@ -65,3 +71,73 @@ def campaign_orders(request: HttpRequest, pk: int) -> HttpResponse:
             "now": timezone.now(),
         },
     )
+
+
+@member_required
+def filters_page(request: HttpRequest) -> HttpResponse:
+    """The order list filtered by the list's own filters (django-filter), the user's saved
+    filters, and a form to save the current one under a name."""
+    from campaigns.filters import order_filterset, saved_filters_of
+    from workorders.selectors import work_orders_visible_to
+
+    visible = work_orders_visible_to(request.user)
+    raw = request.GET.get("saved", "")
+    saved = saved_filters_of(request.user).filter(pk=raw).first() if raw.isdigit() else None
+    if raw and saved is None:
+        raise Http404
+    query = QueryDict(saved.query) if saved else request.GET
+    filterset = order_filterset(query, visible, request.user)
+    qs = filterset.qs
+    shown = QueryDict(mutable=True)
+    for key, values in sorted(query.lists()):
+        if key in filterset.form.fields and any(v.strip() for v in values):
+            shown.setlist(key, values)
+    total = qs.count()
+    rows = list(by_deadline(qs.select_related("category", "lead_unit", "grid"))[:PAGE_ROWS])
+    return render(
+        request,
+        "campaigns/filters.html",
+        {
+            "form": filterset.form,
+            "orders": attach_warn_at(rows),
+            "total": total,
+            "query": shown.urlencode(),
+            "saved": saved,
+            "saved_filters": saved_filters_of(request.user),
+            "now": timezone.now(),
+        },
+    )
+
+
+@member_required
+@require_POST
+def filter_save(request: HttpRequest) -> HttpResponse:
+    from campaigns.filters import saved_filter_save
+
+    try:
+        saved = saved_filter_save(
+            owner=request.user, name=request.POST.get("name", ""), query=request.POST.get("query", "")
+        )
+    except InvalidInput as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+        query = request.POST.get("query", "")
+        return redirect(reverse("campaigns:filters") + (f"?{query}" if query else ""))
+    messages.success(request, _("已保存筛选「%(n)s」。") % {"n": saved.name})
+    return redirect(reverse("campaigns:filters") + f"?saved={saved.pk}")
+
+
+@member_required
+@require_POST
+def filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from campaigns.filters import saved_filter_delete, saved_filters_of
+
+    saved = get_object_or_404(saved_filters_of(request.user), pk=pk)
+    try:
+        saved_filter_delete(saved=saved)
+    except InvalidInput as exc:
+        for message in exc.errors.values():
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已删除筛选「%(n)s」。") % {"n": saved.name})
+    return redirect("campaigns:filters")

@@ -227,3 +227,16 @@ def test_the_api_refuses_the_captain_with_a_session_or_a_password(zhao, log_call
         f"/community/api/orders/{order.number}/escalate", {"to": "street", "note": "x"}, content_type="application/json"
     )
     assert escalate.status_code in (401, 403, 404)
+
+
+def test_the_captains_page_in_english(district, zhao):
+    from hotline.tests.test_i18n import untranslated, visible_text
+
+    captain_client = logged_in(zhao)
+    report = {"building": zhao.building.pk, "description": "门禁坏了"}
+    captain_client.post("/community/captain/", report, HTTP_ACCEPT_LANGUAGE="en")
+    html = captain_client.get("/community/captain/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    parts = visible_text(html)
+    assert "My reports" in parts and "The problem" in parts
+    data = ("幸福里", "3号楼", "门禁坏了", "赵阿姨", district.community_a.name)
+    assert not [p for p in untranslated(parts) if not any(d in p for d in data)]

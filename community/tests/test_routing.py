@@ -209,3 +209,17 @@ def test_the_community_handles_a_routed_scan_to_the_callback(district):
     order = svc.work_order_reply(order=order, actor=h, reply="已联系物业清运")
     order = svc.work_order_approve(order=order, actor=district.user("dispatcher"))
     assert order.status == Status.CALLBACK and order.lead_unit == district.community_a
+
+
+def test_the_escalate_action_in_english(district):
+    order = routed(district)
+    client = Client()
+    client.force_login(district.user("handler_community_a"))
+    html = client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for text in (
+        "Escalate",
+        "Escalate to the street",
+        "Escalate to the grid management center",
+        "Reason for escalating",
+    ):
+        assert text in html
