@@ -172,6 +172,7 @@ def api(user) -> APIClient:
 def test_the_api_escalates_to_the_center_with_the_version_checked(district):
     order = routed(district)
     handler = api(district.user("handler_community_a"))
+    assert "escalate" in handler.get(f"/api/v1/orders/{order.number}").json()["allowed_actions"]
     url = f"/community/api/orders/{order.number}/escalate"
     stale = handler.post(url, {"to": "center", "note": "需全区协调"}, format="json", HTTP_IF_MATCH='"1"')
     assert stale.status_code == 409
@@ -182,7 +183,10 @@ def test_the_api_escalates_to_the_center_with_the_version_checked(district):
     event = Event.objects.get(order=order, kind="escalate")
     dispatcher = district.user("dispatcher").staff_phone.mobile
     assert Notification.objects.filter(event=event, address=dispatcher).exists()
-    # The center's desk sends it on like any order that came up to it.
+    # The center's desk lists it with the 兜底 orders and sends it on like them.
+    desk = Client()
+    desk.force_login(district.user("dispatcher"))
+    assert order.number in desk.get("/governance/returns/").content.decode()
     from workorders.services import work_order_center_redispatch
 
     sent = work_order_center_redispatch(
@@ -223,3 +227,22 @@ def test_the_escalate_action_in_english(district):
         "Reason for escalating",
     ):
         assert text in html
+
+
+def test_a_captains_report_follows_the_captain_channels_own_setting(district):
+    from community.models import Building, BuildingCaptain
+
+    building = Building.objects.create(
+        community=district.community_a, code="S-A-1-B3", name="3号楼", address="幸福里小区", lat=39.905, lng=116.315
+    )
+    captain = BuildingCaptain.objects.create(building=building, name="赵阿姨", phone="13700001234")
+    ChannelRouting.objects.create(channel=Channel.QR, mode=RoutingMode.COMMUNITY)  # not the captains' channel
+    Client().post(f"/community/captain/{captain.token}/", {"description": "门禁坏了", "caller_phone": "1"})
+    drain()
+    order = WorkOrder.objects.get(channel=Channel.CAPTAIN)
+    assert order.status == Status.SUBMITTED
+    ChannelRouting.objects.create(channel=Channel.CAPTAIN, mode=RoutingMode.COMMUNITY)
+    Client().post(f"/community/captain/{captain.token}/", {"description": "电梯停了", "caller_phone": "1"})
+    drain()
+    routed = WorkOrder.objects.filter(channel=Channel.CAPTAIN).latest("pk")
+    assert routed.status == Status.ASSIGNED and routed.current_unit == district.community_a
