@@ -133,6 +133,9 @@ def test_the_community_escalates_to_its_street_on_the_order_page(district):
     street_handler = district.user("handler_a").staff_phone.mobile
     assert Notification.objects.filter(event=event, address=street_handler).exists()
     assert order.deadlines.filter(stage="sign", state="open", unit=district.street_a).exists()
+    from workorders.replay import replay_mismatches
+
+    assert replay_mismatches(WorkOrder.objects.filter(pk=order.pk)) == []  # the log explains where it went
     # The street signs for it like any order dispatched to it.
     street = Client()
     street.force_login(district.user("handler_a"))
