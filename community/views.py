@@ -210,9 +210,10 @@ def captain_home(request: HttpRequest) -> HttpResponse:
     if not posts:
         raise Http404
     buildings = Building.objects.filter(pk__in=posts).select_related("community").order_by("code")
-    form = CaptainReportForm(request.POST or None, request.FILES or None, buildings=buildings)
+    posted = request.method == "POST"
+    form = CaptainReportForm(request.POST if posted else None, request.FILES if posted else None, buildings=buildings)
     status = 200
-    if request.method == "POST":
+    if posted:
         status = 400
         if form.is_valid():
             building = form.cleaned_data["building"]

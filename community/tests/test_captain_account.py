@@ -240,3 +240,10 @@ def test_the_captains_page_in_english(district, zhao):
     assert "My reports" in parts and "The problem" in parts
     data = ("幸福里", "3号楼", "门禁坏了", "赵阿姨", district.community_a.name)
     assert not [p for p in untranslated(parts) if not any(d in p for d in data)]
+
+
+def test_an_empty_report_is_refused_with_a_message(zhao):
+    captain_client = logged_in(zhao)
+    response = captain_client.post("/community/captain/", {})
+    assert response.status_code == 400 and 'class="error"' in response.content.decode()
+    assert not WorkOrder.objects.exists()
