@@ -163,3 +163,19 @@ def test_the_filters_page_in_english(district, orders):
     assert "Order filters" in parts and "My saved filters" in parts and "Save the current filter as" in parts
     data = [o.title for o in orders.values()] + ["甲街道", "乙街道", "占道经营"]
     assert not [p for p in untranslated(parts) if not any(d in p for d in data)]
+
+
+def test_the_api_saves_and_lists_ones_own_filters(district, orders, urgent):
+    api = APIClient()
+    api.force_authenticate(district.user("supervisor"))
+    created = api.post("/campaigns/api/filters", {"name": "紧急", "query": "urgency=urgent"}, format="json")
+    assert created.status_code == 201, created.content
+    saved_id = created.json()["id"]
+    bad = api.post("/campaigns/api/filters", {"name": "坏", "query": "colour=red"}, format="json")
+    assert bad.status_code == 400 and "query" in bad.json()["errors"]
+    assert [f["name"] for f in api.get("/campaigns/api/filters").json()] == ["紧急"]
+    got = api.get(f"/api/v1/orders?saved={saved_id}").json()
+    assert [o["number"] for o in got["results"]] == [urgent.number]
+    other = APIClient()
+    other.force_authenticate(district.user("dispatcher"))
+    assert other.get("/campaigns/api/filters").json() == []
