@@ -67,6 +67,7 @@ class WorkOrderFilter(django_filters.FilterSet):
         method="filter_warning", help_text="An open stage is past its warning time but not yet due (黄灯)."
     )
     q = django_filters.CharFilter(method="filter_text", help_text="Number, title, description or address.")
+    saved = IdFilter(method="filter_saved", help_text="One of your saved filters (campaigns app), by id.")
 
     class Meta:
         model = WorkOrder
@@ -91,3 +92,11 @@ class WorkOrderFilter(django_filters.FilterSet):
         # Only by what the user can read on the order (workorders.privacy): a unit's
         # search for a resident's name or number must not find the orders naming them.
         return qs.filter(text_search_q(getattr(self.request, "user", None), value))
+
+    def filter_saved(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        # Only the user's own; anyone else's id filters to nothing, like an unknown one.
+        from campaigns.filters import saved_filter_apply, saved_filters_of
+
+        user = getattr(self.request, "user", None)
+        saved = saved_filters_of(user).filter(pk=value).first() if user is not None else None
+        return qs.none() if saved is None else saved_filter_apply(saved=saved, qs=qs, user=user)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, SavedFilter
 from campaigns.services import campaign_validate
 
 
@@ -11,6 +11,8 @@ class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on", "target", "target_count", "owner"]
     filter_horizontal = ["units", "categories"]
     raw_id_fields = ["owner"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["saved_filter"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -29,3 +31,13 @@ class CampaignAdmin(admin.ModelAdmin):
 
         form.clean = clean
         return form
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    """Filters people saved on the order list; a campaign may take one as its scope."""
+
+    list_display = ["name", "owner", "query", "created_at"]
+    search_fields = ["name", "owner__username", "query"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]

@@ -16,6 +16,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from campaigns.filters import saved_filter_apply
 from campaigns.models import Campaign, Target
 from dashboards import selectors as ds
 from grids.models import OrgUnit
@@ -40,9 +41,10 @@ def campaign_orders(
 
     In scope: created before the end date is over, not already closed when the campaign
     began, in one of its categories (a major category takes its minor ones) if any are
-    named, and with ``overdue_only`` an order that has been overdue: a deadline breached,
-    or open past due now. (Breached rows stay in scope once closed, so closing an overdue
-    order moves it from "open" to "closed" instead of out of the board.)"""
+    named, matching its saved filter if it has one, and with ``overdue_only`` an order
+    that has been overdue: a deadline breached, or open past due now. (Breached rows
+    stay in scope once closed, so closing an overdue order moves it from "open" to
+    "closed" instead of out of the board.)"""
     qs = WorkOrder.objects.filter(created_at__lt=_day_start(campaign.ends_on + timedelta(days=1))).exclude(
         status__in=_NOT_WORK
     )
@@ -53,6 +55,10 @@ def campaign_orders(
         category_ids = list(campaign.categories.values_list("pk", flat=True))
     if category_ids:
         qs = qs.filter(Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids))
+    if campaign.saved_filter_id is not None:
+        # No viewer: a saved text search counts by the redacted text only, so a unit's
+        # figures never count orders by a resident's name it may not read.
+        qs = saved_filter_apply(saved=campaign.saved_filter, qs=qs, user=None)
     if campaign.overdue_only:
         late = Deadline.objects.filter(order=OuterRef("pk")).filter(
             Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.OPEN, due_at__lt=now)

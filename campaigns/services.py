@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, Target
+from campaigns.models import Campaign, SavedFilter, Target
 from grids.models import OrgUnit
 from workorders.models import Category
 
@@ -41,6 +41,7 @@ def campaign_create(
     overdue_only: bool = False,
     target: str = Target.CLOSE_ALL,
     target_count: int | None = None,
+    saved_filter: SavedFilter | None = None,
 ) -> Campaign:
     campaign_validate(starts_on=starts_on, ends_on=ends_on, target=target, target_count=target_count)
     with transaction.atomic():
@@ -50,6 +51,7 @@ def campaign_create(
             starts_on=starts_on,
             ends_on=ends_on,
             overdue_only=overdue_only,
+            saved_filter=saved_filter,
             target=target,
             target_count=target_count,
         )

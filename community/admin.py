@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from community.models import (
     Building,
     BuildingCaptain,
+    ChannelRouting,
     CommunityContact,
     EmergencyTransfer,
     MonitorEvent,
@@ -154,8 +155,8 @@ class CommunityContactAdmin(admin.ModelAdmin):
 class CaptainInline(admin.TabularInline):
     model = BuildingCaptain
     extra = 0
-    fields = ["name", "phone", "is_active", "link"]
-    readonly_fields = ["link"]
+    fields = ["name", "phone", "is_active", "user", "link"]
+    readonly_fields = ["user", "link"]
 
     @admin.display(description=_("专属链接"))
     def link(self, obj) -> str:
@@ -173,3 +174,44 @@ class BuildingAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "address", "community__name"]
     list_select_related = ["community"]
     inlines = [CaptainInline]
+
+
+@admin.register(BuildingCaptain)
+class BuildingCaptainAdmin(admin.ModelAdmin):
+    """楼长 and their light accounts: the action gives a captain a login (his phone number)
+    and a password shown once; the account has no unit and no staff right."""
+
+    list_display = ["name", "phone", "building", "is_active", "user"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "phone", "building__name", "building__code"]
+    list_select_related = ["building", "user"]
+    fields = ["building", "name", "phone", "is_active", "user"]
+    readonly_fields = ["user"]
+    raw_id_fields = ["building"]
+    actions = ["open_account"]
+
+    @admin.action(description=_("为所选楼长开通账号（生成新密码）"))
+    def open_account(self, request, queryset):
+        from community.captains import captain_account_open
+        from workorders.errors import InvalidInput
+
+        for captain in queryset.select_related("building"):
+            try:
+                user, password = captain_account_open(captain=captain)
+            except InvalidInput as exc:
+                messages.error(request, f"{captain.name}: {' '.join(map(str, exc.errors.values()))}")
+            else:
+                messages.warning(
+                    request,
+                    _("楼长 %(n)s 的账号 %(u)s，初始密码（只显示这一次）：%(p)s")
+                    % {"n": captain.name, "u": user.username, "p": password},
+                )
+
+
+@admin.register(ChannelRouting)
+class ChannelRoutingAdmin(admin.ModelAdmin):
+    """Per channel: through the center's operators (default) or straight to the community
+    the submission was made in (community.routing)."""
+
+    list_display = ["channel", "mode"]
+    list_editable = ["mode"]

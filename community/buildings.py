@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from attachments.services import attachment_add, attachment_check
-from community.models import Building, BuildingCaptain
+from community.models import Building, BuildingCaptain, CaptainReport
 from workorders.choices import Channel
 from workorders.models import WorkOrder
 from workorders.services import work_order_submit
@@ -49,6 +49,9 @@ def building_report(
         )
         if photo is not None:
             attachment_add(order=order, upload=photo, field="photo", public=True)
+        if captain is not None:
+            # Which captain made it: his own list reads this, with the order, in one go.
+            CaptainReport.objects.create(order=order, captain=captain)
     return order
 
 

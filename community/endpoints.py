@@ -24,6 +24,7 @@ from api.permissions import IsMember
 from api.views import expected_version
 from community.emergency import emergency_transfer_create
 from community.monitor import MAX_EVENT_ID, monitor_event_report, monitor_source_of
+from community.routing import ESCALATION_TARGETS, order_escalate
 from community.upstream import (
     MESSAGES_IN,
     SIGNATURE_HEADER,
@@ -211,3 +212,41 @@ class EmergencyTransferView(APIView):
         except WorkflowError as exc:
             return workflow_error_response(exc)
         return Response({"number": order.number, "status": order.status, "line": form.validated_data["line"]})
+
+
+class EscalateSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=list(ESCALATION_TARGETS))
+    note = serializers.CharField(max_length=2000)
+
+
+class EscalateView(APIView):
+    """上报上级 on an order the user may see (anything else is a 404): the handler of the
+    unit holding it sends it to the street above or to the center; If-Match as above."""
+
+    authentication_classes = [SessionAuthentication, CachedTokenAuthentication]
+    permission_classes = [IsMember]
+    parser_classes = [SafeJSONParser, FormParser]
+
+    @extend_schema(
+        summary="Escalate to the street above or the center (上报街道/转网格中心)",
+        request=EscalateSerializer,
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request, number: str):
+        order = get_object_or_404(work_orders_visible_to(request.user), number=number)
+        form = EscalateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        version = expected_version(request)
+        try:
+            order = order_escalate(
+                order=order,
+                actor=request.user,
+                to=form.validated_data["to"],
+                note=form.validated_data["note"],
+                expected_version=version,
+            )
+        except WorkflowError as exc:
+            return workflow_error_response(exc)
+        return Response(
+            {"number": order.number, "status": order.status, "unit": order.current_unit_id, "version": order.version}
+        )

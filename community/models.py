@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit
+from workorders.choices import Channel
 from workorders.models import Category, Event, FollowUp, WorkOrder
 
 
@@ -285,20 +286,33 @@ class Building(models.Model):
 
 
 class BuildingCaptain(models.Model):
-    """楼长: a resident volunteer who relays the building's problems. No account: a secret
-    link (``token``) opens the report form with the building and the captain filled in,
-    and what comes through it is counted as the 楼长 channel."""
+    """楼长: a resident volunteer who relays the building's problems. A secret link
+    (``token``) opens the report form with the building and the captain filled in, and
+    what comes through it is counted as the 楼长 channel. Optionally a light account
+    (``user``, no membership and so no staff right): the captain logs in and sees only
+    the report page of his own buildings and the reports he made (community.captains)."""
 
     building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.CASCADE, related_name="captains")
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号码"), max_length=20)
     token = models.CharField(max_length=43, unique=True, editable=False)
     is_active = models.BooleanField(_("启用"), default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("楼长账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="captain_posts",
+    )
 
     class Meta:
         verbose_name = _("楼长")
         verbose_name_plural = _("楼长")
         ordering = ["building", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "user"], name="captain_one_post_per_building_and_user")
+        ]
 
     def __str__(self) -> str:
         return f"{self.building.name} {self.name}"
@@ -309,3 +323,52 @@ class BuildingCaptain(models.Model):
 
             self.token = secrets.token_urlsafe(32)
         super().save(*args, **kwargs)
+
+
+class CaptainReport(models.Model):
+    """Which captain made an order (link or account), written with the order: the
+    captain's own list reads it, and nothing else of the order's history."""
+
+    order = models.OneToOneField(
+        WorkOrder, verbose_name=_("工单"), on_delete=models.CASCADE, related_name="captain_report"
+    )
+    captain = models.ForeignKey(
+        BuildingCaptain, verbose_name=_("楼长"), on_delete=models.PROTECT, related_name="reports"
+    )
+
+    class Meta:
+        verbose_name = _("楼长上报")
+        verbose_name_plural = _("楼长上报")
+        ordering = ["-order_id"]
+
+    def __str__(self) -> str:
+        return f"{self.captain_id}: {self.order_id}"
+
+
+class RoutingMode(models.TextChoices):
+    CENTER = "center", _("经中心受理派单")
+    COMMUNITY = "community", _("直派所在社区")
+
+
+class ChannelRouting(models.Model):
+    """Where a channel's submissions go first (edited in the admin). By default every
+    submission waits for the center's operators; with ``community`` a submission located
+    in a community is dispatched straight to that community (its queue and duty phone),
+    whose handler may escalate it upward (community.routing)."""
+
+    channel = models.CharField(
+        _("渠道"),
+        max_length=16,
+        unique=True,
+        choices=[(c.value, c.label) for c in (Channel.QR, Channel.CAPTAIN)],
+    )
+    mode = models.CharField(_("派送方式"), max_length=12, choices=RoutingMode.choices, default=RoutingMode.CENTER)
+
+    class Meta:
+        verbose_name = _("渠道派送设置")
+        verbose_name_plural = _("渠道派送设置")
+        ordering = ["channel"]
+        constraints = [models.CheckConstraint(condition=Q(mode__in=RoutingMode.values), name="channel_routing_mode")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.get_mode_display()}"

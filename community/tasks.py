@@ -34,3 +34,19 @@ def revisit_scan() -> int:
     from community.revisits import revisit_scan as scan
 
     return scan()
+
+
+def _route(order_id: int, event_id: int) -> None:
+    from community.routing import channel_route
+
+    bind_order_id(order_id)
+    channel_route(order_id=order_id)
+
+
+@shared_task(name="community.channel_route", bind=True)
+def channel_route(self) -> dict:
+    """Drain the submissions of channels an admin may route community first."""
+    result = follow_ups_drain(task="community.channel_route", handler=_route)
+    if result.more:
+        self.apply_async()
+    return {"done": result.done, "retried": result.retried, "failed": result.failed}

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,3 +194,44 @@ def building_poster(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(building_poster_pdf(building=building, url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="building-{building.code}.pdf"'
     return response
+
+
+@login_required
+def captain_home(request: HttpRequest) -> HttpResponse:
+    """A logged-in 楼长's one page: report for one of his own buildings (pre-filled) and
+    the list of what he reported with its status. Anyone without a captaincy: 404."""
+    from community.buildings import building_report
+    from community.captains import captain_posts, captain_reports
+    from community.forms import CaptainReportForm
+    from community.models import Building
+    from web.helpers import ask_for_photo_again
+
+    posts = {p.building_id: p for p in captain_posts(request.user)}
+    if not posts:
+        raise Http404
+    buildings = Building.objects.filter(pk__in=posts).select_related("community").order_by("code")
+    posted = request.method == "POST"
+    form = CaptainReportForm(request.POST if posted else None, request.FILES if posted else None, buildings=buildings)
+    status = 200
+    if posted:
+        status = 400
+        if form.is_valid():
+            building = form.cleaned_data["building"]
+            try:
+                order = building_report(
+                    building=building,
+                    description=form.cleaned_data["description"],
+                    photo=form.cleaned_data["photo"],
+                    captain=posts[building.pk],
+                )
+            except WorkflowError as exc:
+                for field, errors in getattr(exc, "errors", {"__all__": [exc.message]}).items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("已提交，工单号 %(n)s。") % {"n": order.number})
+                return redirect("community:captain_home")
+        ask_for_photo_again(request, form)
+    reports = list(captain_reports(user=request.user)[:50])
+    context = {"form": form, "buildings": buildings, "reports": reports}
+    return render(request, "community/captain_home.html", context, status=status)

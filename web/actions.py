@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from community.emergency import emergency_transfer_create
-from community.forms import EmergencyTransferForm
+from community.forms import EmergencyTransferForm, EscalateForm
+from community.routing import order_escalate
 from web import forms as f
 from web.desk_forms import UrgeForm
 from web.site_check_forms import SiteCheckForm
@@ -182,6 +183,10 @@ ACTIONS: dict[str, Action] = {
             order=o, actor=u, line=d["line"], note=d["note"], expected_version=_v(d)
         ),
         danger=True,
+    ),
+    "escalate": Action(
+        EscalateForm,
+        lambda o, u, d: order_escalate(order=o, actor=u, to=d["to"], note=d["note"], expected_version=_v(d)),
     ),
     # --- end community ---
     # 现场核查 (issue 16): the photo goes through the attachments service inside the event's

@@ -32,6 +32,7 @@ ANYWHERE = "anywhere"  # the role anywhere (creation: there is no order yet)
 ROUTE = "dispatch.route_order"  # routing an accepted order
 ON_EVENT = "dispatch.on_event"  # dispatch.follow_ups.HANDLERS[kind]: who is told, returns, retries
 UPSTREAM = "community.upstream_report"  # the city platform's order told of the step
+CHANNEL_ROUTE = "community.channel_route"  # a channel routed "community first" (community.ChannelRouting)
 
 # The API route of the events that bring an order into being (POST /api/v1/orders/).
 API_CREATE = "create"
@@ -109,6 +110,8 @@ TRANSITIONS: dict[str, Rule] = {
         ANYWHERE,
         system=True,
         follow_ups=(ON_EVENT,),
+        # Channels an admin may route "community first" (community.ChannelRouting).
+        channel_follow_ups=((Channel.QR.value, CHANNEL_ROUTE), (Channel.CAPTAIN.value, CHANNEL_ROUTE)),
         api=API_CREATE,
     ),
     "accept": _r(
@@ -392,6 +395,30 @@ TRANSITIONS: dict[str, Rule] = {
     # 现场核查: the handler records a site visit (photo, position) while handling; it does
     # not change status. Approval of the reply needs one for categories that require it.
     "site_check": _r(_("现场核查"), {S.IN_PROGRESS}, None, {Role.HANDLER}, UNIT, ui="site_check"),
+    # A channel routed "community first" (community.routing): a QR-poster submission
+    # located in a community goes straight to that community's queue, by the machine.
+    "community_dispatch": _r(
+        _("直派社区"),
+        {S.SUBMITTED},
+        S.ASSIGNED,
+        {Role.DISPATCHER},
+        DESK,
+        system=True,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+    ),
+    # 上报街道/转网格中心: beyond the unit's power, the handler sends the order up to a unit
+    # above it, which becomes the lead and signs for it afresh.
+    "escalate": _r(
+        _("上报上级"),
+        {S.ASSIGNED, S.IN_PROGRESS},
+        S.ASSIGNED,
+        {Role.HANDLER},
+        UNIT,
+        opens=(Stage.SIGN, Stage.CONTACT, Stage.HANDLE),
+        note_required=True,
+        api="community:escalate",
+        page="escalate",
+    ),
     # --- end community ---
     # The order page reveals through its own button (web.views.orders), not an action form.
     "reveal_caller": _r(

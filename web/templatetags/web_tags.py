@@ -58,6 +58,7 @@ NAV = [
     ("governance:index", gettext_lazy("考核"), {"supervisor", "dispatcher", "admin", "handler"}),
     # Campaigns app (its English is in campaigns/locale).
     ("campaigns:list", gettext_lazy("专项行动"), {"handler", "supervisor", "admin"}),
+    ("campaigns:filters", gettext_lazy("工单筛选"), {"handler", "supervisor", "dispatcher", "admin"}),
     ("screens:center", gettext_lazy("一屏管全屏"), {"supervisor", "admin"}),  # label in screens/locale
 ]
 

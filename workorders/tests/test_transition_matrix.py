@@ -147,6 +147,7 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
     """Perform ``kind`` through its service, as the user whose job it is."""
     from community.emergency import emergency_transfer_create  # issue 16's event kinds
     from community.revisits import revisit_record
+    from community.routing import community_dispatch, order_escalate
 
     op, disp, sup = d.user("operator"), d.user("dispatcher"), d.user("supervisor")
     h = d.user("handler_community_a") if kind == "return_up" else d.user("handler_a")
@@ -199,6 +200,11 @@ def act(kind: str, d, order: WorkOrder, other: WorkOrder) -> WorkOrder:
         "revisit_reopen": lambda: revisit_record(
             revisit=_revisit(order), actor=op, outcome="unsatisfied", note="又来了"
         ),
+        # Community first (issue 16): straight to the community; a handler sends it up.
+        "community_dispatch": lambda: community_dispatch(
+            order=order, community=d.community_a, reason={"code": "channel_routing"}
+        ),
+        "escalate": lambda: order_escalate(order=order, actor=h, to="center", note="超出街道能力"),
         # 现场核查 (issue 16): a photo and a position inside the order's grid.
         "site_check": lambda: svc.work_order_site_check(
             order=order, actor=h, photo=_site_photo(), lat=39.905, lng=116.305
@@ -343,6 +349,10 @@ DESIGN = {
     "revisit_reopen": ({S.CLOSED}, S.IN_PROGRESS),
     # Issue 16: 现场核查, a site visit recorded while handling; the status stays.
     "site_check": ({S.IN_PROGRESS}, None),
+    # Issue 16: a channel routed community first sends a submission straight to the
+    # community; its handler sends what is beyond it up to the street or the center.
+    "community_dispatch": ({S.SUBMITTED}, S.ASSIGNED),
+    "escalate": ({S.ASSIGNED, S.IN_PROGRESS}, S.ASSIGNED),
 }
 
 
