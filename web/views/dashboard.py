@@ -215,6 +215,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "volume_url": _drill(params, "volume", "all"),
             "overdue_url": _drill(params, "overdue", "all"),
             "handling_url": _drill(params, "handling", "all"),
+            "proactive_url": _drill(params, "proactive", "all"),
             "direct_urls": {
                 "num": _drill(params, "direct_answer", "num"),
                 "all": _drill(params, "direct_answer", "all"),
@@ -248,6 +249,7 @@ FIGURE_LABELS = {
     "handling": _("已答复工单"),
     "direct_answer": _("直接答复率"),
     "kb_answer": _("按知识库答复"),
+    "proactive": _("未诉先办"),
 }
 
 
