@@ -190,3 +190,17 @@ def test_the_dashboard_shows_proactive_orders_apart(client, care):
     assert 'data-figure="proactive"' in body
     drill = _page(client, care, "supervisor", reverse("web:orders") + "?figure=proactive").content.decode()
     assert WorkOrder.objects.get().number in drill
+
+
+def test_the_pages_speak_english_when_asked(client, care):
+    from care.services import visit_order_create
+
+    client.force_login(care.user("grid_worker_a"))
+    body = client.get(_resident_url(care.resident_a), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Elderly living alone" in body and "Record a visit" in body and "Met at home" in body
+    listing = client.get(reverse("care:residents"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Key resident visits" in listing and "Due today" in listing
+    visit_order_create(visit=_visit(care), actor=care.user("grid_worker_a"), description="暖气不热")
+    client.force_login(care.user("supervisor"))
+    dash = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Orders raised on visits before anyone complained" in dash

@@ -83,3 +83,13 @@ def test_a_grid_worker_records_a_visit_and_raises_a_proactive_order_on_a_phone(p
     assert order.channel == Channel.PROACTIVE
     assert order.number in phone.locator(".messages").inner_text()
     assert phone.locator("#visits").get_by_role("link", name=order.number).is_visible()
+
+    # The center's view: every grid's overdue count; the community's: the same, masked.
+    for key, name in (("supervisor", "王秀英"), ("handler_community_a", "王**")):
+        login(phone, live_server, key)
+        phone.goto(live_server.url + "/care/?show=all")
+        assert phone.locator("#overdue-by-grid").is_visible()
+        assert name in phone.locator(f"li[data-resident='{r.pk}']").inner_text()
+        _no_sideways_scroll(phone)
+    phone.set_viewport_size({"width": 1366, "height": 900})
+    shot(phone, "care-community")  # masked: the community's staff
