@@ -102,6 +102,8 @@ def _resident_page(request, resident, *, visit_form=None, status=200):
         "visits": visits,
         "may_visit": may_visit and resident.active,
         "form": visit_form or VisitForm(),
+        # Who read this record in full: the center answers for it, so the center sees it.
+        "accesses": list(resident.accesses.select_related("actor", "unit")[:20]) if is_center(request.user) else [],
     }
     return render(request, "care/resident.html", context, status=status)
 

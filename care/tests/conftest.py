@@ -1,6 +1,11 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # photos on proactive orders
+
+
 @pytest.fixture
 def care(district):
     """The test district plus a grid worker of grid B and a key resident in each of

@@ -200,7 +200,35 @@ def test_the_pages_speak_english_when_asked(client, care):
     assert "Elderly living alone" in body and "Record a visit" in body and "Met at home" in body
     listing = client.get(reverse("care:residents"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Key resident visits" in listing and "Due today" in listing
+    patrol = client.get(reverse("web:patrol"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Proactive (a resident&#x27;s need found before they asked)" in patrol
     visit_order_create(visit=_visit(care), actor=care.user("grid_worker_a"), description="暖气不热")
     client.force_login(care.user("supervisor"))
     dash = client.get(reverse("web:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Orders raised on visits before anyone complained" in dash
+
+
+def test_a_proactive_order_from_a_patrol_is_counted_under_its_channel_and_listed_as_the_workers(client, care):
+    client.force_login(care.user("grid_worker_a"))
+    data = {"category": care.cat_territorial.pk, "description": "楼道灯坏了，老人夜里出行不便", "urgency": "normal"}
+    assert client.post(reverse("web:patrol"), {**data, "proactive": "on"}).status_code == 302
+    assert client.post(reverse("web:patrol"), data).status_code == 302
+    channels = sorted(WorkOrder.objects.values_list("channel", flat=True))
+    assert channels == [Channel.PATROL, Channel.PROACTIVE]
+    mine = client.get(reverse("web:patrol_mine")).content.decode()
+    assert all(o.number in mine for o in WorkOrder.objects.all())
+
+
+def test_the_nav_counts_a_grid_workers_visits_due(client, care):
+    from web.nav_counts import nav_count
+
+    KeyResident.objects.filter(pk=care.resident_a.pk).update(next_due=timezone.localdate() - timedelta(days=1))
+    assert nav_count("care:residents", care.user("grid_worker_a")) == 1
+    assert nav_count("care:residents", care.user("supervisor")) == 0  # the center reads the list; it visits no one
+
+
+def test_the_center_sees_who_read_a_record_and_the_grid_worker_does_not(client, care):
+    _page(client, care, "grid_worker_a", _resident_url(care.resident_a))
+    assert 'id="accesses"' not in _page(client, care, "grid_worker_a", _resident_url(care.resident_a)).content.decode()
+    body = _page(client, care, "supervisor", _resident_url(care.resident_a)).content.decode()
+    assert 'id="accesses"' in body and "grid_worker_a" in body and care.grid_a.name in body
