@@ -132,3 +132,10 @@ def overdue_by_grid(user: AbstractBaseUser, today: date) -> list[dict]:
         .order_by("-overdue", "grid__name")
     )
     return list(rows)
+
+
+def overdue_visits(unit_ids: set[int] | None, today: date) -> int:
+    """Active residents whose visit is overdue, in the units ``unit_ids`` (a dashboard
+    scope's subtree; None: the district). A count only: no one is named."""
+    qs = KeyResident.objects.filter(active=True, next_due__lt=today)
+    return qs.count() if unit_ids is None else qs.filter(grid_id__in=unit_ids).count()

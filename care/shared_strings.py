@@ -9,4 +9,5 @@ STRINGS = [
     gettext_noop("未诉先办"),
     gettext_noop("走访中发现、未经市民诉求而主动立的工单（含在受理量中）"),
     gettext_noop("未诉先办（主动发现的居民需求）"),
+    gettext_noop("重点人群逾期走访 %(n)s 人"),
 ]

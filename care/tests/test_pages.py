@@ -186,8 +186,12 @@ def test_the_dashboard_shows_proactive_orders_apart(client, care):
     from care.services import visit_order_create
 
     visit_order_create(visit=_visit(care), actor=care.user("grid_worker_a"), description="暖气不热")
+    KeyResident.objects.filter(pk=care.resident_b.pk).update(next_due=timezone.localdate() - timedelta(days=1))
     body = _page(client, care, "supervisor", reverse("web:dashboard")).content.decode()
     assert 'data-figure="proactive"' in body
+    assert "重点人群逾期走访 1 人" in body
+    street_a = _page(client, care, "supervisor", reverse("web:dashboard") + f"?unit={care.street_a.pk}")
+    assert "重点人群逾期走访 0 人" in street_a.content.decode()  # the overdue one is in street B
     drill = _page(client, care, "supervisor", reverse("web:orders") + "?figure=proactive").content.decode()
     assert WorkOrder.objects.get().number in drill
 

@@ -172,6 +172,8 @@ def _sort_url(params: dict, bucket: str, measure: str, sort: str) -> str:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from care.selectors import overdue_visits
+
     scope, ctx = parse_scope(request)
     params = ctx["params"]
     bucket = request.GET.get("bucket", "day")
@@ -216,6 +218,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "overdue_url": _drill(params, "overdue", "all"),
             "handling_url": _drill(params, "handling", "all"),
             "proactive_url": _drill(params, "proactive", "all"),
+            # 未诉先办's overdue visits (care app): a state now, like the overdue orders.
+            "care_overdue": overdue_visits(scope.unit_ids, timezone.localdate()),
             "direct_urls": {
                 "num": _drill(params, "direct_answer", "num"),
                 "all": _drill(params, "direct_answer", "all"),
