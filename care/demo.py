@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from care.models import KeyResident, Kind, Outcome
+from care.models import DEFAULT_INTERVAL_DAYS, KeyResident, Kind, Outcome
 from care.services import resident_add, visit_record
 from grids.models import Membership, OrgUnit, Role, UnitKind
 
@@ -31,22 +31,42 @@ NOTES = {
 }
 
 
+VISIT_NOTES = [
+    "入户看望，身体状况稳定，家中水电气正常。",
+    "电话问候，近期无特殊需求。",
+    "协助预约社区医生上门随访。",
+    "检查燃气和用电安全，提醒冬季防滑。",
+    "了解低保年审材料准备情况，已告知办理时间。",
+]
+
+
 def seed_key_residents(*, seed: int = 2027) -> int:
-    """Nothing when there are residents already (safe to run twice)."""
+    """Nothing when there are residents already (safe to run twice). Most residents were
+    registered a while ago and last visited within about their interval (a fifth of them
+    a little longer ago: overdue); a few were registered in the last days and not yet
+    visited. Visits are made by the grid's own staff: the demo grid worker in their
+    grid, each grid's handler elsewhere."""
     if KeyResident.objects.exists():
         return 0
-    User = get_user_model()
     center = Membership.objects.filter(role=Role.SUPERVISOR, unit__kind=UnitKind.CENTER).select_related("user").first()
-    worker = Membership.objects.filter(role=Role.GRID_WORKER, unit__kind=UnitKind.GRID).select_related("unit").first()
     if center is None:
         return 0
+    staff = {}
+    for m in Membership.objects.filter(role__in=[Role.GRID_WORKER, Role.HANDLER], unit__kind=UnitKind.GRID).order_by(
+        "-role", "pk"
+    ):
+        # "handler" sorts first here, "grid_worker" last: the grid worker wins where there is one.
+        staff[m.unit_id] = m.user_id
+    User = get_user_model()
     r = random.Random(seed)
     now = timezone.now()
     made = 0
     kinds = list(Kind)
     for grid in OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).order_by("path"):
+        visitor = User.objects.filter(pk=staff.get(grid.pk)).first()
         for i in range(r.randint(3, 5)):
             kind = kinds[r.randrange(len(kinds))]
+            recent = visitor is None or r.random() < 0.15
             resident = resident_add(
                 actor=center.user,
                 grid=grid,
@@ -55,17 +75,17 @@ def seed_key_residents(*, seed: int = 2027) -> int:
                 phone=f"1390001{r.randrange(10000):04d}",
                 address=f"{grid.parent.name}{r.randint(1, 12)}号楼{r.randint(1, 4)}单元{r.randint(1, 6)}0{r.randint(1, 4)}室",  # noqa: E501
                 notes=NOTES[kind],
-                # Registered 0-40 days ago: never visited since, so some are long overdue.
-                now=now - timedelta(days=r.choice([0, 0, 3, 8, 15, 40]), hours=i),
+                now=now - timedelta(days=r.randint(0, 2) if recent else 90, hours=i),
             )
             made += 1
-            if worker is not None and grid.pk == worker.unit_id and i % 2 == 0:
-                user = User.objects.get(pk=worker.user_id)
-                visit_record(
-                    resident=resident,
-                    actor=user,
-                    outcome=Outcome.MET,
-                    notes="入户看望，身体状况稳定，家中水电气正常。",
-                    now=now - timedelta(hours=r.randint(1, 20)),
-                )
+            if recent:
+                continue
+            interval = DEFAULT_INTERVAL_DAYS[kind]
+            visit_record(
+                resident=resident,
+                actor=visitor,
+                outcome=Outcome.MET if r.random() < 0.8 else Outcome.PHONE,
+                notes=r.choice(VISIT_NOTES),
+                now=now - timedelta(days=r.randint(0, int(interval * 1.25)), hours=r.randint(1, 8)),
+            )
     return made
