@@ -32,8 +32,12 @@ def test_another_grid_street_or_department_gets_404_for_a_resident(client, care,
     assert not ResidentAccess.objects.filter(resident=care.resident_a, action=Access.VIEW).exists()
 
 
-def test_a_unit_without_grids_has_no_list(client, care):
-    assert _page(client, care, "handler_dept", reverse("care:residents")).status_code == 404
+def test_a_unit_without_grids_gets_an_empty_list(client, care):
+    response = _page(client, care, "handler_dept", reverse("care:residents") + "?show=all")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "暂无在册重点人群" in body and "王" not in body.split("<h1>")[1]
+    assert 'id="overdue-by-grid"' not in body
 
 
 @pytest.mark.parametrize("key", ["grid_worker_a", "handler_grid_a", "supervisor", "dispatcher", "operator"])
