@@ -140,6 +140,7 @@ class Access(models.TextChoices):
     VISIT = "visit", _("记录走访")
     ORDER = "order", _("生成工单")
     ADD = "add", _("登记")
+    EDIT = "edit", _("在册变更")
 
 
 class ResidentAccess(models.Model):

@@ -230,3 +230,25 @@ def visit_order_create(
         _log([resident], actor, Access.ORDER, now)
     visit.order = order
     return order
+
+
+def resident_set_active(
+    *, resident: KeyResident, actor: AbstractBaseUser, active: bool, now: datetime | None = None
+) -> KeyResident:
+    """Take a resident off the roll (moved away, passed away, no longer in need) or put
+    them back on it; back on the roll, a visit is due at once. The grid's own staff or
+    the center; the record and its visits are kept either way."""
+    if not (is_center(actor) or resident.grid_id in own_grid_ids(actor)):
+        raise NotAllowed(_("只有本网格工作人员或中心可以修改重点人群。"))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = KeyResident.objects.select_for_update().get(pk=resident.pk)
+        if locked.active == active:
+            raise Conflict(_("该人员已在册。") if active else _("该人员已不在册。"))
+        locked.active = active
+        fields = ["active"]
+        if active:
+            locked.next_due, fields = timezone.localdate(now), [*fields, "next_due"]
+        locked.save(update_fields=fields)
+        _log([locked], actor, Access.EDIT, now)
+    return locked

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from care import services
 from care.forms import OrderForm, ResidentForm, VisitForm
@@ -100,6 +101,7 @@ def _resident_page(request, resident, *, visit_form=None, status=200):
         "interval": services.interval_days(resident.kind),
         "visits": visits,
         "may_visit": may_visit and resident.active,
+        "may_edit": full and (may_visit or is_center(request.user)),
         "form": visit_form or VisitForm(),
         # Who read this record in full: the center answers for it, so the center sees it.
         "accesses": list(resident.accesses.select_related("actor", "unit")[:20]) if is_center(request.user) else [],
@@ -124,6 +126,20 @@ def resident(request, pk: int):
             messages.success(request, _("走访已记录。"))
             return redirect("care:resident", pk=r.pk)
     return _resident_page(request, r, visit_form=form, status=400)
+
+
+@login_required
+@require_POST
+def resident_active(request, pk: int):
+    """移出/恢复在册 (the grid's own staff or the center)."""
+    r = _visible(request, pk)
+    try:
+        services.resident_set_active(resident=r, actor=request.user, active=request.POST.get("active") == "1")
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已更新在册状态。"))
+    return redirect("care:resident", pk=r.pk)
 
 
 @login_required

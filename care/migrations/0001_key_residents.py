@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             name='ResidentAccess',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('view', '查看档案'), ('list', '名单查看'), ('visit', '记录走访'), ('order', '生成工单'), ('add', '登记')], max_length=8)),
+                ('action', models.CharField(choices=[('view', '查看档案'), ('list', '名单查看'), ('visit', '记录走访'), ('order', '生成工单'), ('add', '登记'), ('edit', '在册变更')], max_length=8)),
                 ('at', models.DateTimeField()),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='accesses', to='care.keyresident')),

@@ -240,3 +240,21 @@ def test_the_center_sees_who_read_a_record_and_the_grid_worker_does_not(client, 
     assert 'id="accesses"' not in _page(client, care, "grid_worker_a", _resident_url(care.resident_a)).content.decode()
     body = _page(client, care, "supervisor", _resident_url(care.resident_a)).content.decode()
     assert 'id="accesses"' in body and "grid_worker_a" in body and care.grid_a.name in body
+
+
+def test_taking_a_resident_off_the_roll_from_the_page(client, care):
+    client.force_login(care.user("handler_community_a"))  # masked reader: no button, and refused
+    assert 'id="roll"' not in client.get(_resident_url(care.resident_a)).content.decode()
+    client.post(reverse("care:resident_active", args=[care.resident_a.pk]), {"active": "0"})
+    care.resident_a.refresh_from_db()
+    assert care.resident_a.active
+    client.force_login(care.user("grid_worker_a"))
+    assert 'id="roll"' in client.get(_resident_url(care.resident_a)).content.decode()
+    response = client.post(reverse("care:resident_active", args=[care.resident_a.pk]), {"active": "0"})
+    assert response.status_code == 302
+    care.resident_a.refresh_from_db()
+    assert not care.resident_a.active
+    assert "王秀英" not in client.get(reverse("care:residents") + "?show=all").content.decode()
+    page = client.get(_resident_url(care.resident_a)).content.decode()
+    assert 'id="visit-form"' not in page and "已不在册" in page
+    assert client.get(reverse("care:resident_active", args=[care.resident_a.pk])).status_code == 405

@@ -238,3 +238,21 @@ def test_the_figures_count_proactive_orders_under_their_own_channel(care, log_ca
     assert list(ds.orders_behind(scope, "proactive")) == [order]
     street_b = ds.Scope(scope.start, scope.end, care.street_b)
     assert ds.summary(street_b)["proactive"].numerator == 0
+
+
+def test_off_the_roll_and_back_on_with_a_visit_due_at_once(care):
+    from care.services import resident_set_active
+
+    r = care.resident_a
+    KeyResident.objects.filter(pk=r.pk).update(next_due=timezone.localdate() + timedelta(days=5))
+    resident_set_active(resident=r, actor=care.user("grid_worker_a"), active=False)
+    assert not residents_visible_to(care.user("grid_worker_a")).get(pk=r.pk).active
+    later = overdue_by_grid(care.user("supervisor"), timezone.localdate() + timedelta(days=30))
+    assert {row["grid__name"]: row["overdue"] for row in later} == {care.grid_b.name: 1}  # off the roll: not counted
+    with pytest.raises(Conflict):
+        resident_set_active(resident=r, actor=care.user("supervisor"), active=False)
+    back = resident_set_active(resident=r, actor=care.user("supervisor"), active=True)
+    assert back.active and back.next_due == timezone.localdate()
+    assert ResidentAccess.objects.filter(resident=r, action=Access.EDIT).count() == 2
+    with pytest.raises(NotAllowed):
+        resident_set_active(resident=r, actor=care.user("handler_community_a"), active=False)
