@@ -21,7 +21,11 @@ class OrderForm(forms.Form):
     )
     category = CategoryChoiceField(label=_("分类"), queryset=minor_categories(), required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    photo = forms.FileField(label=_("现场照片（可选）"), required=False)
+    photo = forms.FileField(
+        label=_("现场照片（可选）"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
 
 
 class ResidentForm(forms.Form):
