@@ -147,6 +147,7 @@ def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Fig
         "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
         # Not rolled up: two kinds of event over the (kind, created_at) index, read live.
         "direct_answer": ds.direct_answer(scope),
+        "proactive": ds.proactive(scope),  # live too: see selectors.proactive
     }
 
 

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "web",
     # After web: on a msgid both catalogues hold, web's (earlier) translation wins.
     "campaigns",
+    "care",  # 未诉先办: key residents' visits and proactive orders (after web, like campaigns)
 ]
 
 MIDDLEWARE = [

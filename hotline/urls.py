@@ -21,6 +21,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("community/", include("community.urls")),
     path("proactive/", include("proactive.urls")),
+    path("care/", include("care.urls")),
     path("screens/", include("screens.urls")),
     path("", include("web.urls")),
 ]

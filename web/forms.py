@@ -242,6 +242,9 @@ class PatrolForm(forms.Form):
         label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL, widget=forms.RadioSelect
     )
     photo = forms.FileField(label=_("现场照片"), required=False)
+    # 未诉先办: not a problem found but a service a resident needs before they ask (care
+    # app's channel, counted apart in the figures); handled like any patrol report.
+    proactive = forms.BooleanField(label=_("未诉先办（主动发现的居民需求）"), required=False)
     # 自行处置: fixed on the spot; the report closes at once (photo and result required).
     self_handled = forms.BooleanField(label=_("已自行处置（现场已解决）"), required=False)
     result = forms.CharField(

@@ -53,7 +53,32 @@ def desk_waiting(user) -> int:
     return _cached(f"nav:desk:{user.pk}", compute)
 
 
-COUNTERS = {"web:submissions": submissions_waiting, "web:callbacks": callbacks_waiting, "web:desk": desk_waiting}
+def care_visits_due(user) -> int:
+    """未诉先办: key residents of the user's own grids whose visit is due today or overdue
+    (care app). Nothing for anyone who does not visit (the center reads the list)."""
+
+    def compute() -> int:
+        from django.utils import timezone
+
+        from care.models import KeyResident
+        from care.selectors import own_grid_ids
+
+        ids = own_grid_ids(user)
+        if not ids:
+            return 0
+        today = timezone.localdate()
+        return KeyResident.objects.filter(grid_id__in=ids, active=True, next_due__lte=today).count()
+
+    return _cached(f"nav:care:{user.pk}", compute)
+
+
+COUNTERS = {
+    "web:submissions": submissions_waiting,
+    "web:callbacks": callbacks_waiting,
+    "web:desk": desk_waiting,
+    "care:residents": care_visits_due,
+}
+PER_USER = frozenset({desk_waiting, care_visits_due})
 
 
 def nav_count(name: str, user) -> int | None:
@@ -61,4 +86,4 @@ def nav_count(name: str, user) -> int | None:
     counter = COUNTERS.get(name)
     if counter is None:
         return None
-    return counter(user) if counter is desk_waiting else counter()
+    return counter(user) if counter in PER_USER else counter()

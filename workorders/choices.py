@@ -33,6 +33,9 @@ class Channel(models.TextChoices):
     UPSTREAM = "upstream", _("上级交办")
     CAPTAIN = "captain", _("楼长")
     # --- end community ---
+    # 未诉先办 (care app): an order a grid worker raises from a key resident's visit
+    # before anyone complained; counted apart from the complaints in the figures.
+    PROACTIVE = "proactive", _("未诉先办")
 
 
 PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.WEB, Channel.MINIAPP, Channel.PATROL, Channel.API, Channel.OPEN311})

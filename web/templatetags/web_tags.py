@@ -50,6 +50,8 @@ NAV = [
     ("knowledge:list", gettext_lazy("知识库"), {"operator", "dispatcher", "admin"}),
     ("web:patrol", gettext_lazy("巡查上报"), {"grid_worker"}),
     ("web:patrol_mine", gettext_lazy("我的上报"), {"grid_worker"}),
+    # 未诉先办 (care app; English in care/locale). Who sees which resident: care.selectors.
+    ("care:residents", gettext_lazy("重点人群走访"), {"grid_worker", "handler", "supervisor", "dispatcher"}),
     ("web:workbench", gettext_lazy("工作台"), {"handler", "grid_worker", "dispatcher", "supervisor", "admin"}),
     ("web:dashboard", gettext_lazy("督办看板"), {"supervisor", "admin"}),
     ("web:orders", gettext_lazy("工单台账"), {"supervisor", "admin"}),

@@ -172,6 +172,8 @@ def _sort_url(params: dict, bucket: str, measure: str, sort: str) -> str:
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
+    from care.selectors import overdue_visits
+
     scope, ctx = parse_scope(request)
     params = ctx["params"]
     bucket = request.GET.get("bucket", "day")
@@ -215,6 +217,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "volume_url": _drill(params, "volume", "all"),
             "overdue_url": _drill(params, "overdue", "all"),
             "handling_url": _drill(params, "handling", "all"),
+            "proactive_url": _drill(params, "proactive", "all"),
+            # 未诉先办's overdue visits (care app): a state now, like the overdue orders.
+            "care_overdue": overdue_visits(scope.unit_ids, timezone.localdate()),
             "direct_urls": {
                 "num": _drill(params, "direct_answer", "num"),
                 "all": _drill(params, "direct_answer", "all"),
@@ -248,6 +253,7 @@ FIGURE_LABELS = {
     "handling": _("已答复工单"),
     "direct_answer": _("直接答复率"),
     "kb_answer": _("按知识库答复"),
+    "proactive": _("未诉先办"),
 }
 
 

@@ -19,6 +19,8 @@ from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
 from workorders.transitions import TRANSITIONS
 
+# A patrol report, or a 未诉先办 order raised on the round (or from a key resident's visit).
+PATROL_CHANNELS = (Channel.PATROL, Channel.PROACTIVE)
 MINE_LIMIT = 20  # the recent ones: a list to scroll on a phone, not an archive
 
 # What became of a report, in the words a grid worker would use (not the desk's labels).
@@ -64,7 +66,7 @@ def patrol(request: HttpRequest) -> HttpResponse:
             order = submit(
                 form=form,
                 photo=d["photo"],
-                channel=Channel.PATROL,
+                channel=Channel.PROACTIVE if d["proactive"] else Channel.PATROL,
                 actor=request.user,
                 description=d["description"],
                 category=d["category"],
@@ -99,7 +101,7 @@ def _place(order: WorkOrder) -> str:
 
 @role_required(Role.GRID_WORKER, Role.ADMIN)
 def patrol_mine(request: HttpRequest) -> HttpResponse:
-    mine = WorkOrder.objects.filter(created_by=request.user, channel=Channel.PATROL)
+    mine = WorkOrder.objects.filter(created_by=request.user, channel__in=PATROL_CHANNELS)
     orders = list(mine.select_related("category", "grid", "community").order_by("-created_at")[:MINE_LIMIT])
     # Link an order only where the worker may open it; the rest show status only.
     visible = set(

@@ -557,4 +557,8 @@ def seed_demo(*, orders: int = DEFAULT_ORDERS, days: int = 90, progress=None) ->
     from knowledge.demo import seed_articles
 
     articles = seed_articles()
+    # 未诉先办's key residents (care app, likewise above workorders).
+    from care.demo import seed_key_residents
+
+    seed_key_residents()
     return {"units": len(units), "categories": len(categories), "orders_created": made, "articles_created": articles}
