@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count
 
 from attachments.services import attachment_add, attachment_check
 from community.models import Building, BuildingCaptain
@@ -50,9 +49,3 @@ def building_report(
         if photo is not None:
             attachment_add(order=order, upload=photo, field="photo", public=True)
     return order
-
-
-def captain_counts(*, orders) -> dict[str, int]:
-    """Orders that came through the 楼长 channel, by community name, among ``orders``."""
-    rows = orders.filter(channel=Channel.CAPTAIN).values("community__name").annotate(n=Count("pk")).order_by()
-    return {r["community__name"]: r["n"] for r in rows}

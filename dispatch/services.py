@@ -19,7 +19,7 @@ from dispatch.models import DispatchQueueEntry, QueueState, RoutingRule
 from grids.locate import Location, locate
 from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
-from triage.services import Suggestions, Verdict, triage_check_route, triage_suggest
+from triage.services import Suggestions, triage_check_route, triage_suggest
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
 from workorders.models import FollowUp, WorkOrder
@@ -191,15 +191,13 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
     if where is None:
         reasons.append({"code": "not_located"})
     candidates = _candidates(order, where, reasons)
-    verdict: Verdict | None = None
 
     def undecided(*more: dict) -> RouteDecision:
-        # Suggestions (history look-ups, the model) are only worked out when a person must decide.
-        nonlocal verdict
-        if verdict is None:
-            verdict = triage_check_route(order=order, unit_id=None)
-            if verdict.reason["code"] != "cold_start":
-                reasons.append({**verdict.reason, "code": "model_suggests"})
+        # Suggestions (history look-ups, the model) are only worked out when a person must
+        # decide; each decision ends in at most one call, so nothing is cached across calls.
+        verdict = triage_check_route(order=order, unit_id=None)
+        if verdict.reason["code"] != "cold_start":
+            reasons.append({**verdict.reason, "code": "model_suggests"})
         return RouteDecision(
             None, reasons + list(more), _suggest(order, candidates, exclude, verdict.suggestions), where
         )

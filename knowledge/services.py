@@ -153,12 +153,6 @@ def article_update(
     return locked
 
 
-def article_publish(*, article: Article, actor: AbstractBaseUser, expected_version: int | None = None) -> Article:
-    return article_update(
-        article=article, actor=actor, expected_version=expected_version, status=ArticleStatus.PUBLISHED
-    )
-
-
 def article_retire(*, article: Article, actor: AbstractBaseUser, expected_version: int | None = None) -> Article:
     return article_update(article=article, actor=actor, expected_version=expected_version, status=ArticleStatus.RETIRED)
 

@@ -12,8 +12,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
 from triage import keywords
@@ -194,11 +192,6 @@ def category_confidence(suggestions: Suggestions, category_id: int) -> float:
 
 def unit_confidence(suggestions: Suggestions, unit_id: int) -> float:
     return next((r.confidence for r in suggestions.units if r.id == unit_id), 0.0)
-
-
-def describe(r: Ranked) -> str:
-    """One suggestion in words for reasons and pages: name (62%)."""
-    return _("%(name)s（%(p)d%%）") % {"name": r.name, "p": round(r.confidence * 100)}
 
 
 def forget_models() -> None:

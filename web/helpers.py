@@ -10,11 +10,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import OrgUnit, Role
-from grids.selectors import roles_of, sees_everything
+from grids.selectors import roles_of
 from workorders.errors import InvalidInput, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
@@ -92,14 +91,6 @@ def apply_errors(form: forms.Form, exc: WorkflowError) -> None:
                 form.add_error(field if field in form.fields else None, message)
     else:
         form.add_error(None, exc.message)
-
-
-def is_center_user(user: AbstractBaseUser) -> bool:
-    return sees_everything(user)
-
-
-def local_today():
-    return timezone.localdate()
 
 
 def submit_with_photo(*, form: forms.Form, photo, **fields) -> WorkOrder | None:

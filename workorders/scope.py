@@ -98,10 +98,6 @@ def orders_visible_to(user: AbstractBaseUser | None) -> QuerySet[WorkOrder]:
     return qs if q is None else qs.filter(q)
 
 
-def sees_all_orders(user: AbstractBaseUser | None) -> bool:
-    return user is not None and user.is_authenticated and orders_q(user) is None
-
-
 def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | None) -> bool:
     """Whether membership ``m`` opens ``order`` (the same rule as membership_q, checked on
     one row: in Python where the row has the answer, a query only for co-handling and
