@@ -219,11 +219,6 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parsed = serializer_class(data=request.data)
         parsed.is_valid(raise_exception=True)
         kwargs = dict(parsed.validated_data)
-        if kind == "merge":
-            into = work_orders_visible_to(request.user).filter(number=kwargs["into"].strip()).first()
-            if into is None:
-                raise ValidationError({"into": [_("没有这个工单。")]})
-            kwargs["into"] = into
         if "expected_version" in inspect.signature(service).parameters:
             kwargs["expected_version"] = version
         try:

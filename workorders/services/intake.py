@@ -20,6 +20,7 @@ from workorders.choices import (
 )
 from workorders.errors import InvalidInput
 from workorders.models import Category, WorkOrder
+from workorders.scope import orders_visible_to
 from workorders.services._common import OrderRef, _choice, _pk
 from workorders.workflow import Step, create, transition
 
@@ -279,11 +280,16 @@ def work_order_merge(
     *,
     order: OrderRef,
     actor: AbstractBaseUser,
-    into: WorkOrder,
+    into: WorkOrder | str,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
+    """并单: ``order`` joins ``into`` (an order or its number). The target must be one the
+    actor may see: one outside their scope is refused exactly like a number that does
+    not exist, so merging cannot be used to learn which numbers exist elsewhere."""
+    into = _merge_target(actor, into)
+
     def change(o: WorkOrder, m, at) -> Step:
         if into.pk == o.pk:
             raise InvalidInput({"into": _("不能并入自身。")})
@@ -301,6 +307,17 @@ def work_order_merge(
         expected_version=expected_version,
         now=now,
     )
+
+
+def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
+    visible = orders_visible_to(actor)
+    if isinstance(into, WorkOrder):
+        found = visible.filter(pk=into.pk).first()
+    else:
+        found = visible.filter(number=into.strip()).first() if into.strip() else None
+    if found is None:
+        raise InvalidInput({"into": _("没有这个工单。")})
+    return found
 
 
 def work_order_self_handle(
