@@ -7,13 +7,11 @@ with the captain as the caller (channel 楼长, counted apart in the figures).""
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
-from attachments.services import attachment_add, attachment_check
 from community.models import Building, BuildingCaptain
 from workorders.choices import Channel
 from workorders.models import WorkOrder
-from workorders.services import work_order_submit
+from workorders.services import work_order_intake
 
 
 def building_report(
@@ -31,21 +29,14 @@ def building_report(
     InvalidInput by field."""
     if captain is not None:
         caller_phone, caller_name = captain.phone, captain.name
-    if photo is not None:
-        attachment_check(upload=photo, field="photo", public=True)
-    text = (description or "").strip()
-    with transaction.atomic():
-        order = work_order_submit(
-            channel=Channel.CAPTAIN if captain is not None else Channel.QR,
-            title=(text.splitlines() or [""])[0][:30],
-            description=text,
-            caller_phone=caller_phone,
-            caller_name=caller_name,
-            address=f"{building.address} {building.name}".strip(),
-            lat=building.lat,
-            lng=building.lng,
-            community=building.community,
-        )
-        if photo is not None:
-            attachment_add(order=order, upload=photo, field="photo", public=True)
-    return order
+    return work_order_intake(
+        channel=Channel.CAPTAIN if captain is not None else Channel.QR,
+        description=description or "",
+        caller_phone=caller_phone,
+        caller_name=caller_name,
+        address=f"{building.address} {building.name}".strip(),
+        lat=building.lat,
+        lng=building.lng,
+        community=building.community,
+        photo=photo,
+    )

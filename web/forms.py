@@ -61,8 +61,6 @@ class IntakeForm(forms.Form):
         data = super().clean()
         if data.get("answer_now") and not (data.get("answer") or "").strip():
             self.add_error("answer", _("即时办结请填写答复内容。"))
-        if not (data.get("title") or "").strip() and data.get("description"):
-            data["title"] = data["description"].strip().splitlines()[0][:30]
         return data
 
 

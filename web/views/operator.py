@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,11 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids.aliases import alias_suggestion_record
 from grids.gazetteer import address_resolve
 from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
-from knowledge.services import article_answer_now
+from knowledge.services import work_order_take_call
 from triage.services import triage_suggest
 from web.actions import ACTIONS
 from web.forms import IntakeForm, minor_categories
@@ -30,7 +28,6 @@ from workorders.services import (
     caller_counts,
     work_order_attach_call,
     work_order_find_duplicates,
-    work_order_log_call,
 )
 
 REPEAT_WINDOW = timedelta(days=30)
@@ -46,37 +43,29 @@ def console(request: HttpRequest) -> HttpResponse:
         kb_article = kb_article_from(request)
         if form.is_valid():
             d = form.cleaned_data
-            answer_now = d["answer_now"] or kb_article is not None
             try:
-                with transaction.atomic():
-                    order = work_order_log_call(
-                        actor=request.user,
-                        caller_phone=d["caller_phone"],
-                        caller_name=d["caller_name"],
-                        caller_confidential=d["caller_confidential"],
-                        title=d["title"],
-                        description=d["description"],
-                        category=d["category"],
-                        address=d["address"],
-                        lat=d["lat"],
-                        lng=d["lng"],
-                        urgency=d["urgency"],
-                        request_type=d["request_type"],
-                        # Answered on the call: closed at once, never routed.
-                        auto_dispatch=not answer_now,
-                        community=d["community"],
-                    )
-                    if d["community"] is not None and d["address"].strip():
-                        # The operator placed it by hand: a correction to learn from.
-                        alias_suggestion_record(address=d["address"], community=d["community"], actor=request.user)
-                    if answer_now:
-                        order = article_answer_now(
-                            order=order, actor=request.user, article=kb_article, answer=d["answer"]
-                        )
+                order = work_order_take_call(
+                    actor=request.user,
+                    caller_phone=d["caller_phone"],
+                    caller_name=d["caller_name"],
+                    caller_confidential=d["caller_confidential"],
+                    title=d["title"],
+                    description=d["description"],
+                    category=d["category"],
+                    address=d["address"],
+                    lat=d["lat"],
+                    lng=d["lng"],
+                    urgency=d["urgency"],
+                    request_type=d["request_type"],
+                    community=d["community"],
+                    answer_now=d["answer_now"],
+                    article=kb_article,
+                    answer=d["answer"],
+                )
             except WorkflowError as exc:
                 apply_errors(form, exc)
             else:
-                if answer_now:
+                if order.status == Status.CLOSED:
                     msg = _("已登记并即时办结：%(n)s") % {"n": order.number}
                 else:
                     msg = _("已登记：%(n)s（查询码 %(c)s）") % {"n": order.number, "c": order.tracking_code}

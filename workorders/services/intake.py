@@ -8,6 +8,8 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grids.locate import locate
@@ -27,6 +29,16 @@ from workorders.workflow import Step, create, transition
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 MAX_TEXT = {"title": 200, "description": 4000, "address": 255, "caller_name": 50}
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read over the phone
+# A channel that asks for no title (resident and patrol pages, Open311, posters, sensors)
+# gets the description's first line, cut to what a queue row and an SMS show. One length
+# for every channel: the same complaint reads the same wherever it came in.
+DERIVED_TITLE_LENGTH = 30
+
+
+def intake_title(description: str) -> str:
+    """The title an order gets when none is given: the description's first non-blank line."""
+    lines = [line.strip() for line in (description or "").splitlines() if line.strip()]
+    return lines[0][:DERIVED_TITLE_LENGTH] if lines else ""
 
 
 def _validate_intake(
@@ -208,6 +220,48 @@ def work_order_submit(
     if community is not None and order.community_id is None:
         _place_at(order, community)
     return create(kind="submit", actor=actor, order=order, now=now)
+
+
+def work_order_intake(
+    *,
+    channel: str,
+    description: str,
+    title: str = "",
+    actor: AbstractBaseUser | None = None,
+    photo: UploadedFile | None = None,
+    photo_field: str = "photo",
+    public: bool | None = None,
+    self_handled: str | None = None,
+    now: datetime | None = None,
+    **fields,
+) -> WorkOrder:
+    """An order from any channel together with the photo it came with: a hotline call
+    is logged (work_order_log_call), anything else submitted (work_order_submit, which
+    ``fields`` go to). Without a title the description's first line is the title
+    (intake_title), for every channel alike. The photo is checked before anything is
+    written (``public``, by default when there is no actor, applies the lower pixel cap
+    of a resident without an account); the order, its photo and, for a report fixed on
+    the spot (``self_handled``: what was done), the self_handle that closes it commit in
+    one transaction, so an order never exists without the photo it was sent with, nor a
+    closed report half done."""
+    from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
+
+    title = (title or "").strip() or intake_title(description)
+    public = actor is None if public is None else public
+    if photo is not None:
+        attachment_check(upload=photo, field=photo_field, public=public)
+    with transaction.atomic():
+        if channel == Channel.HOTLINE:
+            order = work_order_log_call(actor=actor, title=title, description=description, now=now, **fields)
+        else:
+            order = work_order_submit(
+                channel=channel, actor=actor, title=title, description=description, now=now, **fields
+            )
+        if photo is not None:
+            attachment_add(order=order, upload=photo, field=photo_field, public=public, now=now)
+        if self_handled is not None:
+            order = work_order_self_handle(order=order, actor=actor, result=self_handled, now=now)
+    return order
 
 
 def _place_at(order: WorkOrder, unit: OrgUnit) -> None:
