@@ -16,7 +16,7 @@ from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
 from triage import keywords
 from triage.models import DispatchThreshold, ModelKind, ModelVersion
-from workorders.choices import Routing
+from workorders.choices import Channel, Routing
 from workorders.models import Category
 
 logger = logging.getLogger(__name__)
@@ -184,6 +184,28 @@ def triage_suggest(
     else:
         out.units = _rule_units(out.categories, catalogue, street_id, limit)
     return out
+
+
+def triage_suggest_categories(
+    *, text: str, title: str = "", query: str = "", limit: int = 8
+) -> list[tuple[Category, float]]:
+    """(category, confidence) best first among active minor categories: the model's
+    ranking of a hotline text (the weighted keyword rules until there is a model),
+    narrowed by what a person typed in the search box (``query``: code, name, keywords
+    or major class), where categories the model did not rank come last."""
+    query = (query or "").strip()
+    ranked = triage_suggest(text=text or "", title=title, channel=Channel.HOTLINE, limit=limit if not query else 65)
+    by_id = {c.pk: c for c in Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")}
+    out = [(by_id[r.id], r.confidence) for r in ranked.categories if r.id in by_id]
+    if query:
+        hits = [
+            c
+            for c in by_id.values()
+            if query in c.name or query in c.code or query in (c.keywords or "") or query in c.parent.name
+        ]
+        conf = dict((c.pk, p) for c, p in out)
+        out = sorted(((c, conf.get(c.pk, 0.0)) for c in hits), key=lambda cp: (-cp[1], cp[0].code))
+    return out[:limit]
 
 
 def category_confidence(suggestions: Suggestions, category_id: int) -> float:

@@ -12,6 +12,7 @@ from workorders.services.duplicates import (
     caller_counts,
     work_order_attach_call,
     work_order_find_duplicates,
+    work_order_likely_duplicates,
 )
 from workorders.services.handling import (
     work_order_add_cohandlers,
@@ -96,6 +97,7 @@ __all__ = [
     "is_open",
     "work_order_attach_call",
     "work_order_find_duplicates",
+    "work_order_likely_duplicates",
     "caller_counts",
     "attached_calls_for",
 ]
