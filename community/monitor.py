@@ -24,6 +24,7 @@ from grids.models import Membership, OrgUnit, Role
 from workorders.choices import Channel
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, WorkOrder
+from workorders.selectors import active_minor_category
 from workorders.services import work_order_submit
 
 MAX_EVENT_ID = 100
@@ -90,9 +91,7 @@ def monitor_event_report(
         return seen
     category = source.default_category
     if category_code:
-        category = Category.objects.filter(code=category_code, parent__isnull=False, is_active=True).first()
-        if category is None:
-            raise InvalidInput({"category": _("没有启用中的小类 %(code)s。") % {"code": category_code}})
+        category = active_minor_category(category_code)
     if photo is not None:
         attachment_check(upload=photo, field="photo", public=False)  # before anything is written
     text = (description or "").strip() or (title or "").strip()
