@@ -155,10 +155,6 @@ def article_update(
     return locked
 
 
-def article_retire(*, article: Article, actor: AbstractBaseUser, expected_version: int | None = None) -> Article:
-    return article_update(article=article, actor=actor, expected_version=expected_version, status=ArticleStatus.RETIRED)
-
-
 def article_for_answer(*, article_id: int | str | None, today: date | None = None) -> Article:
     """The article an answer may be given from: it exists, is published and valid today.
     Anything else is InvalidInput on ``article`` saying which of these it is not."""

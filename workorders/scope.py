@@ -116,11 +116,3 @@ def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | 
     if CoHandling.objects.filter(order_id=order.pk, unit_id__in=ids).exists():
         return True
     return m.role in DESK_ROLES and Deadline.objects.filter(order_id=order.pk, unit_id__in=ids).exists()
-
-
-def order_visible_to(user: AbstractBaseUser | None, order: WorkOrder) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(membership_covers(user, m, order) for m in memberships_of(user))
