@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -19,7 +20,7 @@ from workorders.choices import Channel
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, WorkOrder
 from workorders.privacy import redact_order_text
-from workorders.services import work_order_answer_now, work_order_intake
+from workorders.services import IntakeFields, work_order_answer_now, work_order_intake
 
 # Which status an article may move to from which (retired can be published again,
 # e.g. a seasonal answer such as 供暖时间 next winter).
@@ -200,11 +201,13 @@ def article_answer_now(
 def work_order_take_call(
     *,
     actor: AbstractBaseUser,
+    description: str,
+    title: str = "",
     answer_now: bool = False,
     article: Article | int | str | None = None,
     answer: str = "",
     community: OrgUnit | None = None,
-    **fields,
+    **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
     """话务台: a hotline call logged (work_order_intake: the title from the description
     when none is typed) and, when answered on the call (``answer_now``, or an ``article``
@@ -216,7 +219,13 @@ def work_order_take_call(
     answer_now = answer_now or article is not None
     with transaction.atomic():
         order = work_order_intake(
-            channel=Channel.HOTLINE, actor=actor, community=community, auto_dispatch=not answer_now, **fields
+            channel=Channel.HOTLINE,
+            actor=actor,
+            title=title,
+            description=description,
+            community=community,
+            auto_dispatch=not answer_now,
+            **fields,
         )
         address = fields.get("address") or ""
         if community is not None and address.strip():

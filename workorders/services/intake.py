@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
@@ -222,6 +223,22 @@ def work_order_submit(
     return create(kind="submit", actor=actor, order=order, now=now)
 
 
+class IntakeFields(TypedDict, total=False):
+    """What work_order_intake passes on to work_order_log_call / work_order_submit."""
+
+    caller_phone: str
+    caller_name: str
+    caller_confidential: bool
+    address: str
+    lat: float | None
+    lng: float | None
+    category: Category | None
+    urgency: str
+    request_type: str
+    community: OrgUnit | None
+    auto_dispatch: bool  # hotline calls only
+
+
 def work_order_intake(
     *,
     channel: str,
@@ -233,7 +250,7 @@ def work_order_intake(
     public: bool | None = None,
     self_handled: str | None = None,
     now: datetime | None = None,
-    **fields,
+    **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
     """An order from any channel together with the photo it came with: a hotline call
     is logged (work_order_log_call), anything else submitted (work_order_submit, which
