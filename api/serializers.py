@@ -24,6 +24,7 @@ from workorders.models import Category, Deadline, Event, WorkOrder
 from workorders.privacy import ORDER_TEXT_FIELDS, caller_for, order_text
 from workorders.selectors import category_by_code
 from workorders.services import MAX_TEXT
+from workorders.text_limits import LONG_TEXT_MAX, NOTE_MAX
 from workorders.transitions import allowed_kinds
 
 _COMPOSITE = (serializers.ListField, serializers.DictField, serializers.ManyRelatedField, serializers.BaseSerializer)
@@ -307,7 +308,7 @@ class WorkOrderCreateSerializer(StrictSerializer):
     photo = serializers.FileField(required=False, allow_null=True, default=None)
     # 自行处置: the reporter fixed it on the spot; the order closes at once (photo required).
     self_handled = serializers.BooleanField(required=False, default=False)
-    result = serializers.CharField(max_length=MAX_TEXT["description"], required=False, allow_blank=True, default="")
+    result = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -329,7 +330,7 @@ class EmptySerializer(StrictSerializer):
 
 
 class NoteSerializer(StrictSerializer):
-    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class AcceptSerializer(NoteSerializer):
@@ -338,7 +339,7 @@ class AcceptSerializer(NoteSerializer):
 
 
 class RejectSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=4000)
+    reason = serializers.CharField(max_length=NOTE_MAX)
 
 
 class MergeSerializer(NoteSerializer):
@@ -348,7 +349,7 @@ class MergeSerializer(NoteSerializer):
 
 
 class AnswerNowSerializer(StrictSerializer):
-    answer = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    answer = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True)
     article = serializers.IntegerField(
         required=False,
         help_text="A published, currently valid knowledge-base article answered from: recorded on the event; "
@@ -371,7 +372,7 @@ class ReturnSerializer(NoteSerializer):
 
 class ExtensionSerializer(StrictSerializer):
     proposed_due = serializers.DateTimeField()
-    reason = serializers.CharField(max_length=4000)
+    reason = serializers.CharField(max_length=NOTE_MAX)
 
 
 class CohandlersSerializer(NoteSerializer):
@@ -379,11 +380,11 @@ class CohandlersSerializer(NoteSerializer):
 
 
 class ReportSerializer(StrictSerializer):
-    report = serializers.CharField(max_length=4000)
+    report = serializers.CharField(max_length=NOTE_MAX)
 
 
 class ReplySerializer(StrictSerializer):
-    reply = serializers.CharField(max_length=4000)
+    reply = serializers.CharField(max_length=LONG_TEXT_MAX)
 
 
 class SiteCheckSerializer(StrictSerializer):
@@ -393,7 +394,7 @@ class SiteCheckSerializer(StrictSerializer):
     photo = serializers.FileField()
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lng = serializers.FloatField(min_value=-180, max_value=180)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class CallbackSerializer(NoteSerializer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -31,7 +30,6 @@ from api.permissions import IsMember
 from api.presenters import order_created, order_detail, order_summary
 from api.selectors import my_queue_branches
 from api.suggest import ReclassifySerializer
-from attachments.services import attachment_add, attachment_check
 from grids.models import OrgUnit
 from hotline.ratelimit import allow, client_address, parse_rate, seconds_left, tracking_failed, tracking_locked
 from knowledge.services import article_answer_now
@@ -194,23 +192,12 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = s.WorkOrderCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        channel = fields.pop("channel")
-        photo = fields.pop("photo", None)
         self_handled, result = fields.pop("self_handled"), fields.pop("result")
-        if photo is not None:
-            attachment_check(upload=photo, field="photo", public=False)  # refuse before anything is written
-        # The order and its photo in one transaction: an order never exists without the
-        # photo it was sent with.
-        with transaction.atomic():
-            if channel == Channel.HOTLINE:
-                fields.pop("community")
-                order = services.work_order_log_call(actor=request.user, **fields)
-            else:
-                order = services.work_order_submit(actor=request.user, channel=channel, **fields)
-            if photo is not None:
-                attachment_add(order=order, upload=photo, field="photo", public=False)
-            if self_handled:
-                order = services.work_order_self_handle(order=order, actor=request.user, result=result)
+        if fields["channel"] == Channel.HOTLINE:
+            fields.pop("community")
+        order = services.work_order_intake(
+            actor=request.user, public=False, self_handled=result if self_handled else None, **fields
+        )
         # The service's own instance already carries what the response shows (a re-read
         # through the scoped queryset with its joins cost more than the rest together).
         body = order_created(order, request.user)
@@ -223,11 +210,6 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         parsed = serializer_class(data=request.data)
         parsed.is_valid(raise_exception=True)
         kwargs = dict(parsed.validated_data)
-        if kind == "merge":
-            into = work_orders_visible_to(request.user).filter(number=kwargs["into"].strip()).first()
-            if into is None:
-                raise ValidationError({"into": [_("没有这个工单。")]})
-            kwargs["into"] = into
         try:
             updated = service(order=order.pk, actor=request.user, expected_version=version, **kwargs)
         except (Conflict, InvalidTransition) as exc:
@@ -368,14 +350,7 @@ class PublicSubmitView(PublicView):
     def _submit(self, request) -> Response:
         parsed = s.PublicSubmitSerializer(data=request.data)
         parsed.is_valid(raise_exception=True)
-        fields = dict(parsed.validated_data)
-        photo = fields.pop("photo", None)
-        if photo is not None:
-            attachment_check(upload=photo, field="photo")  # refuse before anything is written
-        with transaction.atomic():
-            order = services.work_order_submit(**fields)
-            if photo is not None:
-                attachment_add(order=order, upload=photo, field="photo")
+        order = services.work_order_intake(**parsed.validated_data)
         body = {"number": order.number, "tracking_code": order.tracking_code, "status": order.status}
         return Response(s.PublicSubmittedSerializer(body).data, status=status.HTTP_201_CREATED)
 

@@ -48,7 +48,7 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from dashboards import board as rb
+    from dashboards import rolled as rb
     from dashboards import selectors as ds
     from dashboards.models import RollupState
     from dashboards.rollup import rollup_refresh

@@ -194,8 +194,7 @@ def visit_order_create(
     submitted like a patrol report (it waits for the operators to accept it) and placed
     in the resident's grid. The resident is its contact for the callback; the order
     says nothing of their being a key resident. One order per visit."""
-    from attachments.services import attachment_add, attachment_check
-    from workorders.services import work_order_submit
+    from workorders.services import work_order_intake
 
     resident = visit.resident
     if resident.grid_id not in own_grid_ids(actor):
@@ -203,17 +202,18 @@ def visit_order_create(
     description = (description or "").strip()
     if not description:
         raise InvalidInput({"description": _("请填写需要办理的事项。")})
-    if photo:
-        attachment_check(upload=photo, field="photo", public=False)
     now = now or timezone.now()
     with transaction.atomic():
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.order_id is not None:
             raise Conflict(_("此次走访已生成工单 %(n)s。") % {"n": locked.order.number})
-        order = work_order_submit(
+        # The intake flow every channel shares: the photo checked before anything is
+        # written, the title from the description's first line, order and photo together.
+        order = work_order_intake(
             channel=Channel.PROACTIVE,
             actor=actor,
-            title=description.splitlines()[0][:30],
+            public=False,
+            photo=photo or None,
             description=description,
             category=category,
             urgency=urgency,
@@ -223,8 +223,6 @@ def visit_order_create(
             community=resident.grid,
             now=now,
         )
-        if photo:
-            attachment_add(order=order, upload=photo, field="photo", public=False, now=now)
         locked.order = order
         locked.save(update_fields=["order"])
         _log([resident], actor, Access.ORDER, now)

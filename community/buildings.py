@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count
 
-from attachments.services import attachment_add, attachment_check
 from community.models import Building, BuildingCaptain, CaptainReport
 from workorders.choices import Channel
 from workorders.models import WorkOrder
-from workorders.services import work_order_submit
+from workorders.services import work_order_intake
 
 
 def building_report(
@@ -32,30 +30,19 @@ def building_report(
     InvalidInput by field."""
     if captain is not None:
         caller_phone, caller_name = captain.phone, captain.name
-    if photo is not None:
-        attachment_check(upload=photo, field="photo", public=True)
-    text = (description or "").strip()
     with transaction.atomic():
-        order = work_order_submit(
+        order = work_order_intake(
             channel=Channel.CAPTAIN if captain is not None else Channel.QR,
-            title=(text.splitlines() or [""])[0][:30],
-            description=text,
+            description=description or "",
             caller_phone=caller_phone,
             caller_name=caller_name,
             address=f"{building.address} {building.name}".strip(),
             lat=building.lat,
             lng=building.lng,
             community=building.community,
+            photo=photo,
         )
-        if photo is not None:
-            attachment_add(order=order, upload=photo, field="photo", public=True)
         if captain is not None:
             # Which captain made it: his own list reads this, with the order, in one go.
             CaptainReport.objects.create(order=order, captain=captain)
     return order
-
-
-def captain_counts(*, orders) -> dict[str, int]:
-    """Orders that came through the 楼长 channel, by community name, among ``orders``."""
-    rows = orders.filter(channel=Channel.CAPTAIN).values("community__name").annotate(n=Count("pk")).order_by()
-    return {r["community__name"]: r["n"] for r in rows}

@@ -35,6 +35,7 @@ from community.upstream import (
 )
 from workorders.errors import WorkflowError
 from workorders.selectors import work_orders_visible_to
+from workorders.text_limits import NOTE_MAX
 
 
 class IsMonitorSource(BasePermission):
@@ -117,7 +118,7 @@ class UpstreamMessageSerializer(serializers.Serializer):
     lng = serializers.FloatField(required=False, allow_null=True, default=None)
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     deadline = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
 class UpstreamWebhookView(APIView):
@@ -180,7 +181,7 @@ class UpstreamWebhookView(APIView):
 
 class EmergencyTransferSerializer(serializers.Serializer):
     line = serializers.CharField(max_length=8)
-    note = serializers.CharField(max_length=2000, allow_blank=True)
+    note = serializers.CharField(max_length=NOTE_MAX, allow_blank=True)
 
 
 class EmergencyTransferView(APIView):

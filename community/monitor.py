@@ -18,13 +18,13 @@ from django.utils.translation import gettext as _
 
 from api.models import ApiToken
 from api.tokens import api_token_create, api_token_revoke
-from attachments.services import attachment_add, attachment_check
 from community.models import MonitorEvent, MonitorSource
 from grids.models import Membership, OrgUnit, Role
 from workorders.choices import Channel
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, WorkOrder
-from workorders.services import work_order_submit
+from workorders.selectors import active_minor_category
+from workorders.services import work_order_intake
 
 MAX_EVENT_ID = 100
 
@@ -90,11 +90,7 @@ def monitor_event_report(
         return seen
     category = source.default_category
     if category_code:
-        category = Category.objects.filter(code=category_code, parent__isnull=False, is_active=True).first()
-        if category is None:
-            raise InvalidInput({"category": _("没有启用中的小类 %(code)s。") % {"code": category_code}})
-    if photo is not None:
-        attachment_check(upload=photo, field="photo", public=False)  # before anything is written
+        category = active_minor_category(category_code)
     text = (description or "").strip() or (title or "").strip()
     try:
         with transaction.atomic():
@@ -103,19 +99,20 @@ def monitor_event_report(
             claim = MonitorEvent.objects.create(
                 source=source, event_id=event_id, detected_at=detected_at, received_at=now
             )
-            order = work_order_submit(
+            # The photo is checked before the order is written; a bad one rolls the claim back too.
+            order = work_order_intake(
                 channel=Channel.SENSOR,
                 actor=source.user,
-                title=(title or "").strip(),
+                title=title or "",
                 description=text,
                 address=address,
                 lat=lat,
                 lng=lng,
                 category=category,
+                photo=photo,
+                public=False,
                 now=now,
             )
-            if photo is not None:
-                attachment_add(order=order, upload=photo, field="photo", public=False, now=now)
             claim.order = order
             claim.save(update_fields=["order"])
     except IntegrityError:

@@ -39,7 +39,8 @@ from community.models import UpstreamOrder, UpstreamReport
 from grids.models import Membership, OrgUnit, Role, UnitKind
 from workorders.choices import Channel
 from workorders.errors import InvalidInput, NotAllowed
-from workorders.models import Category, Event, WorkOrder
+from workorders.models import Event, WorkOrder
+from workorders.selectors import active_minor_category
 from workorders.services import work_order_submit
 from workorders.workflow import Step, transition
 
@@ -139,9 +140,7 @@ def upstream_order_receive(
         return seen
     category = None
     if category_code:
-        category = Category.objects.filter(code=category_code, parent__isnull=False, is_active=True).first()
-        if category is None:
-            raise InvalidInput({"category": _("没有启用中的小类 %(code)s。") % {"code": category_code}})
+        category = active_minor_category(category_code)
     actor = upstream_account()
     try:
         with transaction.atomic():

@@ -21,6 +21,7 @@ from grids.selectors import roles_of
 from web.helpers import role_required
 from workorders.errors import WorkflowError
 from workorders.privacy import caller_for
+from workorders.text_limits import NOTE_MAX
 
 FIGURE_DAYS = 30
 
@@ -33,7 +34,7 @@ class RevisitForm(forms.Form):
     )
     note = forms.CharField(
         label=gettext_lazy("说明"),
-        max_length=2000,
+        max_length=NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("不满意时必填：市民说问题又出现了什么。"),

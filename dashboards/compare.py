@@ -1,7 +1,7 @@
 """Context for the headline figures: the same figures for the previous period of equal
 length (环比) and for the same dates a year earlier (同比), and the district's targets.
 
-The comparisons are the roll-up-backed summary (dashboards.board.summary) over shifted
+The comparisons are the roll-up-backed summary (dashboards.rolled.summary) over shifted
 scopes, so a compared figure has exactly the definition of the figure beside it.
 """
 
@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from dashboards import selectors as ds
+from dashboards.rolled import summary
 
 # The assessment targets the supervisors are measured against (the district's 12345
 # 考核 rules: response and on-time 95%, resolution 85%, satisfaction 90%, reopen at most
@@ -61,8 +62,6 @@ def same_period_last_year(scope: ds.Scope) -> ds.Scope:
 
 
 def summary_cached(scope: ds.Scope) -> dict[str, ds.Figure]:
-    from dashboards.board import summary
-
     seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
         return summary(scope)

@@ -92,14 +92,22 @@ def _ranges(days: set[date]) -> list[tuple[date, date]]:
 
 
 def _roll_range(start: date, end: date) -> None:
-    """Replace the rows of the days [start, end) by their GROUP BY from the live tables.
-    Each query mirrors the live selector's filter for the same figure."""
-    lo, hi, tz = day_start(start), day_start(end), local_tz()
+    """Replace the rows of the days [start, end) by their GROUP BY from the live tables,
+    every table in one transaction. Each query mirrors the live selector's filter for
+    the same figure."""
+    lo, hi = day_start(start), day_start(end)
+    with transaction.atomic():
+        for roll in (_roll_orders, _roll_categories, _roll_deadlines, _roll_callbacks):
+            roll(start, end, lo, hi)
+
+
+def _roll_orders(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyOrders: orders received and replied per day and place, with handling time."""
     orders: dict[tuple, list[int]] = {}
     keys = ("day", "lead_unit_id", "street_id", "grid_id")
     received = (
         WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()))
         .values(*keys)
         .annotate(n=Count("id"))
         .order_by()
@@ -108,7 +116,7 @@ def _roll_range(start: date, end: date) -> None:
         orders.setdefault(tuple(r[k] for k in keys), [0, 0, 0])[0] = r["n"]
     replied = (
         WorkOrder.objects.filter(replied_at__gte=lo, replied_at__lt=hi)
-        .annotate(day=TruncDate("replied_at", tzinfo=tz))
+        .annotate(day=TruncDate("replied_at", tzinfo=local_tz()))
         .values(*keys)
         .annotate(n=Count("id"), d=Sum(F("replied_at") - F("created_at"), output_field=DurationField()))
         .order_by()
@@ -116,13 +124,51 @@ def _roll_range(start: date, end: date) -> None:
     for r in replied:
         row = orders.setdefault(tuple(r[k] for k in keys), [0, 0, 0])
         row[1], row[2] = r["n"], (r["d"] or timedelta(0)) // timedelta(microseconds=1)
+    DailyOrders.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyOrders.objects.bulk_create(
+        [
+            DailyOrders(
+                day=k[0],
+                lead_unit_id=k[1],
+                street_id=k[2],
+                grid_id=k[3],
+                received=v[0],
+                replied=v[1],
+                handling_us=v[2],
+            )
+            for k, v in orders.items()
+        ],
+        batch_size=2000,
+    )
+
+
+def _roll_categories(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyCategory: orders received per day, place and category."""
     categories = (
         WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi, category__isnull=False)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()))
         .values("day", "lead_unit_id", "street_id", "category_id")
         .annotate(n=Count("id"))
         .order_by()
     )
+    DailyCategory.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyCategory.objects.bulk_create(
+        [
+            DailyCategory(
+                day=r["day"],
+                lead_unit_id=r["lead_unit_id"],
+                street_id=r["street_id"],
+                category_id=r["category_id"],
+                received=r["n"],
+            )
+            for r in categories
+        ],
+        batch_size=2000,
+    )
+
+
+def _roll_deadlines(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyDeadlines: sign and handle deadlines due per day and unit, and how many were met."""
     # A day before rolled_through is over, so "open and past due" is simply "open".
     deadlines = (
         Deadline.objects.filter(
@@ -131,11 +177,23 @@ def _roll_range(start: date, end: date) -> None:
             due_at__lt=hi,
             state__in=[DeadlineState.MET, DeadlineState.BREACHED, DeadlineState.OPEN],
         )
-        .annotate(day=TruncDate("due_at", tzinfo=tz))
+        .annotate(day=TruncDate("due_at", tzinfo=local_tz()))
         .values("day", "unit_id", "stage")
         .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
         .order_by()
     )
+    DailyDeadlines.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyDeadlines.objects.bulk_create(
+        [
+            DailyDeadlines(day=r["day"], unit_id=r["unit_id"], stage=r["stage"], due=r["due"], met=r["met"])
+            for r in deadlines
+        ],
+        batch_size=2000,
+    )
+
+
+def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyCallbacks: callbacks made per day and unit, solved, satisfied and reopened."""
     # The ranking credits the lead unit in the event's payload when it has the key
     # (selectors.unit_ranking), else the order's current lead unit.
     rank = Case(
@@ -148,7 +206,7 @@ def _roll_range(start: date, end: date) -> None:
     )
     callbacks = (
         Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=lo, created_at__lt=hi)
-        .annotate(day=TruncDate("created_at", tzinfo=tz), lu=F("order__lead_unit_id"), st=F("order__street_id"))
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), lu=F("order__lead_unit_id"), st=F("order__street_id"))
         .annotate(rank=rank)
         .values("day", "lu", "st", "rank")
         .annotate(
@@ -159,60 +217,23 @@ def _roll_range(start: date, end: date) -> None:
         )
         .order_by()
     )
-    with transaction.atomic():
-        for model in TABLES:
-            model.objects.filter(day__gte=start, day__lt=end).delete()
-        DailyOrders.objects.bulk_create(
-            [
-                DailyOrders(
-                    day=k[0],
-                    lead_unit_id=k[1],
-                    street_id=k[2],
-                    grid_id=k[3],
-                    received=v[0],
-                    replied=v[1],
-                    handling_us=v[2],
-                )
-                for k, v in orders.items()
-            ],
-            batch_size=2000,
-        )
-        DailyCategory.objects.bulk_create(
-            [
-                DailyCategory(
-                    day=r["day"],
-                    lead_unit_id=r["lead_unit_id"],
-                    street_id=r["street_id"],
-                    category_id=r["category_id"],
-                    received=r["n"],
-                )
-                for r in categories
-            ],
-            batch_size=2000,
-        )
-        DailyDeadlines.objects.bulk_create(
-            [
-                DailyDeadlines(day=r["day"], unit_id=r["unit_id"], stage=r["stage"], due=r["due"], met=r["met"])
-                for r in deadlines
-            ],
-            batch_size=2000,
-        )
-        DailyCallbacks.objects.bulk_create(
-            [
-                DailyCallbacks(
-                    day=r["day"],
-                    lead_unit_id=r["lu"],
-                    street_id=r["st"],
-                    rank_unit_id=r["rank"],
-                    made=r["made"],
-                    solved=r["solved"],
-                    satisfied=r["satisfied"],
-                    reopened=r["reopened"],
-                )
-                for r in callbacks
-            ],
-            batch_size=2000,
-        )
+    DailyCallbacks.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyCallbacks.objects.bulk_create(
+        [
+            DailyCallbacks(
+                day=r["day"],
+                lead_unit_id=r["lu"],
+                street_id=r["st"],
+                rank_unit_id=r["rank"],
+                made=r["made"],
+                solved=r["solved"],
+                satisfied=r["satisfied"],
+                reopened=r["reopened"],
+            )
+            for r in callbacks
+        ],
+        batch_size=2000,
+    )
 
 
 def monday(day: date) -> date:

@@ -68,7 +68,7 @@ class Figure:
 
 # Which orders count for a unit is workorders.scope's rule, the same one that decides
 # who may open them (a desk role's scope includes this territory), so the list behind a
-# figure never drops an order the figure counted. The name stays for dashboards.board.
+# figure never drops an order the figure counted. The name stays for dashboards.rolled.
 _order_q = territory_q
 
 
@@ -407,7 +407,7 @@ def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime
     return scoped_orders(scope).filter(created_at__gte=scope.start, created_at__lt=scope.end)
 
 
-# --- the whole board, cached briefly ------------------------------------------------
+# --- the whole board (the live reference the roll-up-backed one is tested against) ---
 
 
 def board(scope: Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
@@ -422,30 +422,3 @@ def board(scope: Scope, *, bucket: str = "day", now: datetime | None = None) -> 
         "hotspots": hotspots(scope),
         "computed_at": now,
     }
-
-
-def board_cached(scope: Scope, *, bucket: str = "day", seconds: int | None = None) -> dict:
-    """``board()`` through Django's cache for a short while (HOTLINE_DASHBOARD_CACHE_SECONDS,
-    default 120 s): a supervisor's page is opened by many people for the same scope and
-    period, and the figures are aggregates over up to millions of rows. The page shows
-    when they were computed. 0 disables the cache."""
-    from django.conf import settings
-    from django.core.cache import cache
-
-    # The page reads the roll-up-backed board (same figures, whole days from the daily
-    # roll-up); board() above stays the live reference it is tested against. Imported
-    # here because dashboards.board builds on this module.
-    from dashboards.board import board as rolled_board
-
-    if seconds is None:
-        seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
-    if not seconds:
-        return rolled_board(scope, bucket=bucket)
-    key = "dash:{}:{}:{}:{}".format(
-        scope.unit.pk if scope.unit else "all", scope.start.isoformat(), scope.end.isoformat(), bucket
-    )
-    data = cache.get(key)
-    if data is None:
-        data = rolled_board(scope, bucket=bucket)
-        cache.set(key, data, seconds)
-    return data

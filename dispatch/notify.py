@@ -224,15 +224,6 @@ def _send_claimed(claimed: list[int]) -> list[int]:
     return retry
 
 
-def notification_send(*, notification_id: int, now: datetime | None = None) -> str:
-    """Send one notification; returns its state afterwards ('skipped' if not pending)."""
-    claimed = _claim([notification_id], now or timezone.now())
-    if not claimed:
-        return "skipped"
-    _send_claimed(claimed)
-    return Notification.objects.values_list("state", flat=True).get(pk=notification_id)
-
-
 def notifications_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     """Send what no task will: pending rows past the grace period and rows whose sender
     died mid-claim. Returns how many were sent now."""

@@ -21,7 +21,7 @@ from grids.models import OrgUnit, UnitKind
 from grids.selectors import units_serving
 from hotline.process_cache import ProcessCache
 from triage.models import VerdictCode
-from triage.services import Suggestions, Verdict, triage_check_route, triage_suggest
+from triage.services import Suggestions, triage_check_route, triage_suggest
 from workorders.choices import Routing, Status
 from workorders.errors import InvalidInput, InvalidTransition
 from workorders.models import FollowUp, WorkOrder
@@ -223,15 +223,13 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
     if where is None:
         reasons.append({"code": R.NOT_LOCATED.value})
     candidates = _candidates(order, where, reasons)
-    verdict: Verdict | None = None
 
     def undecided(*more: dict) -> RouteDecision:
-        # Suggestions (history look-ups, the model) are only worked out when a person must decide.
-        nonlocal verdict
-        if verdict is None:
-            verdict = triage_check_route(order=order, unit_id=None)
-            if verdict.reason["code"] != VerdictCode.COLD_START:
-                reasons.append({**verdict.reason, "code": R.MODEL_SUGGESTS.value})
+        # Suggestions (history look-ups, the model) are only worked out when a person must
+        # decide; each decision ends in at most one call, so nothing is cached across calls.
+        verdict = triage_check_route(order=order, unit_id=None)
+        if verdict.reason["code"] != VerdictCode.COLD_START:
+            reasons.append({**verdict.reason, "code": R.MODEL_SUGGESTS.value})
         return RouteDecision(
             None, reasons + list(more), _suggest(order, candidates, exclude, verdict.suggestions), where
         )

@@ -273,10 +273,6 @@ def whatif(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _redirect_back(request, default: str):
-    return redirect(request.POST.get("next") or default)
-
-
 @governing
 def exclusions(request: HttpRequest) -> HttpResponse:
     form = ExclusionForm()

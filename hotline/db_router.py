@@ -39,10 +39,6 @@ _lock = threading.Lock()
 _checked: tuple[float, bool, float | None] = (float("-inf"), False, None)  # (monotonic, usable, lag)
 
 
-def replica_configured() -> bool:
-    return REPLICA in settings.DATABASES
-
-
 def replica_lag() -> float | None:
     """Seconds the replica is behind the primary; None when it cannot be asked."""
     try:
@@ -84,12 +80,6 @@ def replica_usable() -> bool:
             )
         _checked = (time.monotonic(), usable, lag)
     return usable
-
-
-def replica_guard_reset() -> None:
-    """Forget the cached guard answer (tests, and after a fail-over)."""
-    global _checked
-    _checked = (float("-inf"), False, None)
 
 
 @contextlib.contextmanager

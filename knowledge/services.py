@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.aliases import alias_suggestion_record
 from grids.models import OrgUnit
 from knowledge.models import Article, ArticleStatus, ArticleVersion
 from knowledge.selectors import may_edit_articles, order_offers_draft
+from workorders.choices import Channel
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, WorkOrder
 from workorders.privacy import redact_order_text
-from workorders.services import work_order_answer_now
+from workorders.services import IntakeFields, work_order_answer_now, work_order_intake
 
 # Which status an article may move to from which (retired can be published again,
 # e.g. a seasonal answer such as 供暖时间 next winter).
@@ -153,16 +156,6 @@ def article_update(
     return locked
 
 
-def article_publish(*, article: Article, actor: AbstractBaseUser, expected_version: int | None = None) -> Article:
-    return article_update(
-        article=article, actor=actor, expected_version=expected_version, status=ArticleStatus.PUBLISHED
-    )
-
-
-def article_retire(*, article: Article, actor: AbstractBaseUser, expected_version: int | None = None) -> Article:
-    return article_update(article=article, actor=actor, expected_version=expected_version, status=ArticleStatus.RETIRED)
-
-
 def article_for_answer(*, article_id: int | str | None, today: date | None = None) -> Article:
     """The article an answer may be given from: it exists, is published and valid today.
     Anything else is InvalidInput on ``article`` saying which of these it is not."""
@@ -203,6 +196,43 @@ def article_answer_now(
     return work_order_answer_now(
         order=order, actor=actor, answer=answer or art.body, expected_version=expected_version, payload=payload
     )
+
+
+def work_order_take_call(
+    *,
+    actor: AbstractBaseUser,
+    description: str,
+    title: str = "",
+    answer_now: bool = False,
+    article: Article | int | str | None = None,
+    answer: str = "",
+    community: OrgUnit | None = None,
+    **fields: Unpack[IntakeFields],
+) -> WorkOrder:
+    """话务台: a hotline call logged (work_order_intake: the title from the description
+    when none is typed) and, when answered on the call (``answer_now``, or an ``article``
+    answered from), closed at once through article_answer_now and never routed. A place
+    the operator picked by hand (``community``) with an address is recorded as an alias
+    suggestion, a correction to learn from. All in one transaction: a call is never left
+    logged but half answered. Lives here, above workorders and grids, because answering
+    from an article is the knowledge base's."""
+    answer_now = answer_now or article is not None
+    with transaction.atomic():
+        order = work_order_intake(
+            channel=Channel.HOTLINE,
+            actor=actor,
+            title=title,
+            description=description,
+            community=community,
+            auto_dispatch=not answer_now,
+            **fields,
+        )
+        address = fields.get("address") or ""
+        if community is not None and address.strip():
+            alias_suggestion_record(address=address, community=community, actor=actor)
+        if answer_now:
+            order = article_answer_now(order=order, actor=actor, article=article, answer=answer)
+    return order
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from open311.models import OpenDataExport
 from open311.services import _iso, expected_at, published_orders, services_offered, status_notes
 from workorders.choices import TERMINAL_STATUSES, DeadlineState
-from workorders.limits import parse_limit
+from workorders.limit_text import parse_limit
 from workorders.models import Category, Deadline, WorkOrder
 from workorders.privacy import redact_order_text
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attachments.models import Attachment
-from attachments.services import attachment_add, attachment_check
 from open311.attributes import service_attributes_validate
 from open311.media import media_fetch
 from open311.models import ApiKey, PublishedPhoto, ServiceAttribute, ServiceRequest
@@ -34,7 +33,7 @@ from workorders.choices import TERMINAL_STATUSES, Channel, DeadlineState, Stage,
 from workorders.errors import InvalidInput, NotAllowed
 from workorders.models import Category, Deadline, WorkOrder
 from workorders.privacy import redact_order_text
-from workorders.services import work_order_submit
+from workorders.services import work_order_intake
 
 # Our field names → the Open311 parameter a client sent, so errors name their field.
 FIELD_NAMES = {
@@ -93,7 +92,7 @@ def open311_request_create(
     media_url: str = "",
     media: UploadedFile | None = None,
 ) -> ServiceRequest:
-    """POST requests: a submitted order (channel open311) through work_order_submit, as
+    """POST requests: a submitted order (channel open311) through work_order_intake, as
     the key's service account, and the ServiceRequest holding its token and attribute
     values. Raises InvalidInput keyed by Open311 parameter names, NotAllowed when the
     key's account may not submit."""
@@ -101,33 +100,30 @@ def open311_request_create(
     if category is None:
         raise InvalidInput({"service_code": _("没有这个服务：%(c)s。") % {"c": service_code}})
     values = service_attributes_validate(category=category, given=attributes or {})
-    # Fetched and checked before the order exists, so a bad photo leaves nothing behind.
-    # ``media``: a multipart upload, as the GeoReport v2 extensions allow.
+    # Fetched (and checked, by work_order_intake, for an upload) before the order exists,
+    # so a bad photo leaves nothing behind. ``media``: a multipart upload, as the
+    # GeoReport v2 extensions allow.
     if media is not None and media_url:
         raise InvalidInput({"media": _("media 与 media_url 只能二选一。")})
-    if media is not None:
-        attachment_check(upload=media, field="media")
     photo = media_fetch(url=media_url) if media_url else media
     if key.user is not None and not key.user.is_active:
         raise NotAllowed(_("api_key 绑定的服务账号已停用。"))
-    text = (description or "").strip() or category.name
-    title = text.splitlines()[0][:50]
     try:
         with transaction.atomic():
-            order = work_order_submit(
+            order = work_order_intake(
                 channel=Channel.OPEN311,
                 actor=key.user,
-                title=title,
-                description=text,
+                description=(description or "").strip() or category.name,
                 caller_phone=caller_phone,
                 caller_name=caller_name,
                 address=address,
                 lat=lat,
                 lng=lng,
                 category=category,
+                photo=photo,
+                photo_field="media" if media is not None else "media_url",
+                public=True,  # whoever holds the key, the photo is a resident's
             )
-            if photo is not None:
-                attachment_add(order=order, upload=photo, field="media" if media is not None else "media_url")
             return ServiceRequest.objects.create(
                 order=order, key=key, token=secrets.token_urlsafe(16), attributes=values
             )

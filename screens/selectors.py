@@ -40,10 +40,6 @@ def publishable_communities(user: AbstractBaseUser) -> QuerySet[OrgUnit]:
     return communities.filter(pk__in=ids)
 
 
-def may_publish(user: AbstractBaseUser) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and publishable_communities(user).exists())
-
-
 def notices_current(*, community: OrgUnit, now: datetime | None = None) -> QuerySet[Notice]:
     """Notices on ``community``'s screens at ``now``: started, not ended, not withdrawn;
     most urgent first, then the newest."""

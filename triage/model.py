@@ -255,12 +255,3 @@ def topk_hits(clf: TextClassifier, x, y: Sequence[str], ks=(1, 3)) -> dict[int, 
         cols = [index.get(str(label), -1) for label in y]
         out[k] = sum(1 for row, col in zip(order, cols, strict=True) if col >= 0 and col in row[:k])
     return out
-
-
-def topk_accuracy(clf: TextClassifier, samples: Sequence[Sample], ks=(1, 3)) -> dict[int, float]:
-    """Share of samples whose label is among the k most probable classes."""
-    if not samples:
-        return {k: 0.0 for k in ks}
-    x = features([s.text for s in samples], [s.meta for s in samples])
-    hits = topk_hits(clf, x, [s.label for s in samples], ks)
-    return {k: hits[k] / len(samples) for k in ks}

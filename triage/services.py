@@ -12,13 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-
 from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
 from triage import keywords
 from triage.models import DispatchThreshold, ModelKind, ModelVersion, VerdictCode
-from workorders.choices import Routing
+from workorders.choices import Channel, Routing
 from workorders.models import Category
 
 logger = logging.getLogger(__name__)
@@ -188,17 +186,34 @@ def triage_suggest(
     return out
 
 
+def triage_suggest_categories(
+    *, text: str, title: str = "", query: str = "", limit: int = 8
+) -> list[tuple[Category, float]]:
+    """(category, confidence) best first among active minor categories: the model's
+    ranking of a hotline text (the weighted keyword rules until there is a model),
+    narrowed by what a person typed in the search box (``query``: code, name, keywords
+    or major class), where categories the model did not rank come last."""
+    query = (query or "").strip()
+    ranked = triage_suggest(text=text or "", title=title, channel=Channel.HOTLINE, limit=limit if not query else 65)
+    by_id = {c.pk: c for c in Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent")}
+    out = [(by_id[r.id], r.confidence) for r in ranked.categories if r.id in by_id]
+    if query:
+        hits = [
+            c
+            for c in by_id.values()
+            if query in c.name or query in c.code or query in (c.keywords or "") or query in c.parent.name
+        ]
+        conf = dict((c.pk, p) for c, p in out)
+        out = sorted(((c, conf.get(c.pk, 0.0)) for c in hits), key=lambda cp: (-cp[1], cp[0].code))
+    return out[:limit]
+
+
 def category_confidence(suggestions: Suggestions, category_id: int) -> float:
     return next((r.confidence for r in suggestions.categories if r.id == category_id), 0.0)
 
 
 def unit_confidence(suggestions: Suggestions, unit_id: int) -> float:
     return next((r.confidence for r in suggestions.units if r.id == unit_id), 0.0)
-
-
-def describe(r: Ranked) -> str:
-    """One suggestion in words for reasons and pages: name (62%)."""
-    return _("%(name)s（%(p)d%%）") % {"name": r.name, "p": round(r.confidence * 100)}
 
 
 def forget_models() -> None:

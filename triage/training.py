@@ -115,11 +115,6 @@ def history_stream(*, chunk: int = CHUNK) -> Iterator[list[Row]]:
         yield out
 
 
-def history_rows() -> list[Row]:
-    """The whole labelled history as one list, oldest first (small histories, tests)."""
-    return [row for part in history_stream() for row in part]
-
-
 def _chunks(rows: list[Row], size: int = CHUNK) -> Iterator[list[Row]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]

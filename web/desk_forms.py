@@ -7,10 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from web.forms import VersionedForm
+from workorders.text_limits import NOTE_MAX
 
 
 def _note(label, required: bool) -> forms.CharField:
-    return forms.CharField(label=label, max_length=2000, required=required, widget=forms.Textarea(attrs={"rows": 2}))
+    return forms.CharField(
+        label=label, max_length=NOTE_MAX, required=required, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ApproveForm(VersionedForm):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import RequestType, Resolution, ReturnReason, Satisfaction, Urgency
 from workorders.models import Category, WorkOrder
+from workorders.text_limits import LONG_TEXT_MAX, NOTE_MAX
 
 
 def minor_categories():
@@ -50,7 +51,7 @@ class IntakeForm(forms.Form):
     request_type = forms.ChoiceField(label=_("诉求类型"), choices=RequestType.choices, initial=RequestType.COMPLAINT)
     answer_now = forms.BooleanField(label=_("即时办结（电话中已答复）"), required=False)
     answer = forms.CharField(
-        label=_("答复内容"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("答复内容"), max_length=LONG_TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, **kwargs):
@@ -61,8 +62,6 @@ class IntakeForm(forms.Form):
         data = super().clean()
         if data.get("answer_now") and not (data.get("answer") or "").strip():
             self.add_error("answer", _("即时办结请填写答复内容。"))
-        if not (data.get("title") or "").strip() and data.get("description"):
-            data["title"] = data["description"].strip().splitlines()[0][:30]
         return data
 
 
@@ -77,11 +76,13 @@ class VersionedForm(forms.Form):
 
 
 class NoteForm(VersionedForm):
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RequiredNoteForm(VersionedForm):
-    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class AcceptForm(VersionedForm):
@@ -97,7 +98,7 @@ class AcceptForm(VersionedForm):
 
 
 class RejectForm(VersionedForm):
-    reason = forms.CharField(label=_("不予受理理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("不予受理理由"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MergeForm(VersionedForm):
@@ -105,12 +106,12 @@ class MergeForm(VersionedForm):
 
 
 class AnswerForm(VersionedForm):
-    answer = forms.CharField(label=_("答复内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(label=_("答复内容"), max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class UnitForm(VersionedForm):
     unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none(), empty_label="—")
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
     kinds = (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY)
 
     def __init__(self, *args, **kwargs):
@@ -138,7 +139,7 @@ class CohandlerForm(VersionedForm):
     units = forms.ModelMultipleChoiceField(
         label=_("协办单位"), queryset=OrgUnit.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,18 +153,18 @@ class CohandlerForm(VersionedForm):
 
 class ReturnForm(VersionedForm):
     reason = forms.ChoiceField(label=_("退单原因"), choices=ReturnReason.choices)
-    note = forms.CharField(label=_("说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ExtensionForm(VersionedForm):
     proposed_due = forms.DateTimeField(
         label=_("申请延至"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
-    reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("延期理由"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReplyForm(VersionedForm):
-    reply = forms.CharField(label=_("办理结果"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    reply = forms.CharField(label=_("办理结果"), max_length=LONG_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4}))
     # Closure standards ask for an on-site photo; reviewers see it beside the reply.
     photo = forms.FileField(
         label=_("现场照片（可选，审核人可见）"),
@@ -186,7 +187,7 @@ class CallbackForm(VersionedForm):
     process = forms.ChoiceField(label=_("过程满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
     result = forms.ChoiceField(label=_("结果满意"), choices=[("", "—"), *Satisfaction.choices], required=False)
     note = forms.CharField(
-        label=_("回访记录"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("回访记录"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def clean(self):
@@ -248,7 +249,7 @@ class PatrolForm(forms.Form):
     # 自行处置: fixed on the spot; the report closes at once (photo and result required).
     self_handled = forms.BooleanField(label=_("已自行处置（现场已解决）"), required=False)
     result = forms.CharField(
-        label=_("处置情况"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("处置情况"), max_length=LONG_TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, **kwargs):
@@ -272,7 +273,7 @@ class ReclassifyForm(VersionedForm):
     place = forms.ModelChoiceField(
         label=_("正确位置"), queryset=OrgUnit.objects.none(), required=False, empty_label="—"
     )
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,14 +7,12 @@ from functools import wraps
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import OrgUnit, Role
-from grids.selectors import roles_of, sees_everything
+from grids.selectors import roles_of
 from workorders.errors import InvalidInput, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
@@ -94,56 +92,18 @@ def apply_errors(form: forms.Form, exc: WorkflowError) -> None:
         form.add_error(None, exc.message)
 
 
-def is_center_user(user: AbstractBaseUser) -> bool:
-    return sees_everything(user)
-
-
-def local_today():
-    return timezone.localdate()
-
-
-def submit_with_photo(*, form: forms.Form, photo, **fields) -> WorkOrder | None:
-    """Submit an order from a page form (resident or patrol) with its optional photo.
-
-    The photo is checked before anything is written, and the order and its photo are
-    written in one transaction, so an order never exists without the photo it came
-    with. On a workflow error the form gets the messages and None is returned; a photo
-    must then be picked again (browsers never refill a file input), which the form says.
-    """
-    from attachments.services import attachment_add, attachment_check
-    from workorders.services import work_order_submit
-
-    public = fields.get("actor") is None  # a resident without an account: the lower pixel cap
-    try:
-        if photo:
-            attachment_check(upload=photo, field="photo", public=public)
-        with transaction.atomic():
-            order = work_order_submit(title=fields["description"].strip().splitlines()[0][:30], **fields)
-            if photo:
-                attachment_add(order=order, upload=photo, field="photo", public=public)
-    except WorkflowError as exc:
-        apply_errors(form, exc)
-        order = None
-    return order
-
-
-def submit_self_handled(*, form: forms.Form, photo, result: str, **fields) -> WorkOrder | None:
-    """A patrol report the grid worker fixed on the spot (自行处置): the report, its photo
-    and the self_handle transition that closes it, all in one transaction, so there is
-    never a closed report without its photo nor a half-done one."""
-    from attachments.services import attachment_add, attachment_check
-    from workorders.services import work_order_self_handle, work_order_submit
+def intake_from_form(*, form: forms.Form, **fields) -> WorkOrder | None:
+    """An order from a page form (resident or patrol) through work_order_intake, which
+    checks the photo, writes order and photo in one transaction and derives the title.
+    On a workflow error the form gets the messages and None is returned; a photo must
+    then be picked again (browsers never refill a file input), which the form says."""
+    from workorders.services import work_order_intake
 
     try:
-        attachment_check(upload=photo, field="photo", public=False)
-        with transaction.atomic():
-            order = work_order_submit(title=fields["description"].strip().splitlines()[0][:30], **fields)
-            attachment_add(order=order, upload=photo, field="photo", public=False)
-            order = work_order_self_handle(order=order, actor=fields["actor"], result=result)
+        return work_order_intake(**fields)
     except WorkflowError as exc:
         apply_errors(form, exc)
-        order = None
-    return order
+        return None
 
 
 def ask_for_photo_again(request, form: forms.Form) -> None:

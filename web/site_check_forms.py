@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from web.forms import VersionedForm
+from workorders.text_limits import NOTE_MAX
 
 
 class SiteCheckForm(VersionedForm):
@@ -22,5 +23,5 @@ class SiteCheckForm(VersionedForm):
         widget=forms.NumberInput(attrs={"step": "any", "data-geo": "lng"}),
     )
     note = forms.CharField(
-        label=_("核查情况（可选）"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("核查情况（可选）"), max_length=NOTE_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit, UnitKind
 from web.forms import VersionedForm
+from workorders.text_limits import NOTE_MAX
 
 DISPATCHABLE = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.PROPERTY, UnitKind.DEPARTMENT, UnitKind.CENTER)
 
@@ -55,7 +56,7 @@ class DeskUnitForm(VersionedForm):
     overrule form; the service refuses the returning unit without it."""
 
     unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none())
-    note = forms.CharField(label=_("派单说明（可选，随短信发给承办单位）"), max_length=2000, required=False)
+    note = forms.CharField(label=_("派单说明（可选，随短信发给承办单位）"), max_length=NOTE_MAX, required=False)
     overrule_return = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, units: list[OrgUnit] | None = None, suggestions=(), exclude=(), **kwargs):
@@ -72,5 +73,7 @@ class OverruleForm(VersionedForm):
     """驳回退单，仍派原单位: the dispatcher says why the return does not stand."""
 
     note = forms.CharField(
-        label=_("驳回退单的理由（必填，随短信发给原单位）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("驳回退单的理由（必填，随短信发给原单位）"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -21,7 +21,7 @@ from workorders.choices import (
     Status,
     Urgency,
 )
-from workorders.limits import validate_limit
+from workorders.limit_text import validate_limit
 from workorders.transitions import TRANSITIONS
 
 

@@ -211,13 +211,6 @@ def order_text(
     return redact_order_text(order, text)
 
 
-def order_texts(user: AbstractBaseUser | None, order: WorkOrder, *, revealed: bool = False) -> dict[str, str]:
-    """The order's free-text fields as ``user`` may read them."""
-    return {
-        f: order_text(user, order, getattr(order, f, "") or "", field=f, revealed=revealed) for f in ORDER_TEXT_FIELDS
-    }
-
-
 # A search may only find an order by what the searcher could read on it: otherwise a
 # unit searching for a resident's name or number would learn which orders mention it.
 # For a searcher who reads redacted text, a query that is itself personal data (a phone,

@@ -118,10 +118,6 @@ def orders_visible_to(user: AbstractBaseUser | None) -> QuerySet[WorkOrder]:
     return qs if q is None else qs.filter(q)
 
 
-def sees_all_orders(user: AbstractBaseUser | None) -> bool:
-    return user is not None and user.is_authenticated and orders_q(user) is None
-
-
 def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | None) -> bool:
     """Whether membership ``m`` opens ``order`` (the same rule as membership_q, checked on
     one row: in Python where the row has the answer, a query only for co-handling and
@@ -144,11 +140,3 @@ def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | 
     if CoHandling.objects.filter(order_id=order.pk, unit_id__in=ids).exists():
         return True
     return m.role in DESK_ROLES and Deadline.objects.filter(order_id=order.pk, unit_id__in=ids).exists()
-
-
-def order_visible_to(user: AbstractBaseUser | None, order: WorkOrder) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    return any(membership_covers(user, m, order) for m in memberships_of(user))

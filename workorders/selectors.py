@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from hotline.process_cache import ProcessCache
+from workorders.errors import InvalidInput
 from workorders.models import Category, Event, WorkOrder
 from workorders.scope import orders_visible_to
 
@@ -45,3 +47,12 @@ def work_order_last_change(order: WorkOrder) -> Event | None:
 
     quiet = [k for k, rule in TRANSITIONS.items() if rule.audit_only]
     return order.events.exclude(kind__in=quiet).select_related("actor", "actor_unit").order_by("-seq").first()
+
+
+def active_minor_category(code: str) -> Category:
+    """The active minor category another system names by ``code`` (a monitoring source,
+    the city platform), or InvalidInput on ``category`` saying there is none."""
+    found = category_by_code(code)
+    if found is None or not found.is_minor or not found.is_active:
+        raise InvalidInput({"category": _("没有启用中的小类 %(code)s。") % {"code": code}})
+    return found

@@ -29,6 +29,7 @@ from workorders.limits import WorkCalendar
 from workorders.models import CoHandling, Event, WorkOrder
 from workorders.outbox import follow_ups_record, suppress_follow_ups  # noqa: F401 - suppress_follow_ups is re-exported
 from workorders.scope import membership_covers
+from workorders.text_limits import note_limit
 from workorders.transitions import ANYWHERE, COHANDLER, CREATE, DESK, TRANSITIONS, UNIT, Rule, allowed_kinds
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,9 @@ def transition(
         membership = authorize(rule, actor, locked)
         if rule.note_required and not note.strip():
             raise InvalidInput({"note": _("「%(action)s」需要填写说明。") % {"action": rule.label}})
+        if len(note.strip()) > note_limit(kind):  # the forms and serializers say so first; this holds for all
+            limit, n = note_limit(kind), len(note.strip())
+            raise InvalidInput({"note": _("不能超过 %(limit)d 个字符（现为 %(n)d）。") % {"limit": limit, "n": n}})
         before = (locked.current_unit_id, locked.lead_unit_id)
         step = change(locked, membership, now) if change else Step()
         from_status = locked.status

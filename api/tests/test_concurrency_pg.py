@@ -18,7 +18,7 @@ NEW = {"caller_phone": "13812345678", "title": "路灯不亮", "description": "�
 def test_a_retry_during_the_first_request_waits_for_it_and_gets_its_order(api, district, monkeypatch):
     """The key is written in the order's transaction: the retry's INSERT waits on the
     key's unique index until the first commits, then replays the first's answer."""
-    from workorders import services
+    from workorders.services import intake as services
 
     entered, release = threading.Event(), threading.Event()
     real = services.work_order_log_call

@@ -279,7 +279,7 @@ def test_an_order_that_changes_status_between_the_two_list_queries_is_left_out_n
 def test_a_request_killed_before_its_commit_leaves_no_key_and_the_retry_runs(api, district, monkeypatch):
     """What kill -9 of the web server mid-request leaves: the transaction never commits,
     so neither the order nor its key exists, and the retry creates the order."""
-    from workorders import services
+    from workorders.services import intake as services
 
     real = services.work_order_log_call
 

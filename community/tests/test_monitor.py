@@ -118,7 +118,7 @@ def test_two_reports_of_one_event_at_once_open_one_order(camera, monkeypatch):
 
     source, _key = camera
     entered, release = threading.Event(), threading.Event()
-    real = monitor.work_order_submit
+    real = monitor.work_order_intake
     calls = []
 
     def slow_submit(**kwargs):
@@ -128,7 +128,7 @@ def test_two_reports_of_one_event_at_once_open_one_order(camera, monkeypatch):
             assert release.wait(10)
         return real(**kwargs)
 
-    monkeypatch.setattr(monitor, "work_order_submit", slow_submit)
+    monkeypatch.setattr(monitor, "work_order_intake", slow_submit)
     results = {}
 
     def report(name):
@@ -162,7 +162,7 @@ def test_a_first_report_that_fails_leaves_the_id_free(camera, monkeypatch):
 
     source, _key = camera
     entered, release = threading.Event(), threading.Event()
-    real = monitor.work_order_submit
+    real = monitor.work_order_intake
     calls = []
 
     def failing_first(**kwargs):
@@ -173,7 +173,7 @@ def test_a_first_report_that_fails_leaves_the_id_free(camera, monkeypatch):
             raise InvalidInput({"title": "boom"})
         return real(**kwargs)
 
-    monkeypatch.setattr(monitor, "work_order_submit", failing_first)
+    monkeypatch.setattr(monitor, "work_order_intake", failing_first)
     results = {}
 
     def report(name):

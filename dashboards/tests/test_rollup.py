@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import board as rb
+from dashboards import rolled as rb
 from dashboards import selectors as ds
 from dashboards.models import DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
 from dashboards.rollup import rollup_rebuild

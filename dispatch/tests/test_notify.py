@@ -8,7 +8,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from dispatch.models import Notification, NotificationState
-from dispatch.notify import Recipient, notification_send, notifications_add, notifications_send, notifications_sweep
+from dispatch.notify import Recipient, notifications_add, notifications_send, notifications_sweep
 
 delivered: list = []
 
@@ -49,8 +49,8 @@ def test_the_same_event_never_notifies_the_same_person_twice(district, django_ca
 @override_settings(HOTLINE_NOTIFY_BACKEND=f"{__name__}.ListBackend")
 def test_a_claimed_notification_is_sent_once_even_if_two_tasks_get_it(district):
     [pk] = notifications_add(recipients=_recipients(district, "handler_a"), text="新工单", key="ev2")
-    assert notification_send(notification_id=pk) == NotificationState.SENT
-    assert notification_send(notification_id=pk) == "skipped"
+    assert notifications_send(ids=[pk]) == [] and _state(pk) == NotificationState.SENT
+    assert notifications_send(ids=[pk]) == []  # already sent: not claimed again
     assert delivered == [f"ev2:u{district.user('handler_a').pk}:sms"]
 
 
@@ -113,8 +113,9 @@ def test_http_sms_backend_posts_to_the_gateway_with_the_message_id(district):
             first, second = notifications_add(
                 recipients=_recipients(district, "handler_a", "supervisor_a"), text="新工单", key="ev4"
             )
-            assert notification_send(notification_id=first) == NotificationState.SENT
-            assert notification_send(notification_id=second) == NotificationState.PENDING  # 503: retried later
+            assert notifications_send(ids=[first]) == [] and _state(first) == NotificationState.SENT
+            assert notifications_send(ids=[second]) == [second]  # 503: retried later
+            assert _state(second) == NotificationState.PENDING
     finally:
         server.shutdown()
     auth, key, body = received[0]
@@ -148,3 +149,7 @@ def test_recipients_are_found_with_their_own_mobiles(district):
 
     [handler] = unit_handlers(district.street_a)
     assert handler.mobile == district.user("handler_a").staff_phone.mobile
+
+
+def _state(pk: int) -> str:
+    return Notification.objects.values_list("state", flat=True).get(pk=pk)

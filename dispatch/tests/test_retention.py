@@ -11,7 +11,7 @@ from PIL import Image
 
 from attachments.models import Attachment
 from attachments.services import attachment_add
-from dashboards import board as rb
+from dashboards import rolled as rb
 from dashboards import selectors as ds
 from dashboards.rollup import rollup_rebuild
 from dashboards.tests.test_rollup import History, last_days, scopes

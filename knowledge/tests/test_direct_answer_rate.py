@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboards import board
+from dashboards import rolled
 from dashboards import selectors as ds
 from knowledge.services import article_answer_now
 
@@ -34,8 +34,8 @@ def test_the_rate_counts_answers_on_the_spot_over_calls_logged_and_the_article_s
     fig = ds.summary(scope())["direct_answer"]
     assert (fig.numerator, fig.denominator) == (2, 4)
     assert (fig.extra["kb"].numerator, fig.extra["kb"].denominator) == (1, 2)
-    rolled = board.summary(scope())["direct_answer"]
-    assert (rolled.numerator, rolled.denominator, rolled.extra["kb"].numerator) == (2, 4, 1)
+    rolled_figure = rolled.summary(scope())["direct_answer"]
+    assert (rolled_figure.numerator, rolled_figure.denominator, rolled_figure.extra["kb"].numerator) == (2, 4, 1)
 
 
 def test_each_part_of_the_figure_equals_its_click_through_list(calls):

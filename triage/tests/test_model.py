@@ -11,7 +11,7 @@ import pytest
 from triage import keywords
 from triage.models import ModelKind, ModelVersion
 from triage.services import forget_models, triage_suggest
-from triage.training import history_rows, model_train, models_train
+from triage.training import history_stream, model_train, models_train
 from workorders import services as svc
 
 
@@ -63,7 +63,7 @@ def test_training_activates_a_version_that_suggests_by_the_model(history):
 
 @pytest.mark.django_db
 def test_a_new_version_replaces_the_active_one_only_when_not_worse(history):
-    rows = history_rows()
+    rows = [row for part in history_stream() for row in part]
     first = model_train(kind=ModelKind.CATEGORY, rows=rows)
     assert first.activated
     # The same history with the training part's labels scrambled: worse on the same

@@ -66,12 +66,12 @@ def test_only_the_worker_who_reported_it_may_self_handle(district, log_call):
 
 
 def test_a_refused_self_handle_on_the_page_keeps_no_order_and_no_photo(login, district, monkeypatch):
-    import workorders.services
+    import workorders.services.intake
 
     def refuse(**kwargs):  # the close fails after the report and its photo were written
         raise InvalidInput({"result": "处置情况有误"})
 
-    monkeypatch.setattr(workorders.services, "work_order_self_handle", refuse)
+    monkeypatch.setattr(workorders.services.intake, "work_order_self_handle", refuse)
     response = _post(login("grid_worker_a"), district, self_handled="on", result="已处理", photo=_photo())
     assert response.status_code == 400 and "处置情况有误" in response.content.decode()
     assert not WorkOrder.objects.exists() and not Attachment.objects.exists()

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dashboards import rolled
 from dashboards import selectors as ds
 from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
 from dashboards.compare import comparisons
@@ -179,7 +180,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     bucket = request.GET.get("bucket", "day")
     if bucket not in ds.TRUNC:
         bucket = "day"
-    data = ds.board_cached(scope, bucket=bucket)
+    data = rolled.board_cached(scope, bucket=bucket)
     figures = data["summary"]
     cards = []
     for key in ["response", "resolution", "satisfaction", "on_time", "reopen"]:

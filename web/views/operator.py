@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,24 +12,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grids.aliases import alias_suggestion_record
 from grids.gazetteer import address_resolve
 from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
-from knowledge.services import article_answer_now
-from triage.services import triage_suggest
+from knowledge.services import work_order_take_call
+from triage.services import triage_suggest_categories
 from web.actions import ACTIONS
-from web.forms import IntakeForm, minor_categories
+from web.forms import IntakeForm
 from web.helpers import apply_errors, role_required, visible_order
 from web.keyset import BadCursor, keyset_page
-from workorders.choices import TERMINAL_STATUSES, Channel, Status
+from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
-from workorders.models import Category, WorkOrder
+from workorders.models import WorkOrder
 from workorders.services import (
     caller_counts,
     work_order_attach_call,
     work_order_find_duplicates,
-    work_order_log_call,
+    work_order_likely_duplicates,
 )
 
 REPEAT_WINDOW = timedelta(days=30)
@@ -46,37 +44,29 @@ def console(request: HttpRequest) -> HttpResponse:
         kb_article = kb_article_from(request)
         if form.is_valid():
             d = form.cleaned_data
-            answer_now = d["answer_now"] or kb_article is not None
             try:
-                with transaction.atomic():
-                    order = work_order_log_call(
-                        actor=request.user,
-                        caller_phone=d["caller_phone"],
-                        caller_name=d["caller_name"],
-                        caller_confidential=d["caller_confidential"],
-                        title=d["title"],
-                        description=d["description"],
-                        category=d["category"],
-                        address=d["address"],
-                        lat=d["lat"],
-                        lng=d["lng"],
-                        urgency=d["urgency"],
-                        request_type=d["request_type"],
-                        # Answered on the call: closed at once, never routed.
-                        auto_dispatch=not answer_now,
-                        community=d["community"],
-                    )
-                    if d["community"] is not None and d["address"].strip():
-                        # The operator placed it by hand: a correction to learn from.
-                        alias_suggestion_record(address=d["address"], community=d["community"], actor=request.user)
-                    if answer_now:
-                        order = article_answer_now(
-                            order=order, actor=request.user, article=kb_article, answer=d["answer"]
-                        )
+                order = work_order_take_call(
+                    actor=request.user,
+                    caller_phone=d["caller_phone"],
+                    caller_name=d["caller_name"],
+                    caller_confidential=d["caller_confidential"],
+                    title=d["title"],
+                    description=d["description"],
+                    category=d["category"],
+                    address=d["address"],
+                    lat=d["lat"],
+                    lng=d["lng"],
+                    urgency=d["urgency"],
+                    request_type=d["request_type"],
+                    community=d["community"],
+                    answer_now=d["answer_now"],
+                    article=kb_article,
+                    answer=d["answer"],
+                )
             except WorkflowError as exc:
                 apply_errors(form, exc)
             else:
-                if answer_now:
+                if order.status == Status.CLOSED:
                     msg = _("已登记并即时办结：%(n)s") % {"n": order.number}
                 else:
                     msg = _("已登记：%(n)s（查询码 %(c)s）") % {"n": order.number, "c": order.tracking_code}
@@ -107,29 +97,10 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     return render(request, "web/ops/_caller_history.html", {"phone": phone, "orders": orders, "repeat": repeat})
 
 
-def suggest_categories(text: str, query: str = "", limit: int = 8, title: str = "") -> list[tuple[Category, float]]:
-    """(category, confidence) best first: the dispatch model's ranking of the text (the
-    weighted keyword rules until there is a model, triage.services), narrowed by the
-    search box when something is typed there."""
-    query = (query or "").strip()
-    ranked = triage_suggest(text=text or "", title=title, channel=Channel.HOTLINE, limit=limit if not query else 65)
-    by_id = {c.pk: c for c in minor_categories()}
-    out = [(by_id[r.id], r.confidence) for r in ranked.categories if r.id in by_id]
-    if query:
-        hits = [
-            c
-            for c in by_id.values()
-            if query in c.name or query in c.code or query in (c.keywords or "") or query in c.parent.name
-        ]
-        conf = dict((c.pk, p) for c, p in out)
-        out = sorted(((c, conf.get(c.pk, 0.0)) for c in hits), key=lambda cp: (-cp[1], cp[0].code))
-    return out[:limit]
-
-
 @role_required(Role.OPERATOR, Role.GRID_WORKER, Role.DISPATCHER)
 def category_suggest(request: HttpRequest) -> HttpResponse:
-    cats = suggest_categories(
-        request.GET.get("description", ""), request.GET.get("q", ""), title=request.GET.get("title", "")
+    cats = triage_suggest_categories(
+        text=request.GET.get("description", ""), query=request.GET.get("q", ""), title=request.GET.get("title", "")
     )
     return render(request, "web/ops/_category_suggest.html", {"categories": cats})
 
@@ -214,21 +185,6 @@ def attach_call(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("web:ops")
 
 
-def likely_duplicates(order: WorkOrder, user, limit: int = 5) -> list:
-    """Suspected duplicates of a public submission, by text and place (the one search
-    the console and the API use too)."""
-    return work_order_find_duplicates(
-        text=f"{order.title} {order.description}",
-        address=order.address,
-        community=order.community,
-        grid=order.grid,
-        caller_phone=order.caller_phone,
-        exclude=order,
-        user=user,
-        limit=limit,
-    )
-
-
 SUBMISSION_PAGE = 30
 
 
@@ -251,12 +207,16 @@ def submissions(request: HttpRequest) -> HttpResponse:
     for order in page.rows:
         # Row-specific ids keep labels pointing at their own row's fields.
         kw = {"order": order, "initial": {"expected_version": order.version}}
-        row = {"order": order, "duplicates": likely_duplicates(order, request.user), "photos": photos.get(order.pk, [])}
+        row = {
+            "order": order,
+            "duplicates": work_order_likely_duplicates(order=order, user=request.user),
+            "photos": photos.get(order.pk, []),
+        }
         for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
             row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
         # What the resident wrote, ranked by the model; the best one is preselected
         # when the resident picked no category.
-        row["suggestions"] = suggest_categories(order.description, limit=3, title=order.title)
+        row["suggestions"] = triage_suggest_categories(text=order.description, title=order.title, limit=3)
         if order.category_id is None and row["suggestions"]:
             row["accept"].initial["category"] = row["suggestions"][0][0].pk
         rows.append(row)

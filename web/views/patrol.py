@@ -3,8 +3,6 @@ phone, with a photo and the phone's position; and sees what became of their repo
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, roles_of
 from web.forms import PatrolForm, minor_categories
-from web.helpers import ask_for_photo_again, role_required, submit_self_handled, submit_with_photo
+from web.helpers import ask_for_photo_again, intake_from_form, role_required
 from workorders.choices import Channel, Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
@@ -60,12 +58,10 @@ def patrol(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             d = form.cleaned_data
-            submit = submit_with_photo
-            if d["self_handled"]:
-                submit = partial(submit_self_handled, result=d["result"])
-            order = submit(
+            order = intake_from_form(
                 form=form,
                 photo=d["photo"],
+                self_handled=d["result"] if d["self_handled"] else None,
                 channel=Channel.PROACTIVE if d["proactive"] else Channel.PATROL,
                 actor=request.user,
                 description=d["description"],

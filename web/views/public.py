@@ -18,7 +18,7 @@ from grids.models import OrgUnit, Role, UnitKind
 from hotline.ratelimit import client_address, tracking_failed, tracking_locked
 from web import poster, throttle
 from web.forms import PublicForm, RateForm, TrackForm
-from web.helpers import apply_errors, ask_for_photo_again, role_required, submit_with_photo
+from web.helpers import apply_errors, ask_for_photo_again, intake_from_form, role_required
 from web.receipt import receipt_png, receipt_qr_svg
 from workorders.choices import Channel
 from workorders.errors import WorkflowError
@@ -50,7 +50,7 @@ def report(request: HttpRequest, code: str | None = None) -> HttpResponse:
             form.add_error(None, _("提交未被接受。"))
         elif form.is_valid():
             d = form.cleaned_data
-            order = submit_with_photo(
+            order = intake_from_form(
                 form=form,
                 photo=d["photo"],
                 channel=Channel.QR if community else Channel.WEB,

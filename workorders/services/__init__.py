@@ -12,6 +12,7 @@ from workorders.services.duplicates import (
     caller_counts,
     work_order_attach_call,
     work_order_find_duplicates,
+    work_order_likely_duplicates,
 )
 from workorders.services.handling import (
     work_order_add_cohandlers,
@@ -32,11 +33,15 @@ from workorders.services.handling import (
     work_order_urge,
 )
 from workorders.services.intake import (
+    DERIVED_TITLE_LENGTH,
     MAX_TEXT,
     PHONE_RE,
     TRACKING_ALPHABET,
+    IntakeFields,
+    intake_title,
     work_order_accept,
     work_order_answer_now,
+    work_order_intake,
     work_order_log_call,
     work_order_merge,
     work_order_reject,
@@ -57,10 +62,14 @@ __all__ = [
     "work_order_site_check",
     "OrderRef",
     "MAX_TEXT",
+    "DERIVED_TITLE_LENGTH",
     "PHONE_RE",
     "TRACKING_ALPHABET",
     "work_order_log_call",
     "work_order_submit",
+    "work_order_intake",
+    "intake_title",
+    "IntakeFields",
     "work_order_accept",
     "work_order_reject",
     "work_order_merge",
@@ -90,6 +99,7 @@ __all__ = [
     "is_open",
     "work_order_attach_call",
     "work_order_find_duplicates",
+    "work_order_likely_duplicates",
     "caller_counts",
     "attached_calls_for",
 ]

@@ -216,6 +216,21 @@ def work_order_find_duplicates(
     return matches[:limit]
 
 
+def work_order_likely_duplicates(*, order: WorkOrder, user: AbstractBaseUser, limit: int = 5) -> list[DuplicateMatch]:
+    """Suspected duplicates of an order already in (a public submission waiting to be
+    accepted), by its own text, place and caller: the search a new call gets."""
+    return work_order_find_duplicates(
+        text=f"{order.title} {order.description}",
+        address=order.address,
+        community=order.community,
+        grid=order.grid,
+        caller_phone=order.caller_phone,
+        exclude=order,
+        user=user,
+        limit=limit,
+    )
+
+
 def work_order_attach_call(
     *,
     order: OrderRef,

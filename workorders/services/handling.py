@@ -22,6 +22,7 @@ from workorders.choices import (
 from workorders.errors import InvalidInput
 from workorders.models import CoHandling, ExtensionRequest, WorkOrder
 from workorders.services._common import OrderRef, _choice, _pk
+from workorders.text_limits import LONG_TEXT_MAX
 from workorders.workflow import Step, transition
 
 # 不得层层下推: a matter a functional department owns is not pushed down to a street or
@@ -519,8 +520,10 @@ def work_order_reply(
     (workorders/transitions.py) requires the text and closes the handle and contact timers."""
 
     def change(o: WorkOrder, m, at) -> Step:
-        if len(reply) > 4000:
-            raise InvalidInput({"reply": _("不能超过 4000 个字符。")})
+        if len(reply) > LONG_TEXT_MAX:
+            raise InvalidInput(
+                {"reply": _("不能超过 %(limit)d 个字符（现为 %(n)d）。") % {"limit": LONG_TEXT_MAX, "n": len(reply)}}
+            )
         o.reply, o.replied_at = reply.strip(), at
         return Step()
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from grids.locate import locate
@@ -20,12 +23,23 @@ from workorders.choices import (
 )
 from workorders.errors import InvalidInput
 from workorders.models import Category, WorkOrder
+from workorders.scope import orders_visible_to
 from workorders.services._common import OrderRef, _choice, _pk
 from workorders.workflow import Step, create, transition
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 MAX_TEXT = {"title": 200, "description": 4000, "address": 255, "caller_name": 50}
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read over the phone
+# A channel that asks for no title (resident and patrol pages, Open311, posters, sensors)
+# gets the description's first line, cut to what a queue row and an SMS show. One length
+# for every channel: the same complaint reads the same wherever it came in.
+DERIVED_TITLE_LENGTH = 30
+
+
+def intake_title(description: str) -> str:
+    """The title an order gets when none is given: the description's first non-blank line."""
+    lines = [line.strip() for line in (description or "").splitlines() if line.strip()]
+    return lines[0][:DERIVED_TITLE_LENGTH] if lines else ""
 
 
 def _validate_intake(
@@ -209,6 +223,64 @@ def work_order_submit(
     return create(kind="submit", actor=actor, order=order, now=now)
 
 
+class IntakeFields(TypedDict, total=False):
+    """What work_order_intake passes on to work_order_log_call / work_order_submit."""
+
+    caller_phone: str
+    caller_name: str
+    caller_confidential: bool
+    address: str
+    lat: float | None
+    lng: float | None
+    category: Category | None
+    urgency: str
+    request_type: str
+    community: OrgUnit | None
+    auto_dispatch: bool  # hotline calls only
+
+
+def work_order_intake(
+    *,
+    channel: str,
+    description: str,
+    title: str = "",
+    actor: AbstractBaseUser | None = None,
+    photo: UploadedFile | None = None,
+    photo_field: str = "photo",
+    public: bool | None = None,
+    self_handled: str | None = None,
+    now: datetime | None = None,
+    **fields: Unpack[IntakeFields],
+) -> WorkOrder:
+    """An order from any channel together with the photo it came with: a hotline call
+    is logged (work_order_log_call), anything else submitted (work_order_submit, which
+    ``fields`` go to). Without a title the description's first line is the title
+    (intake_title), for every channel alike. The photo is checked before anything is
+    written (``public``, by default when there is no actor, applies the lower pixel cap
+    of a resident without an account); the order, its photo and, for a report fixed on
+    the spot (``self_handled``: what was done), the self_handle that closes it commit in
+    one transaction, so an order never exists without the photo it was sent with, nor a
+    closed report half done."""
+    from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
+
+    title = (title or "").strip() or intake_title(description)
+    public = actor is None if public is None else public
+    if photo is not None:
+        attachment_check(upload=photo, field=photo_field, public=public)
+    with transaction.atomic():
+        if channel == Channel.HOTLINE:
+            order = work_order_log_call(actor=actor, title=title, description=description, now=now, **fields)
+        else:
+            order = work_order_submit(
+                channel=channel, actor=actor, title=title, description=description, now=now, **fields
+            )
+        if photo is not None:
+            attachment_add(order=order, upload=photo, field=photo_field, public=public, now=now)
+        if self_handled is not None:
+            order = work_order_self_handle(order=order, actor=actor, result=self_handled, now=now)
+    return order
+
+
 def _place_at(order: WorkOrder, unit: OrgUnit) -> None:
     """Place the order in a community or grid named by a person (or a QR poster)."""
     if unit.kind == UnitKind.GRID:
@@ -285,13 +357,15 @@ def work_order_merge(
     *,
     order: OrderRef,
     actor: AbstractBaseUser,
-    into: WorkOrder,
+    into: WorkOrder | str,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> WorkOrder:
-    """并单: a submitted request that repeats another order is merged into it (never into
-    itself, nor into a merged or rejected one)."""
+    """并单: ``order`` joins ``into`` (an order or its number). The target must be one the
+    actor may see: one outside their scope is refused exactly like a number that does
+    not exist, so merging cannot be used to learn which numbers exist elsewhere."""
+    into = _merge_target(actor, into)
 
     def change(o: WorkOrder, m, at) -> Step:
         if into.pk == o.pk:
@@ -310,6 +384,17 @@ def work_order_merge(
         expected_version=expected_version,
         now=now,
     )
+
+
+def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
+    visible = orders_visible_to(actor)
+    if isinstance(into, WorkOrder):
+        found = visible.filter(pk=into.pk).first()
+    else:
+        found = visible.filter(number=into.strip()).first() if into.strip() else None
+    if found is None:
+        raise InvalidInput({"into": _("没有这个工单。")})
+    return found
 
 
 def work_order_self_handle(

@@ -3,7 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workorders.limits import WorkCalendar, add_limit, parse_limit
+from workorders.limit_text import parse_limit
+from workorders.limits import WorkCalendar, add_limit
 from workorders.models import CalendarDay
 
 SH = ZoneInfo("Asia/Shanghai")

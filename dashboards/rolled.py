@@ -1,4 +1,4 @@
-"""The supervisor's board read from the daily roll-up plus a live tail.
+"""The supervisor's figures read from the daily roll-up plus a live tail (what the pages show).
 
 A scope's period is split into the whole local days the roll-up covers (days before
 ``RollupState.rolled_through`` and before ``now``), read from dashboards.models, and the
@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, DurationField, F, Q, Sum
 from django.utils import timezone
 
@@ -345,3 +347,22 @@ def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) 
         "hotspots": hotspots(scope, now=now),
         "computed_at": now,
     }
+
+
+def board_cached(scope: ds.Scope, *, bucket: str = "day", seconds: int | None = None) -> dict:
+    """``board()`` through Django's cache for a short while (HOTLINE_DASHBOARD_CACHE_SECONDS,
+    default 120 s): a supervisor's page is opened by many people for the same scope and
+    period, and the figures are aggregates over up to millions of rows. The page shows
+    when they were computed. 0 disables the cache."""
+    if seconds is None:
+        seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return board(scope, bucket=bucket)
+    key = "dash:{}:{}:{}:{}".format(
+        scope.unit.pk if scope.unit else "all", scope.start.isoformat(), scope.end.isoformat(), bucket
+    )
+    data = cache.get(key)
+    if data is None:
+        data = board(scope, bucket=bucket)
+        cache.set(key, data, seconds)
+    return data
