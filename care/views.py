@@ -8,7 +8,6 @@ much of them, is care.selectors'. Every page that shows a resident in full logs 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,12 +27,17 @@ from care.selectors import (
     residents_visible_to,
     visible_grid_ids,
 )
-from grids.models import OrgUnit, UnitKind
-from web.helpers import apply_errors
+from grids.models import OrgUnit, Role, UnitKind
+from web.helpers import apply_errors, role_required
 from workorders.errors import WorkflowError
 
 LIST_LIMIT = 200  # a grid keeps tens of residents; a street's overdue list is cut here
 FILTERS = ("due", "overdue", "all")
+
+
+# Any staff role (what each sees is the selectors' business); a user of no unit — a
+# 楼长's light account — has no care page at all (404, like any staff page).
+member_required = role_required(*Role.values)
 
 
 def _visible(request, pk: int):
@@ -43,7 +47,7 @@ def _visible(request, pk: int):
     return get_object_or_404(residents_visible_to(request.user), pk=pk)
 
 
-@login_required
+@member_required
 def residents(request):
     """The list. ``show``: due (today and overdue, the phone page's default), overdue,
     all; ``grid`` narrows a street's or the center's list to one grid."""
@@ -109,7 +113,7 @@ def _resident_page(request, resident, *, visit_form=None, status=200):
     return render(request, "care/resident.html", context, status=status)
 
 
-@login_required
+@member_required
 def resident(request, pk: int):
     r = _visible(request, pk)
     if request.method != "POST":
@@ -128,7 +132,7 @@ def resident(request, pk: int):
     return _resident_page(request, r, visit_form=form, status=400)
 
 
-@login_required
+@member_required
 @require_POST
 def resident_active(request, pk: int):
     """移出/恢复在册 (the grid's own staff or the center)."""
@@ -142,7 +146,7 @@ def resident_active(request, pk: int):
     return redirect("care:resident", pk=r.pk)
 
 
-@login_required
+@member_required
 def visit_order(request, pk: int):
     """未诉先办: raise an order from a visit (the grid's own staff, once per visit)."""
     visit = get_object_or_404(Visit.objects.select_related("resident__grid", "order"), pk=pk)
@@ -181,7 +185,7 @@ def _add_grids(user):
     return OrgUnit.objects.filter(pk__in=own_grid_ids(user), is_active=True).select_related("parent")
 
 
-@login_required
+@member_required
 def add(request):
     grids = list(_add_grids(request.user))
     if not grids:

@@ -225,7 +225,7 @@ def test_an_order_without_a_description_is_refused(care):
 
 
 def test_the_figures_count_proactive_orders_under_their_own_channel(care, log_call):
-    from dashboards import board
+    from dashboards import rolled as board
     from dashboards import selectors as ds
 
     log_call()
