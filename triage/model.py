@@ -11,15 +11,16 @@ character grams still match the parts that are right. Why only up to 2-grams: on
 generator's held-out phrasings (ways of saying things the model never saw; 10 000
 training orders, 3 000 unseen texts, two seeds) 1–2-grams with counts and ALPHA 2
 beat run 3's 1–3-grams (top-1 80.5 → 84.8 % and 83.5 → 84.6 %; top-3 92.7 → 95.6 %
-and 93.0 → 95.2 %; with the richer generator of ``workorders/demo/colloquial.py``
+and 93.0 → 95.2 %; with the first version of ``workorders/demo/colloquial.py``
 82.7 → 86.8 % and 81.1 → 84.5 %, top-3 93.7 → 96.0 % and 94.0 → 96.3 %); 1–4 and 2–4
 were worse (79.9 %, 77.2 %) and unigrams alone far worse (76.9 %): a 3-gram mostly
 repeats one phrasing the model saw, a 2-gram is a word or half of one, which new
 wordings share; the longer units come from the jieba words. Why counts: a word said
 twice (漏水…还在漏) is the point of the call; binary presence gave 82.9 %, counts
 84.3 % (seed 1, ALPHA 1). Why words as well: jieba unigrams at weight
-0.3 next to the character grams raised top-1 by about a point in run 3 and still do
-(0.5 and 0.7 were no better with 1–2-grams); word bigrams did not help. jieba's
+0.3 next to the character grams raised top-1 by about a point in run 3 (with 1–2-grams,
+weights 0.5 and 0.7 were no better than 0.3; words off was not measured again); word
+bigrams did not help. jieba's
 dictionary costs ~0.95 s CPU and ~60 MB once per process: it is loaded lazily, on the
 first text that needs words (``_jieba()``), never at import. Why hashing: no vocabulary
 to fit, so a history of any length is read once, in chunks, with memory bounded by the
