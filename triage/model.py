@@ -98,6 +98,17 @@ _TEXT = HashingVectorizer(
     binary=False,
     dtype=np.float32,
 )
+# What models saved before run 4 were trained on (binary 1–3-grams): they keep being
+# scored with it until the next training replaces them (``TextClassifier.text_grams``).
+_LEGACY_TEXT = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(1, 3),
+    n_features=TEXT_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    binary=True,
+    dtype=np.float32,
+)
 _jieba_module = None
 
 
@@ -139,9 +150,10 @@ _META = HashingVectorizer(
 )
 
 
-def features(texts: Sequence[str], metas: Sequence[str]) -> sparse.csr_matrix:
-    """The hashed feature rows (stateless: the same for training and prediction)."""
-    x_text = _TEXT.transform(texts)
+def features(texts: Sequence[str], metas: Sequence[str], *, legacy: bool = False) -> sparse.csr_matrix:
+    """The hashed feature rows (stateless: the same for training and prediction).
+    ``legacy``: the character grams of models saved before run 4 (binary 1–3-grams)."""
+    x_text = (_LEGACY_TEXT if legacy else _TEXT).transform(texts)
     x_meta = _META.transform(metas) * META_WEIGHT
     x_words = _WORDS.transform(texts) * WORD_WEIGHT
     return sparse.hstack([x_text, x_meta, x_words], format="csr", dtype=np.float32)
@@ -150,13 +162,24 @@ def features(texts: Sequence[str], metas: Sequence[str]) -> sparse.csr_matrix:
 class TextClassifier:
     """The fitted weights (features × classes, float32) and temperature over ``classes``."""
 
+    # The character grams the weights were counted on. A model pickled before run 4 has
+    # no such attribute of its own and reads this class default: its features stay the
+    # ones it was trained on (a deploy must not score an active model with grams it never
+    # saw until the nightly training replaces it). New models record NGRAMS.
+    text_grams: tuple[int, int] = (1, 3)
+
     def __init__(self, classes: Sequence[str], weights: np.ndarray, temperature: float = 1.0) -> None:
         self.classes = [str(c) for c in classes]
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.temperature = temperature
+        self.text_grams = NGRAMS
+
+    @property
+    def legacy(self) -> bool:
+        return tuple(self.text_grams) != NGRAMS
 
     def features(self, texts: Sequence[str], metas: Sequence[str]):
-        return features(texts, metas)
+        return features(texts, metas, legacy=self.legacy)
 
     def margins(self, x) -> np.ndarray:
         # A model saved before the word columns existed has fewer rows of weights: it
