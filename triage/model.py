@@ -26,8 +26,9 @@ first text that needs words (``_jieba()``), never at import. Why hashing: no voc
 to fit, so a history of any length is read once, in chunks, with memory bounded by the
 feature count, never by the number of orders. The word columns come after the character
 and place columns, so a model saved before them (narrower weights) still scores the
-leading columns (``TextClassifier.margins``); a model saved with 1–3-grams still scores
-(its 1–2-gram buckets are the same hashes) until the next training replaces it.
+leading columns (``TextClassifier.margins``); a model saved with binary 1–3-grams
+(before run 4) is scored with those, its own, until the next training replaces it
+(``TextClassifier.text_grams``).
 
 Model: Complement Naive Bayes (Rennie et al. 2003, "Tackling the poor assumptions of
 naive Bayes text classifiers"), scikit-learn's ``ComplementNB`` with ``partial_fit``.
