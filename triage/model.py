@@ -2,32 +2,48 @@
 probabilities. Imported only by processes that train or predict (scikit-learn and
 SciPy cost ~60 MB of memory; web workers that never suggest never pay it).
 
-Features: character 1–3-grams (``char_wb``) of title and description, hashed
-(HashingVectorizer), plus hashed channel/street/community tokens, plus jieba word
-unigrams at a lower weight (WORD_WEIGHT). Why characters first: what operators and
-residents type is short, colloquial and full of typos and homophones (漏水/露水,
-井盖/景盖), place names that no dictionary knows and no punctuation; character grams
-still match the parts that are right. Why words as well: on the generator's held-out
-phrasings (ways of saying things the model never saw) jieba unigrams at weight 0.3 next
-to the character grams raised top-1 from 81.6 % to 82.9 % and top-3 from 91.6 % to
-92.5 % (10 000 training orders, 3 000 unseen texts); word bigrams did not help (81.5 %)
-and at weight 1.0 words hurt (81.4 %). jieba's dictionary costs ~0.95 s CPU and ~60 MB
-once per process: it is loaded lazily, on the first text that needs words
-(``_jieba()``), never at import. Why hashing: no vocabulary to fit, so a history of any
-length is read once, in chunks, with memory bounded by the feature count, never by the
-number of orders. The word columns come after the character and place columns, so a
-model saved before them (narrower weights) still scores the leading columns
-(``TextClassifier.margins``).
+Features: character 1–2-grams (``char_wb``) of title and description, counted (not
+just present) and hashed (HashingVectorizer), plus hashed channel/street/community
+tokens, plus jieba word unigrams at a lower weight (WORD_WEIGHT). Why characters first:
+what operators and residents type is short, colloquial and full of typos and homophones
+(漏水/露水, 井盖/景盖), place names that no dictionary knows and no punctuation;
+character grams still match the parts that are right. Why only up to 2-grams: on the
+generator's held-out phrasings (ways of saying things the model never saw; 10 000
+training orders, 3 000 unseen texts, two seeds) 1–2-grams with counts and ALPHA 2
+beat run 3's 1–3-grams (top-1 80.5 → 84.8 % and 83.5 → 84.6 %; top-3 92.7 → 95.6 %
+and 93.0 → 95.2 %; with the first version of ``workorders/demo/colloquial.py``
+82.7 → 86.8 % and 81.1 → 84.5 %, top-3 93.7 → 96.0 % and 94.0 → 96.3 %); 1–4 and 2–4
+were worse (79.9 %, 77.2 %) and unigrams alone far worse (76.9 %): a 3-gram mostly
+repeats one phrasing the model saw, a 2-gram is a word or half of one, which new
+wordings share; the longer units come from the jieba words. Why counts: a word said
+twice (漏水…还在漏) is the point of the call; binary presence gave 82.9 %, counts
+84.3 % (seed 1, ALPHA 1). Why words as well: jieba unigrams at weight
+0.3 next to the character grams raised top-1 by about a point in run 3 (with 1–2-grams,
+weights 0.5 and 0.7 were no better than 0.3; words off was not measured again); word
+bigrams did not help. jieba's
+dictionary costs ~0.95 s CPU and ~60 MB once per process: it is loaded lazily, on the
+first text that needs words (``_jieba()``), never at import. Why hashing: no vocabulary
+to fit, so a history of any length is read once, in chunks, with memory bounded by the
+feature count, never by the number of orders. The word columns come after the character
+and place columns, so a model saved before them (narrower weights) still scores the
+leading columns (``TextClassifier.margins``); a model saved with binary 1–3-grams
+(before run 4) is scored with those, its own, until the next training replaces it
+(``TextClassifier.text_grams``).
 
 Model: Complement Naive Bayes (Rennie et al. 2003, "Tackling the poor assumptions of
 naive Bayes text classifiers"), scikit-learn's ``ComplementNB`` with ``partial_fit``.
 Chosen because its fit is a sum of per-class counts: streaming a million orders chunk by
 chunk gives exactly the model a batch fit would, in one pass (no epochs, no learning
 rate), and adding the held-out part afterwards is one more ``partial_fit``. On the
-generator's phrase-level split (phrasings held out from training) it matched one-vs-rest
-SGD with log loss (0.81 vs 0.80 top-1 on 20–30k orders) at a twentieth of the fit time;
-SGD over 65 classes took 70 s for 30 000 orders, an hour for a million. The complement
-counts also resist class imbalance, which plain multinomial NB does not (0.76).
+generator's phrase-level split (phrasings held out from training) it beat every
+discriminative model tried over the same features (10 000 orders, 3 000 unseen texts):
+SGD with log loss 55–66 % top-1 (alpha 1e-5 … 3e-3), modified Huber 38–76 %, hinge
+42–66 %, against NB's 80.5 %; averaging NB's log-probabilities with the best of them
+(modified Huber, alpha 1e-3) gave 79.9 %, no gain. A discriminative model fits the
+phrasings it saw (their 3-grams separate the classes perfectly) and so transfers worse
+to new wordings than NB's smoothed counts; it also needs epochs (an hour for a million
+orders over 65 classes). The complement counts resist class imbalance, which plain
+multinomial NB does not (0.76).
 
 Its scores are turned into probabilities by temperature scaling (one parameter on the
 softmax of the scores, fitted on the held-out slice so that the mean confidence equals
@@ -50,16 +66,20 @@ from scipy.special import softmax
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.naive_bayes import ComplementNB
 
-# 2^17 text buckets: collisions among the ~60 k distinct 1–3-grams of real texts stay
-# rare, and a 65-class model is 33 MB of float32 (loads in well under a second).
+# 2^17 text buckets: collisions among the distinct 1–2-grams of real texts (a few
+# thousand characters, tens of thousands of pairs) stay rare, and a 65-class model is
+# 33 MB of float32 (loads in well under a second).
 TEXT_FEATURES = 2**17
 META_FEATURES = 2**10
 META_WEIGHT = 0.6  # channel/place tokens next to the text's own grams (text rows have norm 1)
 WORD_FEATURES = 2**16  # jieba words of the texts: far fewer distinct ones than char grams
 WORD_WEIGHT = 0.3  # best of 0.3 / 0.5 / 0.7 / 1.0 on the held-out phrasings (see above)
-# Laplace smoothing of the complement counts; 1.0 beat 0.1 and 0.3 on the generator's
-# phrase-level split (unseen phrasings), i.e. it generalises, not memorises.
-ALPHA = 1.0
+# Laplace smoothing of the complement counts; on the generator's phrase-level split
+# (unseen phrasings) 1.0 beat 0.1 and 0.3 with 1–3-grams, and with 1–2-grams and
+# counts 2.0 beat 1.0 (top-1 84.8 vs 84.3 %, top-3 95.6 vs 95.1 %): more smoothing
+# generalises, less memorises.
+ALPHA = 2.0
+NGRAMS = (1, 2)
 
 
 @dataclass
@@ -71,6 +91,17 @@ class Sample:
 
 
 _TEXT = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=NGRAMS,
+    n_features=TEXT_FEATURES,
+    alternate_sign=False,
+    norm="l2",
+    binary=False,
+    dtype=np.float32,
+)
+# What models saved before run 4 were trained on (binary 1–3-grams): they keep being
+# scored with it until the next training replaces them (``TextClassifier.text_grams``).
+_LEGACY_TEXT = HashingVectorizer(
     analyzer="char_wb",
     ngram_range=(1, 3),
     n_features=TEXT_FEATURES,
@@ -120,9 +151,10 @@ _META = HashingVectorizer(
 )
 
 
-def features(texts: Sequence[str], metas: Sequence[str]) -> sparse.csr_matrix:
-    """The hashed feature rows (stateless: the same for training and prediction)."""
-    x_text = _TEXT.transform(texts)
+def features(texts: Sequence[str], metas: Sequence[str], *, legacy: bool = False) -> sparse.csr_matrix:
+    """The hashed feature rows (stateless: the same for training and prediction).
+    ``legacy``: the character grams of models saved before run 4 (binary 1–3-grams)."""
+    x_text = (_LEGACY_TEXT if legacy else _TEXT).transform(texts)
     x_meta = _META.transform(metas) * META_WEIGHT
     x_words = _WORDS.transform(texts) * WORD_WEIGHT
     return sparse.hstack([x_text, x_meta, x_words], format="csr", dtype=np.float32)
@@ -131,13 +163,24 @@ def features(texts: Sequence[str], metas: Sequence[str]) -> sparse.csr_matrix:
 class TextClassifier:
     """The fitted weights (features × classes, float32) and temperature over ``classes``."""
 
+    # The character grams the weights were counted on. A model pickled before run 4 has
+    # no such attribute of its own and reads this class default: its features stay the
+    # ones it was trained on (a deploy must not score an active model with grams it never
+    # saw until the nightly training replaces it). New models record NGRAMS.
+    text_grams: tuple[int, int] = (1, 3)
+
     def __init__(self, classes: Sequence[str], weights: np.ndarray, temperature: float = 1.0) -> None:
         self.classes = [str(c) for c in classes]
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.temperature = temperature
+        self.text_grams = NGRAMS
+
+    @property
+    def legacy(self) -> bool:
+        return tuple(self.text_grams) != NGRAMS
 
     def features(self, texts: Sequence[str], metas: Sequence[str]):
-        return features(texts, metas)
+        return features(texts, metas, legacy=self.legacy)
 
     def margins(self, x) -> np.ndarray:
         # A model saved before the word columns existed has fewer rows of weights: it

@@ -152,12 +152,16 @@ def triage_suggest(
         return out
     active = _active.get()
     meta = meta_tokens(channel=channel, street_id=street_id, community_id=community_id)
-    x = None  # the hashed features, the same for both kinds: computed once
-    if ModelKind.CATEGORY in active:
-        from triage.model import features
+    xs: dict[bool, object] = {}  # the hashed features per kind of grams: computed once
 
+    def rows(clf):
+        if clf.legacy not in xs:
+            xs[clf.legacy] = clf.features([full], [meta])
+        return xs[clf.legacy]
+
+    if ModelKind.CATEGORY in active:
         clf = classifier(active[ModelKind.CATEGORY])
-        x = features([full], [meta])
+        x = rows(clf)
         logits = clf.margins(x)[0] / clf.temperature
         out.method = MODEL
         out.versions[ModelKind.CATEGORY] = active[ModelKind.CATEGORY]
@@ -171,10 +175,8 @@ def triage_suggest(
             for code, share in keywords.ranked(full, catalogue.terms, limit)
         ]
     if ModelKind.UNIT in active:
-        from triage.model import features
-
         clf = classifier(active[ModelKind.UNIT])
-        x = features([full], [meta]) if x is None else x
+        x = rows(clf)
         logits = clf.margins(x)[0] / clf.temperature
         out.versions[ModelKind.UNIT] = active[ModelKind.UNIT]
         out.units = [

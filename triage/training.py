@@ -202,6 +202,7 @@ def _train(kinds, chunks: Iterable[list[Row]], *, total: int, classes: dict, now
                 x_hold[keep],
                 y_hold,
                 [holdout[i].weight for i in keep],
+                hold_rows=[holdout[i] for i in keep],
                 now=now,
                 started=started,
                 trained_until=last,
@@ -210,7 +211,7 @@ def _train(kinds, chunks: Iterable[list[Row]], *, total: int, classes: dict, now
     return results
 
 
-def _judge_and_keep(kind, trainer, x_hold, y_hold, w_hold, *, now, started, trained_until) -> TrainResult:
+def _judge_and_keep(kind, trainer, x_hold, y_hold, w_hold, *, hold_rows, now, started, trained_until) -> TrainResult:
     from triage import model as ml
 
     candidate = trainer.classifier()
@@ -225,7 +226,14 @@ def _judge_and_keep(kind, trainer, x_hold, y_hold, w_hold, *, now, started, trai
     if current is not None and n_hold:
         from triage.services import classifier
 
-        previous = ml.topk_hits(classifier(current.pk), x_hold, y_hold)[1] / n_hold
+        active_clf = classifier(current.pk)
+        # A model saved with other character grams is judged on its own features.
+        x_prev = (
+            active_clf.features([r.text for r in hold_rows], [r.meta for r in hold_rows])
+            if active_clf.legacy
+            else x_hold
+        )
+        previous = ml.topk_hits(active_clf, x_prev, y_hold)[1] / n_hold
     better = previous is None or acc[1] >= previous
     trained_on = trainer.seen
     if better and n_hold:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import re
 
+from workorders.demo.colloquial import EXTRA
 from workorders.demo.phrases import MORE
 
 # name → (titles, problems, details)
@@ -705,7 +706,9 @@ def _bank(name: str, part: str) -> tuple[list[str], list[str], list[str]]:
     model trained on one is measured on phrasings it never saw."""
     titles, problems, details = PHRASES.get(name) or ([name], [f"{name}的问题"], [""])
     more_problems, more_details = MORE.get(name, ([], []))
-    problems, details = problems + more_problems, details + more_details
+    extra_problems, extra_details = EXTRA.get(name, ([], []))
+    problems = problems + more_problems + extra_problems
+    details = details + more_details + extra_details
     if part == "all":
         return titles, problems, details
     pick = (lambda i: i % 4 == 3) if part == "holdout" else (lambda i: i % 4 != 3)
