@@ -54,7 +54,11 @@ def test_an_api_intake_keeps_its_request_id_on_its_follow_ups_and_the_worker_log
 
 
 def test_a_follow_up_written_outside_a_request_is_logged_under_the_worker_s_own_id(district, log_call):
-    log_call(auto_dispatch=True)  # a command or the seed: no request id
+    outside = request_id_var.set("-")  # a command or the seed: no request id
+    try:
+        log_call(auto_dispatch=True)
+    finally:
+        request_id_var.reset(outside)
     row = FollowUp.objects.get(task="dispatch.route_order")
     assert row.request_id == ""
     token = request_id_var.set("sweep-task-id")

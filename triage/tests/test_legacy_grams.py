@@ -11,7 +11,7 @@ import pytest
 from triage import model as ml
 from triage.models import ModelKind, ModelVersion
 from triage.services import forget_models, triage_suggest
-from triage.training import history_rows, model_train
+from triage.training import history_stream, model_train
 
 
 def _legacy(rows) -> ml.TextClassifier:
@@ -38,7 +38,7 @@ def test_old_and_new_pickles_know_their_grams():
 
 @pytest.mark.django_db
 def test_a_model_saved_with_the_old_grams_suggests_and_is_judged_on_them(history):
-    rows = history_rows()
+    rows = [row for part in history_stream() for row in part]
     first = model_train(kind=ModelKind.CATEGORY, rows=rows)
     old = _legacy(rows)
     ModelVersion.objects.filter(pk=first.version.pk).update(blob=old.dumps())
