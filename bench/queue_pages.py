@@ -33,9 +33,10 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"  # the template orders' follow-ups 
 from bench.dispatch_common import machine, setup, write_result  # noqa: E402
 
 
-def _copies(template, n: int, *, prefix: str, now, spread: timedelta) -> list[int]:
+def _copies(template, n: int, *, prefix: str, now, spread: timedelta, vary=None) -> list[int]:
     """``n`` copies of ``template`` (an order in the state a queue waits for), with its
-    events, deadlines and pending extension request, created_at spread over ``spread``."""
+    events, deadlines and pending extension request, created_at spread over ``spread``;
+    ``vary(i)`` gives fields that differ from copy to copy (text, place, caller)."""
     from workorders.models import Deadline, Event, ExtensionRequest, WorkOrder
 
     events = list(Event.objects.filter(order=template).order_by("seq").values())
@@ -51,6 +52,8 @@ def _copies(template, n: int, *, prefix: str, now, spread: timedelta) -> list[in
             row = dict(base, number=f"{prefix}{i:06d}", created_at=now - step * i)
             if i % 9 == 0:
                 row["urgency"] = "urgent"
+            if vary is not None:
+                row.update(vary(i))
             batch.append(WorkOrder(**row))
         WorkOrder.objects.bulk_create(batch)
         ids = list(
@@ -65,6 +68,22 @@ def _copies(template, n: int, *, prefix: str, now, spread: timedelta) -> list[in
                 [model(**{**{k: v for k, v in r.items() if k != "id"}, "order_id": oid}) for oid in ids for r in rows]
             )
     return made
+
+
+def _communities(d, per_street: int = 40) -> list[int]:
+    """A district-sized set of communities (the test district has two), so each
+    submission's place search meets its own neighbourhood, not the whole queue, and the
+    desk's unit picker lists as many units as a real district's."""
+    from grids.models import OrgUnit, UnitKind
+
+    for street in (d.street_a, d.street_b):
+        have = set(OrgUnit.objects.filter(parent=street, kind=UnitKind.COMMUNITY).values_list("code", flat=True))
+        for k in range(2, per_street + 1):
+            if (code := f"{street.code}-{k}") not in have:  # one by one: save() writes the tree path
+                OrgUnit.objects.create(
+                    code=code, name=f"{street.name}第{k}社区", kind=UnitKind.COMMUNITY, parent=street
+                )
+    return list(OrgUnit.objects.filter(kind=UnitKind.COMMUNITY).order_by("code").values_list("pk", "parent_id"))
 
 
 def build(n: int) -> dict:
@@ -138,6 +157,38 @@ def build(n: int) -> dict:
         lat=39.905,
         lng=116.305,
     )
+    communities = _communities(d)
+    texts = [
+        ("路灯不亮", "小区东门路灯坏了，晚上很黑。"),
+        ("垃圾清运不及时", "楼下垃圾桶满了三天没人清。"),
+        ("噪音扰民", "夜里施工噪音很大，影响休息。"),
+        ("占道经营", "门口有人占道摆摊，影响通行。"),
+        ("井盖破损", "路口井盖松动，车压过去响。"),
+        ("违章停车", "消防通道被私家车长期占用。"),
+        ("树木遮挡", "行道树枝太密挡住了窗户。"),
+        ("供暖不热", "家里暖气温度不到十八度。"),
+        ("道路积水", "下雨后人行道积水没过脚面。"),
+        ("小广告", "单元门上贴满了小广告。"),
+        ("宠物扰民", "邻居家的狗整夜叫。"),
+        ("油烟污染", "楼下饭店油烟直排进窗户。"),
+    ]
+
+    def varied(i: int) -> dict:
+        # 5,000 residents' reports spread over places and texts, as a real queue is:
+        # each row's duplicate search then meets the few at its own place.
+        title, text = texts[i % len(texts)]
+        place = i % 400
+        community, street = communities[place % len(communities)]
+        return {
+            "title": title,
+            "description": f"{text}（第{i}号）",
+            "address": f"幸福路{place}号",
+            "community_id": community,
+            "street_id": street,
+            "grid_id": None,
+            "caller_phone": f"139{i:08d}",
+        }
+
     spread = timedelta(days=60)
     for prefix, template in (
         ("QA", unrouted),
@@ -149,7 +200,7 @@ def build(n: int) -> dict:
         ("QS", submitted),
     ):
         started = time.perf_counter()
-        _copies(template, n, prefix=prefix, now=now, spread=spread)
+        _copies(template, n, prefix=prefix, now=now, spread=spread, vary=varied if prefix == "QS" else None)
         print(f"  {n} copies of {template.status} ({prefix}) in {time.perf_counter() - started:.1f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -243,11 +294,29 @@ def first_paint(user: str, password: str, path: str, runs: int = 5, base: str = 
             server.wait(timeout=10)
 
 
+def _setup_sqlite() -> None:
+    """DATABASE_URL=sqlite:////path/file.sqlite3: the same bench on SQLite (the
+    development and demo database), in a file of its own."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    name = Path(os.environ["DATABASE_URL"].split(":///", 1)[1]).name
+    if name.startswith("test") or name == "hotline.sqlite3":
+        raise SystemExit(f"refusing to benchmark in {name!r}: use a database file of its own")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--out", help="results file name under bench/results (default queue_pages[_sqlite])")
     parser.add_argument(
         "--paint-only",
         metavar="URL",
@@ -264,7 +333,10 @@ def main() -> None:
             {"desk_first_paint": paint, "load_average": load, "machine": machine(), "server": args.paint_only},
         )
         return
-    setup("hotline_pagesq_bench")
+    if os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+        _setup_sqlite()
+    else:
+        setup("hotline_pagesq_bench")
     from django.conf import settings
     from django.test import Client
 
@@ -279,9 +351,7 @@ def main() -> None:
             "/desk/?tab=replies",
         ],
         "handler_b": ["/unit/", "/unit/?tab=sign", "/unit/?tab=overdue"],
-        # /ops/submissions/ is left out: its 5,000 bench copies are one text at one place, so
-        # every row's duplicate search finds 5,000 candidates, a case no real queue has.
-        "operator": ["/ops/callbacks/"],
+        "operator": ["/ops/submissions/", "/ops/callbacks/"],
     }
     results = []
     for user, urls in pages.items():
@@ -316,8 +386,9 @@ def main() -> None:
         )
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     write_result(
-        "queue_pages",
+        args.out or ("queue_pages_sqlite" if sqlite else "queue_pages"),
         {
             "items_per_queue": args.items,
             "repeat": args.repeat,
