@@ -3,7 +3,7 @@ from django.urls import path
 from grids.models import Role
 from hotline.db_router import replica_reads
 from web.helpers import role_required
-from web.views import dashboard, desk, operator, orders, patrol, public, workbench
+from web.views import dashboard, desk, operator, orders, patrol, public, submissions, workbench
 
 app_name = "web"
 
@@ -16,7 +16,8 @@ urlpatterns = [
     path("ops/locate/", operator.locate_hint, name="locate"),
     path("ops/duplicates/", operator.duplicates, name="duplicates"),
     path("ops/attach/<str:number>/", operator.attach_call, name="attach_call"),
-    path("ops/submissions/", operator.submissions, name="submissions"),
+    path("ops/submissions/", submissions.submissions, name="submissions"),
+    path("ops/submissions/<str:number>/", submissions.submission_pane, name="submission_pane"),
     path("ops/callbacks/", operator.callbacks, name="callbacks"),
     path("patrol/", patrol.patrol, name="patrol"),
     path("patrol/mine/", patrol.patrol_mine, name="patrol_mine"),

@@ -1,4 +1,4 @@
-"""Operator console (话务员): call intake, public submissions, callbacks."""
+"""Operator console (话务员): call intake and callbacks (public submissions: web.views.submissions)."""
 
 from __future__ import annotations
 
@@ -227,41 +227,6 @@ def likely_duplicates(order: WorkOrder, user, limit: int = 5) -> list:
         user=user,
         limit=limit,
     )
-
-
-SUBMISSION_PAGE = 30
-
-
-@role_required(Role.OPERATOR)
-def submissions(request: HttpRequest) -> HttpResponse:
-    """待受理 oldest first (first come, first served), keyset pages, with the resident's
-    photos and, for each suggested category, where it would go and how long it allows."""
-    from attachments.models import Attachment
-
-    rows = []
-    qs = WorkOrder.objects.filter(status=Status.SUBMITTED).select_related("category", "community", "grid")
-    after = request.GET.get("after") or ""
-    try:
-        page = keyset_page(qs, order=("created_at", "pk"), after=after or None, size=SUBMISSION_PAGE)
-    except BadCursor:
-        return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
-    photos: dict[int, list] = {}
-    for a in Attachment.objects.filter(order_id__in=[o.pk for o in page.rows]).only("id", "order_id"):
-        photos.setdefault(a.order_id, []).append(a)
-    for order in page.rows:
-        # Row-specific ids keep labels pointing at their own row's fields.
-        kw = {"order": order, "initial": {"expected_version": order.version}}
-        row = {"order": order, "duplicates": likely_duplicates(order, request.user), "photos": photos.get(order.pk, [])}
-        for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
-            row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
-        # What the resident wrote, ranked by the model; the best one is preselected
-        # when the resident picked no category.
-        row["suggestions"] = suggest_categories(order.description, limit=3, title=order.title)
-        if order.category_id is None and row["suggestions"]:
-            row["accept"].initial["category"] = row["suggestions"][0][0].pk
-        rows.append(row)
-    context = {"rows": rows, "total": qs.count(), "next_cursor": page.next_cursor, "after": after}
-    return render(request, "web/ops/submissions.html", context)
 
 
 CALLBACK_PAGE = 20
