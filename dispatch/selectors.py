@@ -189,6 +189,22 @@ def submission_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
     )
 
 
+# 待回访: orders whose reply the operator reads out to the resident, nearest deadline first.
+CALLBACK_ORDER = ("due_sort", "created_at", "pk")
+
+
+def callback_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+    """Orders waiting for the callback that ``user`` may see, by nearest deadline (no
+    deadline last), with what a row prints."""
+    return (
+        work_orders_visible_to(user)
+        .filter(status=Status.CALLBACK)
+        .select_related("category", "lead_unit")
+        .annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE)))
+        .order_by(*CALLBACK_ORDER)
+    )
+
+
 def units_user_signs_for(user: AbstractBaseUser) -> set[int]:
     """Units whose orders this user may sign (签收): where they are a handler. A street's
     handler sees the orders it passed down to a community but cannot sign them there."""

@@ -169,3 +169,34 @@ def test_an_action_from_the_pane_returns_to_the_same_page_of_the_queue(login, di
         {"expected_version": reports[2].version, "reason": "重复提交", "next": back},
     )
     assert response.status_code == 302 and response["Location"] == back
+
+
+def test_callbacks_render_one_form_in_the_pane_and_move_on_to_the_next_in_line(login, district, log_call):
+    orders = [_callback(district, log_call) for _ in range(3)]  # same deadline rule: created order
+    client = login("operator")
+    body = client.get(reverse("web:callbacks")).content.decode()
+    assert all(f'data-number="{o.number}"' in body for o in orders)
+    assert body.count('name="contacted"') == 2  # the one form's two radio buttons, not one form per row
+    assert f'id="pane" class="pane" aria-label="工单详情" tabindex="-1" data-number="{orders[0].number}"' in body
+    pane = client.get(reverse("web:callback_pane", args=[orders[1].number]), **HX).content.decode()
+    assert pane.startswith("<section") and "请向市民宣读办理结果" in pane and "已清理。" in pane
+    # Recording it goes back to the queue with the next order's pane.
+    nxt = f"{reverse('web:callbacks')}?order={orders[2].number}"
+    assert f'name="next" value="{nxt}"' in pane
+    response = client.post(
+        reverse("web:order_act", args=[orders[1].number, "callback"]),
+        {"expected_version": orders[1].version, "contacted": "no", "next": nxt},
+        follow=True,
+    )
+    assert response.context["pane"]["order"].pk == orders[2].pk
+
+
+def test_a_callback_recorded_meanwhile_says_so_in_the_pane(login, district, log_call):
+    order = _callback(district, log_call)
+    client = login("operator")
+    client.post(
+        reverse("web:order_act", args=[order.number, "callback"]),
+        {"expected_version": order.version, "contacted": "yes", "resolution": "solved", "satisfaction": "satisfied"},
+    )
+    pane = client.get(reverse("web:callback_pane", args=[order.number]), **HX).content.decode()
+    assert 'role="alert"' in pane and "记录回访结果" not in pane

@@ -1,4 +1,5 @@
-"""Operator console (话务员): call intake and callbacks (public submissions: web.views.submissions)."""
+"""Operator console (话务员): call intake (public submissions and callbacks: web.views.submissions,
+web.views.callbacks)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,11 +19,9 @@ from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
 from knowledge.services import article_answer_now
 from triage.services import triage_suggest
-from web.actions import ACTIONS
 from web.forms import IntakeForm, minor_categories
 from web.helpers import apply_errors, role_required, visible_order
-from web.keyset import BadCursor, keyset_page
-from workorders.choices import TERMINAL_STATUSES, Channel, Status
+from workorders.choices import Channel
 from workorders.errors import WorkflowError
 from workorders.models import Category, WorkOrder
 from workorders.services import (
@@ -227,51 +225,3 @@ def likely_duplicates(order: WorkOrder, user, limit: int = 5) -> list:
         user=user,
         limit=limit,
     )
-
-
-CALLBACK_PAGE = 20
-CALLBACK_ORDER = ("due_sort", "created_at", "pk")
-
-
-@role_required(Role.OPERATOR)
-def callbacks(request: HttpRequest) -> HttpResponse:
-    return callbacks_page(request)
-
-
-def callbacks_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
-    """待回访 by nearest deadline, keyset pages; ``bound``: {order id: the callback form
-    that failed}, shown in place with its input and errors (the operator stays in the
-    queue, at the same page)."""
-    from django.db.models import Value
-    from django.db.models.functions import Coalesce
-
-    from dispatch.selectors import FAR_FUTURE
-
-    qs = (
-        WorkOrder.objects.filter(status=Status.CALLBACK)
-        .select_related("category", "lead_unit")
-        .annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE)))
-    )
-    after = request.GET.get("after") or ""
-    try:
-        page = keyset_page(qs, order=CALLBACK_ORDER, after=after or None, size=CALLBACK_PAGE)
-    except BadCursor:
-        return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
-    bound = bound or {}
-    here = reverse("web:callbacks") + (f"?after={after}" if after else "")
-    rows = []
-    for i, o in enumerate(page.rows):
-        form = bound.get(o.pk) or ACTIONS["callback"].form(
-            order=o, initial={"expected_version": o.version}, auto_id=f"o{o.pk}_%s"
-        )
-        # After recording this one, come back to the same page at the next card.
-        following = page.rows[i + 1].number if i + 1 < len(page.rows) else ""
-        rows.append({"order": o, "form": form, "next": here + (f"#o-{following}" if following else "")})
-    context = {
-        "rows": rows,
-        "total": qs.count(),
-        "terminal": TERMINAL_STATUSES,
-        "next_cursor": page.next_cursor,
-        "after": after,
-    }
-    return render(request, "web/ops/callbacks.html", context, status=status)
