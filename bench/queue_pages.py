@@ -1,16 +1,20 @@
 """Page weight and server time of the work queues with 5,000 waiting items each.
 
-    .venv/bin/python bench/queue_pages.py [--items 5000] [--repeat 15] [--no-browser]
+    .venv/bin/python bench/queue_pages.py [--items 5000] [--repeat 15] [--no-browser] [--out NAME]
+    .venv/bin/python bench/queue_pages.py --paint-only http://127.0.0.1:PORT   # the demo's desk
 
-Builds a PostgreSQL database of its own (DATABASE_URL, default hotline_pagesq_bench)
-with the test district and, per queue, one order taken there through the real services
-then copied N times with its events, timers and extension request (bulk insert: the
-pages read these rows exactly as they read orders made one by one). Then, in-process
-with Django's test client (so "server time" is the whole request: middleware, queries,
-template), fetches each queue's first screen `--repeat` times and records p50/p95 and
-the HTML size; and with Chromium against a runserver on a free port, the desk's first
-contentful paint. Targets (issue #12): ≤ 300 ms server time and ≤ 150 KB HTML per
-first screen; desk first paint ≤ 1 s. Writes bench/results/queue_pages.json.
+Builds a database of its own — PostgreSQL (DATABASE_URL, default hotline_pagesq_bench),
+or SQLite when DATABASE_URL is sqlite:////path/file.sqlite3 — with the test district,
+80 communities and, per queue, one order taken there through the real services then
+copied N times with its events, timers and extension request (bulk insert: the pages
+read these rows exactly as they read orders made one by one; the residents' submissions
+are varied in text, place and caller). Then, in-process with Django's test client (so
+"server time" is the whole request: middleware, queries, template), fetches each queue's
+first screen (desk tabs, workbench, submissions, callbacks) `--repeat` times and records
+p50/p95, the HTML size and the query count; and with Chromium against a runserver on a
+free port, the desk's first contentful paint, first byte and DOM ready. Targets (issue
+#12): ≤ 300 ms server time and ≤ 150 KB HTML per first screen; desk first paint ≤ 1 s.
+Writes bench/results/queue_pages.json (queue_pages_sqlite.json on SQLite, or --out).
 """
 
 from __future__ import annotations
