@@ -7,10 +7,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from dispatch.models import DispatchQueueEntry, QueueState
-from grids.models import Membership, Role
+from grids.models import Membership, OrgUnit, Role
 from grids.selectors import roles_of, sees_everything
 from workorders.choices import TERMINAL_STATUSES, DeadlineState, ExtensionState, Status
-from workorders.models import Deadline, ExtensionRequest, WorkOrder
+from workorders.models import Deadline, Event, ExtensionRequest, WorkOrder
 from workorders.selectors import work_orders_visible_to
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
@@ -57,6 +57,65 @@ def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
     else:
         raise ValueError(tab)
     return qs.order_by(*DESK_TABS[tab])
+
+
+def desk_rows(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
+    """``desk_queue`` with what each compact row prints (category, community, units)
+    joined in, so a page of rows is one query."""
+    return desk_queue(user=user, tab=tab).select_related("category", "community", "current_unit", "lead_unit")
+
+
+def desk_row_notes(tab: str, rows: list[WorkOrder]) -> None:
+    """Set what each row of ``tab`` shows beyond the order: who returned it
+    (``row_note``), the date an extension asks for (``row_due``); one query per page."""
+    ids = [o.pk for o in rows]
+    if tab == "returned":
+        last: dict[int, Event] = {}
+        for e in Event.objects.filter(order_id__in=ids, kind="return").select_related("actor_unit").order_by("seq"):
+            last[e.order_id] = e
+        for o in rows:
+            e = last.get(o.pk)
+            o.row_note = e.actor_unit.name if e and e.actor_unit_id else ""
+    elif tab == "extensions":
+        asked = dict(
+            ExtensionRequest.objects.filter(order_id__in=ids, state=ExtensionState.PENDING).values_list(
+                "order_id", "proposed_due"
+            )
+        )
+        for o in rows:
+            o.row_due = asked.get(o.pk)
+
+
+def desk_in_queue(*, user: AbstractBaseUser, tab: str, order: WorkOrder) -> WorkOrder | None:
+    """``order`` as it sits in the queue (with the tab's sort fields), or None when it
+    has left it (someone acted, or it never was there)."""
+    return desk_queue(user=user, tab=tab).filter(pk=order.pk).first()
+
+
+def desk_return_event(order: WorkOrder) -> Event | None:
+    """The order's last return (退单), with the unit that returned it."""
+    return order.events.filter(kind="return").select_related("actor_unit").order_by("-seq").first()
+
+
+def desk_returning_unit(event: Event | None) -> OrgUnit | None:
+    """The unit a return event came from (the overrule form sends the order back there)."""
+    unit_id = event.payload.get("from_unit") if event is not None else None
+    return OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
+
+
+def desk_decision(order: WorkOrder, *, exclude: set[int] = frozenset()):
+    """What the router recorded when it left ``order`` to the dispatchers (its reasons
+    and suggested units, from the queue entry); an order it has not seen yet (just
+    accepted, or its message lost) is worked out now, without the ``exclude``d units."""
+    from dispatch.services import RouteDecision, route_decide
+
+    entry = DispatchQueueEntry.objects.filter(state=QueueState.OPEN, order_id=order.pk).first()
+    if entry is None:
+        return route_decide(order, exclude=set(exclude)) if exclude else route_decide(order)
+    decision = RouteDecision(None, entry.reasons or [], entry.suggestions or [])
+    if entry.suggestions and any(r.get("code") == "not_routed" for r in entry.reasons or []):
+        decision.unit = OrgUnit.objects.filter(pk=entry.suggestions[0]["unit"]).first()
+    return decision
 
 
 def desk_counts(*, user: AbstractBaseUser) -> dict[str, int]:
@@ -113,6 +172,36 @@ def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]
             warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
             overdue=Count("pk", filter=Q(due_at__lt=now)),
         )
+    )
+
+
+# 待受理: residents' reports (web, QR, app) waiting for an operator, first come first served.
+SUBMISSION_ORDER = ("created_at", "pk")
+
+
+def submission_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+    """Submitted orders ``user`` may see, oldest first, with what a row prints."""
+    return (
+        work_orders_visible_to(user)
+        .filter(status=Status.SUBMITTED)
+        .select_related("category", "community", "grid")
+        .order_by(*SUBMISSION_ORDER)
+    )
+
+
+# 待回访: orders whose reply the operator reads out to the resident, nearest deadline first.
+CALLBACK_ORDER = ("due_sort", "created_at", "pk")
+
+
+def callback_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+    """Orders waiting for the callback that ``user`` may see, by nearest deadline (no
+    deadline last), with what a row prints."""
+    return (
+        work_orders_visible_to(user)
+        .filter(status=Status.CALLBACK)
+        .select_related("category", "lead_unit")
+        .annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE)))
+        .order_by(*CALLBACK_ORDER)
     )
 
 

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit, UnitKind
+from web.widgets import FastSelect
 from workorders.choices import RequestType, Resolution, ReturnReason, Satisfaction, Urgency
 from workorders.models import Category, WorkOrder
 from workorders.text_limits import LONG_TEXT_MAX, NOTE_MAX
@@ -17,6 +18,8 @@ def minor_categories():
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
+    widget = FastSelect  # every category of the district: one template per <option> is slow
+
     def label_from_instance(self, obj: Category) -> str:
         return f"{obj.code} {obj.parent.name} / {obj.name}"
 
@@ -271,13 +274,15 @@ class ReclassifyForm(VersionedForm):
 
     category = CategoryChoiceField(label=_("正确分类"), queryset=minor_categories(), required=False, empty_label="—")
     place = forms.ModelChoiceField(
-        label=_("正确位置"), queryset=OrgUnit.objects.none(), required=False, empty_label="—"
+        label=_("正确位置"), queryset=OrgUnit.objects.none(), required=False, empty_label="—", widget=FastSelect
     )
     note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = minor_categories()
-        self.fields["place"].queryset = OrgUnit.objects.filter(
-            kind__in=(UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID), is_active=True
-        ).order_by("path")
+        self.fields["place"].queryset = (
+            OrgUnit.objects.filter(kind__in=(UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID), is_active=True)
+            .defer("boundary")  # a picker needs names, not each unit's polygon
+            .order_by("path")
+        )

@@ -11,13 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import OrgUnit, UnitKind
 from web.forms import VersionedForm
+from web.widgets import FastSelect
 from workorders.text_limits import NOTE_MAX
 
 DISPATCHABLE = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.PROPERTY, UnitKind.DEPARTMENT, UnitKind.CENTER)
 
 
 def dispatchable_units() -> list[OrgUnit]:
-    return list(OrgUnit.objects.filter(kind__in=DISPATCHABLE, is_active=True).order_by("path"))
+    # Names and the tree only: each unit's boundary polygon is the bulk of its row.
+    return list(OrgUnit.objects.filter(kind__in=DISPATCHABLE, is_active=True).defer("boundary").order_by("path"))
 
 
 def grouped_choices(units: list[OrgUnit], *, suggestions: list[dict], exclude: set[int]) -> list:
@@ -55,7 +57,7 @@ class DeskUnitForm(VersionedForm):
     """派单 / 重新派单 from the desk. ``overrule_return`` is only ever set by the explicit
     overrule form; the service refuses the returning unit without it."""
 
-    unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none())
+    unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none(), widget=FastSelect)
     note = forms.CharField(label=_("派单说明（可选，随短信发给承办单位）"), max_length=NOTE_MAX, required=False)
     overrule_return = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

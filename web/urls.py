@@ -3,7 +3,7 @@ from django.urls import path
 from grids.models import Role
 from hotline.db_router import replica_reads
 from web.helpers import role_required
-from web.views import dashboard, desk, operator, orders, patrol, public, workbench
+from web.views import callbacks, dashboard, desk, operator, orders, patrol, public, submissions, workbench
 
 app_name = "web"
 
@@ -16,8 +16,10 @@ urlpatterns = [
     path("ops/locate/", operator.locate_hint, name="locate"),
     path("ops/duplicates/", operator.duplicates, name="duplicates"),
     path("ops/attach/<str:number>/", operator.attach_call, name="attach_call"),
-    path("ops/submissions/", operator.submissions, name="submissions"),
-    path("ops/callbacks/", operator.callbacks, name="callbacks"),
+    path("ops/submissions/", submissions.submissions, name="submissions"),
+    path("ops/submissions/<str:number>/", submissions.submission_pane, name="submission_pane"),
+    path("ops/callbacks/", callbacks.callbacks, name="callbacks"),
+    path("ops/callbacks/<str:number>/", callbacks.callback_pane, name="callback_pane"),
     path("patrol/", patrol.patrol, name="patrol"),
     path("patrol/mine/", patrol.patrol_mine, name="patrol_mine"),
     path("unit/", workbench.workbench, name="workbench"),

@@ -82,10 +82,10 @@ def test_unreachable_callback_keeps_the_order_waiting(login, district, assigned)
 def test_desk_shows_what_the_router_recorded_without_deciding_again(login, district, log_call, monkeypatch):
     """An order the router left to the dispatchers shows the reasons and ranked
     suggestions stored in its queue entry (as they were when it was routed)."""
+    from dispatch import services
     from dispatch.models import DispatchQueueEntry, RoutingRule
     from dispatch.services import route_order
     from grids.models import OrgUnit, UnitKind
-    from web.views import desk
     from workorders.choices import Routing
 
     other = OrgUnit.objects.create(code="D-ZJ", name="住建局", kind=UnitKind.DEPARTMENT, parent=district.center)
@@ -99,7 +99,7 @@ def test_desk_shows_what_the_router_recorded_without_deciding_again(login, distr
     def no_live_decision(*args, **kwargs):
         raise AssertionError("the desk decided again instead of reading the queue entry")
 
-    monkeypatch.setattr(desk, "route_decide", no_live_decision)
+    monkeypatch.setattr(services, "route_decide", no_live_decision)  # what dispatch.selectors calls
     body = login("dispatcher").get(reverse("web:desk")).content.decode()
     assert order.number in body and "派单规则相互冲突" in body
     assert district.dept.name in body and "住建局" in body

@@ -132,3 +132,39 @@ def work_order_sign_for(district, order):
     from workorders.services import work_order_sign
 
     return work_order_sign(order=order, actor=district.user("handler_a"))
+
+
+def test_operator_works_the_submissions_queue_from_the_keyboard(page, live_server, district):
+    """The submissions queue is the same pattern: j/k load each report's pane in place
+    (its duplicates, suggested categories and forms), Enter goes to the accept form."""
+    from workorders.models import WorkOrder
+    from workorders.services import work_order_submit
+
+    reports = [
+        work_order_submit(
+            channel="qr",
+            title=f"垃圾满了{i}",
+            description=f"幸福里小区门口垃圾桶满了，第{i}次反映。",
+            caller_phone=f"1380000000{i}",
+            community=district.community_a,
+        )
+        for i in range(3)
+    ]
+    login(page, live_server, "operator")
+    page.goto(live_server.url + "/ops/submissions/")
+    assert page.locator("#pane").get_attribute("data-number") == reports[0].number  # first come, first served
+    assert page.locator("#rows li.qrow").count() == 3
+    page.locator("#rows a").first.focus()
+    page.keyboard.press("j")
+    expect(page.locator("#pane")).to_have_attribute("data-number", reports[1].number)
+    assert page.locator("#rows li.selected").get_attribute("data-number") == reports[1].number
+    expect(page.locator("#pane .dups")).to_contain_text(reports[0].number)  # its likely duplicates
+    page.keyboard.press("Enter")  # into the accept form's first field
+    assert page.evaluate("document.activeElement.name") == "category"
+    page.locator("#accept_category").select_option(str(district.cat_territorial.pk))
+    page.locator("#pane form[action$='/accept/'] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert WorkOrder.objects.get(pk=reports[1].pk).status != "submitted"
+    assert page.url.split("?")[0].endswith("/ops/submissions/")
+    assert page.locator(f"#row-{reports[1].pk}").count() == 0
+    assert not page.errors

@@ -17,10 +17,19 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dispatch.models import ROUTE_PROBLEMS, DispatchQueueEntry, QueueState, RouteReason
-from dispatch.selectors import DESK_TABS, desk_counts, desk_queue
-from dispatch.services import RouteDecision, route_decide
-from grids.models import OrgUnit, Role
+from dispatch.models import ROUTE_PROBLEMS
+from dispatch.selectors import (
+    DESK_TABS,
+    desk_counts,
+    desk_decision,
+    desk_in_queue,
+    desk_queue,
+    desk_return_event,
+    desk_returning_unit,
+    desk_row_notes,
+    desk_rows,
+)
+from grids.models import Role
 from triage.models import VerdictCode
 from web import desk_forms
 from web.actions import ACTIONS
@@ -31,7 +40,7 @@ from web.unit_picker import DeskUnitForm, OverruleForm, dispatchable_units
 from workorders import services as s
 from workorders.choices import DeadlineState, ExtensionState, ReturnReason, Stage
 from workorders.errors import Conflict, NotAllowed, WorkflowError
-from workorders.models import Event, ExtensionRequest, WorkOrder
+from workorders.models import WorkOrder
 
 PAGE = 50
 
@@ -159,22 +168,6 @@ def _model_categories(reasons) -> list[dict]:
     return []
 
 
-def _last_return(order: WorkOrder) -> Event | None:
-    return order.events.filter(kind="return").select_related("actor_unit").order_by("-seq").first()
-
-
-def _decision(order: WorkOrder, exclude: set[int]) -> RouteDecision:
-    """What the router recorded when it left the order to the dispatchers; an order it
-    has not seen yet (just accepted, or its message lost) is worked out now."""
-    entry = DispatchQueueEntry.objects.filter(state=QueueState.OPEN, order_id=order.pk).first()
-    if entry is None:
-        return route_decide(order, exclude=exclude) if exclude else route_decide(order)
-    decision = RouteDecision(None, entry.reasons or [], entry.suggestions or [])
-    if entry.suggestions and any(r.get("code") == RouteReason.NOT_ROUTED for r in entry.reasons or []):
-        decision.unit = OrgUnit.objects.filter(pk=entry.suggestions[0]["unit"]).first()
-    return decision
-
-
 def _pane(request: HttpRequest, tab: str, order: WorkOrder | None, bound: dict | None = None, **extra) -> dict:
     """Everything the detail pane shows for ``order`` in ``tab``, with the forms of the
     tab's actions (``bound``: a form that failed, kept with its input and errors)."""
@@ -186,7 +179,7 @@ def _pane(request: HttpRequest, tab: str, order: WorkOrder | None, bound: dict |
     forms_ctx: dict = {}
     units = dispatchable_units()
     if tab == "unrouted":
-        decision = _decision(order, set())
+        decision = desk_decision(order)
         ctx.update(
             suggestion=decision.unit,
             suggestions=decision.suggestions,
@@ -203,11 +196,11 @@ def _pane(request: HttpRequest, tab: str, order: WorkOrder | None, bound: dict |
             order=order, initial=dict(init), auto_id="reclassify_%s"
         )
     elif tab == "returned":
-        event = _last_return(order)
-        from_unit = OrgUnit.objects.filter(pk=event.payload.get("from_unit")).first() if event else None
+        event = desk_return_event(order)
+        from_unit = desk_returning_unit(event)
         reason = event.payload.get("reason") if event else None
         exclude = {from_unit.pk} if from_unit else set()
-        decision = _decision(order, exclude)
+        decision = desk_decision(order, exclude=exclude)
         ctx.update(
             return_event=event,
             from_unit=from_unit,
@@ -255,41 +248,16 @@ def _pane(request: HttpRequest, tab: str, order: WorkOrder | None, bound: dict |
     return ctx
 
 
-def _annotate_rows(tab: str, rows: list[WorkOrder]) -> None:
-    """What each compact row needs beyond the order, in one query per page."""
-    ids = [o.pk for o in rows]
-    if tab == "returned":
-        last: dict[int, Event] = {}
-        for e in Event.objects.filter(order_id__in=ids, kind="return").select_related("actor_unit").order_by("seq"):
-            last[e.order_id] = e
-        for o in rows:
-            e = last.get(o.pk)
-            o.row_note = e.actor_unit.name if e and e.actor_unit_id else ""
-    elif tab == "extensions":
-        asked = dict(
-            ExtensionRequest.objects.filter(order_id__in=ids, state=ExtensionState.PENDING).values_list(
-                "order_id", "proposed_due"
-            )
-        )
-        for o in rows:
-            o.row_due = asked.get(o.pk)
-
-
 def _queue(request: HttpRequest, tab: str) -> dict:
     after = request.GET.get("after") or request.POST.get("after") or ""
-    qs = desk_queue(user=request.user, tab=tab).select_related("category", "community", "current_unit", "lead_unit")
-    page = keyset_page(qs, order=DESK_TABS[tab], after=after or None, size=PAGE)
-    _annotate_rows(tab, page.rows)
+    page = keyset_page(desk_rows(user=request.user, tab=tab), order=DESK_TABS[tab], after=after or None, size=PAGE)
+    desk_row_notes(tab, page.rows)
     return {"rows": page.rows, "next_cursor": page.next_cursor, "after": after}
 
 
 def _tabs(request: HttpRequest, tab: str) -> list[dict]:
     counts = desk_counts(user=request.user)
     return [{"key": k, "label": TAB_LABELS[k], "count": counts[k], "active": k == tab} for k in DESK_TABS]
-
-
-def _in_queue(request: HttpRequest, tab: str, order: WorkOrder) -> WorkOrder | None:
-    return desk_queue(user=request.user, tab=tab).filter(pk=order.pk).first()
 
 
 def _desk_url(tab: str, after: str = "", number: str = "") -> str:
@@ -309,7 +277,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     extra: dict = {}
     if number:
         order = visible_order(request.user, number)
-        if _in_queue(request, tab, order) is None:
+        if desk_in_queue(user=request.user, tab=tab, order=order) is None:
             extra["gone"] = conflict_text(user=request.user, order=order, in_queue=False)
     elif queue["rows"]:
         order = queue["rows"][0]
@@ -323,7 +291,7 @@ def desk_pane(request: HttpRequest, number: str) -> HttpResponse:
     tab = _tab(request)
     order = visible_order(request.user, number)
     extra = {}
-    if _in_queue(request, tab, order) is None:
+    if desk_in_queue(user=request.user, tab=tab, order=order) is None:
         extra["gone"] = conflict_text(user=request.user, order=order, in_queue=False)
     context = {"pane": _pane(request, tab, order, **extra), "tab": tab, "after": request.GET.get("after", "")}
     return render(request, "web/desk/_pane.html", context)
@@ -339,7 +307,7 @@ def desk_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
     order = visible_order(request.user, number)
     after = request.POST.get("after", "")
     htmx = request.headers.get("HX-Request") == "true"
-    queued = _in_queue(request, tab, order)
+    queued = desk_in_queue(user=request.user, tab=tab, order=order)
     # The next order in line, from where this one sat (so the pane moves on in order).
     following = (
         rows_after(
@@ -352,8 +320,7 @@ def desk_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
     )
     extra_ctx = {}
     if key == "overrule":
-        event = _last_return(order)
-        extra_ctx["from_unit"] = OrgUnit.objects.filter(pk=(event.payload.get("from_unit") if event else None)).first()
+        extra_ctx["from_unit"] = desk_returning_unit(desk_return_event(order))
     form_kwargs = {"units": dispatchable_units()} if spec.form is DeskUnitForm else {}
     form = spec.form(request.POST, order=order, auto_id=f"{key}_%s", **form_kwargs)
     status = 400
@@ -365,7 +332,7 @@ def desk_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             order.refresh_from_db()
             if order.version != form.cleaned_data["expected_version"]:
                 status = 409
-                still = _in_queue(request, tab, order) is not None
+                still = desk_in_queue(user=request.user, tab=tab, order=order) is not None
                 conflict = conflict_text(user=request.user, order=order, in_queue=still)
                 bound = {}  # a fresh form at the new version, if the order is still here
                 if not still:
@@ -379,7 +346,7 @@ def desk_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
                 bound, order_for_pane, extra = {key: form}, order, {}
         else:
             text = outcome_text(key, done)
-            stays = _in_queue(request, tab, done) is not None
+            stays = desk_in_queue(user=request.user, tab=tab, order=done) is not None
             if not htmx:
                 messages.success(request, text)
                 return redirect(

@@ -1,13 +1,13 @@
-"""Operator console (话务员): call intake, public submissions, callbacks."""
+"""Operator console (话务员): call intake (public submissions and callbacks: web.views.submissions,
+web.views.callbacks)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,18 +17,15 @@ from grids.locate import locate_point
 from grids.models import OrgUnit, Role, UnitKind
 from knowledge.services import work_order_take_call
 from triage.services import triage_suggest_categories
-from web.actions import ACTIONS
 from web.forms import IntakeForm
 from web.helpers import apply_errors, role_required, visible_order
-from web.keyset import BadCursor, keyset_page
-from workorders.choices import TERMINAL_STATUSES, Status
+from workorders.choices import Status
 from workorders.errors import WorkflowError
 from workorders.models import WorkOrder
 from workorders.services import (
     caller_counts,
     work_order_attach_call,
     work_order_find_duplicates,
-    work_order_likely_duplicates,
 )
 
 REPEAT_WINDOW = timedelta(days=30)
@@ -183,90 +180,3 @@ def attach_call(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, _("已作为补充诉求并入：%(n)s") % {"n": order.number})
     return redirect("web:ops")
-
-
-SUBMISSION_PAGE = 30
-
-
-@role_required(Role.OPERATOR)
-def submissions(request: HttpRequest) -> HttpResponse:
-    """待受理 oldest first (first come, first served), keyset pages, with the resident's
-    photos and, for each suggested category, where it would go and how long it allows."""
-    from attachments.models import Attachment
-
-    rows = []
-    qs = WorkOrder.objects.filter(status=Status.SUBMITTED).select_related("category", "community", "grid")
-    after = request.GET.get("after") or ""
-    try:
-        page = keyset_page(qs, order=("created_at", "pk"), after=after or None, size=SUBMISSION_PAGE)
-    except BadCursor:
-        return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
-    photos: dict[int, list] = {}
-    for a in Attachment.objects.filter(order_id__in=[o.pk for o in page.rows]).only("id", "order_id"):
-        photos.setdefault(a.order_id, []).append(a)
-    for order in page.rows:
-        # Row-specific ids keep labels pointing at their own row's fields.
-        kw = {"order": order, "initial": {"expected_version": order.version}}
-        row = {
-            "order": order,
-            "duplicates": work_order_likely_duplicates(order=order, user=request.user),
-            "photos": photos.get(order.pk, []),
-        }
-        for key in ("accept", "reject", "merge"):  # each form its own ids: all three have a note
-            row[key] = ACTIONS[key].form(**kw, auto_id=f"o{order.pk}{key}_%s")
-        # What the resident wrote, ranked by the model; the best one is preselected
-        # when the resident picked no category.
-        row["suggestions"] = triage_suggest_categories(text=order.description, title=order.title, limit=3)
-        if order.category_id is None and row["suggestions"]:
-            row["accept"].initial["category"] = row["suggestions"][0][0].pk
-        rows.append(row)
-    context = {"rows": rows, "total": qs.count(), "next_cursor": page.next_cursor, "after": after}
-    return render(request, "web/ops/submissions.html", context)
-
-
-CALLBACK_PAGE = 20
-CALLBACK_ORDER = ("due_sort", "created_at", "pk")
-
-
-@role_required(Role.OPERATOR)
-def callbacks(request: HttpRequest) -> HttpResponse:
-    return callbacks_page(request)
-
-
-def callbacks_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
-    """待回访 by nearest deadline, keyset pages; ``bound``: {order id: the callback form
-    that failed}, shown in place with its input and errors (the operator stays in the
-    queue, at the same page)."""
-    from django.db.models import Value
-    from django.db.models.functions import Coalesce
-
-    from dispatch.selectors import FAR_FUTURE
-
-    qs = (
-        WorkOrder.objects.filter(status=Status.CALLBACK)
-        .select_related("category", "lead_unit")
-        .annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE)))
-    )
-    after = request.GET.get("after") or ""
-    try:
-        page = keyset_page(qs, order=CALLBACK_ORDER, after=after or None, size=CALLBACK_PAGE)
-    except BadCursor:
-        return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
-    bound = bound or {}
-    here = reverse("web:callbacks") + (f"?after={after}" if after else "")
-    rows = []
-    for i, o in enumerate(page.rows):
-        form = bound.get(o.pk) or ACTIONS["callback"].form(
-            order=o, initial={"expected_version": o.version}, auto_id=f"o{o.pk}_%s"
-        )
-        # After recording this one, come back to the same page at the next card.
-        following = page.rows[i + 1].number if i + 1 < len(page.rows) else ""
-        rows.append({"order": o, "form": form, "next": here + (f"#o-{following}" if following else "")})
-    context = {
-        "rows": rows,
-        "total": qs.count(),
-        "terminal": TERMINAL_STATUSES,
-        "next_cursor": page.next_cursor,
-        "after": after,
-    }
-    return render(request, "web/ops/callbacks.html", context, status=status)

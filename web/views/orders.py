@@ -127,7 +127,7 @@ def order_act(request: HttpRequest, number: str, key: str) -> HttpResponse:
             return redirect("web:order", number=order.number)
     if key == "callback" and _next_is(request, "callbacks"):
         # A refused callback keeps the operator in the queue, the form shown in place.
-        from web.views.operator import callbacks_page
+        from web.views.callbacks import callbacks_page
 
         return callbacks_page(request, bound={order.pk: form}, status=status)
     if request.FILES and form.errors and "photo" in form.fields:
