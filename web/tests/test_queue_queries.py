@@ -118,7 +118,7 @@ def test_the_submissions_queue_costs_the_same_queries_at_any_length(login, distr
 
 
 def test_submissions_search_duplicates_once_for_the_selected_report_not_per_row(login, district, monkeypatch):
-    from web.views import operator
+    from workorders.services import duplicates as operator  # the search work_order_likely_duplicates runs
 
     reports = [_submit(district) for _ in range(4)]
     searched = []
