@@ -159,6 +159,13 @@ def test_operator_works_the_submissions_queue_from_the_keyboard(page, live_serve
     expect(page.locator("#pane")).to_have_attribute("data-number", reports[1].number)
     assert page.locator("#rows li.selected").get_attribute("data-number") == reports[1].number
     expect(page.locator("#pane .dups")).to_contain_text(reports[0].number)  # its likely duplicates
+    # One letter per action: x unfolds 不予受理 and puts the cursor in its reason; Esc
+    # back to the list; Enter goes to the accept form's first field.
+    assert not page.locator("#pane details.action.danger").evaluate("d => d.open")
+    page.keyboard.press("x")
+    assert page.locator("#pane details.action.danger").evaluate("d => d.open")
+    assert page.evaluate("document.activeElement.closest('form').action").endswith("/reject/")
+    page.keyboard.press("Escape")
     page.keyboard.press("Enter")  # into the accept form's first field
     assert page.evaluate("document.activeElement.name") == "category"
     page.locator("#accept_category").select_option(str(district.cat_territorial.pk))

@@ -75,6 +75,9 @@
     var button = document.querySelector('#pane button[data-key="' + e.key + '"], .pager [data-key="' + e.key + '"]');
     if (button) {
       e.preventDefault();
+      // A folded action (不予受理, 并单 in a <details>) is unfolded first.
+      var fold = button.closest("details");
+      if (fold) fold.open = true;
       var form = button.closest("form");
       var field2 = form && form.querySelector("select, textarea, input:not([type=hidden])");
       // An action with input to give goes to its first field; one without is done.
