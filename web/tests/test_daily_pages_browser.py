@@ -161,3 +161,57 @@ def test_a_grid_worker_closes_a_fix_from_a_phone(browser, live_server, district,
     finally:
         page.context.close()
     assert missing == []
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_each_role_s_queue_reads_in_both_languages_and_fits(browser, live_server, district, log_call, locale, viewport):
+    """The operator's two queues, the unit's workbench and an order page, each with work in
+    it, in Chinese and English at desktop and 390-px phone width: the page's own words in
+    the language asked for, its item listed, nothing wider than the screen, no 404."""
+    from workorders.services import (
+        work_order_approve,
+        work_order_assign,
+        work_order_reply,
+        work_order_sign,
+        work_order_submit,
+    )
+
+    report = work_order_submit(
+        channel="qr",
+        title="楼道灯坏了",
+        description="3号楼楼道灯坏了一周。",
+        caller_phone="13800000009",
+        community=district.community_a,
+    )
+    handling = work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
+    called = work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
+    called = work_order_sign(order=called, actor=district.user("handler_a"))
+    called = work_order_reply(order=called, actor=district.user("handler_a"), reply="已修复。")
+    called = work_order_approve(order=called, actor=district.user("dispatcher"))
+    en = locale == "en-US"
+    label = ("Username", "Password", "Log in") if en else ("用户名", "密码", "登录")
+    visits = [
+        ("operator", "/ops/submissions/", "Public submissions to accept" if en else "待受理的公众诉求", report),
+        ("operator", "/ops/callbacks/", "Awaiting callback" if en else "待回访", called),
+        ("handler_a", "/unit/", "Our unit's orders" if en else "本单位工单", handling),
+        ("handler_a", f"/orders/{handling.number}/", handling.number, handling),
+    ]
+    page, missing = _page(browser, viewport=viewport, locale=locale)
+    try:
+        current = None
+        for username, path, words, order in visits:
+            if username != current:
+                _login(page, live_server, username, label)
+                current = username
+            page.goto(live_server.url + path)
+            heading = page.locator("h1").first.inner_text()
+            assert words in heading, (path, heading)
+            if en and "/ops/" in path:
+                assert "1 order " in heading + " " and "1 orders" not in heading, heading  # one, not "1 orders"
+            assert order.number in page.content(), path
+            assert _fits(page), (path, locale, viewport)
+            _shot(page, f"{username}-{path.strip('/').replace('/', '-')}-{locale}-{viewport['width']}")
+        assert not missing
+    finally:
+        page.context.close()
