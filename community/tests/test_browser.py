@@ -142,3 +142,30 @@ def test_a_building_captain_reports_from_their_link(browser, live_server, distri
     assert (order.channel, order.caller_name, order.community) == ("captain", "赵阿姨", district.community_a)
     assert order.number in page.content()
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_community_worker_prints_the_contact_card_from_the_posters_page(browser, live_server, district, viewport):  # noqa: F811
+    """便民联系卡: found beside the community's 一号一码 poster, the A6 card is a PDF whose QR
+    opens the community's own form and which lists the admin's contacts."""
+    from community.models import CommunityContact
+    from web.tests.test_poster_qr import decoded_urls, pdf_images
+
+    CommunityContact.objects.create(community=district.community_a, role="police", name="王警官", phone="13900001111")
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("handler_community_a")
+    page.get_by_label("密码").fill("pw-handler_community_a")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    page.goto(live_server.url + "/posters/")
+    row = page.locator("tr", has_text=district.community_a.name)
+    link = row.get_by_role("link", name="A6")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1
+    response = page.request.get(live_server.url + link.get_attribute("href"))  # the page's session
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    urls = [url for img in pdf_images(response.body()) for url in decoded_urls(img)]
+    assert urls == [f"{live_server.url}/p/{district.community_a.code}/"]
+    context.close()
