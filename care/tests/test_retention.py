@@ -189,3 +189,27 @@ def test_two_runs_at_once_anonymise_and_log_each_resident_once(care):
     assert sorted(pk for r in runs for pk in r.residents) == sorted([care.resident_a.pk, care.resident_b.pk])
     rows = ResidentAccess.objects.filter(action=Access.ANONYMISE)
     assert sorted(rows.values_list("resident_id", flat=True)) == sorted([care.resident_a.pk, care.resident_b.pk])
+
+
+def test_the_migration_dates_residents_already_off_the_roll_from_their_last_roll_change(care):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("care.migrations.0002_resident_retention_and_corrections")
+    left = timezone.now() - timedelta(days=100)
+    resident_set_active(resident=care.resident_a, actor=care.user("supervisor"), active=False, now=left)
+    KeyResident.objects.update(inactive_since=None)  # as before the migration
+    KeyResident.objects.filter(pk=care.resident_b.pk).update(active=False)  # off the roll with no log row
+    migration.backfill_inactive_since(apps, None)
+    care.resident_a.refresh_from_db(), care.resident_b.refresh_from_db()
+    assert care.resident_a.inactive_since == left
+    assert care.resident_b.inactive_since == care.resident_b.created_at
+
+
+def test_an_anonymised_record_reads_in_english_too(client, care):
+    r = _off_roll(care, care.resident_a, days_ago=400)
+    care_anonymise_expired(days=365)
+    client.force_login(care.user("supervisor"))
+    body = client.get(reverse("care:resident", args=[r.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "(anonymised)" in body and "System" in body and "Anonymised" in body
