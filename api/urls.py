@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from api import attachments, locate, suggest, views
 from api.permissions import IsMember
+from care import endpoints as care_endpoints
 
 router = SimpleRouter(trailing_slash=False)
 router.register("orders", views.WorkOrderViewSet, basename="order")
@@ -24,6 +25,7 @@ urlpatterns = [
     path("locate", locate.LocateView.as_view(), name="locate"),
     path("duplicates", locate.DuplicatesView.as_view(), name="duplicates"),
     path("suggestions", suggest.SuggestionsView.as_view(), name="suggestions"),
+    path("care/visits/due", care_endpoints.DueVisitsView.as_view(), name="care-visits-due"),
     # The schema maps every endpoint and field of the staff API: staff only (a token or
     # a page session of a unit member), like the API itself.
     path(

@@ -39,3 +39,14 @@ class ResidentForm(forms.Form):
     def __init__(self, *args, grids=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["grid"].choices = [(g.pk, f"{g.parent.name} {g.name}") for g in grids]
+
+
+class CorrectForm(forms.Form):
+    """更正档案: the record's fields but the grid (a resident who moves to another grid is
+    taken off this grid's roll and registered in the other)."""
+
+    kind = forms.ChoiceField(label=_("人群类别"), choices=Kind.choices)
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    address = forms.CharField(label=_("住址"), max_length=200, required=False)
+    notes = forms.CharField(label=_("备注"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), required=False)

@@ -83,6 +83,12 @@ class KeyResident(models.Model):
     address = models.CharField(_("住址"), max_length=200)
     notes = models.TextField(_("备注"), max_length=1000, blank=True)
     active = models.BooleanField(_("在册"), default=True)
+    # When the resident was last taken off the roll (None while on it): the PIPL
+    # retention (care.retention) anonymises a record off the roll for long enough.
+    inactive_since = models.DateTimeField(_("移出名单时间"), null=True, blank=True)
+    # Name, phone, address and every note removed (care.retention); kind, grid, the
+    # schedule and the visits' dates and outcomes stay for the figures.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
     next_due = models.DateField(_("下次走访"))
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -141,16 +147,24 @@ class Access(models.TextChoices):
     ORDER = "order", _("生成工单")
     ADD = "add", _("登记")
     EDIT = "edit", _("在册变更")
+    CORRECT = "correct", _("更正档案")
+    ANONYMISE = "anonymise", _("匿名化")
 
 
 class ResidentAccess(models.Model):
     """Append-only: who read or wrote a key resident's record in full, acting for which
-    unit, when. The resident's own audit trail (the order's is its Event log)."""
+    unit, when. The resident's own audit trail (the order's is its Event log).
+
+    ``actor`` is None for the system (the retention job, or an operator's on-request
+    run of ``manage.py anonymise``); ``fields`` names the fields a correction changed
+    (their names only: the old values are the personal data being corrected)."""
 
     resident = models.ForeignKey(KeyResident, on_delete=models.CASCADE, related_name="accesses")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(OrgUnit, null=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=8, choices=Access.choices)
+    action = models.CharField(max_length=12, choices=Access.choices)
+    fields = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=12, blank=True)  # anonymise: retention / request
     at = models.DateTimeField()
 
     class Meta:

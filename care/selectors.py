@@ -21,6 +21,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from care.models import KeyResident
 from grids.models import Membership, OrgUnit, Role, UnitKind
@@ -93,7 +94,10 @@ def acting_unit(user: AbstractBaseUser, resident: KeyResident) -> OrgUnit | None
 
 
 def resident_card(resident: KeyResident, *, full: bool) -> dict:
-    """The resident as a page may show them: in full, or masked (no address, no notes)."""
+    """The resident as a page may show them: in full, or masked (no address, no notes);
+    an anonymised record (care.retention) has nothing left to show either way."""
+    if resident.anonymised_at is not None:
+        return {"name": _("（已匿名化）"), "phone": "", "address": "", "notes": "", "masked": not full}
     if full:
         return {
             "name": resident.name,

@@ -49,11 +49,28 @@ def _text(errors: dict, name: str, value: str, *, required: bool) -> str:
     return value
 
 
-def _log(residents: Iterable[KeyResident], actor: AbstractBaseUser, action: str, at: datetime) -> None:
+def _log(residents: Iterable[KeyResident], actor: AbstractBaseUser, action: str, at: datetime, *, fields=()) -> None:
     rows = [
-        ResidentAccess(resident=r, actor=actor, unit=acting_unit(actor, r), action=action, at=at) for r in residents
+        ResidentAccess(resident=r, actor=actor, unit=acting_unit(actor, r), action=action, fields=list(fields), at=at)
+        for r in residents
     ]
     ResidentAccess.objects.bulk_create(rows)
+
+
+def _validate_record(errors: dict, *, kind: str, name: str, phone: str, address: str, notes: str) -> dict:
+    """The fields a resident's record is registered and corrected with, cleaned."""
+    if kind not in Kind.values:
+        errors["kind"] = _("请选择人群类别。")
+    cleaned = {
+        "kind": kind,
+        "name": _text(errors, "name", name, required=True),
+        "address": _text(errors, "address", address, required=True),
+        "phone": _text(errors, "phone", phone, required=False),
+        "notes": _text(errors, "notes", notes, required=False),
+    }
+    if cleaned["phone"] and "phone" not in errors and not PHONE_RE.match(cleaned["phone"]):
+        errors["phone"] = _("电话号码格式不正确。")
+    return cleaned
 
 
 def resident_read_log(
@@ -84,14 +101,7 @@ def resident_add(
     errors: dict = {}
     if grid is None or grid.kind != UnitKind.GRID or not grid.is_active:
         errors["grid"] = _("请选择一个启用中的网格。")
-    if kind not in Kind.values:
-        errors["kind"] = _("请选择人群类别。")
-    name = _text(errors, "name", name, required=True)
-    address = _text(errors, "address", address, required=True)
-    phone = _text(errors, "phone", phone, required=False)
-    if phone and "phone" not in errors and not PHONE_RE.match(phone):
-        errors["phone"] = _("电话号码格式不正确。")
-    notes = _text(errors, "notes", notes, required=False)
+    record = _validate_record(errors, kind=kind, name=name, phone=phone, address=address, notes=notes)
     if errors:
         raise InvalidInput(errors)
     if not (is_center(actor) or grid.pk in own_grid_ids(actor)):
@@ -99,11 +109,7 @@ def resident_add(
     with transaction.atomic():
         resident = KeyResident.objects.create(
             grid=grid,
-            kind=kind,
-            name=name,
-            phone=phone,
-            address=address,
-            notes=notes,
+            **record,
             next_due=timezone.localdate(now),
             created_at=now,
             created_by=actor,
@@ -114,6 +120,61 @@ def resident_add(
 
 def next_due_after(resident: KeyResident, done_on: date) -> date:
     return done_on + timedelta(days=interval_days(resident.kind))
+
+
+def _last_completed_on(resident: KeyResident) -> date | None:
+    last = (
+        resident.visits.filter(outcome__in=COMPLETING_OUTCOMES).order_by("-done_at").values_list("done_at", flat=True)
+    ).first()
+    return None if last is None else timezone.localdate(last)
+
+
+CORRECTABLE = ("kind", "name", "phone", "address", "notes")
+
+
+def resident_correct(
+    *,
+    resident: KeyResident,
+    actor: AbstractBaseUser,
+    kind: str,
+    name: str,
+    phone: str,
+    address: str,
+    notes: str,
+    now: datetime | None = None,
+) -> list[str]:
+    """更正档案: the grid's own staff or the center correct a resident's record after
+    registration. The same rules as registering; a change of kind reschedules the next
+    visit from the last completed one with the new kind's interval (never visited: due
+    since registration, unchanged). Returns the names of the fields changed, which the
+    audit row keeps (never their values); nothing changed writes nothing."""
+    if not (is_center(actor) or resident.grid_id in own_grid_ids(actor)):
+        raise NotAllowed(_("只有本网格工作人员或中心可以更正重点人群档案。"))
+    errors: dict = {}
+    record = _validate_record(errors, kind=kind, name=name, phone=phone, address=address, notes=notes)
+    if errors:
+        raise InvalidInput(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = KeyResident.objects.select_for_update().get(pk=resident.pk)
+        if locked.anonymised_at is not None:
+            raise Conflict(_("该档案已匿名化，不能更正。"))
+        changed = [f for f in CORRECTABLE if getattr(locked, f) != record[f]]
+        if not changed:
+            return []
+        for f in changed:
+            setattr(locked, f, record[f])
+        fields = list(changed)
+        if "kind" in changed and locked.active:
+            last = _last_completed_on(locked)
+            if last is not None:
+                locked.next_due = last + timedelta(days=interval_days(locked.kind))
+                fields.append("next_due")
+        locked.save(update_fields=fields)
+        _log([locked], actor, Access.CORRECT, now, fields=changed)
+    for f in fields:
+        setattr(resident, f, getattr(locked, f))
+    return changed
 
 
 def visit_record(
@@ -168,12 +229,10 @@ def frequency_set(*, kind: str, interval: int) -> int:
         changed = 0
         residents = KeyResident.objects.select_for_update().filter(kind=kind, active=True)
         for r in residents:
-            last = (
-                r.visits.filter(outcome__in=COMPLETING_OUTCOMES).order_by("-done_at").values_list("done_at", flat=True)
-            ).first()
+            last = _last_completed_on(r)
             if last is None:
                 continue  # never visited: due since registration, unchanged
-            due = timezone.localdate(last) + timedelta(days=interval)
+            due = last + timedelta(days=interval)
             if due != r.next_due:
                 KeyResident.objects.filter(pk=r.pk).update(next_due=due)
                 changed += 1
@@ -207,6 +266,8 @@ def visit_order_create(
         locked = Visit.objects.select_for_update().get(pk=visit.pk)
         if locked.order_id is not None:
             raise Conflict(_("此次走访已生成工单 %(n)s。") % {"n": locked.order.number})
+        if KeyResident.objects.filter(pk=resident.pk, anonymised_at__isnull=False).exists():
+            raise Conflict(_("该档案已匿名化。"))
         # The intake flow every channel shares: the photo checked before anything is
         # written, the title from the description's first line, order and photo together.
         order = work_order_intake(
@@ -243,8 +304,12 @@ def resident_set_active(
         locked = KeyResident.objects.select_for_update().get(pk=resident.pk)
         if locked.active == active:
             raise Conflict(_("该人员已在册。") if active else _("该人员已不在册。"))
+        if locked.anonymised_at is not None:
+            raise Conflict(_("该档案已匿名化，不能恢复在册。"))
         locked.active = active
-        fields = ["active"]
+        # The retention period (HOTLINE_CARE_RETENTION_DAYS) runs from leaving the roll.
+        locked.inactive_since = None if active else now
+        fields = ["active", "inactive_since"]
         if active:
             locked.next_due, fields = timezone.localdate(now), [*fields, "next_due"]
         locked.save(update_fields=fields)

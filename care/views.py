@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from care import services
-from care.forms import OrderForm, ResidentForm, VisitForm
-from care.models import Access, Kind, Visit
+from care.forms import CorrectForm, OrderForm, ResidentForm, VisitForm
+from care.models import Access, KeyResident, Kind, Visit
 from care.selectors import (
     due_state,
     is_center,
@@ -106,11 +106,19 @@ def _resident_page(request, resident, *, visit_form=None, status=200):
         "visits": visits,
         "may_visit": may_visit and resident.active,
         "may_edit": full and (may_visit or is_center(request.user)),
+        "may_correct": full and (may_visit or is_center(request.user)) and resident.anonymised_at is None,
         "form": visit_form or VisitForm(),
         # Who read this record in full: the center answers for it, so the center sees it.
-        "accesses": list(resident.accesses.select_related("actor", "unit")[:20]) if is_center(request.user) else [],
+        "accesses": _accesses(resident) if is_center(request.user) else [],
     }
     return render(request, "care/resident.html", context, status=status)
+
+
+def _accesses(resident):
+    rows = list(resident.accesses.select_related("actor", "unit")[:20])
+    for a in rows:  # a correction names the fields it changed, shown by their labels
+        a.fields = [str(KeyResident._meta.get_field(f).verbose_name) for f in a.fields]
+    return rows
 
 
 @member_required
@@ -212,3 +220,29 @@ def add(request):
                 messages.success(request, _("已登记。"))
                 return redirect("care:resident", pk=r.pk)
     return render(request, "care/add.html", {"form": form, "kinds": Kind}, status=status)
+
+
+@member_required
+def resident_edit(request, pk: int):
+    """更正档案: the grid's own staff or the center correct the record; anyone who sees the
+    resident only masked (or not at all) gets 404, as for the order page."""
+    r = _visible(request, pk)
+    if not (is_center(request.user) or r.grid_id in own_grid_ids(request.user)) or r.anonymised_at is not None:
+        raise Http404
+    initial = {f: getattr(r, f) for f in services.CORRECTABLE}
+    form = CorrectForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                changed = services.resident_correct(resident=r, actor=request.user, **form.cleaned_data)
+            except WorkflowError as exc:
+                apply_errors(form, exc)
+                status = 409 if exc.code == "conflict" else 400
+            else:
+                messages.success(request, _("档案已更正。") if changed else _("没有需要更正的内容。"))
+                return redirect("care:resident", pk=r.pk)
+    else:
+        services.resident_read_log(residents=[r], actor=request.user, action=Access.VIEW)
+    return render(request, "care/edit.html", {"form": form, "r": r}, status=status)

@@ -112,4 +112,8 @@ def check_calendar() -> list[int]:
 
 @shared_task(name="dispatch.retention")
 def retention() -> int:
-    return len(retention_anonymise_expired().orders)
+    """Orders closed, and key residents off the roll, for longer than their retention
+    periods lose their personal data; returns how many of both."""
+    from care.retention import care_anonymise_expired
+
+    return len(retention_anonymise_expired().orders) + len(care_anonymise_expired().residents)

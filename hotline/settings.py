@@ -378,6 +378,9 @@ if HOTLINE_PUBLIC_BASE_URL and not HOTLINE_PUBLIC_BASE_URL.startswith(("https://
 # Days a closed order keeps its caller's personal data before the daily retention job
 # anonymises it (dispatch/retention.py).
 HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)
+# Days a key resident (care) taken off the roll keeps name, phone, address and notes
+# before the same job anonymises the record (care/retention.py).
+HOTLINE_CARE_RETENTION_DAYS = env_int("HOTLINE_CARE_RETENTION_DAYS", 365, minimum=1)
 
 SESSION_COOKIE_AGE = int(timedelta(hours=12).total_seconds())
 
