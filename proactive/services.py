@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.models import Role
+from grids.models import OrgUnit, Role
 from grids.selectors import roles_of
 from proactive.models import Milestone, Signal, Topic, TopicEvent, TopicOrder, TopicStatus
 from workorders.errors import Conflict, InvalidInput, NotAllowed
@@ -107,6 +107,48 @@ def topic_link_order(*, topic: Topic, order: WorkOrder, actor: AbstractBaseUser,
         if created:
             _log(locked, "linked", actor, now, order.number)
     return created
+
+
+def topic_raise_order(
+    *,
+    topic: Topic,
+    actor: AbstractBaseUser,
+    description: str,
+    place: OrgUnit | None,
+    address: str = "",
+    version: int | None = None,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """未诉先办 from a topic: a problem the topic's analysis says will come (a heating
+    season's first cold week, a road before the rains) becomes an order of the proactive
+    channel before anyone complains, submitted like a patrol find (the operators accept
+    it), placed in a community or grid, in the topic's category, and linked to the topic."""
+    from workorders.choices import Channel
+    from workorders.services import work_order_intake
+
+    _require_manager(actor)
+    errors: dict = {}
+    description = _require_text(errors, "description", description, 2000)
+    if place is None:
+        errors["place"] = _("请选择社区或网格。")
+    if errors:
+        raise InvalidInput(errors)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_open(topic, version)
+        order = work_order_intake(
+            channel=Channel.PROACTIVE,
+            actor=actor,
+            public=False,
+            description=description,
+            address=(address or "").strip(),
+            community=place,
+            category=locked.category if locked.category_id and locked.category.is_active else None,
+            now=now,
+        )
+        TopicOrder.objects.create(topic=locked, order=order)
+        _log(locked, "raised", actor, now, order.number)
+    return order
 
 
 def milestone_add(*, topic: Topic, actor: AbstractBaseUser, title: str, due: date | None, now=None) -> Milestone:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grids.models import Role
@@ -96,10 +98,25 @@ def topic(request, pk: int, errors=None, status=200):
             "milestones": t.milestones.all(),
             "events": t.events.select_related("actor"),
             "volume": services.topic_volume(topic=t),
+            # Where a 未诉先办 order may be placed: the topic's own street or grid first.
+            "places": _places(t),
             "errors": errors or {},
         },
         status=status,
     )
+
+
+def _places(t):
+    from grids.models import OrgUnit, UnitKind
+
+    units = OrgUnit.objects.filter(kind__in=[UnitKind.COMMUNITY, UnitKind.GRID], is_active=True)
+    if t.place_id:
+        units = (
+            units.filter(pk__in=[t.place_id])
+            | units.filter(parent_id=t.place_id)
+            | units.filter(parent__parent_id=t.place_id)
+        )
+    return units.select_related("parent").order_by("parent__name", "code")[:500]
 
 
 @supervising
@@ -117,6 +134,20 @@ def topic_act(request, pk: int, action: str):
         elif action == "done":
             m = get_object_or_404(Milestone, pk=request.POST.get("milestone") or 0, topic=t)
             services.milestone_complete(milestone=m, actor=request.user)
+        elif action == "raise":
+            from grids.models import OrgUnit, UnitKind
+
+            place = OrgUnit.objects.filter(
+                pk=request.POST.get("place") or 0, kind__in=[UnitKind.COMMUNITY, UnitKind.GRID], is_active=True
+            ).first()
+            order = services.topic_raise_order(
+                topic=t,
+                actor=request.user,
+                description=request.POST.get("description", ""),
+                place=place,
+                address=request.POST.get("address", ""),
+            )
+            messages.success(request, _("已生成未诉先办工单 %(n)s，待受理。") % {"n": order.number})
         elif action == "close":
             version = int(request.POST.get("version") or 0)
             services.topic_close(topic=t, actor=request.user, result=request.POST.get("result", ""), version=version)

@@ -102,11 +102,12 @@ TRANSITIONS: dict[str, Rule] = {
     "log_call": _r(
         _("登记来电"), {CREATE}, S.ACCEPTED, {Role.OPERATOR}, ANYWHERE, follow_ups=(ROUTE, ON_EVENT), api=API_CREATE
     ),
+    # Supervisors raise 未诉先办 orders from a topic (proactive.services.topic_raise_order).
     "submit": _r(
         _("提交诉求"),
         {CREATE},
         S.SUBMITTED,
-        {Role.GRID_WORKER, Role.OPERATOR},
+        {Role.GRID_WORKER, Role.OPERATOR, Role.SUPERVISOR},
         ANYWHERE,
         system=True,
         follow_ups=(ON_EVENT,),

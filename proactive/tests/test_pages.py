@@ -119,3 +119,34 @@ def test_a_confidential_caller_is_never_listed_as_a_repeat_caller(client, distri
     client.force_login(district.user("supervisor"))
     page = client.get(reverse("proactive:warnings"), {"week": monday.date().isoformat()}).content.decode()
     assert "相似诉求聚集" in page and "一人多诉" not in page and "9999" not in page
+
+
+@pytest.mark.django_db
+def test_a_topic_raises_a_proactive_order_before_anyone_complains(client, district, cluster):
+    """未诉先办 from a topic: the order has the proactive channel, waits for the operators,
+    carries the topic's category, is linked to the topic and on its timeline."""
+    from workorders.models import WorkOrder
+
+    sup = district.user("supervisor")
+    client.force_login(sup)
+    due = (timezone.localdate() + timedelta(days=30)).isoformat()
+    client.post(
+        reverse("proactive:promote", args=[cluster.pk]),
+        {"title": "幸福里占道摆摊", "owner": sup.pk, "plan": "设疏导点", "due": due},
+    )
+    topic = Topic.objects.get()
+    url = reverse("proactive:topic_act", args=[topic.pk, "raise"])
+    page = client.get(reverse("proactive:topic", args=[topic.pk])).content.decode()
+    assert district.community_a.name in page  # a place of the topic's street to choose
+    before = WorkOrder.objects.count()
+    assert client.post(url, {"place": "", "description": ""}).status_code == 400
+    assert WorkOrder.objects.count() == before  # a bad form saves nothing
+    r = client.post(url, {"place": district.community_a.pk, "description": "傍晚摊贩高峰前在东门设疏导点"})
+    assert r.status_code == 302
+    order = WorkOrder.objects.latest("pk")
+    assert (order.channel, order.status, order.community) == ("proactive", "submitted", district.community_a)
+    assert order.category_id == topic.category_id
+    assert topic.orders.filter(pk=order.pk).exists()
+    assert TopicEvent.objects.filter(topic=topic, kind="raised", note=order.number).exists()
+    client.force_login(district.user("handler_a"))  # not a supervisor: no such page
+    assert client.post(url, {"place": district.community_a.pk, "description": "x"}).status_code == 404
