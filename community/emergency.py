@@ -1,5 +1,8 @@
-"""Transfers to the emergency lines (110/119/120/122): the matter leaves the hotline
-with a record of who handed it to which line and why, and the order closes."""
+"""Transfers with the emergency lines (110/119/120/122), both ways (国办发〔2022〕12号).
+Out: the matter leaves the hotline with a record of who handed it to which line and why,
+and the order closes. In: a matter a line hands to 12345 becomes an order (through
+workorders' one intake service) with a record of the line, its own reference, the time
+and the operator who took it."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from community.models import EmergencyLine, EmergencyTransfer
+from community.models import REFERENCE_MAX, EmergencyLine, EmergencyTransfer, EmergencyTransferIn
 from workorders.errors import InvalidInput
 from workorders.models import Event, WorkOrder
 from workorders.workflow import Step, transition
@@ -62,12 +65,57 @@ def emergency_transfer_create(
     return result
 
 
-def emergency_transfer_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
-    """Transfers per line (every line present, zero included)."""
-    qs = EmergencyTransfer.objects.all()
+def emergency_transfer_in_check(*, line: str, reference: str = "") -> tuple[str, str]:
+    """The line and reference of a matter handed in, checked before anything is written:
+    the line one of EmergencyLine, the reference (optional) at most REFERENCE_MAX
+    characters. Returns them cleaned; raises InvalidInput naming the field."""
+    line, reference = (line or "").strip(), (reference or "").strip()
+    errors: dict[str, str] = {}
+    if line not in EmergencyLine.values:
+        errors["transferred_from"] = _("「%(value)s」不是紧急热线，可选：%(options)s。") % {
+            "value": line,
+            "options": ", ".join(EmergencyLine.values),
+        }
+    if len(reference) > REFERENCE_MAX:
+        errors["transfer_reference"] = _("对方编号最多 %(n)d 个字符。") % {"n": REFERENCE_MAX}
+    if errors:
+        raise InvalidInput(errors)
+    return line, reference
+
+
+def emergency_transfer_in_record(
+    *, order: WorkOrder, actor: AbstractBaseUser, line: str, reference: str = ""
+) -> EmergencyTransferIn:
+    """The record that ``order`` was handed in by ``line`` (reference: the line's own
+    incident number), tied to the order's creating event; called by work_order_intake
+    inside the transaction that creates the order."""
+    line, reference = emergency_transfer_in_check(line=line, reference=reference)
+    event = Event.objects.filter(order=order).order_by("seq").first()
+    return EmergencyTransferIn.objects.create(
+        order=order,
+        line=line,
+        reference=reference,
+        event=event,
+        actor=actor,
+        actor_unit_id=event.actor_unit_id,
+        created_at=event.created_at,
+    )
+
+
+def _per_line(qs, since: datetime | None, until: datetime | None) -> dict[str, int]:
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
     counts = dict(qs.values_list("line").annotate(n=Count("pk")).order_by())
     return {line: counts.get(line, 0) for line in EmergencyLine.values}
+
+
+def emergency_transfer_in_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
+    """Matters handed in per line (every line present, zero included)."""
+    return _per_line(EmergencyTransferIn.objects.all(), since, until)
+
+
+def emergency_transfer_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
+    """Transfers out per line (every line present, zero included)."""
+    return _per_line(EmergencyTransfer.objects.all(), since, until)
