@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from community.models import REFERENCE_MAX, EmergencyLine, EmergencyTransfer, EmergencyTransferIn
 from workorders.errors import InvalidInput
 from workorders.models import Event, WorkOrder
+from workorders.selectors import work_orders_visible_to
 from workorders.workflow import Step, transition
 
 
@@ -102,7 +103,9 @@ def emergency_transfer_in_record(
     )
 
 
-def _per_line(qs, since: datetime | None, until: datetime | None) -> dict[str, int]:
+def _per_line(qs, since: datetime | None, until: datetime | None, user: AbstractBaseUser | None) -> dict[str, int]:
+    if user is not None:  # a supervisor's dashboard counts what they may see
+        qs = qs.filter(order__in=work_orders_visible_to(user).values("pk"))
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
@@ -111,11 +114,24 @@ def _per_line(qs, since: datetime | None, until: datetime | None) -> dict[str, i
     return {line: counts.get(line, 0) for line in EmergencyLine.values}
 
 
-def emergency_transfer_in_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
-    """Matters handed in per line (every line present, zero included)."""
-    return _per_line(EmergencyTransferIn.objects.all(), since, until)
+def emergency_transfer_in_counts(
+    *, since: datetime | None = None, until: datetime | None = None, user: AbstractBaseUser | None = None
+) -> dict[str, int]:
+    """转入: matters handed in per line (every line present, zero included), of the
+    orders ``user`` may see when given."""
+    return _per_line(EmergencyTransferIn.objects.all(), since, until, user)
 
 
-def emergency_transfer_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict[str, int]:
-    """Transfers out per line (every line present, zero included)."""
-    return _per_line(EmergencyTransfer.objects.all(), since, until)
+def emergency_transfer_counts(
+    *, since: datetime | None = None, until: datetime | None = None, user: AbstractBaseUser | None = None
+) -> dict[str, int]:
+    """转出: transfers out per line (every line present, zero included), of the orders
+    ``user`` may see when given."""
+    return _per_line(EmergencyTransfer.objects.all(), since, until, user)
+
+
+def emergency_transfer_figures(*, since: datetime, until: datetime, user: AbstractBaseUser) -> list[dict]:
+    """The dashboard's rows: each line with its 转入 and 转出 in the period."""
+    ins = emergency_transfer_in_counts(since=since, until=until, user=user)
+    outs = emergency_transfer_counts(since=since, until=until, user=user)
+    return [{"line": line, "label": label, "in": ins[line], "out": outs[line]} for line, label in EmergencyLine.choices]

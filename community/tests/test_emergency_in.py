@@ -155,3 +155,44 @@ def test_the_record_is_visible_to_staff_who_see_the_order_only(client, district)
     assert "由 122 转来（编号 JT-5）" in client.get(f"/orders/{order.number}/").content.decode()
     client.force_login(district.user("handler_b"))
     assert client.get(f"/orders/{order.number}/").status_code == 404
+
+
+def _row(html: str, line: str) -> str:
+    start = html.index(f'<tr data-line="{line}">')
+    return html[start : html.index("</tr>", start)]
+
+
+@pytest.mark.django_db
+def test_the_dashboard_counts_in_and_out_per_line_within_the_viewers_scope(client, district):
+    from django.utils import timezone
+
+    operator = district.user("operator")
+    work_order_intake(channel=Channel.HOTLINE, actor=operator, auto_dispatch=False, transferred_from="110", **CALL)
+    other = work_order_intake(channel=Channel.HOTLINE, actor=operator, auto_dispatch=False, **CALL)
+    emergency_transfer_create(order=other, actor=operator, line="119", note="现场起火")
+    day = timezone.localdate().isoformat()
+    client.force_login(district.user("supervisor"))
+    html = client.get(f"/dashboard/?start={day}&end={day}").content.decode()
+    assert 'data-block="emergency-transfers"' in html and "转入" in html and "转出" in html
+    assert 'data-figure="in">1<' in _row(html, "110") and 'data-figure="out">0<' in _row(html, "110")
+    assert 'data-figure="in">0<' in _row(html, "119") and 'data-figure="out">1<' in _row(html, "119")
+    # A street's supervisor counts only the orders they may see (these two are not placed in it).
+    client.force_login(district.user("supervisor_a"))
+    html = client.get(f"/dashboard/?start={day}&end={day}").content.decode()
+    assert 'data-figure="in">0<' in _row(html, "110") and 'data-figure="out">0<' in _row(html, "119")
+
+
+@pytest.mark.django_db
+def test_the_order_page_and_console_say_it_in_english(client, district):
+    order = work_order_intake(
+        channel=Channel.HOTLINE,
+        actor=district.user("operator"),
+        transferred_from="119",
+        transfer_reference="F-9",
+        **CALL,
+    )
+    client.force_login(district.user("operator"))
+    page = client.get(f"/orders/{order.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Handed over by 119 (ref. F-9)" in page
+    console = client.get("/ops/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Handed over by an emergency line" in console and "No (called in directly)" in console
