@@ -167,8 +167,17 @@ class WorkOrderPageSerializer(serializers.Serializer):
     results = WorkOrderListSerializer(many=True)
 
 
+class TransferredInSerializer(serializers.Serializer):
+    """来自紧急热线转办: the emergency line that handed the matter to 12345."""
+
+    line = serializers.ChoiceField(choices=EmergencyLine.choices, read_only=True)
+    reference = serializers.CharField(read_only=True, help_text="That line's own incident number (may be empty).")
+    at = serializers.DateTimeField(read_only=True)
+
+
 class WorkOrderSerializer(WorkOrderListSerializer):
     caller = serializers.SerializerMethodField()
+    transferred_in = serializers.SerializerMethodField()
     street = UnitRefSerializer(allow_null=True, read_only=True)
     community = UnitRefSerializer(allow_null=True, read_only=True)
     grid = UnitRefSerializer(allow_null=True, read_only=True)
@@ -202,8 +211,15 @@ class WorkOrderSerializer(WorkOrderListSerializer):
             "updated_at",
             "closed_at",
             "allowed_actions",
+            "transferred_in",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TransferredInSerializer(allow_null=True))
+    def get_transferred_in(self, order: WorkOrder) -> dict | None:
+        from api.presenters import transferred_in  # presenters render what these fields document
+
+        return transferred_in(order)
 
     @extend_schema_field(CallerSerializer)
     def get_caller(self, order: WorkOrder) -> dict:

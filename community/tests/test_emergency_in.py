@@ -132,6 +132,9 @@ def test_the_api_intake_records_the_transfer_and_refuses_bad_input(district):
     assert created.status_code == 201, created.content
     record = EmergencyTransferIn.objects.get()
     assert record.order.number == created.json()["number"] and (record.line, record.reference) == ("120", "120-889")
+    assert created.json()["transferred_in"]["line"] == "120"
+    shown = client.get(f"/api/v1/orders/{record.order.number}").json()["transferred_in"]
+    assert (shown["line"], shown["reference"]) == ("120", "120-889") and shown["at"]
     for extra, field in (
         ({"transferred_from": "114"}, "transferred_from"),
         ({"transferred_from": "110", "transfer_reference": "x" * 41}, "transfer_reference"),
