@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rest_framework.fields import DateTimeField
 
+from community.models import EmergencyTransferIn
 from grids.models import OrgUnit
 from workorders.choices import Status
 from workorders.models import Category, WorkOrder
@@ -60,6 +61,12 @@ def order_summary(order: WorkOrder, user) -> dict:
     }
 
 
+def transferred_in(order: WorkOrder) -> dict | None:
+    """来自紧急热线转办: the line that handed the order to 12345, its reference and when."""
+    row = EmergencyTransferIn.objects.filter(order_id=order.pk).values_list("line", "reference", "created_at").first()
+    return None if row is None else {"line": row[0], "reference": row[1], "at": _dt(row[2])}
+
+
 def order_detail(order: WorkOrder, user) -> dict:
     return {
         **order_summary(order, user),
@@ -82,6 +89,7 @@ def order_detail(order: WorkOrder, user) -> dict:
         "updated_at": _dt(order.updated_at),
         "closed_at": _dt(order.closed_at),
         "allowed_actions": allowed_kinds(order.status),
+        "transferred_in": transferred_in(order),
     }
 
 

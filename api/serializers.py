@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import CoordinateField
+from community.models import REFERENCE_MAX, EmergencyLine
 from grids.models import OrgUnit
 from workorders.choices import (
     Channel,
@@ -166,8 +167,17 @@ class WorkOrderPageSerializer(serializers.Serializer):
     results = WorkOrderListSerializer(many=True)
 
 
+class TransferredInSerializer(serializers.Serializer):
+    """来自紧急热线转办: the emergency line that handed the matter to 12345."""
+
+    line = serializers.ChoiceField(choices=EmergencyLine.choices, read_only=True)
+    reference = serializers.CharField(read_only=True, help_text="That line's own incident number (may be empty).")
+    at = serializers.DateTimeField(read_only=True)
+
+
 class WorkOrderSerializer(WorkOrderListSerializer):
     caller = serializers.SerializerMethodField()
+    transferred_in = serializers.SerializerMethodField()
     street = UnitRefSerializer(allow_null=True, read_only=True)
     community = UnitRefSerializer(allow_null=True, read_only=True)
     grid = UnitRefSerializer(allow_null=True, read_only=True)
@@ -201,8 +211,15 @@ class WorkOrderSerializer(WorkOrderListSerializer):
             "updated_at",
             "closed_at",
             "allowed_actions",
+            "transferred_in",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TransferredInSerializer(allow_null=True))
+    def get_transferred_in(self, order: WorkOrder) -> dict | None:
+        from api.presenters import transferred_in  # presenters render what these fields document
+
+        return transferred_in(order)
 
     @extend_schema_field(CallerSerializer)
     def get_caller(self, order: WorkOrder) -> dict:
@@ -309,6 +326,22 @@ class WorkOrderCreateSerializer(StrictSerializer):
     # 自行处置: the reporter fixed it on the spot; the order closes at once (photo required).
     self_handled = serializers.BooleanField(required=False, default=False)
     result = serializers.CharField(max_length=LONG_TEXT_MAX, required=False, allow_blank=True, default="")
+    # 来自紧急热线转办: a matter an emergency line handed to 12345 (channel hotline).
+    transferred_from = serializers.ChoiceField(
+        choices=EmergencyLine.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The emergency line (110/119/120/122) that handed this matter to 12345; "
+        "recorded with the order and counted per line. Only with channel=hotline.",
+    )
+    transfer_reference = serializers.CharField(
+        max_length=REFERENCE_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="That line's own incident number (optional; only with transferred_from).",
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -12,6 +12,7 @@ from community.models import (
     ChannelRouting,
     CommunityContact,
     EmergencyTransfer,
+    EmergencyTransferIn,
     MonitorEvent,
     MonitorSource,
     Revisit,
@@ -116,6 +117,17 @@ class EmergencyTransferAdmin(ReadOnly):
     list_display = ["order", "line", "actor", "actor_unit", "created_at"]
     list_filter = ["line"]
     search_fields = ["order__number"]
+    list_select_related = ["order", "actor", "actor_unit"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(EmergencyTransferIn)
+class EmergencyTransferInAdmin(ReadOnly):
+    """转入: matters the emergency lines handed to 12345, beside the transfers out."""
+
+    list_display = ["order", "line", "reference", "actor", "actor_unit", "created_at"]
+    list_filter = ["line"]
+    search_fields = ["order__number", "reference"]
     list_select_related = ["order", "actor", "actor_unit"]
     date_hierarchy = "created_at"
 

@@ -108,6 +108,9 @@ class UpstreamReport(models.Model):
         return f"{self.upstream_id}: {self.status}"
 
 
+REFERENCE_MAX = 40  # an emergency line's own incident number, as its operator reads it out
+
+
 class EmergencyLine(models.TextChoices):
     POLICE = "110", _("110 报警")
     FIRE = "119", _("119 火警")
@@ -144,6 +147,42 @@ class EmergencyTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.order_id}"
+
+
+class EmergencyTransferIn(models.Model):
+    """The record of a matter an emergency line handed to 12345 (110 passes on a noise
+    complaint that is not police work): which line, its own incident number, when and
+    which operator took it. Written by work_order_intake with the order's log_call event,
+    in its transaction; counted per line beside the transfers out. A sibling of
+    EmergencyTransfer rather than a direction on it: both are one-to-one with the order,
+    and a matter handed in by 110 may still be handed on to 119, so one order can have
+    one record of each."""
+
+    order = models.OneToOneField(
+        WorkOrder, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="emergency_transfer_in"
+    )
+    line = models.CharField(_("来自热线"), max_length=3, choices=EmergencyLine.choices)
+    reference = models.CharField(_("对方编号"), max_length=REFERENCE_MAX, blank=True)
+    event = models.OneToOneField(Event, verbose_name=_("事件"), on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接转人"), on_delete=models.PROTECT, related_name="+"
+    )
+    actor_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("单位"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("转入时间"))
+
+    class Meta:
+        verbose_name = _("紧急热线转入")
+        verbose_name_plural = _("紧急热线转入")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(line__in=["110", "119", "120", "122"]), name="emergency_in_line_valid")
+        ]
+        indexes = [models.Index(fields=["line", "created_at"], name="emergency_in_line_created")]
+
+    def __str__(self) -> str:
+        return f"{self.line} → {self.order_id}"
 
 
 class UpstreamDeadLetter(FollowUp):

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
         "SatisfactionEnum": "workorders.choices.Satisfaction",
         "ChannelEnum": "workorders.choices.Channel",
         "StatusEnum": "workorders.choices.Status",
+        "EmergencyLineEnum": "community.models.EmergencyLine",
     },
 }
 # How long an API token's user and memberships are remembered per process (api/authentication.py).

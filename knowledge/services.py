@@ -207,15 +207,18 @@ def work_order_take_call(
     article: Article | int | str | None = None,
     answer: str = "",
     community: OrgUnit | None = None,
+    transferred_from: str = "",
+    transfer_reference: str = "",
     **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
     """话务台: a hotline call logged (work_order_intake: the title from the description
     when none is typed) and, when answered on the call (``answer_now``, or an ``article``
     answered from), closed at once through article_answer_now and never routed. A place
     the operator picked by hand (``community``) with an address is recorded as an alias
-    suggestion, a correction to learn from. All in one transaction: a call is never left
-    logged but half answered. Lives here, above workorders and grids, because answering
-    from an article is the knowledge base's."""
+    suggestion, a correction to learn from. A matter an emergency line handed over
+    (``transferred_from``, ``transfer_reference``) is recorded by the intake. All in one
+    transaction: a call is never left logged but half answered. Lives here, above
+    workorders and grids, because answering from an article is the knowledge base's."""
     answer_now = answer_now or article is not None
     with transaction.atomic():
         order = work_order_intake(
@@ -225,6 +228,8 @@ def work_order_take_call(
             description=description,
             community=community,
             auto_dispatch=not answer_now,
+            transferred_from=transferred_from,
+            transfer_reference=transfer_reference,
             **fields,
         )
         address = fields.get("address") or ""

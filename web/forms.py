@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from community.models import REFERENCE_MAX, EmergencyLine
 from grids.models import OrgUnit, UnitKind
 from web.widgets import FastSelect
 from workorders.choices import RequestType, Resolution, ReturnReason, Satisfaction, Urgency
@@ -55,6 +56,13 @@ class IntakeForm(forms.Form):
     answer_now = forms.BooleanField(label=_("即时办结（电话中已答复）"), required=False)
     answer = forms.CharField(
         label=_("答复内容"), max_length=LONG_TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    # 来自紧急热线转办: a matter 110/119/120/122 handed over (community.EmergencyTransferIn).
+    transferred_from = forms.ChoiceField(
+        label=_("转来的紧急热线"), choices=[("", _("否（群众直接来电）")), *EmergencyLine.choices], required=False
+    )
+    transfer_reference = forms.CharField(
+        label=_("对方编号"), max_length=REFERENCE_MAX, required=False, help_text=_("对方热线的警情/事件编号，可不填。")
     )
 
     def __init__(self, *args, **kwargs):

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from django import template
 from django.utils import timezone
 
+from community.emergency import emergency_transfer_figures
 from community.revisits import revisit_figures
 from community.satisfaction import three_satisfaction_figures
 from workorders.choices import Channel
@@ -35,4 +36,6 @@ def revisit_block(context, start: date, end: date) -> dict:
         "captain_orders": work_orders_visible_to(user)
         .filter(channel=Channel.CAPTAIN, created_at__gte=since, created_at__lt=until)
         .count(),
+        # Emergency lines both ways (国办发〔2022〕12号): 转入 beside 转出, per line.
+        "emergency": emergency_transfer_figures(user=user, since=since, until=until),
     }

@@ -100,6 +100,17 @@ def test_community_admin_pages_render(root_client, submitted, district):
 
     monitor_source_create(code="cam", name="摄像头", unit=district.street_a)
     emergency_transfer_create(order=submitted, actor=district.user("operator"), line="110", note="x")
+    from workorders.services import work_order_intake
+
+    work_order_intake(
+        channel="hotline",
+        actor=district.user("operator"),
+        description="110转来：楼上噪音",
+        caller_phone="13812345678",
+        auto_dispatch=False,
+        transferred_from="110",
+        transfer_reference="JJ-1",
+    )
     request = RequestFactory().get("/admin/")
     request.user = get_user_model().objects.filter(is_superuser=True).get()
     for model in admin.site._registry:

@@ -59,6 +59,8 @@ def console(request: HttpRequest) -> HttpResponse:
                     answer_now=d["answer_now"],
                     article=kb_article,
                     answer=d["answer"],
+                    transferred_from=d["transferred_from"],
+                    transfer_reference=d["transfer_reference"],
                 )
             except WorkflowError as exc:
                 apply_errors(form, exc)

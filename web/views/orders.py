@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from community.models import EmergencyTransferIn
 from web.actions import ACTIONS, label, page_kinds
 from web.helpers import actions_for, apply_errors, home_url_name, visible_order
 from web.lights import light
@@ -77,6 +78,8 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: dict | None = N
         "callers": caller_counts([order.pk])[order.pk],
         "attached_calls": attached_calls_for(request.user, order),
         "site_check": site_check_summary(order),
+        # 由 110 转来: who may see the order sees which emergency line handed it over.
+        "transferred_in": EmergencyTransferIn.objects.filter(order=order).first(),
     }
 
 

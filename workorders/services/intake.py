@@ -249,6 +249,8 @@ def work_order_intake(
     photo_field: str = "photo",
     public: bool | None = None,
     self_handled: str | None = None,
+    transferred_from: str = "",
+    transfer_reference: str = "",
     now: datetime | None = None,
     **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
@@ -260,16 +262,31 @@ def work_order_intake(
     of a resident without an account); the order, its photo and, for a report fixed on
     the spot (``self_handled``: what was done), the self_handle that closes it commit in
     one transaction, so an order never exists without the photo it was sent with, nor a
-    closed report half done."""
+    closed report half done. A matter an emergency line handed over (``transferred_from``:
+    110/119/120/122, ``transfer_reference``: that line's own incident number, optional)
+    is a hotline call whose record of the hand-over (community.EmergencyTransferIn)
+    commits with the order; line and reference are checked before anything is written."""
     from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
+    from community.emergency import emergency_transfer_in_check, emergency_transfer_in_record  # same
 
     title = (title or "").strip() or intake_title(description)
     public = actor is None if public is None else public
+    transferred_from = (transferred_from or "").strip()
+    if transferred_from or (transfer_reference or "").strip():
+        if channel != Channel.HOTLINE:
+            raise InvalidInput({"transferred_from": _("紧急热线转来的事项请按热线来电登记。")})
+        if not transferred_from:
+            raise InvalidInput({"transferred_from": _("填写了对方编号，请选择转来的紧急热线。")})
+        emergency_transfer_in_check(line=transferred_from, reference=transfer_reference)
     if photo is not None:
         attachment_check(upload=photo, field=photo_field, public=public)
     with transaction.atomic():
         if channel == Channel.HOTLINE:
             order = work_order_log_call(actor=actor, title=title, description=description, now=now, **fields)
+            if transferred_from:
+                emergency_transfer_in_record(
+                    order=order, actor=actor, line=transferred_from, reference=transfer_reference
+                )
         else:
             order = work_order_submit(
                 channel=channel, actor=actor, title=title, description=description, now=now, **fields
