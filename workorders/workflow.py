@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -58,7 +58,7 @@ def _refuse_transition(order: WorkOrder, kind: str) -> InvalidTransition:
     )
 
 
-def authorize(rule: Rule, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
+def authorize(rule: Rule, actor: User | None, order: WorkOrder | None) -> Membership | None:
     """The membership the actor acts through, or NotAllowed. None means the system."""
     if actor is None:
         if rule.system:
@@ -186,7 +186,7 @@ def transition(
     *,
     order: WorkOrder | int,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     change: Callable[[WorkOrder, Membership | None, datetime], Step] | None = None,
     expected_version: int | None = None,
     note: str = "",
@@ -271,7 +271,7 @@ def transition(
 def create(
     *,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     order: WorkOrder,
     note: str = "",
     payload: dict | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,7 +66,7 @@ def _dispatch_to(*, unit: OrgUnit, reasons: dict | None = None, override: str = 
 def work_order_assign(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     unit: OrgUnit,
     note: str = "",
     reasons: dict | None = None,
@@ -89,7 +89,7 @@ def work_order_assign(
 
 
 def work_order_sign(
-    *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
+    *, order: OrderRef, actor: User, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
     """签收: a handler of the unit holding the order signs for it. The table's "sign" rule
     (workorders/transitions.py) allows it from assigned and closes the sign timer."""
@@ -99,7 +99,7 @@ def work_order_sign(
 def work_order_return(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     reason: str,
     note: str,
     expected_version: int | None = None,
@@ -133,7 +133,7 @@ def work_order_return(
 def work_order_return_up(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -160,7 +160,7 @@ def work_order_return_up(
 def work_order_reassign(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     unit: OrgUnit,
     note: str = "",
     override: str = "",
@@ -209,7 +209,7 @@ def work_order_reassign(
 def work_order_center_redispatch(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     unit: OrgUnit,
     note: str,
     override: str = "",
@@ -243,7 +243,7 @@ def work_order_center_redispatch(
 def work_order_sub_dispatch(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     unit: OrgUnit,
     note: str = "",
     expected_version: int | None = None,
@@ -271,7 +271,7 @@ def work_order_sub_dispatch(
 def work_order_contact(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -286,7 +286,7 @@ def work_order_contact(
 def work_order_request_extension(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     proposed_due: datetime,
     reason: str,
     expected_version: int | None = None,
@@ -351,7 +351,7 @@ def _decide_extension(*, kind: str, approve: bool, order, actor, note, expected_
 def work_order_approve_extension(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -372,7 +372,7 @@ def work_order_approve_extension(
 def work_order_deny_extension(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -393,7 +393,7 @@ def work_order_deny_extension(
 def work_order_add_cohandlers(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     units: list[OrgUnit],
     note: str = "",
     expected_version: int | None = None,
@@ -450,7 +450,7 @@ def _cohandling_step(*, kind, new_state, order, actor, note, expected_version, n
 
 
 def work_order_cohandler_sign(
-    *, order: OrderRef, actor: AbstractBaseUser, expected_version: int | None = None, now: datetime | None = None
+    *, order: OrderRef, actor: User, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
     """协办报到: a unit asked to co-handle reports for duty (the table's "cohandler_sign"
     rule, workorders/transitions.py: scope COHANDLER, only the units asked)."""
@@ -468,7 +468,7 @@ def work_order_cohandler_sign(
 def work_order_cohandler_report(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     report: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -489,7 +489,7 @@ def work_order_cohandler_report(
 def work_order_urge(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     note: str = "",
     payload: dict | None = None,
     expected_version: int | None = None,
@@ -511,7 +511,7 @@ def work_order_urge(
 def work_order_reply(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     reply: str,
     expected_version: int | None = None,
     now: datetime | None = None,

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 from typing import TypedDict, Unpack
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -140,7 +140,7 @@ def _new_order(
 
 def work_order_log_call(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     caller_phone: str,
     title: str,
     description: str,
@@ -184,7 +184,7 @@ def work_order_submit(
     channel: str,
     title: str,
     description: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     caller_phone: str = "",
     caller_name: str = "",
     caller_confidential: bool = False,
@@ -244,7 +244,7 @@ def work_order_intake(
     channel: str,
     description: str,
     title: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     photo: UploadedFile | None = None,
     photo_field: str = "photo",
     public: bool | None = None,
@@ -308,7 +308,7 @@ def _set_category(order: WorkOrder, category: Category | None, urgency: str | No
 def work_order_accept(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     category: Category | None = None,
     urgency: str | None = None,
     note: str = "",
@@ -341,7 +341,7 @@ def work_order_accept(
 def work_order_reject(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     reason: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -356,7 +356,7 @@ def work_order_reject(
 def work_order_merge(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     into: WorkOrder | str,
     note: str = "",
     expected_version: int | None = None,
@@ -386,7 +386,7 @@ def work_order_merge(
     )
 
 
-def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
+def _merge_target(actor: User, into: WorkOrder | str) -> WorkOrder:
     visible = orders_visible_to(actor)
     if isinstance(into, WorkOrder):
         found = visible.filter(pk=into.pk).first()
@@ -400,7 +400,7 @@ def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
 def work_order_self_handle(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     result: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -431,7 +431,7 @@ def work_order_self_handle(
 def work_order_answer_now(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     answer: str,
     expected_version: int | None = None,
     now: datetime | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from grids.models import OrgUnit, UnitKind
@@ -65,7 +65,7 @@ def _recompute_timers(o: WorkOrder, now: datetime) -> dict:
 def work_order_reclassify(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     category: Category | None = None,
     place: OrgUnit | None = None,
     note: str = "",
