@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import User
@@ -74,8 +75,9 @@ def desk_row_notes(tab: str, rows: list[WorkOrder]) -> None:
         for e in Event.objects.filter(order_id__in=ids, kind="return").select_related("actor_unit").order_by("seq"):
             last[e.order_id] = e
         for o in rows:
-            e = last.get(o.pk)
-            o.row_note = e.actor_unit.name if e and e.actor_unit_id else ""
+            returned = last.get(o.pk)
+            unit = returned.actor_unit if returned is not None else None
+            o.row_note = unit.name if unit is not None else ""  # type: ignore[attr-defined]  # a display field
     elif tab == "extensions":
         asked = dict(
             ExtensionRequest.objects.filter(order_id__in=ids, state=ExtensionState.PENDING).values_list(
@@ -83,7 +85,7 @@ def desk_row_notes(tab: str, rows: list[WorkOrder]) -> None:
             )
         )
         for o in rows:
-            o.row_due = asked.get(o.pk)
+            o.row_due = asked.get(o.pk)  # type: ignore[attr-defined]  # a display field
 
 
 def desk_in_queue(*, user: User, tab: str, order: WorkOrder) -> WorkOrder | None:
@@ -103,7 +105,7 @@ def desk_returning_unit(event: Event | None) -> OrgUnit | None:
     return OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
 
 
-def desk_decision(order: WorkOrder, *, exclude: set[int] = frozenset()):
+def desk_decision(order: WorkOrder, *, exclude: AbstractSet[int] = frozenset()):
     """What the router recorded when it left ``order`` to the dispatchers (its reasons
     and suggested units, from the queue entry); an order it has not seen yet (just
     accepted, or its message lost) is worked out now, without the ``exclude``d units."""

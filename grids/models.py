@@ -99,6 +99,14 @@ class OrgUnit(models.Model):
                 raise ValidationError({"boundary": str(exc)}) from exc
 
     @property
+    def parent_unit(self) -> OrgUnit:
+        """The unit above, for a unit that must have one (every kind but the center:
+        ALLOWED_PARENT_KIND, enforced by clean)."""
+        if self.parent is None:
+            raise ValueError(f"{self.kind} {self.pk} has no unit above it")
+        return self.parent
+
+    @property
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
 

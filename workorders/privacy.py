@@ -155,7 +155,7 @@ def redact_public_text(text: str, *, caller_name: str = "", confidential: bool =
     placeholders = _placeholders()
 
     def replace(match: re.Match) -> str:
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every alternative of the pattern is a named group
         if kind == "service":
             return match.group(0)
         if kind == "mobile":

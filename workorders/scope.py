@@ -84,10 +84,10 @@ def membership_q(user: User, m: Membership) -> Q | None:
     q = (
         Q(current_unit_id__in=ids)
         | Q(lead_unit_id__in=ids)
-        | Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+        | Q(Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
     )
     if m.role in DESK_ROLES:
-        q |= Q(street_id__in=ids) | Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+        q |= Q(street_id__in=ids) | Q(Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
     serving = serving_ids(user, m.unit)
     if serving:
         q |= Q(community_id__in=ids) & (Q(current_unit_id__in=serving) | Q(lead_unit_id__in=serving))

@@ -127,7 +127,7 @@ class DuplicateMatch:
 
 def _place_of(*, address: str, community: OrgUnit | None, grid: OrgUnit | None) -> Place:
     if grid is not None:
-        return Place(grid.parent.parent_id, grid.parent_id, grid.pk, address)
+        return Place(grid.parent_unit.parent_id, grid.parent_id, grid.pk, address)
     if community is not None:
         return Place(community.parent_id, community.pk, None, address)
     if address:

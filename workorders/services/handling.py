@@ -143,7 +143,10 @@ def work_order_return_up(
     def change(o: WorkOrder, m, at) -> Step:
         if o.current_unit_id == o.lead_unit_id:
             raise InvalidInput({"note": _("主办单位请使用退单。")})
-        o.current_unit = o.current_unit.parent
+        below = o.current_unit
+        if below is None:  # pragma: no cover - it differs from the lead: sub-dispatched
+            raise AssertionError(f"{o.number} sits with no unit")
+        o.current_unit = below.parent
         return Step()
 
     return transition(
@@ -295,7 +298,9 @@ def work_order_request_extension(
     """申请延期: one pending request at a time, for a due time past the running handle
     timer; the dispatchers decide (approve/deny_extension)."""
 
-    def change(o: WorkOrder, m: Membership, at) -> Step:
+    def change(o: WorkOrder, m: Membership | None, at) -> Step:
+        if m is None:  # pragma: no cover - a person's step (the rule is not the machine's)
+            raise AssertionError("request_extension needs a membership")
         if o.extension_requests.filter(state=ExtensionState.PENDING).exists():
             raise InvalidInput({"proposed_due": _("已有待审批的延期申请。")})
         current = o.deadlines.filter(stage=Stage.HANDLE, state=DeadlineState.OPEN).first()
@@ -425,7 +430,9 @@ def work_order_add_cohandlers(
 
 
 def _cohandling_step(*, kind, new_state, order, actor, note, expected_version, now) -> WorkOrder:
-    def change(o: WorkOrder, m: Membership, at) -> Step:
+    def change(o: WorkOrder, m: Membership | None, at) -> Step:
+        if m is None:  # pragma: no cover - a person's step (the rule is not the machine's)
+            raise AssertionError("co-handling needs a membership")
         row = o.cohandlings.get(unit=m.unit)
         expected = CoHandlingState.ASKED if new_state == CoHandlingState.SIGNED else CoHandlingState.SIGNED
         if row.state != expected:

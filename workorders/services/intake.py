@@ -140,7 +140,7 @@ def _new_order(
 
 def work_order_log_call(
     *,
-    actor: User,
+    actor: User | None,  # None is refused by the rule: a person's step
     caller_phone: str,
     title: str,
     description: str,
@@ -236,7 +236,6 @@ class IntakeFields(TypedDict, total=False):
     urgency: str
     request_type: str
     community: OrgUnit | None
-    auto_dispatch: bool  # hotline calls only
 
 
 def work_order_intake(
@@ -249,6 +248,7 @@ def work_order_intake(
     photo_field: str = "photo",
     public: bool | None = None,
     self_handled: str | None = None,
+    auto_dispatch: bool = True,
     now: datetime | None = None,
     **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
@@ -260,7 +260,8 @@ def work_order_intake(
     of a resident without an account); the order, its photo and, for a report fixed on
     the spot (``self_handled``: what was done), the self_handle that closes it commit in
     one transaction, so an order never exists without the photo it was sent with, nor a
-    closed report half done."""
+    closed report half done. ``auto_dispatch`` (False: the caller routes it) is for hotline
+    calls only; work_order_submit has no such choice."""
     from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
 
     title = (title or "").strip() or intake_title(description)
@@ -269,7 +270,9 @@ def work_order_intake(
         attachment_check(upload=photo, field=photo_field, public=public)
     with transaction.atomic():
         if channel == Channel.HOTLINE:
-            order = work_order_log_call(actor=actor, title=title, description=description, now=now, **fields)
+            order = work_order_log_call(
+                actor=actor, title=title, description=description, auto_dispatch=auto_dispatch, now=now, **fields
+            )
         else:
             order = work_order_submit(
                 channel=channel, actor=actor, title=title, description=description, now=now, **fields
@@ -284,10 +287,10 @@ def work_order_intake(
 def _place_at(order: WorkOrder, unit: OrgUnit) -> None:
     """Place the order in a community or grid named by a person (or a QR poster)."""
     if unit.kind == UnitKind.GRID:
-        order.grid, unit = unit, unit.parent
+        order.grid, unit = unit, unit.parent_unit
     elif unit.kind != UnitKind.COMMUNITY:
         raise InvalidInput({"community": _("位置必须是一个社区或网格。")})
-    elif order.grid_id and order.grid.parent_id != unit.pk:
+    elif order.grid is not None and order.grid.parent_id != unit.pk:
         order.grid = None  # the resolver's grid lies in another community
     order.community, order.street = unit, unit.parent
 
@@ -400,7 +403,7 @@ def _merge_target(actor: User, into: WorkOrder | str) -> WorkOrder:
 def work_order_self_handle(
     *,
     order: OrderRef,
-    actor: User,
+    actor: User | None,  # None is refused by the rule: a person's step
     result: str,
     expected_version: int | None = None,
     now: datetime | None = None,

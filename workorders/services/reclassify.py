@@ -22,9 +22,9 @@ from workorders.workflow import Step, transition
 def _place_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None, OrgUnit | None]:
     """(street, community, grid) of a street, community or grid."""
     if unit.kind == UnitKind.GRID:
-        return unit.parent.parent, unit.parent, unit
+        return unit.parent_unit.parent_unit, unit.parent_unit, unit
     if unit.kind == UnitKind.COMMUNITY:
-        return unit.parent, unit, None
+        return unit.parent_unit, unit, None
     if unit.kind == UnitKind.STREET:
         return unit, None, None
     raise InvalidInput({"place": _("位置必须是街道、社区或网格。")})
@@ -32,7 +32,7 @@ def _place_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None, OrgUnit | None]:
 
 def _snapshot(o: WorkOrder) -> dict:
     return {
-        "category": o.category.code if o.category_id else None,
+        "category": o.category.code if o.category is not None else None,
         "street": o.street_id,
         "community": o.community_id,
         "grid": o.grid_id,

@@ -180,7 +180,7 @@ def work_order_reveal_caller(*, order: OrderRef, actor: User) -> dict:
     reading is recorded in the event log. Confidential callers are never given to units."""
     from workorders.privacy import may_reveal
 
-    def change(o: WorkOrder, m: Membership, at) -> Step:
+    def change(o: WorkOrder, m: Membership | None, at) -> Step:
         if not may_reveal(m, o):
             from workorders.errors import NotAllowed
 

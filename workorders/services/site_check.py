@@ -177,7 +177,7 @@ class SiteCheckSummary:
 
 def site_check_summary(order: WorkOrder) -> SiteCheckSummary | None:
     """None when there is nothing to show (not required and never checked)."""
-    required = bool(order.category_id and order.category.requires_site_check)
+    required = bool(order.category is not None and order.category.requires_site_check)
     event = latest_site_check(order)
     if not required and event is None:
         return None
