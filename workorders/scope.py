@@ -30,7 +30,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grids.models import Membership, OrgUnit, Role, UnitKind
@@ -94,7 +94,7 @@ def membership_q(user: User, m: Membership) -> Q | None:
     return q
 
 
-def orders_q(user: User | None) -> Q | None:
+def orders_q(user: User | AnonymousUser | None) -> Q | None:
     """The user's whole scope as one condition; None means every order. A user with no
     membership (or anonymous) gets a condition that matches nothing."""
     if user is None or not user.is_authenticated:
@@ -112,7 +112,7 @@ def orders_q(user: User | None) -> Q | None:
     return reduce(or_, parts)
 
 
-def orders_visible_to(user: User | None) -> QuerySet[WorkOrder]:
+def orders_visible_to(user: User | AnonymousUser | None) -> QuerySet[WorkOrder]:
     q = orders_q(user)
     qs = WorkOrder.objects.all()
     return qs if q is None else qs.filter(q)
