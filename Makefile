@@ -43,9 +43,12 @@ run: deps
 test: deps browser-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Then the type check (pyproject.toml [tool.mypy]: the core apps, non-strict). The
+# django-stubs plugin imports the settings, hence DEBUG=1 (the development defaults).
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy
 
 format: deps
 	$(BIN)/ruff check --fix .

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework.authtoken.admin import TokenProxy
+from rest_framework.authtoken.admin import TokenProxy  # type: ignore[attr-defined]  # DRF's, missing from the stubs
 
 from api.models import ApiToken
 from api.tokens import api_token_create, api_token_revoke

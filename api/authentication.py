@@ -58,7 +58,7 @@ def _fresh_user(values: dict, memberships: list):
     user = get_user_model()(**values)
     user._state.adding = False
     user._state.db = "default"
-    user._hotline_memberships = memberships
+    user._hotline_memberships = memberships  # type: ignore[attr-defined]  # grids.selectors.memberships_of's cache
     return user
 
 

@@ -100,7 +100,7 @@ def _claim_and_run(request: Request, handler: Callable[[], Response], owner: str
                 row = IdempotencyKey.objects.create(
                     owner=owner,
                     key=key,
-                    method=request.method,
+                    method=request.method or "",
                     path=request.path[:255],
                     fingerprint=fp,
                     created_at=now,

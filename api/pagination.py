@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, OrderBy, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -125,7 +125,8 @@ class KeysetPagination(BasePagination):
                 run = run.filter(**{f"{field}__{'lte' if desc else 'gte'}": value}).exclude(
                     **{field: value, f"id__{'gte' if desc else 'lte'}": pk}
                 )
-            runs.append(run.order_by(*([F(field).desc(), F("id").desc()] if desc else [F(field), F("id")])))
+            ordering: list[F | OrderBy] = [F(field).desc(), F("id").desc()] if desc else [F(field), F("id")]
+            runs.append(run.order_by(*ordering))
         if nullable:
             run = qs.filter(**{f"{field}__isnull": True})
             if in_nulls:

@@ -36,7 +36,7 @@ def category_ref(category: Category | None) -> dict | None:
     return {
         "code": category.code,
         "name": category.name,
-        "major": category.parent.name if category.parent_id else "",
+        "major": category.parent.name if category.parent is not None else "",
     }
 
 
@@ -85,7 +85,7 @@ def order_detail(order: WorkOrder, user) -> dict:
         "callback_attempts": order.callback_attempts,
         "reopen_count": order.reopen_count,
         "return_count": order.return_count,
-        "parent": order.parent.number if order.parent_id else None,
+        "parent": order.parent.number if order.parent is not None else None,
         "updated_at": _dt(order.updated_at),
         "closed_at": _dt(order.closed_at),
         "allowed_actions": allowed_kinds(order.status),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from grids.models import Role
@@ -20,7 +20,7 @@ DESK_QUEUES = queues(DESK)
 UNIT_QUEUE = queues(UNIT)[Role.HANDLER]
 
 
-def my_queue_branches(user: AbstractBaseUser) -> list[Q]:
+def my_queue_branches(user: User) -> list[Q]:
     """Orders waiting for this user's next step, as a list of conditions whose union
     is the queue. Each condition pins ONE status (and, for units, one unit), so that
     it is a single range of the (status, due_at) or (current_unit, status, due_at)
@@ -57,7 +57,7 @@ def my_queue_branches(user: AbstractBaseUser) -> list[Q]:
     return list(unique.values())
 
 
-def my_queue(user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+def my_queue(user: User) -> QuerySet[WorkOrder]:
     """The whole queue as one queryset (for counts and tests)."""
     branches = my_queue_branches(user)
     if not branches:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,12 +29,15 @@ from workorders.services import MAX_TEXT
 from workorders.text_limits import LONG_TEXT_MAX, NOTE_MAX
 from workorders.transitions import allowed_kinds
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _COMPOSITE = (serializers.ListField, serializers.DictField, serializers.ManyRelatedField, serializers.BaseSerializer)
 
 
 # Said without repeating what was sent (the error body goes back to whoever sent it, and a
 # field fuzzed with a phone number must not come back as one).
-UNKNOWN_UNIT = {
+UNKNOWN_UNIT: dict[str, StrOrPromise] = {
     "does_not_exist": gettext_lazy("没有这个单位。"),
     "incorrect_type": gettext_lazy("应为单位编号（整数）。"),
 }
@@ -64,7 +68,7 @@ class StrictSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # a field named like Serializer.errors
 
 
 class ConflictSerializer(ErrorSerializer):
@@ -78,7 +82,7 @@ class UnitRefSerializer(serializers.ModelSerializer):
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]  # a field named like Field.parent
 
     class Meta:
         model = OrgUnit
@@ -86,7 +90,9 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent: serializers.SlugRelatedField = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field named like Field.parent
+        slug_field="code", read_only=True, allow_null=True
+    )
     department = serializers.IntegerField(source="department_id", allow_null=True)
 
     class Meta:
@@ -185,7 +191,9 @@ class WorkOrderSerializer(WorkOrderListSerializer):
     allowed_actions = serializers.SerializerMethodField()
     # Declared so the schema says what the rows hold: no parent unless merged, and no
     # callback outcome until the callback (found by Schemathesis on real orders).
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    parent: serializers.SlugRelatedField = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field named like Field.parent
+        slug_field="number", read_only=True, allow_null=True
+    )
     callback_resolution = serializers.ChoiceField(choices=Resolution.choices, allow_blank=True, read_only=True)
     callback_satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
 

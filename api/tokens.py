@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -28,7 +28,7 @@ def digest_of(key: str) -> str:
 
 
 def api_token_create(
-    *, user: AbstractBaseUser, name: str = "", days: int | None = None, now: datetime | None = None
+    *, user: User, name: str = "", days: int | None = None, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``, valid ``days`` (HOTLINE_API_TOKEN_DAYS by default).
     Returns the row and the key; the key is never stored and cannot be shown again."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
@@ -79,36 +82,41 @@ def expected_version(request) -> int | None:
     return int(match.group(1))
 
 
+class ApiAction(NamedTuple):
+    service: Callable[..., Any]  # called with order, actor, expected_version and the parsed body
+    serializer: type[Serializer]
+
+
 # Each POST action the rules name (their ``api``, workorders/transitions.py): the service it
 # calls and the serializer that parses its body into the service's keyword arguments.
 # Every service takes ``expected_version`` (the If-Match header). Creation (API_CREATE)
 # and reveal_caller have views of their own below.
-ACTIONS: dict[str, tuple] = {
-    "accept": (services.work_order_accept, s.AcceptSerializer),
-    "reject": (services.work_order_reject, s.RejectSerializer),
-    "merge": (services.work_order_merge, s.MergeSerializer),
+ACTIONS: dict[str, ApiAction] = {
+    "accept": ApiAction(services.work_order_accept, s.AcceptSerializer),
+    "reject": ApiAction(services.work_order_reject, s.RejectSerializer),
+    "merge": ApiAction(services.work_order_merge, s.MergeSerializer),
     # Through the knowledge app, which checks the optional article and records it.
-    "answer_now": (article_answer_now, s.AnswerNowSerializer),
-    "assign": (services.work_order_assign, s.UnitSerializer),
-    "sign": (services.work_order_sign, s.EmptySerializer),
-    "return": (services.work_order_return, s.ReturnSerializer),
-    "return_up": (services.work_order_return_up, s.NoteSerializer),
-    "reassign": (services.work_order_reassign, s.UnitSerializer),
-    "sub_dispatch": (services.work_order_sub_dispatch, s.UnitSerializer),
-    "contact": (services.work_order_contact, s.NoteSerializer),
-    "request_extension": (services.work_order_request_extension, s.ExtensionSerializer),
-    "approve_extension": (services.work_order_approve_extension, s.NoteSerializer),
-    "deny_extension": (services.work_order_deny_extension, s.NoteSerializer),
-    "add_cohandlers": (services.work_order_add_cohandlers, s.CohandlersSerializer),
-    "cohandler_sign": (services.work_order_cohandler_sign, s.EmptySerializer),
-    "cohandler_report": (services.work_order_cohandler_report, s.ReportSerializer),
-    "urge": (services.work_order_urge, s.NoteSerializer),
-    "reply": (services.work_order_reply, s.ReplySerializer),
-    "approve": (services.work_order_approve, s.NoteSerializer),
-    "send_back": (services.work_order_send_back, s.NoteSerializer),
-    "callback": (services.work_order_callback, s.CallbackSerializer),
-    "reclassify": (services.work_order_reclassify, ReclassifySerializer),
-    "site_check": (services.work_order_site_check, s.SiteCheckSerializer),  # 现场核查 (issue 16)
+    "answer_now": ApiAction(article_answer_now, s.AnswerNowSerializer),
+    "assign": ApiAction(services.work_order_assign, s.UnitSerializer),
+    "sign": ApiAction(services.work_order_sign, s.EmptySerializer),
+    "return": ApiAction(services.work_order_return, s.ReturnSerializer),
+    "return_up": ApiAction(services.work_order_return_up, s.NoteSerializer),
+    "reassign": ApiAction(services.work_order_reassign, s.UnitSerializer),
+    "sub_dispatch": ApiAction(services.work_order_sub_dispatch, s.UnitSerializer),
+    "contact": ApiAction(services.work_order_contact, s.NoteSerializer),
+    "request_extension": ApiAction(services.work_order_request_extension, s.ExtensionSerializer),
+    "approve_extension": ApiAction(services.work_order_approve_extension, s.NoteSerializer),
+    "deny_extension": ApiAction(services.work_order_deny_extension, s.NoteSerializer),
+    "add_cohandlers": ApiAction(services.work_order_add_cohandlers, s.CohandlersSerializer),
+    "cohandler_sign": ApiAction(services.work_order_cohandler_sign, s.EmptySerializer),
+    "cohandler_report": ApiAction(services.work_order_cohandler_report, s.ReportSerializer),
+    "urge": ApiAction(services.work_order_urge, s.NoteSerializer),
+    "reply": ApiAction(services.work_order_reply, s.ReplySerializer),
+    "approve": ApiAction(services.work_order_approve, s.NoteSerializer),
+    "send_back": ApiAction(services.work_order_send_back, s.NoteSerializer),
+    "callback": ApiAction(services.work_order_callback, s.CallbackSerializer),
+    "reclassify": ApiAction(services.work_order_reclassify, ReclassifySerializer),
+    "site_check": ApiAction(services.work_order_site_check, s.SiteCheckSerializer),  # 现场核查 (issue 16)
 }
 # The routes of this viewset ("app:name" routes are other apps'), each labelled as its
 # first kind (the callback's: 回访办结).
@@ -309,7 +317,7 @@ class PublicThrottle(BaseThrottle):
     scope = "public"
 
     def allow_request(self, request, view) -> bool:
-        self.limit, self.window = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
+        self.limit, self.window = parse_rate(str(api_settings.DEFAULT_THROTTLE_RATES[self.scope]))
         return allow(bucket=f"api-{self.scope}", who=client_address(request), limit=self.limit, window=self.window)
 
     def wait(self) -> float:

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.models import CallbackRetry, RouteReason
+from dispatch.models import CallbackRetry, Reason, RouteReason
 from dispatch.notify import Recipient, center_members, notifications_add, order_caller, unit_handlers
 from dispatch.services import dispatch_queue_done, dispatch_queue_put, route_decide
 from grids.models import OrgUnit, UnitKind
@@ -93,7 +93,7 @@ def _on_return(event: Event, order: WorkOrder) -> None:
             return
     came_from = event.payload.get("from_unit")
     decision = route_decide(order, exclude={came_from} if came_from else set())
-    reasons = [
+    reasons: list[Reason] = [
         {"code": RouteReason.RETURNED.value, "reason": reason, "from_unit": came_from, "count": order.return_count}
     ]
     dispatch_queue_put(order=order, reasons=reasons + decision.reasons, suggestions=decision.suggestions)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -73,8 +75,10 @@ class RoutingRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.area.name if self.area_id else _("全区")
-        goes = self.department.name if self.target == Routing.DEPARTMENT and self.department_id else self.target
+        where = self.area.name if self.area is not None else _("全区")
+        goes = (
+            self.department.name if self.target == Routing.DEPARTMENT and self.department is not None else self.target
+        )
         if self.target == RuleTarget.SERVING_UNIT:
             goes = f"{self.target}:{self.service}"
         return f"{self.category} @ {where} → {goes}"
@@ -84,19 +88,19 @@ class RoutingRule(models.Model):
             raise ValidationError({"department": _("派往职能部门的规则必须指定部门。")})
         if self.target == RuleTarget.SERVING_UNIT and not self.service:
             raise ValidationError({"service": _("派往物业/行业单位的规则必须指定服务类型。")})
-        if self.area_id and self.area.kind not in {UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID}:
+        if self.area is not None and self.area.kind not in {UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.GRID}:
             raise ValidationError({"area": _("适用区域必须是街道、社区或网格。")})
 
     def problem(self) -> str:
         """Why the router cannot use this rule ('' when it can)."""
         if self.target == Routing.DEPARTMENT:
-            if self.department_id is None:
+            if self.department is None:
                 return str(_("部门已删除或未指定"))
             if not self.department.is_active:
                 return str(_("部门「%(u)s」已停用") % {"u": self.department.name})
         if self.target == RuleTarget.SERVING_UNIT and not self.service:
             return str(_("未指定服务类型"))
-        if self.area_id and not self.area.is_active:
+        if self.area is not None and not self.area.is_active:
             return str(_("区域「%(u)s」已停用") % {"u": self.area.name})
         return ""
 
@@ -123,6 +127,34 @@ class RouteReason(models.TextChoices):
     ASSIGN_REFUSED = "assign_refused", _("派单被拒")
     NOT_ROUTED = "not_routed", _("未自动派单")
     RETURNED = "returned", _("退单")
+
+
+class Reason(TypedDict, total=False):
+    """One entry of the router's reasons (RouteDecision.reasons, DispatchQueueEntry.reasons,
+    an automatic assign's ``routing`` payload): a ``code`` of RouteReason or VerdictCode and
+    the facts behind it. Stored as JSON; every key but ``code`` is optional."""
+
+    code: str
+    detail: str  # what is wrong with a rule; why an assign was refused
+    rule: int | None  # the routing rule (None: the category's default)
+    rules: list[int | None]  # rules in conflict (None: the category's default)
+    target: str  # the rule's target (RuleTarget)
+    category: str  # a category's code
+    unit: int  # the unit that returned the order
+    units: list[int]  # the units sharing a service area
+    service: str  # the rule's service (serving-unit rules)
+    fallback: bool  # no serving unit: the street instead
+    located_by: str  # how the order was located (Location.method)
+    # A return (退单): the handler's reason, the unit it came from, the order's returns so far.
+    reason: str
+    from_unit: int | None
+    count: int
+    # The dispatch model's verdict (triage.services.triage_check_route).
+    category_confidence: float
+    unit_confidence: float | None
+    threshold: float
+    categories: list[list[Any]]  # the top three: [code, name, confidence]
+    versions: dict[str, int]  # the model versions asked
 
 
 # The reasons the desk explains to the dispatcher (why the order is theirs to place).

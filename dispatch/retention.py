@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -147,7 +148,7 @@ def _anonymise_one(order: WorkOrder, *, reason: str, now: datetime, run: Retenti
     Notification.objects.bulk_update(changed_notes, ["text", "address"])
     for photo in photos:
         # The file goes only once the rows are gone for good (a rollback keeps both).
-        transaction.on_commit(lambda storage=photo.file.storage, name=photo.file.name: storage.delete(name))
+        transaction.on_commit(partial(photo.file.storage.delete, photo.file.name))
         photo.delete()
 
 

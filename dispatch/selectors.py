@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
@@ -16,7 +17,7 @@ from workorders.selectors import work_orders_visible_to
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
 
 
-def dispatch_queue(*, user: AbstractBaseUser) -> QuerySet[DispatchQueueEntry]:
+def dispatch_queue(*, user: User) -> QuerySet[DispatchQueueEntry]:
     """Orders waiting for a dispatcher (unroutable or returned), oldest first, with the
     router's reasons and suggestions. Only center dispatchers see the queue."""
     if not (sees_everything(user) and ("dispatcher" in roles_of(user) or user.is_superuser)):
@@ -40,7 +41,7 @@ DESK_TABS: dict[str, tuple[str, ...]] = {
 }
 
 
-def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
+def desk_queue(*, user: User, tab: str) -> QuerySet[WorkOrder]:
     """The orders waiting in one desk queue that ``user`` may see, sorted as DESK_TABS
     says (the sort fields are never NULL, so keyset paging can walk them)."""
     base = work_orders_visible_to(user)
@@ -59,7 +60,7 @@ def desk_queue(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
     return qs.order_by(*DESK_TABS[tab])
 
 
-def desk_rows(*, user: AbstractBaseUser, tab: str) -> QuerySet[WorkOrder]:
+def desk_rows(*, user: User, tab: str) -> QuerySet[WorkOrder]:
     """``desk_queue`` with what each compact row prints (category, community, units)
     joined in, so a page of rows is one query."""
     return desk_queue(user=user, tab=tab).select_related("category", "community", "current_unit", "lead_unit")
@@ -74,8 +75,9 @@ def desk_row_notes(tab: str, rows: list[WorkOrder]) -> None:
         for e in Event.objects.filter(order_id__in=ids, kind="return").select_related("actor_unit").order_by("seq"):
             last[e.order_id] = e
         for o in rows:
-            e = last.get(o.pk)
-            o.row_note = e.actor_unit.name if e and e.actor_unit_id else ""
+            returned = last.get(o.pk)
+            unit = returned.actor_unit if returned is not None else None
+            o.row_note = unit.name if unit is not None else ""  # type: ignore[attr-defined]  # a display field
     elif tab == "extensions":
         asked = dict(
             ExtensionRequest.objects.filter(order_id__in=ids, state=ExtensionState.PENDING).values_list(
@@ -83,10 +85,10 @@ def desk_row_notes(tab: str, rows: list[WorkOrder]) -> None:
             )
         )
         for o in rows:
-            o.row_due = asked.get(o.pk)
+            o.row_due = asked.get(o.pk)  # type: ignore[attr-defined]  # a display field
 
 
-def desk_in_queue(*, user: AbstractBaseUser, tab: str, order: WorkOrder) -> WorkOrder | None:
+def desk_in_queue(*, user: User, tab: str, order: WorkOrder) -> WorkOrder | None:
     """``order`` as it sits in the queue (with the tab's sort fields), or None when it
     has left it (someone acted, or it never was there)."""
     return desk_queue(user=user, tab=tab).filter(pk=order.pk).first()
@@ -103,7 +105,7 @@ def desk_returning_unit(event: Event | None) -> OrgUnit | None:
     return OrgUnit.objects.filter(pk=unit_id).first() if unit_id else None
 
 
-def desk_decision(order: WorkOrder, *, exclude: set[int] = frozenset()):
+def desk_decision(order: WorkOrder, *, exclude: AbstractSet[int] = frozenset()):
     """What the router recorded when it left ``order`` to the dispatchers (its reasons
     and suggested units, from the queue entry); an order it has not seen yet (just
     accepted, or its message lost) is worked out now, without the ``exclude``d units."""
@@ -118,7 +120,7 @@ def desk_decision(order: WorkOrder, *, exclude: set[int] = frozenset()):
     return decision
 
 
-def desk_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+def desk_counts(*, user: User) -> dict[str, int]:
     """The real number waiting in each desk queue (not the length of a page), in one
     pass over the waiting statuses rather than one COUNT per tab."""
     pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
@@ -141,7 +143,7 @@ WORKBENCH_TABS = ("all", "sign", "doing", "warning", "overdue")
 WORKBENCH_ORDER = ("due_sort", "created_at", "pk")
 
 
-def workbench_queue(*, user: AbstractBaseUser, tab: str, now: datetime) -> QuerySet[WorkOrder]:
+def workbench_queue(*, user: User, tab: str, now: datetime) -> QuerySet[WorkOrder]:
     """The user's open orders in one workbench tab ("warning": not yet late, but an
     open timer's warning time has passed)."""
     qs = work_orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)
@@ -159,7 +161,7 @@ def workbench_queue(*, user: AbstractBaseUser, tab: str, now: datetime) -> Query
     return qs.annotate(due_sort=Coalesce("due_at", Value(FAR_FUTURE))).order_by(*WORKBENCH_ORDER)
 
 
-def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
+def workbench_counts(*, user: User, now: datetime) -> dict[str, int]:
     """Each tab's count in one pass over the user's open orders."""
     warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
     return (
@@ -179,7 +181,7 @@ def workbench_counts(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]
 SUBMISSION_ORDER = ("created_at", "pk")
 
 
-def submission_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+def submission_queue(*, user: User) -> QuerySet[WorkOrder]:
     """Submitted orders ``user`` may see, oldest first, with what a row prints."""
     return (
         work_orders_visible_to(user)
@@ -193,7 +195,7 @@ def submission_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
 CALLBACK_ORDER = ("due_sort", "created_at", "pk")
 
 
-def callback_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+def callback_queue(*, user: User) -> QuerySet[WorkOrder]:
     """Orders waiting for the callback that ``user`` may see, by nearest deadline (no
     deadline last), with what a row prints."""
     return (
@@ -205,7 +207,7 @@ def callback_queue(*, user: AbstractBaseUser) -> QuerySet[WorkOrder]:
     )
 
 
-def units_user_signs_for(user: AbstractBaseUser) -> set[int]:
+def units_user_signs_for(user: User) -> set[int]:
     """Units whose orders this user may sign (签收): where they are a handler. A street's
     handler sees the orders it passed down to a community but cannot sign them there."""
     return set(Membership.objects.filter(user=user, role=Role.HANDLER).values_list("unit_id", flat=True))

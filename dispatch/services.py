@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.alerts import alert_raise
-from dispatch.models import DispatchQueueEntry, QueueState, RouteReason, RoutingRule, RuleTarget
+from dispatch.models import DispatchQueueEntry, QueueState, Reason, RouteReason, RoutingRule, RuleTarget
 from grids.locate import Location, locate
 from grids.models import OrgUnit, UnitKind
 from grids.selectors import units_serving
@@ -42,13 +43,13 @@ class Candidate:
     priority: int
     target: str
     unit: OrgUnit | None  # resolved target; None when territorial and not located
-    detail: dict = field(default_factory=dict)  # recorded with the routing reason
+    detail: Reason = field(default_factory=lambda: Reason())  # recorded with the routing reason
 
 
 @dataclass
 class RouteDecision:
     unit: OrgUnit | None
-    reasons: list[dict] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
     suggestions: list[dict] = field(default_factory=list)
     location: Location | None = None
 
@@ -70,7 +71,7 @@ def _area_matches(rule: RoutingRule, where: Location | None) -> bool:
     if where is None:
         return False
     spot = where.grid or where.community or where.street
-    return spot is not None and spot.path.startswith(rule.area.path)
+    return spot is not None and rule.area is not None and spot.path.startswith(rule.area.path)
 
 
 def _load_rules() -> dict[int, list[RoutingRule]]:
@@ -91,9 +92,11 @@ def rules_for(category_id: int) -> list[RoutingRule]:
     return _rules.get().get(category_id, [])
 
 
-def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -> list[Candidate]:
+def _candidates(order: WorkOrder, where: Location | None, reasons: list[Reason]) -> list[Candidate]:
     street = where.street if where else None
-    found = []
+    found: list[Candidate] = []
+    if order.category_id is None:
+        return found  # route_decide stops before (NO_CATEGORY)
     for rule in rules_for(order.category_id):
         problem = rule.problem()
         if problem:
@@ -106,14 +109,14 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
             continue
         if not _area_matches(rule, where):
             continue
-        depth = rule.area.path.count("/") if rule.area_id else 0
+        depth = rule.area.path.count("/") if rule.area is not None else 0
         if rule.target == RuleTarget.SERVING_UNIT:
             found.extend(_serving_candidates(rule, depth, where, reasons))
             continue
         unit = rule.department if rule.target == Routing.DEPARTMENT else street
         found.append(Candidate(rule.pk, depth, rule.priority, rule.target, unit))
-    if not found:
-        category = order.category
+    category = order.category if not found else None  # read only when no rule applies
+    if category is not None:
         if category.routing == Routing.DEPARTMENT:
             dept = category.department
             if dept is None or not dept.is_active:
@@ -129,7 +132,9 @@ def _candidates(order: WorkOrder, where: Location | None, reasons: list[dict]) -
     return found
 
 
-def _serving_candidates(rule: RoutingRule, depth: int, where: Location | None, reasons: list[dict]) -> list[Candidate]:
+def _serving_candidates(
+    rule: RoutingRule, depth: int, where: Location | None, reasons: list[Reason]
+) -> list[Candidate]:
     """The property company / utility serving the located 小区 for the rule's service;
     where nobody serves it (a 小区 without 物业, an unlocated order) the street, as a
     territorial rule would (属地兜底), with the reason saying so. Two units serving the
@@ -149,7 +154,11 @@ def _serving_candidates(rule: RoutingRule, depth: int, where: Location | None, r
             )
         ]
     if len(units) > 1:
-        shared = {"code": RouteReason.SERVICE_AREA_SHARED, "service": rule.service, "units": [u.pk for u in units]}
+        shared: Reason = {
+            "code": RouteReason.SERVICE_AREA_SHARED,
+            "service": rule.service,
+            "units": [u.pk for u in units],
+        }
         reasons.append(shared)
     return [Candidate(rule.pk, depth, rule.priority, rule.target, u, {"service": rule.service}) for u in units]
 
@@ -168,7 +177,7 @@ def _fits(order: WorkOrder, unit: OrgUnit) -> bool:
 
 
 def _suggest(
-    order: WorkOrder, candidates: list[Candidate], exclude: set[int], triage: Suggestions | None = None
+    order: WorkOrder, candidates: list[Candidate], exclude: AbstractSet[int], triage: Suggestions | None = None
 ) -> list[dict]:
     """The top places a dispatcher may want: what the rules point at, what the model
     predicts (with its confidence), then where this caller's earlier orders of the same
@@ -209,14 +218,14 @@ def _suggest(
     return [{"unit": uid, "name": name, "score": score, "why": str(why)} for uid, (score, why, name) in ranked]
 
 
-def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteDecision:
+def route_decide(order: WorkOrder, *, exclude: AbstractSet[int] | None = None) -> RouteDecision:
     """Pick the target unit, or explain why not. Pure: changes nothing but alerts.
 
     The rules name a unit; the order is dispatched with no person only when the
     dispatch model agrees (same category and unit on top, each at or above the
     category's threshold), or while there is no model yet (cold start)."""
     exclude = exclude or set()
-    reasons: list[dict] = []
+    reasons: list[Reason] = []
     if order.category_id is None:
         return RouteDecision(None, [{"code": R.NO_CATEGORY.value}], _suggest(order, [], exclude))
     where = _where(order)
@@ -224,7 +233,7 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
         reasons.append({"code": R.NOT_LOCATED.value})
     candidates = _candidates(order, where, reasons)
 
-    def undecided(*more: dict) -> RouteDecision:
+    def undecided(*more: Reason) -> RouteDecision:
         # Suggestions (history look-ups, the model) are only worked out when a person must
         # decide; each decision ends in at most one call, so nothing is cached across calls.
         verdict = triage_check_route(order=order, unit_id=None)
@@ -246,7 +255,7 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
         return undecided() if {"code": R.NOT_LOCATED.value} in reasons else undecided({"code": R.NOT_LOCATED.value})
     if chosen.unit.pk in exclude:
         return undecided({"code": R.RETURNED_BY_TARGET.value, "unit": chosen.unit.pk})
-    rule_reason = {
+    rule_reason: Reason = {
         "code": R.RULE.value if chosen.rule_id else R.CATEGORY_DEFAULT.value,
         "rule": chosen.rule_id,
         "target": chosen.target,
@@ -262,7 +271,7 @@ def route_decide(order: WorkOrder, *, exclude: set[int] | None = None) -> RouteD
 
 
 def dispatch_queue_put(
-    *, order: WorkOrder, reasons: list[dict], suggestions: list[dict], now: datetime | None = None
+    *, order: WorkOrder, reasons: list[Reason], suggestions: list[dict], now: datetime | None = None
 ) -> DispatchQueueEntry:
     """Put (or refresh) the order's open entry in the dispatchers' queue."""
     now = now or timezone.now()
@@ -340,7 +349,7 @@ def dispatch_queue_unrouted(*, older_than: timedelta, now: datetime | None = Non
             first = {"unit": decision.unit.pk, "name": decision.unit.name, "score": 1.0, "why": _("派单规则")}
             suggestions = [first] + [s for s in suggestions if s["unit"] != decision.unit.pk][: MAX_SUGGESTIONS - 1]
         dispatch_queue_put(
-            order=order, reasons=[{"code": R.NOT_ROUTED.value}] + decision.reasons, suggestions=suggestions, now=now
+            order=order, reasons=[Reason(code=R.NOT_ROUTED.value), *decision.reasons], suggestions=suggestions, now=now
         )
         count += 1
     return count

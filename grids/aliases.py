@@ -3,7 +3,7 @@ admin's approval turns it into an AddressAlias (which the resolver reads within 
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +16,7 @@ from grids.models import AddressAlias, AliasSuggestion, OrgUnit, SuggestionState
 
 
 def alias_suggestion_record(
-    *, address: str, community: OrgUnit, grid: OrgUnit | None = None, actor: AbstractBaseUser | None = None
+    *, address: str, community: OrgUnit, grid: OrgUnit | None = None, actor: User | None = None
 ) -> AliasSuggestion | None:
     """Record that ``address`` belongs to ``community`` when the resolver did not say so
     (a different community, or none). None when there is nothing to learn: the resolver
@@ -52,7 +52,7 @@ def alias_suggestion_record(
         )
 
 
-def alias_suggestion_approve(*, suggestion: AliasSuggestion, actor: AbstractBaseUser) -> AddressAlias:
+def alias_suggestion_approve(*, suggestion: AliasSuggestion, actor: User) -> AddressAlias:
     """Adopt the suggestion: the alias now names its community (an existing alias of the
     same text is moved there, since the reviewer has decided where it belongs)."""
     with transaction.atomic():
@@ -69,7 +69,7 @@ def alias_suggestion_approve(*, suggestion: AliasSuggestion, actor: AbstractBase
     return alias
 
 
-def alias_suggestion_reject(*, suggestion: AliasSuggestion, actor: AbstractBaseUser) -> AliasSuggestion:
+def alias_suggestion_reject(*, suggestion: AliasSuggestion, actor: User) -> AliasSuggestion:
     with transaction.atomic():
         s = AliasSuggestion.objects.select_for_update().get(pk=suggestion.pk)
         if s.state != SuggestionState.PENDING:

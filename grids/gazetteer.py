@@ -164,17 +164,18 @@ class _Gazetteer:
                     names.append(Name(text[: -len(suffix)], "alias", community, grid, 0.9, alias.alias))
         roads: dict[str, list[RoadSegment]] = {}
         for seg in RoadSegment.objects.all():
-            seg.community = community_by_id.get(seg.community_id)
-            if seg.community is None:
+            seg_community = community_by_id.get(seg.community_id)
+            if seg_community is None:
                 continue
+            seg.community = seg_community
             seg.grid = grid_by_id.get(seg.grid_id) if seg.grid_id else None
             key = normalize_address(seg.road)
             roads.setdefault(key, []).append(seg)
             road_communities.setdefault(key, {}).setdefault(
                 seg.community_id, Name(key, "road", seg.community, None, 0.7, seg.road)
             )
-        for road in road_communities:
-            names.append(Name(road, "road", None, None, 1.0, road))
+        for road_key in road_communities:
+            names.append(Name(road_key, "road", None, None, 1.0, road_key))
         self.names = [
             Name(n.text, n.kind, n.community, n.grid, n.weight, n.label, pinyin_key(n.text)) for n in names if n.text
         ]
@@ -268,6 +269,8 @@ def _road_candidates(gaz: _Gazetteer, road: str, how: str, score: float, rest: s
         ]
     communities = gaz.road_communities.get(road, {})
     for name in communities.values():
+        if name.community is None:
+            continue  # never: a road's names are built from its segments' communities
         share = 1.0 if len(communities) == 1 else 0.6
         out.append(
             _Candidate(
@@ -313,6 +316,8 @@ def address_resolve(address: str) -> Resolution:
             road_seen = True
             candidates += _road_candidates(gaz, name.text, how, score, text[end:])
             continue
+        if name.community is None:
+            continue  # only road names have none, handled above
         score *= name.weight
         if name.kind == "alias":
             evidence = f"匹配小区「{name.label}」{how_zh}→ {name.community.name}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max
 from shapely import STRtree
 from shapely.geometry import Point
-from shapely.prepared import prep
+from shapely.prepared import PreparedGeometry, prep
 
 from grids.geometry import check_position, geometry_from_geojson
 from grids.models import OrgUnit, UnitKind
@@ -38,7 +38,7 @@ class _GridIndex:
         self._stamp: tuple | None = None
         self._checked_at = 0.0
         self._tree: STRtree | None = None
-        self._entries: list[tuple[object, str, Location]] = []
+        self._entries: list[tuple[PreparedGeometry, str, Location]] = []
 
     def reset(self) -> None:
         with self._lock:
@@ -71,6 +71,8 @@ class _GridIndex:
         geoms, entries = [], []
         grids = OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None)
         for unit in grids.select_related("parent__parent"):
+            if unit.boundary is None:
+                continue  # excluded above
             try:
                 geom = geometry_from_geojson(unit.boundary)
             except ValueError:

@@ -20,7 +20,7 @@ class UnitKind(models.TextChoices):
 
 
 # Which kind of unit may sit under which: the tree of DESIGN.md, enforced on save.
-ALLOWED_PARENT_KIND = {
+ALLOWED_PARENT_KIND: dict[str, UnitKind | None] = {
     UnitKind.CENTER: None,
     UnitKind.DEPARTMENT: UnitKind.CENTER,
     UnitKind.STREET: UnitKind.CENTER,
@@ -73,7 +73,7 @@ class OrgUnit(models.Model):
         with transaction.atomic():
             old_path = self.path
             super().save(*args, **kwargs)
-            parent_path = self.parent.path if self.parent_id else "/"
+            parent_path = self.parent.path if self.parent is not None else "/"
             new_path = f"{parent_path}{self.pk}/"
             if new_path != old_path:
                 OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
@@ -97,6 +97,14 @@ class OrgUnit(models.Model):
                 geometry_from_geojson(self.boundary)
             except ValueError as exc:
                 raise ValidationError({"boundary": str(exc)}) from exc
+
+    @property
+    def parent_unit(self) -> OrgUnit:
+        """The unit above, for a unit that must have one (every kind but the center:
+        ALLOWED_PARENT_KIND, enforced by clean)."""
+        if self.parent is None:
+            raise ValueError(f"{self.kind} {self.pk} has no unit above it")
+        return self.parent
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -217,7 +225,7 @@ class RoadSegment(models.Model):
         return f"{self.road} {self.start}–{self.end} ({self.get_parity_display()})"
 
     def clean(self) -> None:
-        if self.grid_id and self.grid.parent_id != self.community_id:
+        if self.grid is not None and self.grid.parent_id != self.community_id:
             raise ValidationError({"grid": _("网格必须属于所选社区。")})
 
     def covers(self, number: int) -> bool:
@@ -354,7 +362,7 @@ class ServiceArea(models.Model):
             errors["unit"] = _("服务范围只能属于物业/行业单位。")
         if self.community_id and self.community.kind != UnitKind.COMMUNITY:
             errors["community"] = _("请选择社区。")
-        if self.grid_id and self.grid.parent_id != self.community_id:
+        if self.grid is not None and self.grid.parent_id != self.community_id:
             errors["grid"] = _("网格必须属于所选社区。")
         if errors:
             raise ValidationError(errors)

@@ -1,21 +1,21 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from grids.models import Membership, OrgUnit, Role, ServiceArea, UnitKind
 
 
-def memberships_of(user: AbstractBaseUser) -> list[Membership]:
+def memberships_of(user: User | AnonymousUser) -> list[Membership]:
     if not user or not user.is_authenticated:
         return []
     cached = getattr(user, "_hotline_memberships", None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
-        user._hotline_memberships = cached
+        user._hotline_memberships = cached  # type: ignore[attr-defined]  # a per-request cache on the user object
     return cached
 
 
-def roles_of(user: AbstractBaseUser) -> set[str]:
+def roles_of(user: User | AnonymousUser) -> set[str]:
     return {m.role for m in memberships_of(user)}
 
 
@@ -23,14 +23,14 @@ def unit_subtree_ids(unit: OrgUnit) -> set[int]:
     return set(OrgUnit.objects.filter(path__startswith=unit.path).values_list("id", flat=True))
 
 
-def sees_everything(user: AbstractBaseUser) -> bool:
+def sees_everything(user: User) -> bool:
     """The center (and superusers) see every order in the district."""
     if getattr(user, "is_superuser", False):
         return True
     return any(m.unit.kind == UnitKind.CENTER or m.role == Role.ADMIN for m in memberships_of(user))
 
 
-def visible_unit_ids(user: AbstractBaseUser) -> set[int] | None:
+def visible_unit_ids(user: User) -> set[int] | None:
     """Ids of the units whose orders the user may see; None means all of them."""
     if sees_everything(user):
         return None

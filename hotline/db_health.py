@@ -23,7 +23,7 @@ def _mark_used(**_) -> None:
     now = time.monotonic()
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None:
-            conn.hotline_used_at = now
+            conn.hotline_used_at = now  # type: ignore[attr-defined]  # our own mark on the wrapper
 
 
 def _skip_recent_check(**_) -> None:
@@ -34,7 +34,7 @@ def _skip_recent_check(**_) -> None:
     for conn in connections.all(initialized_only=True):
         used = getattr(conn, "hotline_used_at", None)
         if conn.connection is not None and used is not None and now - used < limit:
-            conn.health_check_done = True
+            conn.health_check_done = True  # type: ignore[attr-defined]  # Django's, missing from the stubs
 
 
 def connect() -> None:

@@ -18,6 +18,7 @@ import hmac
 import ipaddress
 import os
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Count, Min, Q
@@ -35,7 +36,7 @@ REQUEST_LATENCY = Histogram(
 
 # A hook for queues that live in tables added later (e.g. the follow-up outbox): a name
 # and a function returning the number of rows waiting. Register with ``queue_depth``.
-_QUEUE_DEPTHS: dict[str, callable] = {}
+_QUEUE_DEPTHS: dict[str, Callable[[], int]] = {}
 
 
 def queue_depth(name: str):

@@ -48,7 +48,7 @@ class RefuseNulMiddleware:
         if request.method == "POST" and content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
             try:
                 field = _has_nul(request.POST) or next(
-                    (name for name, f in request.FILES.items() if NUL in (f.name or "")), None
+                    (name for name, files in request.FILES.lists() if any(NUL in (f.name or "") for f in files)), None
                 )
             except MultiPartParserError:
                 field = None  # the view's own parser reports the broken body

@@ -40,4 +40,4 @@ class ProcessCache(Generic[T]):
             if now - self._loaded_at > self.stale_after:
                 self._value = self.load()
                 self._loaded_at = now
-            return self._value
+            return self._value  # type: ignore[return-value]  # loaded above: stale_after < 1e18 s

@@ -4,6 +4,7 @@ environment, parsed strictly by hotline.env (a bad value stops start-up)."""
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -119,8 +120,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # writes or must read its own writes stays on the primary. The lag guard sends those
 # reads back to the primary when the replica is more than MAX_LAG seconds behind or
 # unreachable, asking it at most every CHECK_SECONDS per process.
-if env_str("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", env_str("DATABASE_REPLICA_URL"))
+if replica_url := env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = parse_database_url("DATABASE_REPLICA_URL", replica_url)
     if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL (a streaming replica).")
     DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", "2")
@@ -148,7 +149,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # htmx from npm (package.json), served as static/htmx/htmx.min.js; no CDN.
 STATICFILES_DIRS.append(("htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"))
 STATIC_ROOT = Path(env_str("HOTLINE_STATIC_ROOT") or VAR_DIR / "staticfiles")
@@ -174,7 +175,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
@@ -322,7 +323,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # notifications must not hold up routing). A worker started without -Q consumes all of
 # them (the embedded default, `make run`); per-queue workers: README "Celery queues".
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = {name: {} for name in ("routing", "notifications", "scans", "training", "default")}
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {
+    name: {} for name in ("routing", "notifications", "scans", "training", "default")
+}
 CELERY_TASK_ROUTES = {
     "dispatch.route_order": {"queue": "routing"},
     "dispatch.on_event": {"queue": "notifications"},

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from grids.models import OrgUnit, UnitKind
 from hotline.process_cache import ProcessCache
@@ -18,6 +19,9 @@ from triage import keywords
 from triage.models import DispatchThreshold, ModelKind, ModelVersion, VerdictCode
 from workorders.choices import Channel, Routing
 from workorders.models import Category
+
+if TYPE_CHECKING:
+    from dispatch.models import Reason
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +248,7 @@ class Verdict:
     """Whether the model backs the routing rules' choice for an order."""
 
     agrees: bool
-    reason: dict
+    reason: Reason
     suggestions: Suggestions
 
 
@@ -279,7 +283,7 @@ def triage_check_route(*, order, unit_id: int | None) -> Verdict:
         code = VerdictCode.DISAGREES
     else:
         code = VerdictCode.UNSURE
-    reason = {
+    reason: Reason = {
         "code": code.value,
         "category_confidence": round(p_cat, 3),
         "unit_confidence": None if p_unit is None else round(p_unit, 3),

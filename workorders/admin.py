@@ -36,8 +36,16 @@ def _redacted(order: WorkOrder, text: str) -> str:
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["seq", "kind", "from_status", "to_status", "actor", "actor_unit", "note_shown", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "seq",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_unit",
+        "note_shown",
+        "created_at",
+    )
 
     @admin.display(description=_("说明"))
     def note_shown(self, event: Event) -> str:
@@ -46,8 +54,7 @@ class EventInline(ReadOnlyInline):
 
 class DeadlineInline(ReadOnlyInline):
     model = Deadline
-    fields = ["stage", "unit", "limit", "opened_at", "warn_at", "due_at", "state", "closed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("stage", "unit", "limit", "opened_at", "warn_at", "due_at", "state", "closed_at")
 
 
 REVEALED = "admin-revealed:{}"
@@ -148,7 +155,7 @@ class WorkOrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("来电人"))
     def caller_shown(self, order: WorkOrder) -> str:
         if order.caller_confidential:
-            return _("（保密）")
+            return str(_("（保密）"))
         # The reveal button is in the page's object tools (change_form.html): a POST.
         return f"{mask_name(order.caller_name)} {mask_phone(order.caller_phone)}"
 
@@ -195,7 +202,7 @@ class EventAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["order__number"]
     # The note redacted; the payload holds ids, codes and times only.
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "order",
         "seq",
         "kind",
@@ -207,7 +214,7 @@ class EventAdmin(admin.ModelAdmin):
         "note_shown",
         "payload",
         "created_at",
-    ]
+    )
 
     @admin.display(description=_("说明"))
     def note_shown(self, event: Event) -> str:
@@ -244,7 +251,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 @admin.register(CoHandling)
 class CoHandlingAdmin(admin.ModelAdmin):
     list_display = ["order", "unit", "state", "asked_at", "signed_at", "reported_at"]
-    fields = readonly_fields = [f.name for f in CoHandling._meta.fields if f.name != "report"] + ["report_shown"]
+    fields = readonly_fields = (*[f.name for f in CoHandling._meta.fields if f.name != "report"], "report_shown")
 
     @admin.display(description=_("协办意见"))
     def report_shown(self, row: CoHandling) -> str:
@@ -254,7 +261,7 @@ class CoHandlingAdmin(admin.ModelAdmin):
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(admin.ModelAdmin):
     list_display = ["order", "unit", "proposed_due", "state", "created_at"]
-    fields = readonly_fields = [f.name for f in ExtensionRequest._meta.fields if f.name != "reason"] + ["reason_shown"]
+    fields = readonly_fields = (*[f.name for f in ExtensionRequest._meta.fields if f.name != "reason"], "reason_shown")
 
     @admin.display(description=_("延期理由"))
     def reason_shown(self, row: ExtensionRequest) -> str:

@@ -19,14 +19,14 @@ from workorders.models import Deadline, WorkOrder
 logger = logging.getLogger(__name__)
 
 # Used when a category has no limit for a stage, so an order never runs without a timer.
-DEFAULT_LIMITS = {Stage.SIGN: "1wd", Stage.CONTACT: "1wd", Stage.HANDLE: "15wd", Stage.CALLBACK: "3wd"}
+DEFAULT_LIMITS: dict[str, str] = {Stage.SIGN: "1wd", Stage.CONTACT: "1wd", Stage.HANDLE: "15wd", Stage.CALLBACK: "3wd"}
 
 
 def limit_for(order: WorkOrder, stage: str) -> tuple[str, bool]:
     """(limit text, fell back to default?) for a stage of this order."""
     if stage == Stage.RETURN_REVIEW:  # the center's own limit, the same for every category
         return f"{settings.HOTLINE_RETURN_REVIEW_WORKDAYS}wd", False
-    text = order.category.limit_for(stage, order.urgency) if order.category_id else ""
+    text = order.category.limit_for(stage, order.urgency) if order.category is not None else ""
     if text:
         return text, False
     logger.warning(

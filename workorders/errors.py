@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class WorkflowError(Exception):
     code = "workflow_error"
@@ -28,7 +30,7 @@ class Conflict(WorkflowError):
 class InvalidInput(WorkflowError):
     code = "invalid_input"
 
-    def __init__(self, errors: dict[str, list[str] | str]) -> None:
+    def __init__(self, errors: Mapping[str, list[str] | str]) -> None:
         self.errors = {k: [v] if isinstance(v, str) else list(v) for k, v in errors.items()}
         message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
         super().__init__(message, errors=self.errors)

@@ -71,14 +71,14 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+        return f"{self.parent.name} / {self.name}" if self.parent is not None else self.name
 
     @property
     def is_minor(self) -> bool:
         return self.parent_id is not None
 
     def clean(self) -> None:
-        if self.parent_id and self.parent.parent_id:
+        if self.parent is not None and self.parent.parent_id:
             raise ValidationError({"parent": _("分类只有两级：小类的上级必须是大类。")})
         if self.routing == Routing.DEPARTMENT and not self.department_id:
             raise ValidationError({"department": _("按职能部门派单的分类必须指定主责部门。")})

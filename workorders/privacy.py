@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from grids.models import Membership, Role, UnitKind
@@ -41,7 +41,7 @@ def may_reveal(membership: Membership | None, order: WorkOrder) -> bool:
     return not (order.caller_confidential and membership.role in {Role.HANDLER, Role.SUPERVISOR, Role.ADMIN})
 
 
-def caller_for(user: AbstractBaseUser | None, order: WorkOrder) -> dict:
+def caller_for(user: User | None, order: WorkOrder) -> dict:
     """The caller as this user may see them: {name, phone, masked, confidential}."""
     roles = roles_of(user) if user is not None else set()
     if roles & UNMASKED_ROLES:
@@ -155,7 +155,7 @@ def redact_public_text(text: str, *, caller_name: str = "", confidential: bool =
     placeholders = _placeholders()
 
     def replace(match: re.Match) -> str:
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every alternative of the pattern is a named group
         if kind == "service":
             return match.group(0)
         if kind == "mobile":
@@ -190,7 +190,7 @@ def redact_order_text(order: WorkOrder, text: str) -> str:
 ORDER_TEXT_FIELDS = ("title", "description", "address", "reply")
 
 
-def reads_originals(user: AbstractBaseUser | None, order: WorkOrder, *, revealed: bool = False) -> bool:
+def reads_originals(user: User | None, order: WorkOrder, *, revealed: bool = False) -> bool:
     """Whether ``user`` sees ``order``'s free text as typed (else redacted). ``revealed``:
     the user has just revealed the caller through the audited event."""
     if user is None or not user.is_authenticated:
@@ -200,9 +200,7 @@ def reads_originals(user: AbstractBaseUser | None, order: WorkOrder, *, revealed
     return revealed
 
 
-def order_text(
-    user: AbstractBaseUser | None, order: WorkOrder, text: str, *, field: str = "", revealed: bool = False
-) -> str:
+def order_text(user: User | None, order: WorkOrder, text: str, *, field: str = "", revealed: bool = False) -> str:
     """One piece of ``order``'s free text (a field's value, a note, a report) as ``user``
     may read it. ``field`` names the order field it comes from, if any (the policy is
     the same for all of them today; the name keeps call sites explicit)."""
@@ -221,7 +219,7 @@ MAX_SEARCH = 40
 
 
 def text_search_q(
-    user: AbstractBaseUser | None,
+    user: User | None,
     value: str,
     *,
     fields: tuple[str, ...] = ("title", "description", "address"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,10 +16,13 @@ from workorders.choices import Resolution, Satisfaction, Status
 from workorders.errors import InvalidInput
 from workorders.models import WorkOrder
 from workorders.privacy import redact_order_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from workorders.services import work_order_callback
 
 # Plain words for each status, as a resident would say it.
-PLAIN_STATUS = {
+PLAIN_STATUS: dict[str, StrOrPromise] = {
     Status.SUBMITTED: gettext_lazy("您的诉求已收到，正在等待受理。"),
     Status.ACCEPTED: gettext_lazy("您的诉求已受理，正在分派给负责单位。"),
     Status.ASSIGNED: gettext_lazy("已派给负责单位，等待签收。"),
@@ -124,9 +128,9 @@ def public_track(*, number: str, code: str) -> PublicView | None:
         # Whoever holds the number and code sees this page, so the texts go through the
         # same redaction as Open311 (the title is the description's first line).
         title=redact_order_text(order, order.title),
-        category=order.category.name if order.category_id else "",
+        category=order.category.name if order.category is not None else "",
         created_at=order.created_at,
-        unit=order.lead_unit.name if order.lead_unit_id else "",
+        unit=order.lead_unit.name if order.lead_unit is not None else "",
         reply=redact_order_text(order, order.reply) if shows_reply else "",
         can_rate=order.status == Status.CALLBACK,
         steps=steps,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from workorders.models import Event, WorkOrder
 from workorders.transitions import TRANSITIONS
 
@@ -35,7 +37,7 @@ def replay(events: Iterable[Event]) -> ReplayedState:
     return state
 
 
-def replay_mismatches(orders: Iterable[WorkOrder] | None = None) -> list[tuple[str, ReplayedState, ReplayedState]]:
+def replay_mismatches(orders: QuerySet[WorkOrder] | None = None) -> list[tuple[str, ReplayedState, ReplayedState]]:
     """(number, stored, replayed) for every order whose stored status, units or version
     differ from what its events rebuild; empty when the log explains every order."""
     qs = WorkOrder.objects.all() if orders is None else orders

@@ -30,7 +30,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grids.models import Membership, OrgUnit, Role, UnitKind
@@ -48,7 +48,7 @@ def territory_q(ids: set[int] | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}lead_unit_id__in": ids}) | Q(**{f"{prefix}street_id__in": ids})
 
 
-def subtree_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
+def subtree_ids(user: User, unit: OrgUnit) -> set[int]:
     """Ids of ``unit`` and everything below it, computed once per request (cached on the
     user object like its memberships) and then used as an id list against the orders."""
     cache = user.__dict__.setdefault("_hotline_subtrees", {})
@@ -58,7 +58,7 @@ def subtree_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
     return ids
 
 
-def serving_ids(user: AbstractBaseUser, unit: OrgUnit) -> set[int]:
+def serving_ids(user: User, unit: OrgUnit) -> set[int]:
     """Property companies / utilities serving somewhere in ``unit``'s subtree (a street or
     community; nothing for other kinds), cached per request like subtree_ids."""
     if unit.kind not in (UnitKind.STREET, UnitKind.COMMUNITY):
@@ -74,7 +74,7 @@ def _sees_all(m: Membership) -> bool:
     return m.role != Role.GRID_WORKER and (m.role == Role.ADMIN or m.unit.kind == UnitKind.CENTER)
 
 
-def membership_q(user: AbstractBaseUser, m: Membership) -> Q | None:
+def membership_q(user: User, m: Membership) -> Q | None:
     """The orders one membership opens; None means every order."""
     if m.role == Role.GRID_WORKER:
         return Q(created_by_id=m.user_id)
@@ -84,17 +84,17 @@ def membership_q(user: AbstractBaseUser, m: Membership) -> Q | None:
     q = (
         Q(current_unit_id__in=ids)
         | Q(lead_unit_id__in=ids)
-        | Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+        | Q(Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
     )
     if m.role in DESK_ROLES:
-        q |= Q(street_id__in=ids) | Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids))
+        q |= Q(street_id__in=ids) | Q(Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
     serving = serving_ids(user, m.unit)
     if serving:
         q |= Q(community_id__in=ids) & (Q(current_unit_id__in=serving) | Q(lead_unit_id__in=serving))
     return q
 
 
-def orders_q(user: AbstractBaseUser | None) -> Q | None:
+def orders_q(user: User | AnonymousUser | None) -> Q | None:
     """The user's whole scope as one condition; None means every order. A user with no
     membership (or anonymous) gets a condition that matches nothing."""
     if user is None or not user.is_authenticated:
@@ -112,13 +112,13 @@ def orders_q(user: AbstractBaseUser | None) -> Q | None:
     return reduce(or_, parts)
 
 
-def orders_visible_to(user: AbstractBaseUser | None) -> QuerySet[WorkOrder]:
+def orders_visible_to(user: User | AnonymousUser | None) -> QuerySet[WorkOrder]:
     q = orders_q(user)
     qs = WorkOrder.objects.all()
     return qs if q is None else qs.filter(q)
 
 
-def membership_covers(user: AbstractBaseUser, m: Membership, order: WorkOrder | None) -> bool:
+def membership_covers(user: User, m: Membership, order: WorkOrder | None) -> bool:
     """Whether membership ``m`` opens ``order`` (the same rule as membership_q, checked on
     one row: in Python where the row has the answer, a query only for co-handling and
     deadline units). The workflow uses it for the desk actions' authorization."""

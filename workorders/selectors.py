@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -10,7 +10,7 @@ from workorders.models import Category, Event, WorkOrder
 from workorders.scope import orders_visible_to
 
 
-def work_orders_visible_to(user: AbstractBaseUser) -> QuerySet[WorkOrder]:
+def work_orders_visible_to(user: User | AnonymousUser) -> QuerySet[WorkOrder]:
     """Orders the user may see (the rule is workorders.scope's, the one definition)."""
     return orders_visible_to(user)
 

@@ -11,13 +11,18 @@ the table (``Event`` constraint ``event_kind_in_table``; a new kind needs a migr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from grids.models import Role
 from workorders.choices import TERMINAL_STATUSES, Channel, Stage, Status
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CREATE = None  # "source status" of the events that create an order
 
@@ -44,9 +49,10 @@ ACTIVE = frozenset(
 
 @dataclass(frozen=True)
 class Rule:
-    label: str
-    sources: frozenset
-    target: str | None  # None: the status does not change
+    label: StrOrPromise
+    # The statuses the event may happen in; CREATE (None) for the events that create an order.
+    sources: frozenset[Status | None]
+    target: Status | None  # None: the status does not change
     roles: frozenset[str]
     scope: str
     system: bool = False  # the machine (no user: router, scanner, public form) may do it
@@ -71,22 +77,33 @@ class Rule:
     page: str | None = None
     # Statuses in which the order waits in the queue of the rule's roles (the unit's
     # queue for scope UNIT): the step is theirs to take next (api.selectors.my_queue).
-    queue: frozenset = frozenset()
+    queue: frozenset[Status] = frozenset()
 
 
-def _r(label, sources, target, roles, scope, *, ui: str | None = None, queue=(), **kw) -> Rule:
+def _r(
+    label: StrOrPromise,
+    sources: Iterable[Status | None],
+    target: Status | None,
+    roles: Iterable[str],
+    scope: str,
+    *,
+    ui: str | None = None,
+    queue: Iterable[Status] | Literal[True] = (),
+    **kw: Any,
+) -> Rule:
     """A rule; ``ui`` names the action on both the API and the page (``api``/``page``
     override one of them); ``queue=True`` queues the order in every source status."""
     kw.setdefault("api", ui)
     kw.setdefault("page", ui)
-    sources = frozenset(sources)
+    source_set = frozenset(sources)
     return Rule(
         label=label,
-        sources=sources,
+        sources=source_set,
         target=target,
         roles=frozenset(roles),
         scope=scope,
-        queue=sources if queue is True else frozenset(queue),
+        # No order waits in CREATE: it has no status yet.
+        queue=frozenset(s for s in source_set if s is not None) if queue is True else frozenset(queue),
         **kw,
     )
 
@@ -424,7 +441,7 @@ TRANSITIONS: dict[str, Rule] = {
     # The order page reveals through its own button (web.views.orders), not an action form.
     "reveal_caller": _r(
         _("查看来电人号码"),
-        set(Status.values),
+        set(Status),
         None,
         # Admins too: the admin's full view of an order is this same audited event.
         {Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.ADMIN},
@@ -438,7 +455,7 @@ TRANSITIONS: dict[str, Rule] = {
     # someone at work on the order. The services check that deciders sit at the center.
     # Governance's own pages record them.
     **{
-        kind: _r(label, set(Status.values), None, roles, DESK, audit_only=True, note_required=True)
+        kind: _r(label, set(Status), None, roles, DESK, audit_only=True, note_required=True)
         for kind, label, roles in (
             ("exclusion_request", _("申请剔除"), {Role.HANDLER, Role.SUPERVISOR}),
             ("exclusion_approve", _("同意剔除"), {Role.SUPERVISOR, Role.DISPATCHER}),

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,7 +58,7 @@ def _refuse_transition(order: WorkOrder, kind: str) -> InvalidTransition:
     )
 
 
-def authorize(rule: Rule, actor: AbstractBaseUser | None, order: WorkOrder | None) -> Membership | None:
+def authorize(rule: Rule, actor: User | None, order: WorkOrder | None) -> Membership | None:
     """The membership the actor acts through, or NotAllowed. None means the system."""
     if actor is None:
         if rule.system:
@@ -69,6 +69,8 @@ def authorize(rule: Rule, actor: AbstractBaseUser | None, order: WorkOrder | Non
         raise NotAllowed(_("您的角色不能「%(action)s」。") % {"action": rule.label}, roles=sorted(rule.roles))
     if rule.scope == ANYWHERE:
         return candidates[0]
+    if order is None:  # pragma: no cover - only creation (scope ANYWHERE) has no order yet
+        raise AssertionError(f"scope {rule.scope} needs an order")
     if rule.scope == DESK:
         matches = [m for m in candidates if membership_covers(actor, m, order)]
     elif rule.scope == UNIT:
@@ -135,7 +137,14 @@ _EVENT_COLUMNS = (
 )
 
 
-_EVENT_FIELDS = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
+def _column(name: str) -> Field:
+    field = Event._meta.get_field(name)
+    if not isinstance(field, Field):  # pragma: no cover - _EVENT_COLUMNS names the model's own columns
+        raise TypeError(f"Event.{name} is not a column")
+    return field
+
+
+_EVENT_FIELDS = [_column(name) for name in _EVENT_COLUMNS]
 _EVENT_TABLE = Event._meta.db_table
 _EVENT_INSERT_COLUMNS = ", ".join(f'"{f.column}"' for f in _EVENT_FIELDS)  # same quoting on PostgreSQL and SQLite
 _EVENT_PLACEHOLDERS = ", ".join(["%s"] * len(_EVENT_FIELDS))
@@ -186,7 +195,7 @@ def transition(
     *,
     order: WorkOrder | int,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     change: Callable[[WorkOrder, Membership | None, datetime], Step] | None = None,
     expected_version: int | None = None,
     note: str = "",
@@ -271,7 +280,7 @@ def transition(
 def create(
     *,
     kind: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     order: WorkOrder,
     note: str = "",
     payload: dict | None = None,
@@ -282,7 +291,7 @@ def create(
     from workorders.numbers import issue_number
 
     rule = TRANSITIONS[kind]
-    if CREATE not in rule.sources:
+    if CREATE not in rule.sources or rule.target is None:
         raise ValueError(f"{kind} does not create an order")
     now = now or timezone.now()
     membership = authorize(rule, actor, None)

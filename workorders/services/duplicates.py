@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,7 +127,7 @@ class DuplicateMatch:
 
 def _place_of(*, address: str, community: OrgUnit | None, grid: OrgUnit | None) -> Place:
     if grid is not None:
-        return Place(grid.parent.parent_id, grid.parent_id, grid.pk, address)
+        return Place(grid.parent_unit.parent_id, grid.parent_id, grid.pk, address)
     if community is not None:
         return Place(community.parent_id, community.pk, None, address)
     if address:
@@ -152,7 +152,7 @@ def work_order_find_duplicates(
     grid: OrgUnit | None = None,
     caller_phone: str = "",
     exclude: WorkOrder | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     now: datetime | None = None,
     window: timedelta = DUPLICATE_WINDOW,
     limit: int = 5,
@@ -216,7 +216,7 @@ def work_order_find_duplicates(
     return matches[:limit]
 
 
-def work_order_likely_duplicates(*, order: WorkOrder, user: AbstractBaseUser, limit: int = 5) -> list[DuplicateMatch]:
+def work_order_likely_duplicates(*, order: WorkOrder, user: User, limit: int = 5) -> list[DuplicateMatch]:
     """Suspected duplicates of an order already in (a public submission waiting to be
     accepted), by its own text, place and caller: the search a new call gets."""
     return work_order_find_duplicates(
@@ -234,7 +234,7 @@ def work_order_likely_duplicates(*, order: WorkOrder, user: AbstractBaseUser, li
 def work_order_attach_call(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     caller_phone: str,
     text: str,
     caller_name: str = "",
@@ -297,7 +297,7 @@ def caller_counts(order_ids: list[int]) -> dict[int, int]:
     return {pk: len(phones[pk] - {""}) + anonymous[pk] for pk in ids}
 
 
-def attached_calls_for(user: AbstractBaseUser | None, order: WorkOrder) -> list[dict]:
+def attached_calls_for(user: User | None, order: WorkOrder) -> list[dict]:
     """The calls attached to ``order`` as this user may read them, by the one policy of
     workorders.privacy: operators in full; everyone else with number and name masked
     (a confidential caller not identifiable at all) and the caller's words redacted."""

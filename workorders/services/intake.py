@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 from typing import TypedDict, Unpack
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -140,7 +140,7 @@ def _new_order(
 
 def work_order_log_call(
     *,
-    actor: AbstractBaseUser,
+    actor: User | None,  # None is refused by the rule: a person's step
     caller_phone: str,
     title: str,
     description: str,
@@ -184,7 +184,7 @@ def work_order_submit(
     channel: str,
     title: str,
     description: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     caller_phone: str = "",
     caller_name: str = "",
     caller_confidential: bool = False,
@@ -236,7 +236,6 @@ class IntakeFields(TypedDict, total=False):
     urgency: str
     request_type: str
     community: OrgUnit | None
-    auto_dispatch: bool  # hotline calls only
 
 
 def work_order_intake(
@@ -244,13 +243,14 @@ def work_order_intake(
     channel: str,
     description: str,
     title: str = "",
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     photo: UploadedFile | None = None,
     photo_field: str = "photo",
     public: bool | None = None,
     self_handled: str | None = None,
     transferred_from: str = "",
     transfer_reference: str = "",
+    auto_dispatch: bool = True,
     now: datetime | None = None,
     **fields: Unpack[IntakeFields],
 ) -> WorkOrder:
@@ -265,7 +265,9 @@ def work_order_intake(
     closed report half done. A matter an emergency line handed over (``transferred_from``:
     110/119/120/122, ``transfer_reference``: that line's own incident number, optional)
     is a hotline call whose record of the hand-over (community.EmergencyTransferIn)
-    commits with the order; line and reference are checked before anything is written."""
+    commits with the order; line and reference are checked before anything is written. ``auto_dispatch``
+    (False: the caller routes it) is for hotline calls only; work_order_submit has no such
+    choice."""
     from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
     from community.emergency import emergency_transfer_in_check, emergency_transfer_in_record  # same
 
@@ -282,7 +284,9 @@ def work_order_intake(
         attachment_check(upload=photo, field=photo_field, public=public)
     with transaction.atomic():
         if channel == Channel.HOTLINE:
-            order = work_order_log_call(actor=actor, title=title, description=description, now=now, **fields)
+            order = work_order_log_call(
+                actor=actor, title=title, description=description, auto_dispatch=auto_dispatch, now=now, **fields
+            )
             if transferred_from:
                 emergency_transfer_in_record(
                     order=order, actor=actor, line=transferred_from, reference=transfer_reference
@@ -301,10 +305,10 @@ def work_order_intake(
 def _place_at(order: WorkOrder, unit: OrgUnit) -> None:
     """Place the order in a community or grid named by a person (or a QR poster)."""
     if unit.kind == UnitKind.GRID:
-        order.grid, unit = unit, unit.parent
+        order.grid, unit = unit, unit.parent_unit
     elif unit.kind != UnitKind.COMMUNITY:
         raise InvalidInput({"community": _("位置必须是一个社区或网格。")})
-    elif order.grid_id and order.grid.parent_id != unit.pk:
+    elif order.grid is not None and order.grid.parent_id != unit.pk:
         order.grid = None  # the resolver's grid lies in another community
     order.community, order.street = unit, unit.parent
 
@@ -325,7 +329,7 @@ def _set_category(order: WorkOrder, category: Category | None, urgency: str | No
 def work_order_accept(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     category: Category | None = None,
     urgency: str | None = None,
     note: str = "",
@@ -358,7 +362,7 @@ def work_order_accept(
 def work_order_reject(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     reason: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -373,7 +377,7 @@ def work_order_reject(
 def work_order_merge(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     into: WorkOrder | str,
     note: str = "",
     expected_version: int | None = None,
@@ -403,7 +407,7 @@ def work_order_merge(
     )
 
 
-def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
+def _merge_target(actor: User, into: WorkOrder | str) -> WorkOrder:
     visible = orders_visible_to(actor)
     if isinstance(into, WorkOrder):
         found = visible.filter(pk=into.pk).first()
@@ -417,7 +421,7 @@ def _merge_target(actor: AbstractBaseUser, into: WorkOrder | str) -> WorkOrder:
 def work_order_self_handle(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User | None,  # None is refused by the rule: a person's step
     result: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -448,7 +452,7 @@ def work_order_self_handle(
 def work_order_answer_now(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     answer: str,
     expected_version: int | None = None,
     now: datetime | None = None,

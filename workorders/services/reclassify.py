@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from grids.models import OrgUnit, UnitKind
@@ -22,9 +22,9 @@ from workorders.workflow import Step, transition
 def _place_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None, OrgUnit | None]:
     """(street, community, grid) of a street, community or grid."""
     if unit.kind == UnitKind.GRID:
-        return unit.parent.parent, unit.parent, unit
+        return unit.parent_unit.parent_unit, unit.parent_unit, unit
     if unit.kind == UnitKind.COMMUNITY:
-        return unit.parent, unit, None
+        return unit.parent_unit, unit, None
     if unit.kind == UnitKind.STREET:
         return unit, None, None
     raise InvalidInput({"place": _("位置必须是街道、社区或网格。")})
@@ -32,7 +32,7 @@ def _place_of(unit: OrgUnit) -> tuple[OrgUnit, OrgUnit | None, OrgUnit | None]:
 
 def _snapshot(o: WorkOrder) -> dict:
     return {
-        "category": o.category.code if o.category_id else None,
+        "category": o.category.code if o.category is not None else None,
         "street": o.street_id,
         "community": o.community_id,
         "grid": o.grid_id,
@@ -65,7 +65,7 @@ def _recompute_timers(o: WorkOrder, now: datetime) -> dict:
 def work_order_reclassify(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     category: Category | None = None,
     place: OrgUnit | None = None,
     note: str = "",

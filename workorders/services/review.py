@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from workorders.workflow import Step, transition
 def work_order_approve(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -63,7 +63,7 @@ def work_order_approve(
 def work_order_send_back(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     note: str,
     expected_version: int | None = None,
     now: datetime | None = None,
@@ -97,7 +97,7 @@ def _callback_due_until_retry(*, order: WorkOrder, now: datetime) -> datetime | 
 def work_order_callback(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     contacted: bool,
     resolution: str = "",
     satisfaction: str = "",
@@ -175,12 +175,12 @@ def work_order_callback(
         )
 
 
-def work_order_reveal_caller(*, order: OrderRef, actor: AbstractBaseUser) -> dict:
+def work_order_reveal_caller(*, order: OrderRef, actor: User) -> dict:
     """Give the caller's full name and number to a user whose work needs them; the
     reading is recorded in the event log. Confidential callers are never given to units."""
     from workorders.privacy import may_reveal
 
-    def change(o: WorkOrder, m: Membership, at) -> Step:
+    def change(o: WorkOrder, m: Membership | None, at) -> Step:
         if not may_reveal(m, o):
             from workorders.errors import NotAllowed
 

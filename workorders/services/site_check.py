@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from shapely.affinity import affine_transform
@@ -93,7 +93,7 @@ def _coordinate(value, low: float, high: float, field: str) -> float:
 def work_order_site_check(
     *,
     order: OrderRef,
-    actor: AbstractBaseUser,
+    actor: User,
     photo: UploadedFile | None,
     lat: float | str | None,
     lng: float | str | None,
@@ -177,7 +177,7 @@ class SiteCheckSummary:
 
 def site_check_summary(order: WorkOrder) -> SiteCheckSummary | None:
     """None when there is nothing to show (not required and never checked)."""
-    required = bool(order.category_id and order.category.requires_site_check)
+    required = bool(order.category is not None and order.category.requires_site_check)
     event = latest_site_check(order)
     if not required and event is None:
         return None
