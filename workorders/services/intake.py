@@ -265,9 +265,9 @@ def work_order_intake(
     closed report half done. A matter an emergency line handed over (``transferred_from``:
     110/119/120/122, ``transfer_reference``: that line's own incident number, optional)
     is a hotline call whose record of the hand-over (community.EmergencyTransferIn)
-    commits with the order; line and reference are checked before anything is written. ``auto_dispatch``
-    (False: the caller routes it) is for hotline calls only; work_order_submit has no such
-    choice."""
+    commits with the order; line and reference are checked before anything is written.
+    ``auto_dispatch`` (False: the caller routes it) is for hotline calls only;
+    work_order_submit has no such choice."""
     from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
     from community.emergency import emergency_transfer_in_check, emergency_transfer_in_record  # same
 
@@ -287,7 +287,7 @@ def work_order_intake(
             order = work_order_log_call(
                 actor=actor, title=title, description=description, auto_dispatch=auto_dispatch, now=now, **fields
             )
-            if transferred_from:
+            if transferred_from and actor is not None:  # a logged call always has its operator
                 emergency_transfer_in_record(
                     order=order, actor=actor, line=transferred_from, reference=transfer_reference
                 )
