@@ -38,6 +38,9 @@ class Channel(models.TextChoices):
     PROACTIVE = "proactive", _("未诉先办")
 
 
+# What a grid worker files from the field and finds again under "my reports": patrol
+# finds and 未诉先办 orders (the index workorder_creator_created covers exactly these).
+FIELD_CHANNELS = (Channel.PATROL.value, Channel.PROACTIVE.value)
 PUBLIC_CHANNELS = frozenset({Channel.QR, Channel.WEB, Channel.MINIAPP, Channel.PATROL, Channel.API, Channel.OPEN311})
 
 

@@ -12,13 +12,12 @@ from grids.models import OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, roles_of
 from web.forms import PatrolForm, minor_categories
 from web.helpers import ask_for_photo_again, intake_from_form, role_required
-from workorders.choices import Channel, Status
+from workorders.choices import FIELD_CHANNELS, Channel, Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
 from workorders.transitions import TRANSITIONS
 
 # A patrol report, or a 未诉先办 order raised on the round (or from a key resident's visit).
-PATROL_CHANNELS = (Channel.PATROL, Channel.PROACTIVE)
 MINE_LIMIT = 20  # the recent ones: a list to scroll on a phone, not an archive
 
 # What became of a report, in the words a grid worker would use (not the desk's labels).
@@ -97,7 +96,7 @@ def _place(order: WorkOrder) -> str:
 
 @role_required(Role.GRID_WORKER, Role.ADMIN)
 def patrol_mine(request: HttpRequest) -> HttpResponse:
-    mine = WorkOrder.objects.filter(created_by=request.user, channel__in=PATROL_CHANNELS)
+    mine = WorkOrder.objects.filter(created_by=request.user, channel__in=FIELD_CHANNELS)
     orders = list(mine.select_related("category", "grid", "community").order_by("-created_at")[:MINE_LIMIT])
     # Link an order only where the worker may open it; the rest show status only.
     visible = set(
