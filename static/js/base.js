@@ -25,6 +25,15 @@
     img.hidden = !(file && file.type.indexOf("image/") === 0);
     if (!img.hidden) { img.src = URL.createObjectURL(file); }
   });
+  // On a phone the navigation is one line that scrolls sideways: bring the current page's
+  // link into view (centred), so the user sees where they are and what lies either side.
+  document.addEventListener("DOMContentLoaded", function () {
+    var here = document.querySelector('.topbar nav a[aria-current="page"]');
+    var nav = here && here.closest("nav");
+    if (!nav || nav.scrollWidth <= nav.clientWidth) return;
+    var offset = here.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+    nav.scrollLeft += offset - (nav.clientWidth - here.offsetWidth) / 2;
+  });
   // [data-copy="text"] copies text to the clipboard and says so on the button.
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest("[data-copy]");

@@ -215,3 +215,20 @@ def test_each_role_s_queue_reads_in_both_languages_and_fits(browser, live_server
         assert not missing
     finally:
         page.context.close()
+
+
+def test_on_a_phone_the_current_page_s_link_is_in_view(browser, live_server, district):
+    """The phone's navigation is one sideways-scrolling line; a page far along it (a grid
+    worker's 重点人群走访) shows its own link, not a cut-off first letter."""
+    page, missing = _page(browser, viewport=PHONE)
+    try:
+        _login(page, live_server, "grid_worker_a")
+        page.goto(live_server.url + "/care/")
+        link = page.locator('.topbar nav a[aria-current="page"]')
+        box = link.bounding_box()
+        nav = page.locator(".topbar nav").bounding_box()
+        assert box is not None and nav is not None
+        assert nav["x"] - 1 <= box["x"] and box["x"] + box["width"] <= nav["x"] + nav["width"] + 1, (box, nav)
+        assert not missing
+    finally:
+        page.context.close()
