@@ -10,12 +10,15 @@
    problem elsewhere); precision and recall of the top suggestion.
 
     .venv/bin/python bench/address_eval.py            # writes bench/results/address_eval.json
+    .venv/bin/python bench/address_eval.py --eval bench/eval/addresses_b.jsonl
+                                        # set B; writes bench/results/address_eval_addresses_b.json
 
 Runs on a throw-away SQLite database of its own (no services needed).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -51,10 +54,14 @@ def share(hits: int, n: int) -> float:
     return round(100 * hits / n, 1) if n else 0.0
 
 
-def eval_addresses() -> dict:
+def _items(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def eval_addresses(path: Path = EVAL) -> dict:
     from grids.gazetteer import address_resolve
 
-    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = _items(path)
     community_n = community_ok = grid_n = grid_ok = outside_n = outside_placed = 0
     street_n = street_ok = inside_n = inside_unplaced = 0
     address_resolve("warm-up")
@@ -103,13 +110,13 @@ def eval_addresses() -> dict:
     }
 
 
-def eval_baseline() -> dict:
+def eval_baseline(path: Path = EVAL) -> dict:
     """The resolver this replaced, on the same set: the longest AddressAlias contained
     in the text (grids.locate before the gazetteer)."""
     from grids.models import AddressAlias
 
     aliases = list(AddressAlias.objects.select_related("community", "grid"))
-    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = _items(path)
     c_n = c_ok = g_n = g_ok = o_n = o_placed = 0
     for item in items:
         best = None
@@ -217,23 +224,35 @@ def eval_duplicates(seed: int = 20261202) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--eval",
+        type=Path,
+        default=EVAL,
+        help="held-out address set (default bench/eval/addresses.jsonl; set B: bench/eval/addresses_b.jsonl)",
+    )
+    parser.add_argument("--out", type=Path, help="result file (default bench/results/address_eval[_<set>].json)")
+    args = parser.parse_args()
+    eval_path = args.eval.resolve()
+    suffix = "" if eval_path == EVAL else f"_{eval_path.stem}"
+    out = args.out or ROOT / "bench" / "results" / f"address_eval{suffix}.json"
     with tempfile.TemporaryDirectory() as tmp:
         _setup(tmp)
         from workorders.demo.places import seed_places
         from workorders.demo.seed import seed_units
 
         seed_places(seed_units())
-        addresses = eval_addresses()
-        baseline = eval_baseline()
+        addresses = eval_addresses(eval_path)
+        baseline = eval_baseline(eval_path)
         duplicates = eval_duplicates()
     result = {
+        "eval_set": str(eval_path.relative_to(ROOT)) if eval_path.is_relative_to(ROOT) else str(eval_path),
         "addresses": addresses,
         "baseline_alias_substring": baseline,
         "duplicates": duplicates,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "mean_note": "latency on a shared 2-core machine; compare ratios, not absolutes",
     }
-    out = ROOT / "bench" / "results" / "address_eval.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     a, d = addresses, duplicates
     print(f"addresses ({a['items']} items): community {a['community_accuracy_pct']}% of {a['community_n']}")
@@ -251,7 +270,7 @@ def main() -> None:
         f"precision {d['precision_pct']}%, recall {d['recall_pct']}%, "
         f"search p95 {d['search_latency_ms']['p95']} ms"
     )
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
