@@ -83,3 +83,77 @@ def test_addresses_are_labelled_with_demo_places():
         if row["grid"] is not None:
             assert row["grid"] in grids[row["community"]], f"{row['id']}: unknown grid {row['grid']}"
     assert sum(row["outside"] for row in rows) >= 30
+
+
+# --- set B (bench/eval/complaints_b.jsonl, addresses_b.jsonl; see the README's "Set B") ---
+# Checked against the seeded demo database, so a label must be a name that is really there
+# (an active minor category under its major, a community under its street, a grid under its
+# community), and the sizes are the ones the README states.
+SET_B_COMPLAINTS = 455
+SET_B_ADDRESSES = 185
+SET_B_OUTSIDE = 42
+SET_B_WITH_COMMUNITY = 140
+SET_B_WITH_GRID = 119
+
+
+@pytest.fixture
+def demo_names(db):
+    from grids.models import OrgUnit, UnitKind
+    from workorders.demo.seed import seed_categories, seed_units
+    from workorders.models import Category
+
+    seed_categories(seed_units())
+    minors = Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+    units = OrgUnit.objects.filter(is_active=True).select_related("parent")
+    return {
+        "major_of": {c.name: c.parent.name for c in minors.select_related("parent")},
+        "streets": set(units.filter(kind=UnitKind.STREET).values_list("name", flat=True)),
+        "street_of": {u.name: u.parent.name for u in units.filter(kind=UnitKind.COMMUNITY)},
+        "community_of": {u.name: u.parent.name for u in units.filter(kind=UnitKind.GRID)},
+    }
+
+
+def _ids_and_texts_unique(rows: list[dict], prefix: str) -> None:
+    ids = [row["id"] for row in rows]
+    assert len(set(ids)) == len(ids), "duplicate ids"
+    assert all(i.startswith(prefix) for i in ids)
+    assert len({row["text"] for row in rows}) == len(rows), "duplicate texts"
+
+
+def test_set_b_complaints_are_active_demo_categories(demo_names):
+    from workorders.choices import Channel
+
+    rows = _load("complaints_b.jsonl")
+    assert len(rows) == SET_B_COMPLAINTS
+    _ids_and_texts_unique(rows, "b-c")
+    major_of = demo_names["major_of"]
+    assert len(major_of) == 65
+    for row in rows:
+        assert set(row) == {"id", "text", "title", "channel", "category", "major"}, row["id"]
+        assert row["category"] in major_of, f"{row['id']}: not an active minor category"
+        assert row["major"] == major_of[row["category"]], f"{row['id']}: wrong major"
+        assert row["channel"] in Channel.values, f"{row['id']}: unknown channel"
+        assert row["text"].strip() and isinstance(row["title"], str), row["id"]
+    counts = Counter(row["category"] for row in rows)
+    thin = {name: counts[name] for name in major_of if counts[name] < 5}
+    assert not thin, f"categories with fewer than 5 items: {thin}"
+
+
+def test_set_b_addresses_are_demo_streets_communities_and_grids(demo_names):
+    rows = _load("addresses_b.jsonl")
+    assert len(rows) == SET_B_ADDRESSES
+    _ids_and_texts_unique(rows, "b-a")
+    for row in rows:
+        assert set(row) == {"id", "text", "street", "community", "grid", "outside"}, row["id"]
+        if row["outside"] is True:
+            assert row["street"] is row["community"] is row["grid"] is None, row["id"]
+            continue
+        assert row["outside"] is False, row["id"]
+        assert row["street"] in demo_names["streets"], row["id"]
+        if row["community"] is not None:
+            assert demo_names["street_of"].get(row["community"]) == row["street"], row["id"]
+        if row["grid"] is not None:
+            assert demo_names["community_of"].get(row["grid"]) == row["community"], row["id"]
+    assert sum(row["outside"] for row in rows) == SET_B_OUTSIDE
+    assert sum(row["community"] is not None for row in rows) == SET_B_WITH_COMMUNITY
+    assert sum(row["grid"] is not None for row in rows) == SET_B_WITH_GRID
