@@ -301,26 +301,53 @@ _NOT_DISTRICT = [
     "四区",
     "五区",
 ]
-_ADMIN_RE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:省|自治区|市|区|县|旗)")
+# An administrative qualifier: province, city, district, county, banner, town, township or
+# street office. Matched lazily from the left, so a word may carry a few characters before
+# the name ("住在西城区"); what it ends with is what counts.
+_ADMIN_RE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:省|自治区|市|区|县|旗|镇|乡|街道)")
+_ADMIN_SUFFIX_RE = re.compile(r"省|自治区|市|区|县|旗|镇|乡|街道")
+_NOT_ADMIN = ("超市", "夜市", "菜市", "门市", "集市", "早市", "城市", "股市", "花市", "小镇", "城乡", "家乡", "老乡")
+# "X城区"/"X新区" name a district when X is a proper name (西城区, 滨海新区, 高新区), and a
+# part of town when X is one of these (老城区, 主城区).
+_NAMED_ZONES = ("城区", "新区")
+_GENERIC_ZONE_PREFIX = ("老", "主", "中心", "本", "旧", "城", "老城", "主城", "市", "新")
+
+
+_GENERIC_ZONES_LONGEST_FIRST = tuple(sorted(_NOT_DISTRICT, key=len, reverse=True))
+
+
+def _is_generic_zone(word: str) -> bool:
+    for generic in _GENERIC_ZONES_LONGEST_FIRST:
+        if word.endswith(generic):
+            if generic in _NAMED_ZONES:
+                prefix = word[: -len(generic)]
+                return not prefix or prefix in _GENERIC_ZONE_PREFIX
+            return True
+    return False
 
 
 def foreign_place_words(normalized: str, *, own: tuple[str, ...]) -> list[str]:
     """Words in the address that name a place outside the district. ``own`` holds the
-    district's own names (its district, streets, communities) which never count."""
+    district's own names (its district, streets, communities) which never count.
+
+    The names the lists know are looked for first, on the text with only the district's
+    own names taken out: taking generic words such as 城区 out first would turn 西城区
+    into 西 and lose it. Then any "X省/市/区/县/镇/乡/街道" that is not a generic zone
+    (小区, 园区, 老城区 …) is a qualifier naming another place."""
     text = normalized
     for word in sorted(own, key=len, reverse=True):
         text = text.replace(word, " ")
-    for word in _NOT_DISTRICT:
-        text = text.replace(word, " ")
     found: list[str] = []
     for word in (*PROVINCES, *CITIES, *BEIJING_DISTRICTS):
-        if word in text:
-            found.append(word)
+        at = text.find(word)
+        if at >= 0:  # with the qualifier that follows it, if any: 昌平区, not 昌平
+            suffix = _ADMIN_SUFFIX_RE.match(text, at + len(word))
+            found.append(word + suffix.group(0) if suffix and not word.endswith(suffix.group(0)) else word)
     for m in _ADMIN_RE.finditer(text):
         word = m.group(0)
-        if word in ("超市", "夜市", "菜市", "门市", "集市", "早市", "城市", "股市", "花市"):
+        if word.endswith(_NOT_ADMIN) or _is_generic_zone(word):
             continue
-        if word.endswith("市") and len(word) > 3:  # "XX大市场" style trailing words
+        if word.endswith("市") and (len(word) > 3 or text.startswith("场", m.end())):  # 农贸市场, XX大市场
             continue
         found.append(word)
     return found

@@ -35,6 +35,29 @@ _ROAD_RE = re.compile(r"^(.+?(?:大街|大道|胡同|路|街|巷|道))(\d+)号$"
 # address names a road the district does not have.
 _ANY_ROAD_RE = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:大街|大道|胡同|路|街|巷))(\d+)号?")
 _NUMBER_AFTER_RE = re.compile(r"^(\d+)(?:号|号院|弄)?")
+# A name followed by one of these is the start of a road's name ("新华" in 新华北路,
+# "和平里" in 和平里北街), not the estate or community: 路口/路边/街上 are not roads.
+_ROAD_TAIL_RE = re.compile(
+    r"^[东西南北中]?[一二三四五六七八九十]?(?:大街|大道|胡同|路(?![口边旁上对])|街(?![口边旁上对])|巷|条)"
+)
+# What may follow a two-character name (a community's bare name: 和平, 新华, 阳光) for it
+# to be the whole name and not a fragment of a longer one (和平门, 新华书店, 阳光100国际新城):
+# the end, a house number, the community/estate word, or where-about words.
+_WHOLE_TOKEN_TAIL_RE = re.compile(
+    r"^(?:$|\d+(?:号|单元|室|层|楼|栋|幢|座|弄|-|#|$)|[a-z]\d*(?:号楼|座|栋)"
+    r"|社区|居委会|居民委员会|村委会|小区|附近|旁|对面|门口|周边|周围|一带|片区|那|这|里面|的|边上"
+    r"|[东西南北]门|大门|正门|后门|侧门|楼下|底商|[一二三四五六七八九十\d]期|[东西南北中]区)"
+)
+# A homophone or typo of a two-character name says little on its own (白河 sounds like
+# 百合): it counts only when the text says what kind of place it is.
+_KIND_TAIL_RE = re.compile(r"^(?:社区|居委会|居民委员会|村委会|小区)")
+# Words that say what kind of place a name is. A typo that turns one into another is
+# another place: 柳荫公园 is a park, not a typo of the estate 柳荫家园.
+_PLACE_KIND_WORDS = frozenset(
+    ("家园", "花园", "公园", "新村", "小区", "公寓", "大厦", "广场", "商场", "新城", "雅苑", "嘉园", "佳园")
+    + ("名苑", "东村", "西村", "南村", "北村", "医院", "学校", "小学", "中学", "市场", "中心", "大楼")
+)
+_ADMIN_SUFFIXES = ("省", "自治区", "市", "区", "县", "旗", "镇", "乡", "街道")
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,7 @@ class _Gazetteer:
         self.road_communities: dict[str, dict[int, Name]] = {}
         self.own_words: tuple[str, ...] = ()
         self.district_words: tuple[str, ...] = ()
+        self.own_admin_keys: tuple[str, ...] = ()
 
     def reset(self) -> None:
         with self._lock:
@@ -184,6 +208,11 @@ class _Gazetteer:
         self.road_communities = road_communities
         self.own_words = tuple(own | district | {n.text for n in self.names if len(n.text) >= 3})
         self.district_words = tuple(district)
+        # Pinyin keys of the district's own administrative names: 宾河区 typed through an
+        # IME is 滨河区, not another district; 滨海区 is another district.
+        self.own_admin_keys = tuple(
+            pinyin_key(w) for w in district | {text for text, _ in streets} | own if len(w) >= 3
+        )
 
 
 _gazetteer = _Gazetteer()
@@ -227,6 +256,8 @@ def _match(name: Name, text: str, text_key: str, chars: frozenset, keys: frozens
             # insert one: 朝阳门外大街 is another street, not a typo of 朝阳门大街.
             window = text[hit.dest_start : hit.dest_start + n]
             if sum(a == b for a, b in zip(window, name.text, strict=False)) < n - 1:
+                return None
+            if window[-2:] != name.text[-2:] and window[-2:] in _PLACE_KIND_WORDS:
                 return None
             return 0.85 * hit.score / 100, "typo", hit.dest_end
     return None
@@ -295,22 +326,32 @@ def address_resolve(address: str) -> Resolution:
     for word in gaz.district_words:  # "滨河区望江路" — the district's own name says nothing more
         text = text.replace(word, "")
     mentions_district = len(text) != len(normalized)
-    foreign = foreign_place_words(text, own=gaz.own_words)
+    foreign = [w for w in foreign_place_words(text, own=gaz.own_words) if not _own_homophone(gaz, w)]
     if mentions_district:  # "北京市滨河区…": the city above the district is not foreign
         foreign = [w for w in foreign if not w.endswith(("市", "省")) and len(w) > 2]
     if foreign:
         result.status = OUTSIDE
-        result.evidence.append(f"含本区以外的地名「{foreign[0]}」")
+        word = foreign[0]
+        if word.endswith(_ADMIN_SUFFIXES):
+            result.evidence.append(f"明确写明其他区/市：「{word}」不是本区的区、街道或社区")
+        else:
+            result.evidence.append(f"含本区以外的地名「{word}」")
         return result
     text_key = pinyin_key(text)
     chars, keys = frozenset(text), frozenset(text_key)
     candidates: list[_Candidate] = []
     road_seen = False
+    fragments: list[str] = []
     for name in gaz.names:
         hit = _match(name, text, text_key, chars, keys)
         if hit is None:
             continue
         score, how, end = hit
+        if name.kind != "road":
+            why = _fragment_of_longer_name(name, how, text, end)
+            if why:
+                fragments.append(why)
+                continue
         how_zh = {"exact": "", "pinyin": "（同音）", "typo": "（近似）"}[how]
         if name.kind == "road":
             road_seen = True
@@ -336,8 +377,34 @@ def address_resolve(address: str) -> Resolution:
             result.evidence.append(f"道路「{other_road.group(1)[-4:]}」不在本区地名库中")
         else:
             result.evidence.append("未匹配到本区的小区、社区或道路")
+        result.evidence += fragments[:1]
         return result
     return _decide(result, candidates)
+
+
+def _own_homophone(gaz: _Gazetteer, word: str) -> bool:
+    """Whether a qualifier is one of the district's own names typed as a homophone."""
+    key = pinyin_key(word)
+    return any(key.endswith(own) for own in gaz.own_admin_keys)
+
+
+def _fragment_of_longer_name(name: Name, how: str, text: str, end: int) -> str:
+    """Why the match of ``name`` ending at ``end`` is part of a longer name and not the
+    name itself ("" when it is the name). A community's bare name and an estate's name
+    are common words in place names all over the city: 新华 in 新华北路 or 新华书店, 和平
+    in 和平门, 和平里 in 和平里北街 name other places."""
+    start = max(0, end - len(name.text))
+    span, after = text[start:end], text[end:]
+    road = _ROAD_TAIL_RE.match(after)
+    if road:
+        return f"「{span}」是道路「{span}{road.group(0)}」的一部分，本区没有这条路"
+    if len(name.text) > 2:
+        return ""
+    if not _WHOLE_TOKEN_TAIL_RE.match(after):
+        return f"「{span}」是「{span}{after[:4]}」等其他地名的一部分，不作为本区的「{name.label}」"
+    if how != "exact" and not _KIND_TAIL_RE.match(after):
+        return f"「{span}」与「{name.text}」同音或近似，但未写明社区或小区，不据此定位"
+    return ""
 
 
 def _street_only(gaz: _Gazetteer, text: str, text_key: str) -> OrgUnit | None:

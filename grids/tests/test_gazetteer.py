@@ -157,3 +157,51 @@ def test_hash_building_form(demo_places):
 def test_a_typo_replaces_a_character_it_does_not_insert_one(demo_places):
     assert address_resolve("朝阳门外大街8号").status != PLACED  # another street, not 朝阳门大街
     assert community_of("朝阳门大衔55号") == "朝阳里社区"  # 街 → 衔: a substituted character
+
+
+def test_an_explicit_qualifier_of_another_district_wins_over_our_names(demo_places):
+    # 西城区 used to lose its 城区 to the generic-word filter and let 和平里 place it.
+    for address in [
+        "昌平区望江路101号",
+        "西城区和平里7号楼",
+        "滨海新区望江苑",
+        "西红门镇金桥路18号",
+        "高新区科技二路16号",
+    ]:
+        found = address_resolve(address)
+        assert found.status == OUTSIDE, address
+        assert found.evidence[0].startswith("明确写明其他区/市："), found.evidence
+
+
+def test_a_homophone_of_the_districts_own_name_is_not_another_district(demo_places):
+    assert community_of("宾河区望江路101号") == "望江社区"
+    assert address_resolve("滨海区望江路101号").status == OUTSIDE  # one character apart: another place
+
+
+def test_a_bare_community_name_inside_a_longer_name_does_not_place(demo_places):
+    found = address_resolve("新华北路8号")  # a road the district does not have
+    assert found.status == OUTSIDE and "新华北路" in found.evidence[0]
+    assert any("「新华」是道路「新华北路」的一部分" in e for e in found.evidence)
+    assert address_resolve("和平里北街12号").status == OUTSIDE
+    for address in ["新华书店", "和平门", "东四十条", "阳光100国际新城", "青龙湖公园"]:
+        found = address_resolve(address)
+        assert found.status == UNKNOWN, address
+        assert "的一部分" in found.evidence[-1]
+    # As a whole word it still places: followed by a house number, 小区 or where-about words.
+    assert community_of("望江小区") == "望江社区"
+    assert community_of("和平社区附近的超市") == "和平社区"
+    assert community_of("东四3号楼") == "东四社区"
+
+
+def test_a_homophone_of_a_two_character_name_needs_the_kind_of_place(demo_places):
+    assert address_resolve("白河").status == UNKNOWN  # sounds like 百合, says nothing more
+    assert community_of("白合社区") == "百合社区"
+
+
+def test_a_typo_does_not_turn_one_kind_of_place_into_another(demo_places):
+    assert address_resolve("柳荫公园").status != PLACED  # a park, not the estate 柳荫家园
+    assert community_of("滨河湾小去东门") == "滨河湾社区"
+
+
+def test_market_words_are_not_cities(demo_places):
+    assert community_of("农贸市场旁边的望江苑") == "望江社区"
