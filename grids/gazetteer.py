@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Max
 from rapidfuzz import fuzz
 
@@ -326,6 +327,10 @@ def address_resolve(address: str) -> Resolution:
     for word in gaz.district_words:  # "滨河区望江路" — the district's own name says nothing more
         text = text.replace(word, "")
     mentions_district = len(text) != len(normalized)
+    for word in _city_words():  # "北京市新华路…": the district's own city, not a place elsewhere
+        if text.startswith(word):
+            text = text[len(word) :]
+            break
     foreign = [w for w in foreign_place_words(text, own=gaz.own_words) if not _own_homophone(gaz, w)]
     if mentions_district:  # "北京市滨河区…": the city above the district is not foreign
         foreign = [w for w in foreign if not w.endswith(("市", "省")) and len(w) > 2]
@@ -380,6 +385,15 @@ def address_resolve(address: str) -> Resolution:
         result.evidence += fragments[:1]
         return result
     return _decide(result, candidates)
+
+
+def _city_words() -> tuple[str, ...]:
+    """The district's city as residents write it at the head of an address: 北京市, 北京."""
+    city = normalize_address(settings.HOTLINE_CITY)
+    if not city:
+        return ()
+    bare = re.sub(r"(?:市|省)$", "", city)
+    return tuple(dict.fromkeys(w for w in (city, bare) if len(w) >= 2))
 
 
 def _own_homophone(gaz: _Gazetteer, word: str) -> bool:

@@ -379,6 +379,10 @@ if HOTLINE_PUBLIC_BASE_URL and not HOTLINE_PUBLIC_BASE_URL.startswith(("https://
         f"HOTLINE_PUBLIC_BASE_URL={HOTLINE_PUBLIC_BASE_URL!r} must start with https:// or http://."
     )
 
+# The city the district belongs to (grids/gazetteer.py): "北京市新华路66号" names our own
+# 新华路, not a place elsewhere; any other city or province still marks an address outside.
+HOTLINE_CITY = env_str("HOTLINE_CITY", "北京市").strip()
+
 # Days a closed order keeps its caller's personal data before the daily retention job
 # anonymises it (dispatch/retention.py).
 HOTLINE_RETENTION_DAYS = env_int("HOTLINE_RETENTION_DAYS", 730, minimum=1)

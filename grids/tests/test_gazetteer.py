@@ -205,3 +205,16 @@ def test_a_typo_does_not_turn_one_kind_of_place_into_another(demo_places):
 
 def test_market_words_are_not_cities(demo_places):
     assert community_of("农贸市场旁边的望江苑") == "望江社区"
+
+
+def test_the_districts_own_city_is_not_elsewhere(demo_places, settings):
+    """A resident names the city before the road: 北京市新华路66号 is our 新华路; another
+    district of the same city, or another city, still makes it outside."""
+    settings.HOTLINE_CITY = "北京市"
+    assert address_resolve("北京市新华路66号").community.name == "新华社区"
+    assert address_resolve("北京新华路66号").community.name == "新华社区"
+    assert address_resolve("北京市朝阳区新华路66号").status == OUTSIDE
+    assert address_resolve("天津市新华路66号").status == OUTSIDE
+    settings.HOTLINE_CITY = "天津市"  # another deployment: its own city, and Beijing is elsewhere
+    assert address_resolve("天津市新华路66号").community.name == "新华社区"
+    assert address_resolve("北京市新华路66号").status == OUTSIDE
