@@ -150,3 +150,20 @@ def test_confidence_on_unseen_phrasings_follows_the_accuracy():
     right = np.mean([clf.classes[int(np.argmax(row))] == s.label for row, s in zip(p, unseen, strict=True)])
     assert abs(p.max(axis=1).mean() - right) < 0.1, (p.max(axis=1).mean(), right)
     assert 0.02 < noise < 0.08
+
+
+def test_the_trainers_counts_give_scikit_learns_complement_nb_weights():
+    from sklearn.naive_bayes import ComplementNB
+
+    texts = ["楼下饭店油烟大", "路边露天烧烤", "工地扬尘黄土", "饭店排风油烟", "烧烤摊炭火", "工地不洒水"] * 3
+    labels = ["oil", "bbq", "dust", "oil", "bbq", "dust"] * 3
+    weights = [1.0, 3.0, 1.0, 1.0, 1.0, 2.0] * 3
+    x = ml.features(texts, ["ch:hotline"] * len(texts))
+    trainer = ml.Trainer({"oil": 6, "bbq": 6, "dust": 6})
+    for lo in range(0, len(texts), 4):  # in chunks, as the history streams
+        trainer.update(x[lo : lo + 4], labels[lo : lo + 4], weights[lo : lo + 4])
+    nb = ComplementNB(alpha=ml.ALPHA).fit(x, labels, sample_weight=weights)
+    assert list(nb.classes_) == trainer.classifier().classes
+    np.testing.assert_allclose(trainer.classifier().weights, nb.feature_log_prob_.T.astype(np.float32), rtol=1e-5)
+    with pytest.raises(ValueError):
+        trainer.update(x[:1], ["oil"], [-1.0])
