@@ -218,9 +218,10 @@ def _judge_and_keep(kind, trainer, x_hold, y_hold, w_hold, *, hold_rows, now, st
     n_hold = len(y_hold)
     hits = ml.topk_hits(candidate, x_hold, y_hold) if n_hold else {1: 0, 3: 0}
     acc = {k: (hits[k] / n_hold if n_hold else 0.0) for k in (1, 3)}
-    # Temperature on the held-out part: it changes no ranking, so the accuracy above
-    # stays the honest split figure.
-    temperature = ml.temperature(candidate, x_hold, y_hold) if n_hold else 1.0
+    # Temperature on the held-out part, next to the share of wrong labels there
+    # (ml.calibrate): it changes no ranking, so the accuracy above stays the honest
+    # split figure.
+    temperature, noise = ml.calibrate(candidate, x_hold, y_hold) if n_hold else (1.0, 0.0)
     current = ModelVersion.objects.filter(kind=kind, is_active=True).first()
     previous = None
     if current is not None and n_hold:
@@ -275,8 +276,10 @@ def _judge_and_keep(kind, trainer, x_hold, y_hold, w_hold, *, hold_rows, now, st
             better, fields["note"] = False, "another training run activated a version meanwhile"
             version = ModelVersion.objects.create(is_active=False, **fields)
     forget_models()
-    reason = f"top-1 {acc[1]:.3f} top-3 {acc[3]:.3f} on {n_hold} held-out" + (
-        f" (active: {previous:.3f})" if previous is not None else ""
+    reason = (
+        f"top-1 {acc[1]:.3f} top-3 {acc[3]:.3f} on {n_hold} held-out"
+        + (f" (active: {previous:.3f})" if previous is not None else "")
+        + f"; temperature {temperature:.4f}, labels wrong ~{noise:.1%}"
     )
     logger.info("Trained %s model %s: %s; %s", kind, version.pk, reason, "activated" if better else "kept inactive")
     return TrainResult(kind, version, better, reason)

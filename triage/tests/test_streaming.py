@@ -88,20 +88,82 @@ def test_keyword_rules_read_slips_and_fall_back_to_shared_pieces():
     assert keywords.ranked("天气很好", terms, 3) == []
 
 
-def test_the_temperature_makes_the_mean_confidence_the_accuracy_despite_wrong_labels():
+def test_wrong_labels_in_the_history_do_not_make_every_answer_unsure():
+    # About one label in seven is wrong, as in a history nobody fully corrected: the
+    # calibration on the held-out part takes them as label noise (it estimates their
+    # share) and does not hold them against the model, which is right on every text.
+    # Run 4's fit (mean confidence = accuracy against the noisy labels) put the
+    # confidence near 0.85 here.
     rng = np.random.default_rng(0)
-    words = {"oil": "饭店油烟排风", "bbq": "露天烧烤炭火", "dust": "工地扬尘黄土"}
-    samples = []
-    for i in range(300):
-        label = list(words)[i % 3]
-        # One label in ten is wrong, as in any real history.
-        wrong = rng.random() < 0.1
-        samples.append(ml.Sample(words[label] + str(i), "ch:hotline", list(words)[(i + 1) % 3] if wrong else label))
-    clf = ml.fit(samples)
-    x = ml.features([s.text for s in samples], [s.meta for s in samples])
-    y = [s.label for s in samples]
-    clf.temperature = ml.temperature(clf, x, y)
-    p = clf.proba([s.text for s in samples], [s.meta for s in samples])
-    accuracy = np.mean([clf.classes[int(np.argmax(row))] == label for row, label in zip(p, y, strict=True)])
-    assert p.max(axis=1).mean() == pytest.approx(accuracy, abs=0.01)
-    assert 0.85 < accuracy < 0.95  # the wrong labels are not learnt away, nor believed
+    names = [f"类别{k}" for k in range(20)]
+    samples, truth = [], []
+    for i in range(600):
+        k = i % 20
+        wrong = rng.random() < 0.15
+        label = names[(k + 1 + int(rng.integers(19))) % 20] if wrong else names[k]
+        samples.append(ml.Sample(f"第{k}种问题 编号{i}", "ch:hotline", label))
+        truth.append(names[k])
+    clf = ml.fit(samples[:400])
+    held, held_truth = samples[400:], truth[400:]
+    x = ml.features([s.text for s in held], [s.meta for s in held])
+    y = [s.label for s in held]
+    clf.temperature, noise = ml.calibrate(clf, x, y)
+    assert clf.temperature == ml.temperature(clf, x, y)
+    p = clf.proba([s.text for s in held], [s.meta for s in held])
+    right = np.mean([clf.classes[int(np.argmax(row))] == t for row, t in zip(p, held_truth, strict=True)])
+    wrong_share = np.mean([s.label != t for s, t in zip(held, held_truth, strict=True)])
+    assert right == 1.0  # the wrong labels are not learnt
+    assert abs(noise - wrong_share) < 0.05, (noise, wrong_share)  # ... they are recognised
+    assert p.max(axis=1).mean() > 0.95  # ... and not believed against the model
+
+
+def test_confidence_on_unseen_phrasings_follows_the_accuracy():
+    # The demo's situation: a generated history (5 % wrong labels) calibrated on its own
+    # newest fifth, then asked about wordings it never saw (the generator's held-out
+    # phrasings, labels right). The mean confidence must say how often it is right
+    # (measured gaps 0.03, 0.03 and 0.08 on three seeds); run 4's mean-matching left it
+    # 0.15-0.21 too low, which starved auto-dispatch of the orders it gets right.
+    import random
+
+    from workorders.demo import corpus
+    from workorders.demo.data import CATEGORIES
+
+    names = [m[0] for _code, _major, minors in CATEGORIES for m in minors]
+
+    def texts(n, seed, part, noise=0.0):
+        r = random.Random(seed)
+        out = []
+        for i in range(n):
+            name = names[i % len(names)]
+            label = r.choice(names) if r.random() < noise else name
+            out.append(ml.Sample(corpus.description(name, r, others=names, part=part), "ch:hotline", label))
+        return out
+
+    history = texts(40 * len(names), 1, "train", noise=0.05)
+    cut = int(len(history) * 0.8)
+    clf = ml.fit(history[:cut])
+    newest = history[cut:]
+    x = ml.features([s.text for s in newest], [s.meta for s in newest])
+    clf.temperature, noise = ml.calibrate(clf, x, [s.label for s in newest])
+    unseen = texts(10 * len(names), 101, "holdout")
+    p = clf.proba([s.text for s in unseen], [s.meta for s in unseen])
+    right = np.mean([clf.classes[int(np.argmax(row))] == s.label for row, s in zip(p, unseen, strict=True)])
+    assert abs(p.max(axis=1).mean() - right) < 0.1, (p.max(axis=1).mean(), right)
+    assert 0.02 < noise < 0.08
+
+
+def test_the_trainers_counts_give_scikit_learns_complement_nb_weights():
+    from sklearn.naive_bayes import ComplementNB
+
+    texts = ["楼下饭店油烟大", "路边露天烧烤", "工地扬尘黄土", "饭店排风油烟", "烧烤摊炭火", "工地不洒水"] * 3
+    labels = ["oil", "bbq", "dust", "oil", "bbq", "dust"] * 3
+    weights = [1.0, 3.0, 1.0, 1.0, 1.0, 2.0] * 3
+    x = ml.features(texts, ["ch:hotline"] * len(texts))
+    trainer = ml.Trainer({"oil": 6, "bbq": 6, "dust": 6})
+    for lo in range(0, len(texts), 4):  # in chunks, as the history streams
+        trainer.update(x[lo : lo + 4], labels[lo : lo + 4], weights[lo : lo + 4])
+    nb = ComplementNB(alpha=ml.ALPHA).fit(x, labels, sample_weight=weights)
+    assert list(nb.classes_) == trainer.classifier().classes
+    np.testing.assert_allclose(trainer.classifier().weights, nb.feature_log_prob_.T.astype(np.float32), rtol=1e-5)
+    with pytest.raises(ValueError):
+        trainer.update(x[:1], ["oil"], [-1.0])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import re
 
-from workorders.demo.colloquial import EXTRA
+from workorders.demo.colloquial import EXTRA, FOURTH
 from workorders.demo.phrases import MORE
 
 # name → (titles, problems, details)
@@ -563,6 +563,23 @@ TYPOS = [
     ("噪音", "燥音"),
     ("停车", "听车"),
     ("工资", "公资"),
+    ("井盖", "井该"),
+    ("油烟", "油盐"),
+    ("渣土", "扎土"),
+    ("扬尘", "洋尘"),
+    ("红绿灯", "红路灯"),
+    ("下水道", "下水到"),
+    ("烧烤", "烧考"),
+    ("违章", "违张"),
+    ("装修", "装休"),
+    ("拖欠", "托欠"),
+    ("疫苗", "疫描"),
+    ("公厕", "公侧"),
+    ("施工", "师工"),
+    ("广告", "光告"),
+    ("社保", "设保"),
+    ("停水", "停谁"),
+    ("路灯", "路等"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 PLACES = [
@@ -707,8 +724,10 @@ def _bank(name: str, part: str) -> tuple[list[str], list[str], list[str]]:
     titles, problems, details = PHRASES.get(name) or ([name], [f"{name}的问题"], [""])
     more_problems, more_details = MORE.get(name, ([], []))
     extra_problems, extra_details = EXTRA.get(name, ([], []))
-    problems = problems + more_problems + extra_problems
-    details = details + more_details + extra_details
+    fourth_problems, fourth_details = FOURTH.get(name, ([], []))
+    # Appended banks keep the earlier phrasings' places in the every-fourth split.
+    problems = problems + more_problems + extra_problems + fourth_problems
+    details = details + more_details + extra_details + fourth_details
     if part == "all":
         return titles, problems, details
     pick = (lambda i: i % 4 == 3) if part == "holdout" else (lambda i: i % 4 != 3)
@@ -717,6 +736,21 @@ def _bank(name: str, part: str) -> tuple[list[str], list[str], list[str]]:
         [p for i, p in enumerate(problems) if pick(i)] or problems,
         [d for i, d in enumerate(details) if pick(i)] or details,
     )
+
+
+# A rambling caller: something else first, then the point (RAMBLE_TURNS); the side
+# complaint is another category's problem, so the category rests on what follows.
+RAMBLE_OPENINGS = ["是这样的，", "我跟你说啊，", "我们这儿事儿挺多的，", "我打过好几次电话了，", "唉，怎么说呢，"]
+RAMBLE_TURNS = ["，这个先不说，主要是", "，这都是小事，今天打电话是因为", "，不过最要紧的是", "，我主要想说的是"]
+
+
+def _one_liner(problem: str, rng: random.Random) -> str:
+    """A one-line note (a hurried caller, a mini-program's first line): the problem's
+    first clause or its first few characters, no opening, no request."""
+    first = re.split(r"[，。,]", problem)[0]
+    if len(first) > 10 and rng.random() < 0.4:
+        first = first[: rng.randint(6, 10)]
+    return first + rng.choice(["", "", "！", "。", "啊", "怎么办"])
 
 
 def description(
@@ -732,6 +766,10 @@ def description(
     a time, details, sometimes a second problem of another category, personal data,
     and slips. ``places`` are the district's own names to mention (小区 aliases, roads)."""
     _titles, problems, details = _bank(name, part)
+    shape = rng.random()
+    if shape < 0.06:  # a one-liner
+        text = _one_liner(rng.choice(problems), rng)
+        return _slip(text, rng) if rng.random() < 0.3 else text
     voice = rng.random()
     where = ""
     if rng.random() < 0.45:
@@ -743,6 +781,11 @@ def description(
     when = rng.choice(TIMES)
     problem = rng.choice(problems)
     head = f"{when}{where}{problem}" if rng.random() < 0.5 else f"{where}{when}{problem}"
+    if shape < 0.14 and others and voice >= 0.5:  # a rambling resident
+        side = rng.choice(others)
+        if side != name and side in PHRASES:
+            _t, side_problems, _d = _bank(side, part)
+            head = rng.choice(RAMBLE_OPENINGS) + rng.choice(side_problems) + rng.choice(RAMBLE_TURNS) + head
     parts = []
     if voice < 0.4:  # operator's shorthand
         parts.append(rng.choice(OPERATOR_OPENINGS) + head)
