@@ -302,14 +302,13 @@ HOTLINE_TRAIN_MIN_ORDERS = env_int("HOTLINE_TRAIN_MIN_ORDERS", 300, minimum=2)
 # stays bounded either way (hashed features, counted chunk by chunk: triage/model.py).
 HOTLINE_TRAIN_MAX_ORDERS = env_int("HOTLINE_TRAIN_MAX_ORDERS", 0, minimum=0)
 # Default per-category confidence (percent) for dispatch with no person; admin rows override.
-# 20, not 80: on wordings the model never saw, it is underconfident (run 4b: mean
-# confidence 0.57 against 86.7 % right), so 80 let few orders through. At 20 the model
-# ALONE is right on 94.8–95.2 % of those unseen wordings (runs 4a, 4b), and 20 is the
-# highest 10-point step at which the simulated month dispatched half of all orders with
-# no person in both runs (59.8–64.0 % / 53.6–57.4 % with operators right 95 % / 85 %;
-# 0–0.19 % came back): BENCHMARKS.md, run 4. The router still needs the operator's category and the rules'
+# 50: with the calibration that allows for the history's wrong labels (triage/model.py,
+# calibrate), confidence roughly means what it says; at or above 0.5 the model ALONE is
+# right on 94.9 % of unseen wordings, and the simulated month still dispatches 69.1 % /
+# 61.8 % of all orders with no person (operators right 95 % / 85 %), none came back
+# (BENCHMARKS.md, run 5). The router also needs the operator's category and the rules'
 # unit to agree with it, so far fewer than the model's own misses come back.
-HOTLINE_AUTO_DISPATCH_THRESHOLD = env_int("HOTLINE_AUTO_DISPATCH_THRESHOLD", 20, minimum=0) / 100
+HOTLINE_AUTO_DISPATCH_THRESHOLD = env_int("HOTLINE_AUTO_DISPATCH_THRESHOLD", 50, minimum=0) / 100
 if HOTLINE_AUTO_DISPATCH_THRESHOLD > 1:
     raise ImproperlyConfigured("HOTLINE_AUTO_DISPATCH_THRESHOLD is a percentage, 0–100.")
 # open311: the daily open-data snapshot (made once a day; hourly catches a missed run).
