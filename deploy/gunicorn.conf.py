@@ -18,6 +18,24 @@ from hotline.env import env_int, env_str, exit_on_bad_settings  # noqa: E402
 
 exit_on_bad_settings()
 
+
+def _cap_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates an arena of its own (up to 8 per core); with
+    gthread's 4 threads a worker kept freed memory in up to 5 of them. mallopt(M_ARENA_MAX)
+    in the master holds for the workers it forks: the same as MALLOC_ARENA_MAX=2 in the
+    environment (the systemd units set that too), wherever gunicorn is started from."""
+    if os.environ.get("MALLOC_ARENA_MAX"):
+        return  # the environment's value already applies
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to cap
+
+
+_cap_malloc_arenas()
+
 chdir = str(ROOT)
 wsgi_app = "hotline.wsgi:application"
 # nginx in front on the same host (deploy/nginx.conf); GUNICORN_BIND=0.0.0.0:8000 only
