@@ -18,8 +18,8 @@ predicts, with the same features and the same weights:
   and a bucket's classes with N_fc = 0 share ``log S_c − log(T_f + α)``. So the model is
   saved as ``W[f, c] = base[c] + shift[f] + E[f, c]``: one base row, one shift per
   bucket, and E sparse, kept only where it differs from 0 by more than ``TOLERANCE``
-  (the float32 rounding of the stored weights): 2–4 MB instead of 47 for the demo
-  model, the margins equal to the dense product's within ~1e-5.
+  (the float32 rounding of the stored weights), and only for the buckets whose row
+  is not the base row: 0.4 MB instead of 47 for the demo's category model.
 
 A margin is then ``sum(x)·base + Σ x_f·shift_f + Σ x_f·E_f`` over the few hundred
 non-zero features of a text: a millisecond in Python.
@@ -32,6 +32,7 @@ import math
 import re
 import struct
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -45,7 +46,7 @@ WORD_WEIGHT = 0.3
 NGRAMS = (1, 2)
 LEGACY_NGRAMS = (1, 3)
 
-MAGIC = b"HOTLINE-CNB1\n"
+MAGIC = b"HOTLINE-CNB2\n"
 # |E| at or below this is taken as 0: the float32 rounding of weights of magnitude < 32
 # (one unit in the last place is 2^-19 there). Each weight is then reproduced within it.
 TOLERANCE = 2.0**-19
@@ -149,14 +150,17 @@ def features_row(text: str, meta: str, *, legacy: bool = False) -> dict[int, flo
 
 
 class Scorer:
-    """A trained model for prediction: ``W = base + shift + E`` (see the module doc)."""
+    """A trained model for prediction: ``W = base + shift + E`` (see the module doc),
+    stored for the buckets that differ from the base row only (``seen``, sorted)."""
 
     def __init__(
         self,
         classes: Sequence[str],
         temperature: float,
         text_grams: Sequence[int],
+        n_rows: int,
         base: array,
+        seen: array,
         shift: array,
         indptr: array,
         cols: array,
@@ -165,9 +169,10 @@ class Scorer:
         self.classes = [str(c) for c in classes]
         self.temperature = float(temperature)
         self.text_grams = tuple(text_grams)
-        self.base, self.shift, self.indptr, self.cols, self.vals = base, shift, indptr, cols, vals
-        self.n_rows = len(shift)
-        self._csr = None
+        self.n_rows = int(n_rows)
+        self.base, self.seen, self.shift = base, seen, shift
+        self.indptr, self.cols, self.vals = indptr, cols, vals
+        self._scipy = None
 
     @property
     def legacy(self) -> bool:
@@ -180,18 +185,20 @@ class Scorer:
 
     def scores(self, row: dict[int, float]) -> list[float]:
         """The margins (``x @ W``) of one feature row, one per class."""
-        base, shift, indptr, cols, vals = self.base, self.shift, self.indptr, self.cols, self.vals
+        seen, shift, indptr, cols, vals = self.seen, self.shift, self.indptr, self.cols, self.vals
         total = common = 0.0
-        extra = [0.0] * len(base)
-        n_rows = self.n_rows
+        extra = [0.0] * len(self.base)
+        n_rows, n_seen = self.n_rows, len(seen)
         for f, v in row.items():
             if f >= n_rows:  # a model saved before the word columns scores its own columns
                 continue
             total += v
-            common += v * shift[f]
-            for k in range(indptr[f], indptr[f + 1]):
-                extra[cols[k]] += v * vals[k]
-        return [total * b + common + e for b, e in zip(base, extra, strict=True)]
+            k = bisect_left(seen, f)
+            if k < n_seen and seen[k] == f:
+                common += v * shift[k]
+                for j in range(indptr[k], indptr[k + 1]):
+                    extra[cols[j]] += v * vals[j]
+        return [total * b + common + e for b, e in zip(self.base, extra, strict=True)]
 
     def logits(self, text: str, meta: str) -> list[float]:
         """Calibrated log-odds of one text, one per class."""
@@ -205,41 +212,52 @@ class Scorer:
 
         return ml.features(texts, metas, legacy=self.legacy)
 
+    def _full(self):
+        """(shift per row, E as a rows × classes SciPy CSR matrix)."""
+        import numpy as np
+        from scipy import sparse
+
+        if self._scipy is None:
+            seen = np.frombuffer(self.seen, dtype=np.uint32).astype(np.int64)
+            shift = np.zeros(self.n_rows)
+            shift[seen] = np.frombuffer(self.shift, dtype=np.float64)
+            counts = np.diff(np.frombuffer(self.indptr, dtype=np.uint32).astype(np.int64))
+            e = sparse.csr_matrix(
+                (
+                    np.frombuffer(self.vals, dtype=np.float64),
+                    (np.repeat(seen, counts), np.frombuffer(self.cols, dtype=np.uint16)),
+                ),
+                shape=(self.n_rows, len(self.classes)),
+            )
+            self._scipy = (shift, e)
+        return self._scipy
+
     def margins(self, x):
         """``x @ W`` for a SciPy sparse matrix (training, benches): an (n, classes) array."""
         import numpy as np
         from scipy import sparse
 
-        if self._csr is None:
-            e = sparse.csr_matrix(
-                (
-                    np.frombuffer(self.vals, dtype=np.float64),
-                    np.frombuffer(self.cols, dtype=np.uint16),
-                    np.frombuffer(self.indptr, dtype=np.uint32),
-                ),
-                shape=(self.n_rows, len(self.classes)),
-            )
-            self._csr = e
+        shift, e = self._full()
         x = sparse.csr_matrix(x, dtype=np.float64)
         if x.shape[1] > self.n_rows:
             x = x[:, : self.n_rows]
         base = np.frombuffer(self.base, dtype=np.float64)
-        shift = np.frombuffer(self.shift, dtype=np.float64)
         total = np.asarray(x.sum(axis=1))
-        return total * base[None, :] + (x @ shift)[:, None] + np.asarray((x @ self._csr).todense())
+        return total * base[None, :] + (x @ shift)[:, None] + np.asarray((x @ e).todense())
 
     def dense(self):
         """The full weight matrix (float32), as ``triage.model.TextClassifier`` holds it."""
         import numpy as np
 
+        shift, e = self._full()
         w = np.repeat(np.frombuffer(self.base, dtype=np.float64)[None, :], self.n_rows, axis=0)
-        w += np.frombuffer(self.shift, dtype=np.float64)[:, None]
-        indptr = np.frombuffer(self.indptr, dtype=np.uint32)
-        rows = np.repeat(np.arange(self.n_rows), np.diff(indptr))
-        w[rows, np.frombuffer(self.cols, dtype=np.uint16)] += np.frombuffer(self.vals, dtype=np.float64)
+        w += shift[:, None]
+        w += e.toarray()
         return w.astype(np.float32)
 
     # -- the saved form ------------------------------------------------------------------
+    _ARRAYS = (("base", "d"), ("seen", "I"), ("shift", "d"), ("indptr", "I"), ("cols", "H"), ("vals", "d"))
+
     def dumps(self) -> bytes:
         header = json.dumps(
             {
@@ -247,32 +265,31 @@ class Scorer:
                 "temperature": self.temperature,
                 "text_grams": list(self.text_grams),
                 "rows": self.n_rows,
-                "nnz": len(self.vals),
+                "lengths": [len(getattr(self, name)) for name, _ in self._ARRAYS],
             },
             ensure_ascii=False,
         ).encode("utf-8")
         parts = [MAGIC, struct.pack("<I", len(header)), header]
-        parts += [a.tobytes() for a in (self.base, self.shift, self.indptr, self.cols, self.vals)]
+        parts += [getattr(self, name).tobytes() for name, _ in self._ARRAYS]
         return b"".join(parts)
 
     @classmethod
-    def from_compact(cls, blob: bytes) -> Scorer:
-        blob = bytes(blob)
+    def from_compact(cls, blob) -> Scorer:
+        view = memoryview(blob)  # no copies of the blob: each array copies its own part once
         pos = len(MAGIC)
-        (size,) = struct.unpack_from("<I", blob, pos)
+        (size,) = struct.unpack_from("<I", view, pos)
         pos += 4
-        head = json.loads(blob[pos : pos + size].decode("utf-8"))
+        head = json.loads(bytes(view[pos : pos + size]).decode("utf-8"))
         pos += size
-        n_classes, n_rows, nnz = len(head["classes"]), head["rows"], head["nnz"]
-        arrays = []
-        for code, count in (("d", n_classes), ("d", n_rows), ("I", n_rows + 1), ("H", nnz), ("d", nnz)):
+        arrays = {}
+        for (name, code), count in zip(cls._ARRAYS, head["lengths"], strict=True):
             a = array(code)
-            a.frombytes(blob[pos : pos + a.itemsize * count])
+            a.frombytes(view[pos : pos + a.itemsize * count])
             pos += a.itemsize * count
-            arrays.append(a)
-        if pos != len(blob):
+            arrays[name] = a
+        if pos != len(view):
             raise ValueError("model blob: unexpected length")
-        return cls(head["classes"], head["temperature"], head["text_grams"], *arrays)
+        return cls(head["classes"], head["temperature"], head["text_grams"], head["rows"], **arrays)
 
     @classmethod
     def from_weights(cls, classes, weights, temperature: float, text_grams) -> Scorer:
@@ -285,41 +302,44 @@ class Scorer:
         if n_classes > 65535:
             raise ValueError("too many classes for the compact form")
         # The base row: the most frequent row of the place columns (buckets no token hit
-        # have one common row; any base is exact, this one makes E sparse).
+        # share one row; any base is exact, this one leaves most rows equal to it).
         block = w[TEXT_FEATURES : TEXT_FEATURES + META_FEATURES] if n_rows > TEXT_FEATURES else w
         uniq, counts = np.unique(block, axis=0, return_counts=True)
-        base = uniq[int(np.argmax(counts))].astype(np.float64) if counts.max() > 1 else w.min(axis=0)
-        shift = np.empty(n_rows, dtype=np.float64)
-        indptr = np.zeros(n_rows + 1, dtype=np.uint32)
-        cols, vals = [], []
+        base = uniq[int(np.argmax(counts))].astype(np.float64) if counts.max() > 1 else w.min(axis=0).astype(np.float64)
+        seen, shifts, lengths, cols, vals = [], [], [], [], []
         for start in range(0, n_rows, 16384):  # in slices: bounded memory for big models
             r = w[start : start + 16384].astype(np.float64) - base
             s = np.median(r, axis=1)
             e = r - s[:, None]
             keep = np.abs(e) > TOLERANCE
-            shift[start : start + len(r)] = s
-            indptr[start + 1 : start + len(r) + 1] = np.cumsum(keep.sum(axis=1)) + indptr[start]
-            rr, cc = np.nonzero(keep)
+            s[np.abs(s) <= TOLERANCE] = 0.0  # a row equal to the base row within rounding
+            rows = np.nonzero((s != 0) | keep.any(axis=1))[0]
+            seen.append((rows + start).astype(np.uint32))
+            shifts.append(s[rows])
+            lengths.append(keep[rows].sum(axis=1))
+            rr, cc = np.nonzero(keep[rows])
             cols.append(cc.astype(np.uint16))
-            vals.append(e[rr, cc])
+            vals.append(e[rows][rr, cc])
+        indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.uint32)
         return cls(
             classes,
             temperature,
             text_grams,
-            array("d", base.tobytes()),
-            array("d", shift.tobytes()),
-            array("I", indptr.tobytes()),
-            array("H", np.concatenate(cols).tobytes()),
-            array("d", np.concatenate(vals).tobytes()),
+            n_rows,
+            base=array("d", base.tobytes()),
+            seen=array("I", np.concatenate(seen).tobytes()),
+            shift=array("d", np.concatenate(shifts).astype(np.float64).tobytes()),
+            indptr=array("I", indptr.tobytes()),
+            cols=array("H", np.concatenate(cols).tobytes()),
+            vals=array("d", np.concatenate(vals).astype(np.float64).tobytes()),
         )
 
 
-def loads(blob: bytes) -> Scorer:
+def loads(blob) -> Scorer:
     """A saved model for prediction. The compact form loads in plain Python; a model
     pickled by joblib before it (dense weights) is converted here, which imports NumPy
     and scikit-learn into this process once, until the next training saves it compact."""
-    blob = bytes(blob)
-    if blob.startswith(MAGIC):
+    if bytes(memoryview(blob)[: len(MAGIC)]) == MAGIC:
         return Scorer.from_compact(blob)
     from triage.model import TextClassifier
 

@@ -173,7 +173,8 @@ def test_scoring_loads_no_heavy_library(demo_model, tmp_path):
     code = (
         "import json, sys; from triage import scoring;"
         f"s = scoring.loads(open({str(path)!r}, 'rb').read()); s.logits('井盖丢了好几天', 'ch:hotline');"
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'scipy', 'sklearn', 'jieba', 'joblib'})))"
+        "heavy = {'numpy', 'scipy', 'sklearn', 'jieba', 'joblib'};"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & heavy)))"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
