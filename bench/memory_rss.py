@@ -21,7 +21,8 @@ PSS and USS beside it (/proc/PID/smaps_rollup; the target is RSS).
 demo orders hold), so the worker routes every intake through the learned classifier
 (model loading, jieba words, scoring) instead of the keyword rules of a cold start.
 --arenas N: MALLOC_ARENA_MAX for gunicorn and the worker (2, as deployed; 0: glibc's
-default of 8 per core).
+default of 8 per core); --malloc-default leaves glibc's malloc untouched instead (no
+MALLOC_ARENA_MAX, no fixed MALLOC_MMAP_THRESHOLD_: the "before" figures).
 """
 
 from __future__ import annotations
@@ -84,11 +85,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
     parser.add_argument("--trained", action="store_true", help="route with dispatch models trained on the demo")
     parser.add_argument("--arenas", type=int, default=2, help="MALLOC_ARENA_MAX (0: glibc's default)")
+    parser.add_argument("--malloc-default", action="store_true", help="glibc malloc untouched")
     args = parser.parse_args()
-    if args.arenas:
-        os.environ["MALLOC_ARENA_MAX"] = str(args.arenas)  # inherited by gunicorn and the worker
-    else:
-        os.environ.pop("MALLOC_ARENA_MAX", None)
+    # Inherited by gunicorn and the worker, as deploy/systemd sets them.
+    os.environ.pop("MALLOC_ARENA_MAX", None)
+    os.environ.pop("MALLOC_MMAP_THRESHOLD_", None)
+    if not args.malloc_default:
+        if args.arenas:
+            os.environ["MALLOC_ARENA_MAX"] = str(args.arenas)
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
     api_common.set_port(args.port)
     workers = os.cpu_count() or 2
 
@@ -185,7 +190,7 @@ def main() -> None:
         redis.Redis.from_url(BROKER).flushdb()
     routed = WorkOrder.objects.exclude(status="accepted").count()
     result["models"] = trained
-    result["arenas"] = args.arenas or "glibc default"
+    result["malloc"] = {k: os.environ.get(k, "glibc default") for k in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     result["mix"] = {
         "intake_orders_per_s": intake["rps"],
         "intake_non_2xx": intake["non_2xx"],
