@@ -30,9 +30,10 @@ from importlib.util import find_spec
 from math import log
 from pathlib import Path
 
-FORMAT = "wordseg3"
+FORMAT = "wordseg4"
 HEADER = 64
 MIN_FLOAT = -3.14e100
+STATES = "BEMS"
 PREV_STATUS = {"B": "ES", "M": "MB", "S": "SE", "E": "BM"}
 # jieba.re_han_default / re_skip_default and finalseg's re_han / re_skip.
 RE_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)", re.U)
@@ -49,14 +50,17 @@ def jieba_dir() -> Path:
     return Path(spec.origin).parent
 
 
-def compile_dictionary(source: Path, target: Path) -> None:
-    """jieba's dict.txt → the compact file: a header line padded to 64 bytes (format,
-    total, word count), then as uint32 arrays each word's count and each word's byte
-    offset (one more than words), then the sorted distinct words in UTF-8 (whose byte
-    order is the code-point order Python sorts str by)."""
+def compile_dictionary(directory: Path, target: Path) -> None:
+    """jieba's dict.txt and HMM emission table → the compact file: a header line padded
+    to 64 bytes (format, total, word count n, character count m), then as arrays each
+    word's count (uint32 × n), each word's byte offset (uint32 × n+1), the emitting
+    characters' code points, sorted (uint32 × m), their emission log-probabilities for
+    the states B, E, M, S (float64 × 4m, MIN_FLOAT where a state has none), and last the
+    sorted distinct words in UTF-8 (whose byte order is the code-point order Python
+    sorts str by)."""
     freq: dict[str, int] = {}
     total = 0
-    with open(source, "rb") as f:
+    with open(directory / "dict.txt", "rb") as f:
         for line in f:
             word, count = line.strip().decode("utf-8").split(" ")[:2]
             freq[word] = int(count)  # a repeated word keeps its last count, as in jieba
@@ -67,25 +71,30 @@ def compile_dictionary(source: Path, target: Path) -> None:
     starts = array("I", [0])
     for w in encoded:
         starts.append(starts[-1] + len(w))
+    with open(directory / "finalseg" / "prob_emit.p", "rb") as f:
+        emit = pickle.load(f)
+    chars = sorted(set().union(*emit.values()))
+    codes = array("I", (ord(c) for c in chars))
+    probs = array("d", (emit[state].get(c, MIN_FLOAT) for state in STATES for c in chars))
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
-        f.write(f"{FORMAT} {total} {len(words)}".encode().ljust(HEADER - 1) + b"\n")
-        f.write(counts.tobytes())
-        f.write(starts.tobytes())
+        f.write(f"{FORMAT} {total} {len(words)} {len(chars)}".encode().ljust(HEADER - 1) + b"\n")
+        for part in (counts, starts, codes, probs):
+            f.write(part.tobytes())
         f.write(b"".join(encoded))
     os.replace(tmp, target)  # atomic: processes starting at once never read half a file
 
 
-def _compiled(source: Path) -> Path:
-    """The compact file for this dict.txt, compiled once per machine in a child process
+def _compiled(directory: Path) -> Path:
+    """The compact file for this jieba, compiled once per machine in a child process
     (parsing 349,000 lines into a dict leaves ~10 MB of freed but fragmented heap in
     the process that does it; the child's heap goes away with it)."""
-    stat = source.stat()
+    stat = (directory / "dict.txt").stat()
     target = Path(tempfile.gettempdir()) / f"hotline-wordseg-{FORMAT}-{stat.st_size}-{int(stat.st_mtime)}.bin"
     if not target.exists():
         code = "import sys, pathlib, triage.wordseg as w; w.compile_dictionary(*map(pathlib.Path, sys.argv[1:]))"
         subprocess.run(
-            [sys.executable, "-c", code, str(source), str(target)],
+            [sys.executable, "-c", code, str(directory), str(target)],
             check=True,
             cwd=str(Path(__file__).resolve().parent.parent),
             timeout=120,
@@ -111,51 +120,79 @@ class _Words:
 
 
 class Dictionary:
-    """jieba's FREQ (word → frequency, every prefix of a word → 0) and its total, read
-    from the compiled file through mmap: its pages are the page cache's, shared by every
-    process on the machine, and only those a lookup touches become resident."""
+    """jieba's FREQ (word → frequency, every prefix of a word → 0) and its total, and
+    finalseg's emission table, read from the compiled file through mmap: its pages are
+    the page cache's, shared by every process on the machine, and only those a lookup
+    touches become resident."""
 
     def __init__(self, path: Path) -> None:
         with open(path, "rb") as f:
             mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        fmt, total, n = mapped[:HEADER].split()
+        fmt, total, n, m = mapped[:HEADER].split()
         if fmt.decode() != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file")
-        n = int(n)
+        n, m = int(n), int(m)
         view = memoryview(mapped)
-        self.counts = view[HEADER : HEADER + 4 * n].cast("I")
-        starts = view[HEADER + 4 * n : HEADER + 8 * n + 4].cast("I")
-        if len(starts) != n + 1 or HEADER + 8 * n + 4 + starts[-1] != len(mapped):
+        pos = HEADER
+        self.counts = view[pos : pos + 4 * n].cast("I")
+        pos += 4 * n
+        starts = view[pos : pos + 4 * (n + 1)].cast("I")
+        pos += 4 * (n + 1)
+        self.codes = view[pos : pos + 4 * m].cast("I")
+        pos += 4 * m
+        self.probs = view[pos : pos + 32 * m].cast("d")
+        pos += 32 * m
+        if len(starts) != n + 1 or len(self.probs) != 4 * m or pos + starts[-1] != len(mapped):
             raise ValueError(f"{path}: truncated")
-        self.words = _Words(mapped, HEADER + 8 * n + 4, starts)
+        self.words = _Words(mapped, pos, starts)
         self.total = int(total)
+        self.n_chars = m
+        self._spans: dict[str, tuple[int, int]] = {}
 
     def lookup(self, frag: str) -> int | None:
         """jieba's ``FREQ.get(frag)``: the count of a word, 0 for a prefix of a word only,
         None for neither."""
         key = frag.encode("utf-8")
         words = self.words
-        i = bisect.bisect_left(words, key)
-        if i == len(words):
+        lo, hi = self._span(frag[0])
+        i = bisect.bisect_left(words, key, lo, hi)
+        if i == hi:
             return None
         w = words[i]
         if w == key:
             return self.counts[i]
         return 0 if w.startswith(key) else None
 
+    def _span(self, first: str) -> tuple[int, int]:
+        """The words that start with ``first``: contiguous in the sorted list. Kept per
+        character, so a lookup bisects a few hundred words (and touches a page or two of
+        the file) instead of all 349,000."""
+        span = self._spans.get(first)
+        if span is None:
+            lo = bisect.bisect_left(self.words, first.encode("utf-8"))
+            hi = bisect.bisect_left(self.words, chr(ord(first) + 1).encode("utf-8", "surrogatepass"), lo)
+            span = self._spans[first] = (lo, hi)
+        return span
+
+    def emission(self, char: str) -> dict[str, float]:
+        """finalseg's ``emit_p[state].get(char, MIN_FLOAT)`` for the four states."""
+        code, m = ord(char), self.n_chars
+        i = bisect.bisect_left(self.codes, code)
+        if i == m or self.codes[i] != code:
+            return dict.fromkeys(STATES, MIN_FLOAT)
+        return {state: self.probs[k * m + i] for k, state in enumerate(STATES)}
+
 
 class Segmenter:
     def __init__(self, directory: Path | None = None) -> None:
         directory = directory or jieba_dir()
-        self.dictionary = Dictionary(_compiled(directory / "dict.txt"))
+        self.dictionary = Dictionary(_compiled(directory))
         self.logtotal = log(self.dictionary.total)
         hmm = directory / "finalseg"
         with open(hmm / "prob_start.p", "rb") as f:
             self.start_p = pickle.load(f)
         with open(hmm / "prob_trans.p", "rb") as f:
             self.trans_p = pickle.load(f)
-        with open(hmm / "prob_emit.p", "rb") as f:
-            self.emit_p = pickle.load(f)
 
     # -- jieba.Tokenizer ---------------------------------------------------------------
     def get_dag(self, sentence: str) -> dict[int, list[int]]:
@@ -235,17 +272,19 @@ class Segmenter:
 
     # -- jieba.finalseg ----------------------------------------------------------------
     def _viterbi(self, obs: str):
-        start_p, trans_p, emit_p = self.start_p, self.trans_p, self.emit_p
+        start_p, trans_p, emission = self.start_p, self.trans_p, self.dictionary.emission
         v = [{}]
         path = {}
+        em = emission(obs[0])
         for y in "BMES":
-            v[0][y] = start_p[y] + emit_p[y].get(obs[0], MIN_FLOAT)
+            v[0][y] = start_p[y] + em[y]
             path[y] = [y]
         for t in range(1, len(obs)):
             v.append({})
             newpath = {}
+            em = emission(obs[t])
             for y in "BMES":
-                em_p = emit_p[y].get(obs[t], MIN_FLOAT)
+                em_p = em[y]
                 prob, state = max((v[t - 1][y0] + trans_p[y0].get(y, MIN_FLOAT) + em_p, y0) for y0 in PREV_STATUS[y])
                 v[t][y] = prob
                 newpath[y] = path[state] + [y]

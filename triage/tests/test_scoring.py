@@ -35,6 +35,8 @@ ODD = [
     "噪音😡太吵了  凌晨2:30还在施工 c# C++ a.b_c",
     "ÉCOLE école ǅ İstanbul",
     "路灯\t不亮\n\n\n第三天",
+    "黄晓明张瑞丰来电说瞿塘峡附近有人乱扔垃圾，龘靐齉爩",  # names and rare characters: the HMM
+    "\U0001f600\U0010ffff\ud7ff",
 ]
 
 
