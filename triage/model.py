@@ -1,6 +1,8 @@
 """The learned classifier: text (+ channel and place) → ranked labels with calibrated
-probabilities. Imported only by processes that train or predict (scikit-learn and
-SciPy cost ~60 MB of memory; web workers that never suggest never pay it).
+probabilities. Imported only by processes that train (scikit-learn and SciPy cost ~100
+MB of memory): the processes that route and suggest load a saved model with
+``triage.scoring``, which computes the same features and margins in plain Python, and
+segment words with ``triage.wordseg`` (jieba's algorithm over a compact dictionary).
 
 Features: character 1–2-grams (``char_wb``) of title and description, counted (not
 just present) and hashed (HashingVectorizer), plus hashed channel/street/community
