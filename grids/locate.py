@@ -36,7 +36,7 @@ class _GridIndex:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._checked_at = 0.0
-        self._tree: Index | None = None
+        self._tree: Index[tuple[str, Location]] | None = None
 
     def reset(self) -> None:
         with self._lock:
@@ -62,7 +62,7 @@ class _GridIndex:
         return min(hits, key=lambda hit: hit[0])[1] if hits else None
 
     def _rebuild(self, stamp: tuple) -> None:
-        entries = []
+        entries: list[tuple[Shape, tuple[str, Location]]] = []
         grids = OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None)
         for unit in grids.select_related("parent__parent"):
             if unit.boundary is None:

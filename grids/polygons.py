@@ -19,7 +19,9 @@ and random points.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Generic, TypeVar
 
+T = TypeVar("T")
 Ring = list[tuple[float, float]]  # (lng, lat), closed: first == last
 # |det| below this share of the operands' magnitude: recompute exactly. Rounding of the
 # float determinant is at most a few units of 2^-52 of it.
@@ -150,14 +152,14 @@ class Shape:
         return x0 + mx / area, y0 + my / area
 
 
-class Index:
+class Index(Generic[T]):
     """Shapes with a payload; ``covering(x, y)`` lists the payloads of those covering it.
     A linear bounding-box scan: a district's few hundred grids take ~0.1 ms."""
 
-    def __init__(self, items: list[tuple[Shape, object]]) -> None:
+    def __init__(self, items: list[tuple[Shape, T]]) -> None:
         self.items = items
 
-    def covering(self, x: float, y: float) -> list:
+    def covering(self, x: float, y: float) -> list[T]:
         out = []
         for shape, payload in self.items:
             minx, miny, maxx, maxy = shape.bounds
