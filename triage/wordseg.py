@@ -88,17 +88,25 @@ def compile_dictionary(directory: Path, target: Path) -> None:
 def _compiled(directory: Path) -> Path:
     """The compact file for this jieba, compiled once per machine in a child process
     (parsing 349,000 lines into a dict leaves ~10 MB of freed but fragmented heap in
-    the process that does it; the child's heap goes away with it)."""
-    stat = (directory / "dict.txt").stat()
-    target = Path(tempfile.gettempdir()) / f"hotline-wordseg-{FORMAT}-{stat.st_size}-{int(stat.st_mtime)}.bin"
+    the process that does it; the child's heap goes away with it). Named after the
+    sources' sizes and times, so an upgraded jieba gets a file of its own."""
+    stamp = "-".join(
+        f"{st.st_size}-{int(st.st_mtime)}"
+        for st in ((directory / "dict.txt").stat(), (directory / "finalseg" / "prob_emit.p").stat())
+    )
+    target = Path(tempfile.gettempdir()) / f"hotline-wordseg-{FORMAT}-{stamp}.bin"
     if not target.exists():
         code = "import sys, pathlib, triage.wordseg as w; w.compile_dictionary(*map(pathlib.Path, sys.argv[1:]))"
-        subprocess.run(
-            [sys.executable, "-c", code, str(directory), str(target)],
-            check=True,
-            cwd=str(Path(__file__).resolve().parent.parent),
-            timeout=120,
-        )
+        try:
+            subprocess.run(
+                [sys.executable, "-c", code, str(directory), str(target)],
+                check=True,
+                cwd=str(Path(__file__).resolve().parent.parent),
+                timeout=120,
+                capture_output=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            compile_dictionary(directory, target)  # no child process here: compile in this one
     return target
 
 

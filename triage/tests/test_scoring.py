@@ -83,6 +83,22 @@ def test_the_compact_segmenter_cuts_as_jieba(texts):
         assert wordseg.lcut(text) == jieba.lcut(text), text
 
 
+def test_the_compact_dictionary_answers_as_jiebas(tmp_path, monkeypatch):
+    jieba.initialize()
+    freq, total = jieba.dt.FREQ, jieba.dt.total
+    rng = random.Random(2)
+    keys = rng.sample(sorted(freq), 5000)  # words and word prefixes (count 0)
+    keys += [k + "\u9fa5" for k in keys[:500]] + ["", "\U0001f600", "zz", "井盖井盖"]  # neither
+    # Compiled here in this process (the child-process path is what the other tests use).
+    monkeypatch.setattr(wordseg.subprocess, "run", lambda *a, **k: (_ for _ in ()).throw(OSError("no fork")))
+    monkeypatch.setattr(wordseg.tempfile, "gettempdir", lambda: str(tmp_path))
+    d = wordseg.Dictionary(wordseg._compiled(wordseg.jieba_dir()))
+    assert d.total == total
+    for k in keys:
+        if k:
+            assert d.lookup(k) == freq.get(k), k
+
+
 @pytest.mark.parametrize("legacy", [False, True])
 def test_feature_rows_are_the_sklearn_features(texts, legacy):
     metas = ["ch:hotline st:3 co:17", "", "ch:web st:- co:-", "ch:- st:12 co:99 extra"]
