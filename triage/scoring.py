@@ -200,11 +200,28 @@ class Scorer:
                     extra[cols[j]] += v * vals[j]
         return [total * b + common + e for b, e in zip(self.base, extra, strict=True)]
 
-    def logits(self, text: str, meta: str) -> list[float]:
-        """Calibrated log-odds of one text, one per class."""
+    def text_logits(self, text: str, meta: str) -> list[float]:
+        """Calibrated log-odds of one text, one per class (plain Python)."""
         return [m / self.temperature for m in self.scores(self.rows([text], [meta])[0])]
 
-    # -- what training and the benches call (they hold SciPy matrices) -----------------
+    # -- what training and the benches call, as on triage.model.TextClassifier (SciPy
+    # matrices in, NumPy arrays out; these import them) --------------------------------
+    def logits(self, texts: Sequence[str], metas: Sequence[str]):
+        """(n, classes) calibrated log-odds, as ``TextClassifier.logits``."""
+        return self.margins(self.features(texts, metas)) / self.temperature
+
+    def proba(self, texts: Sequence[str], metas: Sequence[str]):
+        """(n, classes) probabilities, as ``TextClassifier.proba``."""
+        from scipy.special import softmax
+
+        return softmax(self.logits(texts, metas), axis=1)
+
+    @property
+    def weights(self):
+        """The dense float32 weights, as ``TextClassifier.weights`` (built on each access:
+        for training and tests, never on the routing path)."""
+        return self.dense()
+
     def features(self, texts: Sequence[str], metas: Sequence[str]):
         """The SciPy feature matrix of ``triage.model`` (training judges the active model
         on it)."""

@@ -135,7 +135,7 @@ def _compare(clf: ml.TextClassifier, scorer: scoring.Scorer, texts: list[str], m
     worst = 0.0
     for i, text in enumerate(texts):
         p_ref = _softmax(dense[i])
-        p = _softmax(np.array(scorer.logits(text, meta)))
+        p = _softmax(np.array(scorer.text_logits(text, meta)))
         if text.strip():
             assert list(np.argsort(-p, kind="stable")[:3]) == list(np.argsort(-p_ref, kind="stable")[:3]), text
         worst = max(worst, float(np.abs(p - p_ref).max()))
@@ -167,6 +167,20 @@ def test_scipy_margins_of_the_scorer_are_the_dense_products(demo_model, texts):
     scorer = scoring.loads(demo_model.dumps())
     x = demo_model.features(texts[:50], ["ch:hotline"] * 50)
     np.testing.assert_allclose(scorer.margins(x), demo_model.margins(x), rtol=1e-6, atol=1e-4)
+    # The rest of TextClassifier's interface that training and the benches use.
+    texts50, metas50 = texts[:50], ["ch:hotline"] * 50
+    # TextClassifier.proba multiplies in float32: its own distance from the exact product
+    # (float64, which the scorer matches within 1e-6, _compare) is ~1e-5, so the two
+    # agree to that.
+    old = demo_model.proba(texts50, metas50)
+    exact = np.apply_along_axis(
+        _softmax, 1, np.asarray(x.astype(np.float64) @ demo_model.weights.astype(np.float64)) / demo_model.temperature
+    )
+    float32_noise = float(np.abs(old - exact).max())
+    assert 1e-7 < float32_noise < 5e-5
+    np.testing.assert_allclose(scorer.proba(texts50, metas50), exact, atol=1e-6)
+    np.testing.assert_allclose(scorer.proba(texts50, metas50), old, atol=2 * float32_noise)
+    np.testing.assert_allclose(scorer.weights, demo_model.weights, atol=scoring.TOLERANCE * 1.01)
     assert ml.topk_hits(scorer, x, [demo_model.classes[0]] * 50) == ml.topk_hits(
         demo_model, x, [demo_model.classes[0]] * 50
     )
@@ -190,7 +204,7 @@ def test_scoring_loads_no_heavy_library(demo_model, tmp_path):
     path.write_bytes(demo_model.dumps())
     code = (
         "import json, sys; from triage import scoring;"
-        f"s = scoring.loads(open({str(path)!r}, 'rb').read()); s.logits('井盖丢了好几天', 'ch:hotline');"
+        f"s = scoring.loads(open({str(path)!r}, 'rb').read()); s.text_logits('井盖丢了好几天', 'ch:hotline');"
         "heavy = {'numpy', 'scipy', 'sklearn', 'jieba', 'joblib'};"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & heavy)))"
     )
