@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
 from api import attachments, locate, suggest, views
@@ -10,6 +10,25 @@ router = SimpleRouter(trailing_slash=False)
 router.register("orders", views.WorkOrderViewSet, basename="order")
 router.register("categories", views.CategoryViewSet, basename="category")
 router.register("units", views.OrgUnitViewSet, basename="unit")
+
+
+def _schema_view(name: str, **initkwargs):
+    """drf-spectacular's view, imported on its first request: its schema generator
+    imports rest_framework.test and with it django.test, unittest and the test client
+    (~4 MB in every web worker) for two staff pages that few ever open."""
+    view = None
+
+    @csrf_exempt  # as DRF's as_view() marks its views
+    def schema(request, *args, **kwargs):
+        nonlocal view
+        if view is None:
+            from drf_spectacular import views as spectacular
+
+            view = getattr(spectacular, name).as_view(**initkwargs)
+        return view(request, *args, **kwargs)
+
+    return schema
+
 
 app_name = "api"
 urlpatterns = [
@@ -30,16 +49,22 @@ urlpatterns = [
     # a page session of a unit member), like the API itself.
     path(
         "schema/",
-        SpectacularAPIView.as_view(
-            api_version="v1", authentication_classes=views.AUTHENTICATION, permission_classes=[IsMember]
+        _schema_view(
+            "SpectacularAPIView",
+            api_version="v1",
+            authentication_classes=views.AUTHENTICATION,
+            permission_classes=[IsMember],
         ),
         name="schema",
     ),
     # The split view serves its start-up script as a file: the CSP forbids inline script.
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", authentication_classes=views.AUTHENTICATION, permission_classes=[IsMember]
+        _schema_view(
+            "SpectacularSwaggerSplitView",
+            url_name="api:schema",
+            authentication_classes=views.AUTHENTICATION,
+            permission_classes=[IsMember],
         ),
         name="docs",
     ),

@@ -13,8 +13,16 @@ recreated with the demo district) and Redis db 3, then runs the standard mix:
      API queue and list, 5 times each;
   3. (separately reported) one ledger export and one QR poster, the features that load
      openpyxl, Pillow and qrcode into the worker that serves them.
-RSS (VmRSS) of each gunicorn worker and each Celery child after 1–2 and after 3.
-Writes bench/results/memory_rss.json.
+RSS (VmRSS) of each gunicorn worker and each Celery child after 1–2 and after 3, with
+PSS and USS beside it (/proc/PID/smaps_rollup; the target is RSS).
+
+--trained: before the processes start, train the dispatch models on the demo history
+(`manage.py train_dispatch_model` with HOTLINE_TRAIN_MIN_ORDERS lowered to what the 300
+demo orders hold), so the worker routes every intake through the learned classifier
+(model loading, jieba words, scoring) instead of the keyword rules of a cold start.
+--arenas N: MALLOC_ARENA_MAX for gunicorn and the worker (2, as deployed; 0: glibc's
+default of 8 per core); --malloc-default leaves glibc's malloc untouched instead (no
+MALLOC_ARENA_MAX, no fixed MALLOC_MMAP_THRESHOLD_: the "before" figures).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api_common  # noqa: E402
 from bench.api_common import HOST, Gunicorn, recreate_database, setup_django, write_result, wrk  # noqa: E402
-from bench.procstat import children, rss_mb  # noqa: E402
+from bench.procstat import children, pss_uss_mb, rss_mb  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_perf_mem")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
@@ -42,6 +50,15 @@ TARGET_MB = 80
 
 def rss_of(pids: list[int]) -> list[float]:
     return [rss_mb(p) for p in pids if rss_mb(p) is not None]
+
+
+def snapshot(web_pids: list[int], celery_pids: list[int]) -> dict:
+    return {
+        "gunicorn_workers_mb": rss_of(web_pids),
+        "celery_children_mb": rss_of(celery_pids),
+        "gunicorn_workers_pss_uss_mb": [pss_uss_mb(p) for p in web_pids],
+        "celery_children_pss_uss_mb": [pss_uss_mb(p) for p in celery_pids],
+    }
 
 
 def browse(base: str, username: str, password: str, urls: list[str], repeat: int) -> dict[str, int]:
@@ -66,7 +83,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
+    parser.add_argument("--trained", action="store_true", help="route with dispatch models trained on the demo")
+    parser.add_argument("--arenas", type=int, default=2, help="MALLOC_ARENA_MAX (0: glibc's default)")
+    parser.add_argument("--malloc-default", action="store_true", help="glibc malloc untouched")
     args = parser.parse_args()
+    # Inherited by gunicorn and the worker, as deploy/systemd sets them.
+    os.environ.pop("MALLOC_ARENA_MAX", None)
+    os.environ.pop("MALLOC_MMAP_THRESHOLD_", None)
+    if not args.malloc_default:
+        if args.arenas:
+            os.environ["MALLOC_ARENA_MAX"] = str(args.arenas)
+        os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
     api_common.set_port(args.port)
     workers = os.cpu_count() or 2
 
@@ -87,6 +114,19 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     seed_demo(orders=300, days=30)
+    trained = {}
+    if args.trained:
+        from django.conf import settings
+
+        from triage.models import ModelVersion
+
+        settings.HOTLINE_TRAIN_MIN_ORDERS = 50
+        call_command("train_dispatch_model", verbosity=0)
+        trained = {
+            v.kind: {"classes": len(v.classes), "blob_mb": round(len(v.blob) / 2**20, 1), "top1": v.top1}
+            for v in ModelVersion.objects.filter(is_active=True)
+        }
+        print("trained:", trained)
     grid = OrgUnit.objects.filter(kind=UnitKind.GRID).order_by("code").first()
     community = grid.parent
     ring = grid.boundary["coordinates"][0]
@@ -128,16 +168,13 @@ def main() -> None:
             time.sleep(5)
             web_pids = children(server.proc.pid)
             celery_pids = children(worker.pid)
-            result["at_start"] = {"gunicorn_workers_mb": rss_of(web_pids), "celery_children_mb": rss_of(celery_pids)}
+            result["at_start"] = snapshot(web_pids, celery_pids)
             intake = wrk("/api/v1/orders", seconds=args.seconds, connections=16, script=lua.name)
             statuses = {}
             for role, urls in pages.items():
                 statuses[role] = browse(base, role, data.DEMO_PASSWORD, urls + api, repeat=5)
             time.sleep(8)  # the worker routes and notifies what the run created
-            result["after_standard_run"] = {
-                "gunicorn_workers_mb": rss_of(web_pids),
-                "celery_children_mb": rss_of(celery_pids),
-            }
+            result["after_standard_run"] = snapshot(web_pids, celery_pids)
             extras = browse(
                 base,
                 "supervisor",
@@ -145,17 +182,15 @@ def main() -> None:
                 ["/orders/export.xlsx?figure=volume", "/posters/", f"/posters/{community.code}.png"],
                 repeat=2,
             )
-            result["after_export_and_poster"] = {
-                "gunicorn_workers_mb": rss_of(web_pids),
-                "celery_children_mb": rss_of(celery_pids),
-                "statuses": extras,
-            }
+            result["after_export_and_poster"] = {**snapshot(web_pids, celery_pids), "statuses": extras}
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(20)
         os.unlink(lua.name)
         redis.Redis.from_url(BROKER).flushdb()
     routed = WorkOrder.objects.exclude(status="accepted").count()
+    result["models"] = trained
+    result["malloc"] = {k: os.environ.get(k, "glibc default") for k in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     result["mix"] = {
         "intake_orders_per_s": intake["rps"],
         "intake_non_2xx": intake["non_2xx"],
@@ -167,12 +202,13 @@ def main() -> None:
         r = result[phase]
         print(
             f"{phase:24} gunicorn workers {r['gunicorn_workers_mb']} MB, celery children {r['celery_children_mb']} MB"
+            f" (PSS/USS {r['gunicorn_workers_pss_uss_mb']} / {r['celery_children_pss_uss_mb']})"
         )
     std = result["after_standard_run"]
     ok = max(std["gunicorn_workers_mb"] + std["celery_children_mb"]) <= TARGET_MB
     print(f"after the standard run, every process ≤ {TARGET_MB} MB: {ok}")
     write_result(
-        "memory_rss",
+        "memory_rss_trained" if args.trained else "memory_rss",
         {
             "command": "python bench/memory_rss.py " + " ".join(sys.argv[1:]),
             "machine": {

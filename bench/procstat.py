@@ -68,6 +68,20 @@ def rss_mb(pid):
         return None
 
 
+def pss_uss_mb(pid):
+    """(PSS, USS) in MB from /proc/PID/smaps_rollup: PSS divides shared pages among the
+    processes that map them, USS counts only this process's private pages."""
+    try:
+        fields = {}
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            key, value = line.split()[:2]
+            fields[key.rstrip(":")] = int(value)
+    except (OSError, ValueError):
+        return None
+    uss = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return round(fields.get("Pss", 0) / 1024, 1), round(uss / 1024, 1)
+
+
 class Meter:
     """CPU seconds per process group between start and stop, sampled every second so
     processes that exit (the killed worker) still count up to their last sample."""

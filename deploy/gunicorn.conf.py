@@ -18,6 +18,33 @@ from hotline.env import env_int, env_str, exit_on_bad_settings  # noqa: E402
 
 exit_on_bad_settings()
 
+
+def _tune_malloc(arenas: int = 2, mmap_threshold: int = 128 * 1024) -> None:
+    """glibc's malloc, set in the master so that the workers it forks inherit it (the
+    same as MALLOC_ARENA_MAX=2 and MALLOC_MMAP_THRESHOLD_=131072 in the environment,
+    which the systemd units set too), wherever gunicorn is started from:
+
+    - at most 2 arenas: by default each thread that allocates gets one of its own (up
+      to 8 per core), each keeping the memory freed in it;
+    - blocks of 128 KB and more always mmap'd, so freeing them gives the memory back:
+      by default glibc raises that threshold to the largest block freed so far (up to
+      32 MB), after which big transient buffers (a query's rows, a rendered page, a
+      model blob) come from the heap and stay resident after they are freed
+      (BENCHMARKS.md › Memory)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc
+    if not os.environ.get("MALLOC_ARENA_MAX"):
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    if not os.environ.get("MALLOC_MMAP_THRESHOLD_"):
+        libc.mallopt(-3, mmap_threshold)  # M_MMAP_THRESHOLD (fixing it ends the dynamic raise)
+
+
+_tune_malloc()
+
 chdir = str(ROOT)
 wsgi_app = "hotline.wsgi:application"
 # nginx in front on the same host (deploy/nginx.conf); GUNICORN_BIND=0.0.0.0:8000 only

@@ -1,13 +1,21 @@
-"""GeoJSON helpers (WGS-84, coordinates in lng/lat order as GeoJSON requires)."""
+"""GeoJSON helpers (WGS-84, coordinates in lng/lat order as GeoJSON requires).
+
+shapely (and with it NumPy, ~16-20 MB) is imported by ``geometry_from_geojson`` when a
+boundary is validated (the admin, the district import) or measured (the site check),
+not by importing this module: placing an order uses grids.polygons."""
 
 from __future__ import annotations
 
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 def geometry_from_geojson(data: dict) -> BaseGeometry:
     """Parse a GeoJSON Polygon/MultiPolygon (or a Feature holding one); ValueError if not."""
+    from shapely.geometry import shape
+
     if not isinstance(data, dict):
         raise ValueError("boundary must be a GeoJSON object")
     if data.get("type") == "Feature":

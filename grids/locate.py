@@ -7,12 +7,10 @@ import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
-from shapely import STRtree
-from shapely.geometry import Point
-from shapely.prepared import PreparedGeometry, prep
 
-from grids.geometry import check_position, geometry_from_geojson
+from grids.geometry import check_position
 from grids.models import OrgUnit, UnitKind
+from grids.polygons import Index, Shape
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,8 @@ class Location:
 
 
 class _GridIndex:
-    """An STRtree of the grid polygons with each grid's Location resolved in advance.
+    """The grid polygons (plain-Python rings, grids.polygons: no shapely or NumPy in the
+    processes that place orders) with each grid's Location resolved in advance.
 
     Staleness is checked with one aggregate query at most every STALE_AFTER seconds, so
     a boundary edited in the admin is seen by every process within seconds without any
@@ -37,8 +36,7 @@ class _GridIndex:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._checked_at = 0.0
-        self._tree: STRtree | None = None
-        self._entries: list[tuple[PreparedGeometry, str, Location]] = []
+        self._tree: Index[tuple[str, Location]] | None = None
 
     def reset(self) -> None:
         with self._lock:
@@ -48,7 +46,7 @@ class _GridIndex:
         agg = OrgUnit.objects.aggregate(n=Count("id"), t=Max("updated_at"))
         return (agg["n"], agg["t"])
 
-    def lookup(self, point: Point) -> Location | None:
+    def lookup(self, lng: float, lat: float) -> Location | None:
         with self._lock:
             now = time.monotonic()
             if now - self._checked_at > self.STALE_AFTER:
@@ -56,31 +54,25 @@ class _GridIndex:
                 if stamp != self._stamp:
                     self._rebuild(stamp)
                 self._checked_at = now
-            tree, entries = self._tree, self._entries
+            tree = self._tree
         if tree is None:
             return None
-        hits = []
-        for idx in tree.query(point):
-            prepared, code, location = entries[int(idx)]
-            if prepared.covers(point):  # covers: a point on the edge counts as inside
-                hits.append((code, location))
+        hits = tree.covering(lng, lat)  # covers: a point on the edge counts as inside
         # Adjacent grids share edges; the lowest code wins so the answer is stable.
         return min(hits, key=lambda hit: hit[0])[1] if hits else None
 
     def _rebuild(self, stamp: tuple) -> None:
-        geoms, entries = [], []
+        entries: list[tuple[Shape, tuple[str, Location]]] = []
         grids = OrgUnit.objects.filter(kind=UnitKind.GRID, is_active=True).exclude(boundary=None)
         for unit in grids.select_related("parent__parent"):
             if unit.boundary is None:
                 continue  # excluded above
             try:
-                geom = geometry_from_geojson(unit.boundary)
+                shape = Shape.from_geojson(unit.boundary)
             except ValueError:
                 continue  # an invalid boundary is reported by OrgUnit.clean in the admin
-            geoms.append(geom)
-            entries.append((prep(geom), unit.code, _location_for_grid(unit, "point")))
-        self._tree = STRtree(geoms) if geoms else None
-        self._entries = entries
+            entries.append((shape, (unit.code, _location_for_grid(unit, "point"))))
+        self._tree = Index(entries) if entries else None
         self._stamp = stamp
 
 
@@ -103,7 +95,7 @@ def _location_for_grid(grid: OrgUnit, method: str) -> Location:
 
 def locate_point(lat: float, lng: float) -> Location | None:
     check_position(lat, lng)
-    return _index.lookup(Point(lng, lat))
+    return _index.lookup(lng, lat)
 
 
 def locate_address(address: str) -> Location | None:

@@ -5,6 +5,12 @@ from pathlib import Path
 from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+# Celery's Django fixup runs Django's system checks when a worker starts. The URL and
+# template checks import every view module, the API's DRF serializers (with requests and
+# pygments) and every template tag library: ~10 MB in each worker child for code the
+# worker never runs (issue 14, item 3). The checks run where they belong: `migrate` in
+# the release step and `manage.py check --deploy` (README › Deploy).
+os.environ.setdefault("CELERY_SKIP_CHECKS", "1")
 if Path(sys.argv[0]).name in {"celery", "__main__.py"} and "celery" in sys.argv[0]:
     # The celery command (worker, beat): a bad setting is one line and exit 2, not a
     # traceback. Other importers (manage.py, wsgi, pytest) check in their own way.

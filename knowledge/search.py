@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-import numpy as np
 from django.db import connections
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
@@ -56,7 +55,12 @@ class Hit:
 
 
 class Index:
+    # NumPy (and scikit-learn) are imported by the methods, not with this module: the
+    # URLconf imports it, and web workers that never search must not carry them.
+
     def __init__(self, rows: list[dict]) -> None:
+        import numpy as np
+
         self.rows = rows
         self.ids = np.array([r["id"] for r in rows], dtype=np.int64)
         far_past, far_future = date.min.toordinal(), date.max.toordinal()
@@ -87,6 +91,7 @@ class Index:
         was ~70% of a search. Same analyser as the vectorizer's "char" one (whitespace
         collapsed, 2-3 character grams), sublinear tf, idf, L2 norm; a test holds the
         two equal."""
+        import numpy as np
         from scipy.sparse import csr_matrix
 
         text = _SPACES.sub(" ", query)
@@ -107,6 +112,8 @@ class Index:
         return csr_matrix((values[order], cols[order], [0, len(cols)]), shape=(1, len(vocabulary)))
 
     def search(self, text: str, *, limit: int = 3, today: date | None = None) -> list[Hit]:
+        import numpy as np
+
         query = _norm(text)
         if self.vectorizer is None or len(query) < 2:
             return []

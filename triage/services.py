@@ -8,6 +8,7 @@ active now; the model's probabilities over what remains are renormalised to sum 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from workorders.models import Category
 
 if TYPE_CHECKING:
     from dispatch.models import Reason
+    from triage.scoring import Scorer
 
 logger = logging.getLogger(__name__)
 
@@ -74,22 +76,25 @@ def _load_active() -> dict[str, int]:
 
 
 _active = ProcessCache("triage-active-models", _load_active, senders=[ModelVersion], stale_after=30.0)
-_loaded: dict[int, object] = {}  # version id → TextClassifier, kept for the process's life
+_loaded: dict[int, Scorer] = {}  # version id → its scorer, kept for the process's life
 _load_lock = threading.Lock()
 
 
-def classifier(version_id: int):
-    """The fitted classifier of a version, unpickled once per process."""
+def classifier(version_id: int) -> Scorer:
+    """The fitted classifier of a version, loaded once per process: a
+    ``triage.scoring.Scorer``, which scores in plain Python (no NumPy, SciPy or
+    scikit-learn in the processes that route; training and benches call its
+    ``features``/``margins`` with SciPy matrices as before)."""
     clf = _loaded.get(version_id)
     if clf is None:
         with _load_lock:
             clf = _loaded.get(version_id)
             if clf is None:
-                from triage.model import TextClassifier  # sklearn only where a model is used
+                from triage import scoring
 
                 started = time.monotonic()
                 blob = ModelVersion.objects.values_list("blob", flat=True).get(pk=version_id)
-                clf = TextClassifier.loads(blob)
+                clf = scoring.loads(blob)
                 # Versions no longer active are dropped; the other kind's active model
                 # stays (clearing everything here reloaded both models on every
                 # suggestion, ~0.5 s each, once a category and a unit model were active).
@@ -113,15 +118,13 @@ def sample_text(title: str, description: str) -> str:
 
 def _closed(classes: list[str], logits, allowed: dict, limit: int, key=lambda c: c) -> list[tuple[object, float]]:
     """Keep only allowed classes and renormalise (softmax over their logits), best first."""
-    import numpy as np
-
     kept = [(allowed[key(c)], float(z)) for c, z in zip(classes, logits, strict=True) if key(c) in allowed]
     if not kept:
         return []
-    z = np.array([v for _, v in kept])
-    p = np.exp(z - z.max())
-    p /= p.sum()
-    ranked = sorted(zip([obj for obj, _ in kept], p.tolist(), strict=True), key=lambda pair: -pair[1])
+    top = max(z for _, z in kept)
+    e = [math.exp(z - top) for _, z in kept]
+    total = math.fsum(e)
+    ranked = sorted(((obj, v / total) for (obj, _), v in zip(kept, e, strict=True)), key=lambda pair: -pair[1])
     return ranked[:limit]
 
 
@@ -156,17 +159,17 @@ def triage_suggest(
         return out
     active = _active.get()
     meta = meta_tokens(channel=channel, street_id=street_id, community_id=community_id)
-    xs: dict[bool, object] = {}  # the hashed features per kind of grams: computed once
+    xs: dict[bool, dict[int, float]] = {}  # the hashed features per kind of grams: computed once
 
     def rows(clf):
         if clf.legacy not in xs:
-            xs[clf.legacy] = clf.features([full], [meta])
+            xs[clf.legacy] = clf.rows([full], [meta])[0]
         return xs[clf.legacy]
 
     if ModelKind.CATEGORY in active:
         clf = classifier(active[ModelKind.CATEGORY])
         x = rows(clf)
-        logits = clf.margins(x)[0] / clf.temperature
+        logits = [m / clf.temperature for m in clf.scores(x)]
         out.method = MODEL
         out.versions[ModelKind.CATEGORY] = active[ModelKind.CATEGORY]
         out.categories = [
@@ -181,7 +184,7 @@ def triage_suggest(
     if ModelKind.UNIT in active:
         clf = classifier(active[ModelKind.UNIT])
         x = rows(clf)
-        logits = clf.margins(x)[0] / clf.temperature
+        logits = [m / clf.temperature for m in clf.scores(x)]
         out.versions[ModelKind.UNIT] = active[ModelKind.UNIT]
         out.units = [
             Ranked(u.pk, u.code, u.name, round(p, 3), MODEL)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from django.test.utils import override_settings
 
-from triage import keywords, services, training
+from triage import keywords, scoring, services, training
 from triage import model as ml
 from triage.models import ModelKind, ModelVersion
 from triage.services import forget_models, triage_suggest
@@ -58,13 +58,13 @@ def test_class_balance_keeps_a_rare_category_against_a_frequent_one():
 def test_suggesting_keeps_both_kinds_loaded_instead_of_reloading_them(history, monkeypatch):
     models_train()
     loads = []
-    original = ml.TextClassifier.loads
+    original = scoring.loads
 
     def counting(blob):
         loads.append(1)
         return original(blob)
 
-    monkeypatch.setattr(ml.TextClassifier, "loads", staticmethod(counting))
+    monkeypatch.setattr(scoring, "loads", counting)
     forget_models()
     for _ in range(5):
         s = triage_suggest(text="路口有人摆摊卖水果", street_id=history.street_a.pk)

@@ -17,8 +17,8 @@ from dashboards import rolled
 from dashboards import selectors as ds
 from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
 from dashboards.compare import comparisons
-from grids.geometry import geometry_from_geojson
 from grids.models import OrgUnit, Role, UnitKind
+from grids.polygons import Shape
 from grids.selectors import memberships_of, sees_everything
 from web.ledger import LedgerTitle, ledger_response
 from web.lights import attach_warn_at, by_deadline
@@ -96,8 +96,8 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
         grids = grids.filter(id__in=ids)
     shapes = []
     for grid in grids:
-        try:
-            geom = geometry_from_geojson(grid.boundary)
+        try:  # plain-Python rings (grids.polygons): the page needs no shapely or NumPy
+            geom = Shape.from_geojson(grid.boundary)
         except ValueError:
             continue
         shapes.append((grid, geom))
@@ -116,23 +116,22 @@ def grid_map(scope: ds.Scope, figures: dict, measure: str, width: int = 640, hei
     paths = []
     places: dict[int, dict] = {}  # community id -> its grids' extent on the drawing
     for grid, geom in shapes:
-        polys = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
         d = " ".join(
-            "M" + " L".join(f"{10 + (x - minx) * s:.1f},{10 + (maxy - y) * s:.1f}" for x, y in p.exterior.coords) + " Z"
-            for p in polys
+            "M" + " L".join(f"{10 + (x - minx) * s:.1f},{10 + (maxy - y) * s:.1f}" for x, y in rings[0]) + " Z"
+            for rings in geom.polygons
         )
         value = figures.get(grid.pk, {}).get(measure, 0)
         # Five steps of one hue, by share of the busiest grid (0 stays grey).
         shade = 0 if not value or not top else 1 + min(4, int(4 * value / top))
-        c = geom.centroid
+        cx, cy = geom.centroid()
         paths.append(
             {
                 "grid": grid,
                 "d": d,
                 "value": value,
                 "shade": shade,
-                "cx": f"{10 + (c.x - minx) * s:.1f}",
-                "cy": f"{10 + (maxy - c.y) * s + 8:.1f}",
+                "cx": f"{10 + (cx - minx) * s:.1f}",
+                "cy": f"{10 + (maxy - cy) * s + 8:.1f}",
             }
         )
         box = places.setdefault(grid.parent_id, {"x0": geom.bounds[0], "x1": geom.bounds[2], "y1": geom.bounds[3]})

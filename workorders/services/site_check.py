@@ -14,8 +14,6 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from shapely.affinity import affine_transform
-from shapely.geometry import Point
 
 from grids.geometry import geometry_from_geojson
 from workorders.errors import InvalidInput
@@ -55,7 +53,11 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 def _metres_to_boundary(boundary: dict, lat: float, lng: float) -> tuple[float, bool]:
     """Distance from the point to the polygon in metres (0 inside). The polygon is
     projected equirectangularly around the point: at a grid's scale (a few km) the
-    error is far below GPS error, and it needs no projection library."""
+    error is far below GPS error, and it needs no projection library. shapely is imported
+    here, by the one action that measures, not by every process that imports the services."""
+    from shapely.affinity import affine_transform
+    from shapely.geometry import Point
+
     geom = geometry_from_geojson(boundary)
     k_lat = math.pi * EARTH_RADIUS_M / 180
     k_lng = k_lat * math.cos(math.radians(lat))
