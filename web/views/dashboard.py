@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from dashboards import rolled
 from dashboards import selectors as ds
-from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
+from dashboards.breakdown import category_rates_cached, sort_rows, sub_unit_ranking_cached
 from dashboards.compare import comparisons
 from grids.geometry import geometry_from_geojson
 from grids.models import OrgUnit, Role, UnitKind
@@ -196,7 +196,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "volume")
     if measure not in {"volume", "overdue"}:
         measure = "volume"
-    sub = sub_unit_ranking(scope, volume=figures["volume"].numerator)
+    sub = sub_unit_ranking_cached(scope, volume=figures["volume"].numerator)
     sortable = SUB_SORTS if sub else RANK_SORTS
     sort = request.GET.get("sort", "")
     if sort not in sortable:
@@ -205,7 +205,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         sub["rows"] = sort_rows(sub["rows"], sort)
     ranking = data["ranking"] if sort == "satisfaction" else sort_rows(list(data["ranking"]), sort)
     categories = [dict(c) for c in data["categories"]]
-    rates = category_rates(scope, [c["category_id"] for c in categories])
+    rates = category_rates_cached(scope, [c["category_id"] for c in categories])
     for c in categories:
         c.update(rates.get(c["category_id"], {}))
     return render(
