@@ -157,7 +157,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("dispatcher: order filters", "dispatcher", "/campaigns/filters/"),
         # handlers
         ("street: workbench", "street", "/unit/"),
-        ("street: workbench, red lights", "street", "/unit/?light=red"),
+        ("street: workbench, overdue lights", "street", "/unit/?light=overdue"),
         ("street: API queue", "street", "/api/v1/orders/queue"),
         ("street: API overdue by due time", "street", "/api/v1/orders?overdue=true&ordering=due_at"),
         ("street: order page", "street", f"/orders/{recent.number}/"),
