@@ -22,7 +22,7 @@ from dashboards import selectors as ds
 from grids.models import OrgUnit
 from grids.selectors import memberships_of, sees_everything, unit_subtree_ids
 from workorders.choices import TERMINAL_STATUSES, DeadlineState, Status
-from workorders.models import Deadline, WorkOrder
+from workorders.models import Category, Deadline, WorkOrder
 from workorders.scope import orders_q, territory_q
 
 PARTS = ("scope", "closed", "open", "overdue")
@@ -54,7 +54,12 @@ def campaign_orders(
     if category_ids is None:
         category_ids = list(campaign.categories.values_list("pk", flat=True))
     if category_ids:
-        qs = qs.filter(Q(category_id__in=category_ids) | Q(category__parent_id__in=category_ids))
+        # A major category stands for its minor ones: the ids themselves, not a join to
+        # the category table, so the orders are read through (category, closed_at)
+        # (workorder_category_closed): the campaign's categories, running or closed
+        # since it began, rather than every order of the scope's history.
+        minors = Category.objects.filter(parent_id__in=category_ids).values_list("pk", flat=True)
+        qs = qs.filter(category_id__in={*category_ids, *minors})
     if campaign.saved_filter_id is not None:
         # No viewer: a saved text search counts by the redacted text only, so a unit's
         # figures never count orders by a resident's name it may not read.

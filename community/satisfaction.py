@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workorders.choices import Satisfaction
 from workorders.models import Event
+from workorders.scope import orders_q
 from workorders.selectors import work_orders_visible_to
 from workorders.transitions import REACHED_CALLBACKS
 
@@ -41,10 +42,10 @@ def three_satisfaction_figures(*, user: AbstractBaseUser, since: datetime, until
     for key, _label in ASPECTS:
         aggregates[f"{key}_n"] = Count("pk", filter=Q(**{f"payload__aspects__{key}__in": answered}))
         aggregates[f"{key}_ok"] = Count("pk", filter=Q(**{f"payload__aspects__{key}__in": good}))
-    row = Event.objects.filter(
-        kind__in=CALLBACK_KINDS,
-        created_at__gte=since,
-        created_at__lt=until,
-        order__in=work_orders_visible_to(user),
-    ).aggregate(**aggregates)
+    events = Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=since, created_at__lt=until)
+    if orders_q(user) is not None:
+        # For whoever sees every order the filter is no filter, but PostgreSQL would
+        # still probe the orders' key once per callback (issue 14: half the query).
+        events = events.filter(order__in=work_orders_visible_to(user))
+    row = events.aggregate(**aggregates)
     return [AspectFigure(key, str(label), row[f"{key}_ok"], row[f"{key}_n"]) for key, label in ASPECTS]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -92,3 +94,32 @@ def sort_rows(rows: list[dict], key: str) -> list[dict]:
     if key not in SORTS:
         return rows
     return sorted(rows, key=SORTS[key])
+
+
+def _scope_key(prefix: str, scope: ds.Scope, *extra) -> str:
+    unit = scope.unit.pk if scope.unit else "all"
+    return ":".join([prefix, str(unit), scope.start.isoformat(), scope.end.isoformat(), *map(str, extra)])
+
+
+def _through_cache(key: str, compute):
+    """``compute()`` cached as the board is (HOTLINE_DASHBOARD_CACHE_SECONDS; 0: always
+    computed). These live GROUP BYs read a month of callbacks each; the board's roll-up
+    does not hold them, so without this every view of a cached board paid for them
+    again (issue 14: most of the dashboard's time as deployed)."""
+    seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    data = cache.get(key)
+    if data is None:
+        data = compute()
+        cache.set(key, data, seconds)
+    return data
+
+
+def category_rates_cached(scope: ds.Scope, category_ids: list[int]) -> dict[int, dict[str, ds.Figure]]:
+    key = _scope_key("dash-catrates", scope, ",".join(map(str, sorted(category_ids))))
+    return _through_cache(key, lambda: category_rates(scope, category_ids))
+
+
+def sub_unit_ranking_cached(scope: ds.Scope, *, volume: int) -> dict | None:
+    return _through_cache(_scope_key("dash-sub", scope, volume), lambda: sub_unit_ranking(scope, volume=volume))

@@ -398,7 +398,11 @@ def orders_behind(scope: Scope, figure: str, part: str = "all", *, now: datetime
     if rows is not None:
         return WorkOrder.objects.filter(pk__in=rows.values("order_id"))
     if figure == "overdue":
-        return WorkOrder.objects.filter(pk__in=overdue_deadlines(scope, now).values("order_id"))
+        # The ids themselves (a few thousand: the running orders past due, a state of the
+        # working set): as a subquery PostgreSQL misjudged how many and joined it to a
+        # sequential scan of every order ever filed (124 ms at a million, ×3 from 100k).
+        ids = overdue_deadlines(scope, now).order_by().values_list("order_id", flat=True).distinct()
+        return WorkOrder.objects.filter(pk__in=list(ids))
     if figure == "handling":
         return scoped_orders(scope).filter(replied_at__gte=scope.start, replied_at__lt=scope.end)
     if figure == "proactive":

@@ -9,6 +9,7 @@ with a filter on every column, widths that show dates whole."""
 from __future__ import annotations
 
 import io
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -83,6 +84,15 @@ def ledger_rows(qs: QuerySet[WorkOrder], *, now=None):
         "callback_satisfaction",
     )
     qs = qs.annotate(was_overdue=_overdue(now or timezone.now()))
+    # Each label translated once per export, not once per row (2,700 rows × six labels
+    # were 16,000 gettext calls).
+    channels = {k: str(v) for k, v in Channel.choices}
+    urgencies = {k: str(v) for k, v in Urgency.choices}
+    statuses = {k: str(v) for k, v in Status.choices}
+    resolutions = {k: str(v) for k, v in Resolution.choices}
+    satisfactions = {k: str(v) for k, v in Satisfaction.choices}
+    yes_no = {True: _yes_no(True), False: _yes_no(False)}
+    secret = _("（保密）")
     for r in qs.values(*fields)[:MAX_ROWS].iterator(chunk_size=2000):
         hidden = r["caller_confidential"]
 
@@ -92,16 +102,16 @@ def ledger_rows(qs: QuerySet[WorkOrder], *, now=None):
 
         yield [
             r["number"],
-            str(Channel(r["channel"]).label),
+            channels[r["channel"]],
             _local(r["created_at"]),
-            _("（保密）") if hidden else mask_name(r["caller_name"]),
-            _("（保密）") if hidden else mask_phone(r["caller_phone"]),
+            secret if hidden else mask_name(r["caller_name"]),
+            secret if hidden else mask_phone(r["caller_phone"]),
             text(r["title"]),
             text(r["description"]),
             text(r["address"]),
             r["category__name"] or "",
-            str(Urgency(r["urgency"]).label),
-            str(Status(r["status"]).label),
+            urgencies[r["urgency"]],
+            statuses[r["status"]],
             r["street__name"] or "",
             r["community__name"] or "",
             r["grid__name"] or "",
@@ -109,9 +119,9 @@ def ledger_rows(qs: QuerySet[WorkOrder], *, now=None):
             _local(r["replied_at"]),
             text(r["reply"]),
             _local(r["closed_at"]),
-            _yes_no(r["was_overdue"]),
-            str(Resolution(r["callback_resolution"]).label) if r["callback_resolution"] else "",
-            str(Satisfaction(r["callback_satisfaction"]).label) if r["callback_satisfaction"] else "",
+            yes_no[bool(r["was_overdue"])],
+            resolutions[r["callback_resolution"]] if r["callback_resolution"] else "",
+            satisfactions[r["callback_satisfaction"]] if r["callback_satisfaction"] else "",
         ]
 
 
@@ -206,16 +216,25 @@ def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -
         cell.border = Border(bottom=Side(style="thin", color="9AA5B1"))
         header.append(cell)
     ws.append(header)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    # Each column's style is registered with the workbook once; every cell then takes a
+    # copy of it. Assigning a style object per cell made openpyxl hash and look it up
+    # ~57,000 times for 2,700 rows: most of the export's time (issue 14).
+    styles = []
+    for index in range(len(COLUMNS)):
+        proto = WriteOnlyCell(ws)
+        proto.alignment = (
+            Alignment(wrap_text=True, vertical="top") if index in WRAP_COLUMNS else Alignment(vertical="top")
+        )
+        plain = copy(proto._style)
+        if index in DATE_COLUMNS:
+            proto.number_format = "yyyy-mm-dd hh:mm"
+        styles.append((plain, proto._style))
     count = 0
     for row in ledger_rows(qs):
         cells = []
-        for index, value in enumerate(row):
+        for value, (plain, dated) in zip(row, styles, strict=True):
             cell = WriteOnlyCell(ws, value=cell_text(value))
-            if index in DATE_COLUMNS and value is not None:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            cell.alignment = wrap if index in WRAP_COLUMNS else top
+            cell._style = copy(dated if value is not None else plain)  # a date column's format only on a date
             cells.append(cell)
         ws.append(cells)
         count += 1

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workorders.choices import DeadlineState
 
 LIGHT_LABELS = {"ok": _("正常"), "warning": _("预警"), "overdue": _("超时"), "none": _("无时限")}
-
-
-def with_warn_at(qs: QuerySet) -> QuerySet:
-    return qs.annotate(warn_at=Min("deadlines__warn_at", filter=Q(deadlines__state=DeadlineState.OPEN)))
 
 
 def attach_warn_at(orders: list) -> list:
@@ -44,13 +40,24 @@ def light(due_at: datetime | None, warn_at: datetime | None, now: datetime | Non
     return "ok"
 
 
+def _warned(now: datetime):
+    """An open timer of the order whose warning time has passed (the light's "warn_at ≤ now"
+    for the nearest warning time, since the minimum has passed exactly when one has)."""
+    from workorders.models import Deadline
+
+    return Exists(Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now))
+
+
 def filter_light(qs: QuerySet, value: str, now: datetime) -> QuerySet:
+    """Orders whose light() is ``value``. Each order's own timers are asked (EXISTS) rather
+    than the nearest warning time grouped over every order in scope before the page is
+    cut (issue 14: the GROUP BY over a street's running orders was most of the page)."""
     if value == "overdue":
         return qs.filter(due_at__lt=now)
     if value == "warning":
-        return qs.filter(due_at__gte=now, warn_at__lte=now)
+        return qs.filter(due_at__gte=now).filter(_warned(now))
     if value == "ok":
-        return qs.filter(due_at__gte=now).filter(Q(warn_at__gt=now) | Q(warn_at__isnull=True))
+        return qs.filter(due_at__gte=now).exclude(_warned(now))
     return qs
 
 

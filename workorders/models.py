@@ -233,6 +233,17 @@ class WorkOrder(models.Model):
                 condition=Q(channel__in=FIELD_CHANNELS),
                 name="workorder_creator_created",
             ),
+            # Lists over the whole history by nearest deadline (the order filter page,
+            # unfiltered or broadly filtered, by_deadline's ORDER BY due_at NULLS LAST,
+            # created_at): the first page from the index instead of sorting every order
+            # ever filed (2.4 s → 2 ms at a million orders; issue 14).
+            models.Index(fields=["due_at", "created_at"], name="workorder_due_created"),
+            # A campaign's scope: its categories' orders running or closed since it began
+            # (closed_at >= start OR closed_at IS NULL: two ranges of this index), not
+            # every order of those categories since the district began.
+            models.Index(fields=["category", "closed_at"], name="workorder_category_closed"),
+            # The dashboard's 楼长上报 count for a period: the captains' orders only.
+            models.Index(fields=["created_at"], condition=Q(channel="captain"), name="workorder_captain_created"),
         ]
 
     def __str__(self) -> str:

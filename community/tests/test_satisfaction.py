@@ -126,13 +126,20 @@ def test_the_rates_count_satisfied_and_basic_over_answered(client, district, at_
             result=result,
         )
     now = timezone.now()
-    figures = {
-        f.key: (f.satisfied, f.answered)
-        for f in three_satisfaction_figures(
-            user=district.user("supervisor"), since=now - timedelta(days=1), until=now + timedelta(minutes=1)
-        )
-    }
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        figures = {
+            f.key: (f.satisfied, f.answered)
+            for f in three_satisfaction_figures(
+                user=district.user("supervisor"), since=now - timedelta(days=1), until=now + timedelta(minutes=1)
+            )
+        }
     assert figures == {"attitude": (2, 3), "process": (2, 2), "result": (0, 0)}
+    # The center sees every order: no visibility subquery probing the orders per callback.
+    counted = [q["sql"] for q in ctx.captured_queries if "workorders_event" in q["sql"]]
+    assert counted and not any("workorders_workorder" in sql for sql in counted), counted
     assert (
         three_satisfaction_figures(user=district.user("handler_b"), since=now - timedelta(days=1), until=now)[
             0

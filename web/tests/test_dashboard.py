@@ -96,3 +96,31 @@ def test_tabs_and_returns_at_the_start_are_escaped_too():
     from web.ledger import cell_text
 
     assert [cell_text(v) for v in ("\tx", "\r=1", "ok", "a=b", 3, None)] == ["'\tx", "'\r=1", "ok", "a=b", 3, None]
+
+
+def test_a_cached_dashboard_counts_no_orders_or_callbacks_again(login, settings, log_call):
+    """As deployed (board cached), a second view of the same scope reads neither orders nor
+    events: category rates, sub-units and the community block are cached with the board
+    (issue 14: they were most of a cached dashboard's time at a million orders)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HOTLINE_DASHBOARD_CACHE_SECONDS = 120
+    log_call()
+    client = login("supervisor")
+    for params in ({}, {"unit": str(client_unit("S-A"))}):
+        assert client.get(reverse("web:dashboard"), params).status_code == 200
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("web:dashboard"), params).status_code == 200
+        again = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if "workorders_event" in q["sql"] or "workorders_workorder" in q["sql"]
+        ]
+        assert again == [], again
+
+
+def client_unit(code: str) -> int:
+    from grids.models import OrgUnit
+
+    return OrgUnit.objects.get(code=code).pk

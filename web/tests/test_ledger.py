@@ -46,6 +46,10 @@ def test_the_ledger_has_a_title_row_frozen_header_filter_and_widths(login, distr
     assert sheet.column_dimensions["C"].width >= 16
     assert sheet["C4"].is_date and sheet["C4"].number_format == "yyyy-mm-dd hh:mm"
     assert sheet.column_dimensions["G"].width >= 40 and sheet["G4"].alignment.wrap_text
+    # Every cell top-aligned (rows grow with wrapped text); only dates carry a date format.
+    assert sheet["A4"].alignment.vertical == "top" and not sheet["A4"].alignment.wrap_text
+    assert sheet["A4"].number_format == "General" and sheet["G4"].alignment.vertical == "top"
+    assert sheet["R4"].value is None and sheet["R4"].number_format == "General"  # not closed yet
 
 
 def test_the_scope_row_names_the_chosen_unit(login, district, log_call):

@@ -187,3 +187,32 @@ def test_sub_dispatch_is_offered_only_where_there_are_units_below(login, distric
     # The deadline table names each stage's unit (three sign stages are told apart).
     table = grid.split("s-deadlines", 1)[1].split("</table>", 1)[0]
     assert "甲街道" in table and "甲一社区" in table and "甲一1号网格" in table
+
+
+def test_each_light_filter_lists_exactly_the_orders_of_that_light(login, district, log_call):
+    """ok / warning / overdue as light() reads them, asked of each order's own timers:
+    no GROUP BY of the nearest warning time over the unit's orders (issue 14)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from workorders.choices import DeadlineState
+    from workorders.models import Deadline
+    from workorders.services import work_order_assign
+
+    ok, warning, overdue = (
+        work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a) for _ in range(3)
+    )
+    past = timezone.now() - timedelta(hours=1)
+    Deadline.objects.filter(order=warning, state=DeadlineState.OPEN).update(warn_at=past)
+    WorkOrder.objects.filter(pk=overdue.pk).update(due_at=past)
+    client = login("handler_a")
+    for value, expected in (("ok", ok), ("warning", warning), ("overdue", overdue)):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("web:workbench"), {"light": value}).content.decode()
+        shown = {o.number for o in (ok, warning, overdue) if o.number in body}
+        assert shown == {expected.number}, value
+        assert f"light-{value}" in body
+        assert not any("GROUP BY" in q["sql"] and "MIN(" in q["sql"] and "LIMIT" in q["sql"] for q in queries), value

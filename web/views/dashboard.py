@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Window
+from django.db.models import Count, Value, Window
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,13 +16,14 @@ from django.utils.translation import pgettext_lazy
 
 from dashboards import rolled
 from dashboards import selectors as ds
-from dashboards.breakdown import category_rates, sort_rows, sub_unit_ranking
+from dashboards.breakdown import category_rates_cached, sort_rows, sub_unit_ranking_cached
 from dashboards.compare import comparisons
+from dispatch.selectors import FAR_FUTURE
 from grids.models import OrgUnit, Role, UnitKind
 from grids.polygons import Shape
 from grids.selectors import memberships_of, sees_everything
 from web.ledger import LedgerTitle, ledger_response
-from web.lights import attach_warn_at, by_deadline
+from web.lights import attach_warn_at
 from workorders.choices import Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
@@ -195,7 +197,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "volume")
     if measure not in {"volume", "overdue"}:
         measure = "volume"
-    sub = sub_unit_ranking(scope, volume=figures["volume"].numerator)
+    sub = sub_unit_ranking_cached(scope, volume=figures["volume"].numerator)
     sortable = SUB_SORTS if sub else RANK_SORTS
     sort = request.GET.get("sort", "")
     if sort not in sortable:
@@ -204,7 +206,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         sub["rows"] = sort_rows(sub["rows"], sort)
     ranking = data["ranking"] if sort == "satisfaction" else sort_rows(list(data["ranking"]), sort)
     categories = [dict(c) for c in data["categories"]]
-    rates = category_rates(scope, [c["category_id"] for c in categories])
+    rates = category_rates_cached(scope, [c["category_id"] for c in categories])
     for c in categories:
         c.update(rates.get(c["category_id"], {}))
     return render(
@@ -324,7 +326,14 @@ def _first_rows(qs) -> tuple[list, int]:
     loaded with their joins. Behind a month's satisfaction figure lie ~67,000 orders at
     a million: joining units and categories to all of them before the sort, and a
     separate COUNT walking them again, cost most of the page's time."""
-    head = list(by_deadline(qs).annotate(total=Window(Count("pk"))).values_list("pk", "total")[:PAGE_ROWS])
+    # Sorted on an expression, not by_deadline's plain columns: the count reads every row
+    # anyway, and a plain ORDER BY due_at lets PostgreSQL walk workorder_due_created
+    # (the whole history, oldest deadline first) hoping to meet the few overdue orders
+    # early: 1.4 s at a million orders instead of 0.1 s.
+    due = Coalesce("due_at", Value(FAR_FUTURE))
+    head = list(
+        qs.order_by(due, "created_at").annotate(total=Window(Count("pk"))).values_list("pk", "total")[:PAGE_ROWS]
+    )
     rows = WorkOrder.objects.select_related("category", "lead_unit", "current_unit", "grid").in_bulk(
         [pk for pk, _ in head]
     )

@@ -20,7 +20,7 @@ from dispatch.selectors import WORKBENCH_ORDER, WORKBENCH_TABS, units_user_signs
 from grids.models import Role
 from web.helpers import role_required
 from web.keyset import BadCursor, keyset_page
-from web.lights import LIGHT_LABELS, attach_warn_at, filter_light, with_warn_at
+from web.lights import LIGHT_LABELS, attach_warn_at, filter_light
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
 from workorders.models import Event
@@ -62,7 +62,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     light_filter = request.GET.get("light", "")
     if light_filter:
-        qs = filter_light(with_warn_at(qs), light_filter, now)
+        qs = filter_light(qs, light_filter, now)
     q = (request.GET.get("q") or "").strip()
     if q:
         # Only by what the user can read on the list (workorders.privacy).
