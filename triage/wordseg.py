@@ -85,6 +85,22 @@ def compile_dictionary(directory: Path, target: Path) -> None:
     os.replace(tmp, target)  # atomic: processes starting at once never read half a file
 
 
+def _cache_dir() -> Path:
+    """The application's own var directory (HOTLINE_VAR_DIR/cache), not the shared /tmp,
+    where another local user could plant a file under the name; /tmp only when that is
+    not writable (a read-only checkout)."""
+    try:
+        from django.conf import settings
+
+        folder = Path(settings.VAR_DIR) / "cache"
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return folder
+    except Exception:  # settings not configured (a bare script) or no permission  # noqa: BLE001
+        pass
+    return Path(tempfile.gettempdir())
+
+
 def _compiled(directory: Path) -> Path:
     """The compact file for this jieba, compiled once per machine in a child process
     (parsing 349,000 lines into a dict leaves ~10 MB of freed but fragmented heap in
@@ -94,7 +110,7 @@ def _compiled(directory: Path) -> Path:
         f"{st.st_size}-{int(st.st_mtime)}"
         for st in ((directory / "dict.txt").stat(), (directory / "finalseg" / "prob_emit.p").stat())
     )
-    target = Path(tempfile.gettempdir()) / f"hotline-wordseg-{FORMAT}-{stamp}.bin"
+    target = _cache_dir() / f"hotline-wordseg-{FORMAT}-{stamp}.bin"
     if not target.exists():
         code = "import sys, pathlib, triage.wordseg as w; w.compile_dictionary(*map(pathlib.Path, sys.argv[1:]))"
         try:

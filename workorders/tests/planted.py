@@ -94,8 +94,15 @@ def plant(district) -> Planted:
     o = _call(district, PLAIN_A, confidential=False, at=at)
     work_order_assign(order=o, actor=disp, unit=district.street_a, now=at)
     work_order_sign(order=o, actor=h_a, now=at + timedelta(minutes=5))
-    o = work_order_sub_dispatch(order=o, actor=h_a, unit=district.community_a, note=f"请联系{PLAIN_A.phone}")
-    out.orders["plain_a"] = work_order_sign(order=o, actor=district.user("handler_community_a"))
+    # At planted times, not the clock's: sub-dispatched at 23:40 the community's sign
+    # deadline would fall tomorrow, outside the figures' period (a test that failed
+    # between 23:30 and midnight).
+    o = work_order_sub_dispatch(
+        order=o, actor=h_a, unit=district.community_a, note=f"请联系{PLAIN_A.phone}", now=at + timedelta(minutes=10)
+    )
+    out.orders["plain_a"] = work_order_sign(
+        order=o, actor=district.user("handler_community_a"), now=at + timedelta(minutes=15)
+    )
 
     o = _call(district, DEPT_A, confidential=False, at=at, category=district.cat_department)
     out.orders["dept_a"] = work_order_assign(order=o, actor=disp, unit=district.dept, now=at)
