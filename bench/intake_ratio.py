@@ -95,6 +95,17 @@ def columns(sql: str) -> list[str]:
     return [c.strip().strip('"') for c in match.group(1).split(",")] if match else []
 
 
+def fresh(col, p, now, number, tag, done, returned):
+    """A captured parameter with this round's values: timestamps, number, returned ids."""
+    if isinstance(p, datetime):
+        return now
+    if p == number:
+        return f"R{tag}-{done:09d}"
+    if col in ("order_id", "event_id") and col in returned:
+        return returned[col]
+    return p
+
+
 def replay_thread(dsn: str, statements: list, number: str, stop_at: float, tag: str, out: list) -> None:
     """Replay the intake's statements in a loop on one connection; append the count.
     Each round gets a fresh order number and timestamps, and the order and event ids
@@ -111,13 +122,12 @@ def replay_thread(dsn: str, statements: list, number: str, stop_at: float, tag: 
         for sql, params, cols, returning in plan:
             values = []
             for col, p in zip(cols or [None] * len(params), params, strict=True):
-                if isinstance(p, datetime):
-                    p = now
-                elif p == number:
-                    p = f"R{tag}-{done:09d}"
-                elif col in ("order_id", "event_id") and col in returned:
-                    p = returned[col]
-                values.append(plain(p))
+                # A bulk insert (Django 5.2 on PostgreSQL: INSERT ... SELECT * FROM
+                # UNNEST(%s::type[], ...)) passes one list per column.
+                if isinstance(p, list):
+                    values.append([plain(fresh(col, v, now, number, tag, done, returned)) for v in p])
+                else:
+                    values.append(plain(fresh(col, p, now, number, tag, done, returned)))
             cur.execute(sql, values)
             if returning:
                 table = sql.split('"')[1]
