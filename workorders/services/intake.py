@@ -37,6 +37,19 @@ TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read ove
 DERIVED_TITLE_LENGTH = 30
 
 
+def tracking_code(length: int = 6) -> str:
+    """A random code over TRACKING_ALPHABET, every code equally likely: the digits of one
+    draw below 31**6 (one read of the system's randomness, where a choice per character
+    made six; issue 14)."""
+    base = len(TRACKING_ALPHABET)
+    n = secrets.randbelow(base**length)
+    chars = []
+    for _position in range(length):
+        n, digit = divmod(n, base)
+        chars.append(TRACKING_ALPHABET[digit])
+    return "".join(chars)
+
+
 def intake_title(description: str) -> str:
     """The title an order gets when none is given: the description's first non-blank line."""
     lines = [line.strip() for line in (description or "").splitlines() if line.strip()]
@@ -131,7 +144,7 @@ def _new_order(
         lng=lng,
         category=category,
         urgency=urgency,
-        tracking_code="".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6)),
+        tracking_code=tracking_code(),
     )
     where = locate(lat=lat, lng=lng, address=order.address)
     if where is not None:
