@@ -8,6 +8,8 @@ serializers would, and Schemathesis checks responses against the schema."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from rest_framework.fields import DateTimeField
 
 from community.models import EmergencyTransferIn
@@ -61,9 +63,20 @@ def order_summary(order: WorkOrder, user) -> dict:
     }
 
 
+# The order's reverse one-to-one to its transfer-in record, whose cache the intake fills
+# (community.emergency): the creation answer then reads no row back.
+_TRANSFER_IN = EmergencyTransferIn._meta.get_field("order").remote_field
+
+
 def transferred_in(order: WorkOrder) -> dict | None:
     """来自紧急热线转办: the line that handed the order to 12345, its reference and when."""
-    row = EmergencyTransferIn.objects.filter(order_id=order.pk).values_list("line", "reference", "created_at").first()
+    if _TRANSFER_IN.is_cached(order):
+        record = cast("EmergencyTransferIn | None", _TRANSFER_IN.get_cached_value(order))
+        row = None if record is None else (record.line, record.reference, record.created_at)
+    else:
+        row = (
+            EmergencyTransferIn.objects.filter(order_id=order.pk).values_list("line", "reference", "created_at").first()
+        )
     return None if row is None else {"line": row[0], "reference": row[1], "at": _dt(row[2])}
 
 

@@ -13,7 +13,10 @@
    figure is the median.
 3. Server-side per order, from pg_stat_database during an HTTP round: transactions (a
    health-check SELECT 1 outside the transaction would add one) and rows inserted; broker
-   messages per order (Redis LLEN of the routing queue).
+   messages per order (Redis LLEN of the routing queue). CPU per order on each side, from
+   /proc (the loop's processes and their PostgreSQL backends; gunicorn's workers, their
+   backends and wrk), and the ratio as if both were CPU-bound: on a shared machine a busy
+   neighbour slows the CPU-hungry HTTP side more than the loop.
 4. Open-loop latency at half the HTTP rate.
 5. Routing latency (log_call event → assign event) with a real Celery worker, paced.
 6. A profile of 300 in-process intakes by library (what DRF, Django, the service cost).
@@ -34,6 +37,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import signal
 import statistics
 import sys
@@ -95,6 +99,17 @@ def columns(sql: str) -> list[str]:
     return [c.strip().strip('"') for c in match.group(1).split(",")] if match else []
 
 
+def fresh(col, p, now, number, tag, done, returned):
+    """A captured parameter with this round's values: timestamps, number, returned ids."""
+    if isinstance(p, datetime):
+        return now
+    if p == number:
+        return f"R{tag}-{done:09d}"
+    if col in ("order_id", "event_id") and col in returned:
+        return returned[col]
+    return p
+
+
 def replay_thread(dsn: str, statements: list, number: str, stop_at: float, tag: str, out: list) -> None:
     """Replay the intake's statements in a loop on one connection; append the count.
     Each round gets a fresh order number and timestamps, and the order and event ids
@@ -104,20 +119,24 @@ def replay_thread(dsn: str, statements: list, number: str, stop_at: float, tag: 
     plan = [(sql, params, columns(sql), "RETURNING" in sql) for sql, params in statements]
     conn = psycopg2.connect(dsn)
     cur = conn.cursor()
+    cur.execute("SELECT pg_backend_pid()")
+    backend = cur.fetchone()[0]
+    conn.commit()
     done = 0
     while time.monotonic() < stop_at:
         now = datetime.now(UTC)
         returned: dict[str, int] = {}
         for sql, params, cols, returning in plan:
             values = []
-            for col, p in zip(cols or [None] * len(params), params, strict=True):
-                if isinstance(p, datetime):
-                    p = now
-                elif p == number:
-                    p = f"R{tag}-{done:09d}"
-                elif col in ("order_id", "event_id") and col in returned:
-                    p = returned[col]
-                values.append(plain(p))
+            # A multi-row VALUES list repeats the columns once per row.
+            names = cols * (len(params) // len(cols)) if cols else [None] * len(params)
+            for col, p in zip(names, params, strict=True):
+                # A bulk insert (Django 5.2 on PostgreSQL: INSERT ... SELECT * FROM
+                # UNNEST(%s::type[], ...)) passes one list per column.
+                if isinstance(p, list):
+                    values.append([plain(fresh(col, v, now, number, tag, done, returned)) for v in p])
+                else:
+                    values.append(plain(fresh(col, p, now, number, tag, done, returned)))
             cur.execute(sql, values)
             if returning:
                 table = sql.split('"')[1]
@@ -128,14 +147,14 @@ def replay_thread(dsn: str, statements: list, number: str, stop_at: float, tag: 
                 cur.fetchall()
         conn.commit()
         done += 1
+    out.append((done, proc_cpu(backend)))  # the server's CPU for this connection, before it exits
     conn.close()
-    out.append(done)
 
 
 def replay_process(dsn, statements, number, threads, seconds, tag, queue) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stop_at = time.monotonic() + seconds
-    counts: list[int] = []
+    counts: list[tuple[int, float]] = []
     workers = [
         threading.Thread(target=replay_thread, args=(dsn, statements, number, stop_at, f"{tag}{t}", counts))
         for t in range(threads)
@@ -144,11 +163,12 @@ def replay_process(dsn, statements, number, threads, seconds, tag, queue) -> Non
         w.start()
     for w in workers:
         w.join()
-    queue.put(sum(counts))
+    queue.put((sum(n for n, _ in counts), sum(cpu for _, cpu in counts)))
 
 
-def loop_round(dsn, statements, number, workers, threads, seconds, round_no) -> float:
-    """Orders per second of workers × threads connections replaying the statements."""
+def loop_round(dsn, statements, number, workers, threads, seconds, round_no) -> tuple[float, float]:
+    """Orders per second of workers × threads connections replaying the statements, and
+    CPU ms per order (the loop's processes and their PostgreSQL backends)."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue()
     procs = [
@@ -158,13 +178,38 @@ def loop_round(dsn, statements, number, workers, threads, seconds, round_no) -> 
         )
         for w in range(workers)
     ]
+    cpu0 = children_cpu()
     t0 = time.monotonic()
     for p in procs:
         p.start()
-    total = sum(queue.get() for _ in procs)
+    results = [queue.get() for _ in procs]
     for p in procs:
         p.join()
-    return total / (time.monotonic() - t0)
+    total = sum(n for n, _ in results)
+    cpu = children_cpu() - cpu0 + sum(c for _, c in results)
+    return total / (time.monotonic() - t0), cpu * 1000 / max(total, 1)
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads) so far; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (wrk, the loop's processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(stats_cur, db_name: str, workers: list[int]) -> tuple[float, float]:
+    """CPU seconds so far of gunicorn's workers, and of the database's backends (but the
+    statistics connection's own)."""
+    stats_cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name])
+    return sum(proc_cpu(pid) for pid in workers), sum(proc_cpu(pid) for (pid,) in stats_cur.fetchall())
 
 
 def pg_counters(cur, name: str) -> tuple[int, int]:
@@ -172,14 +217,17 @@ def pg_counters(cur, name: str) -> tuple[int, int]:
     return cur.fetchone()
 
 
-def http_round(lua: str, seconds: int, connections: int, stats_cur, db_name: str, broker) -> dict:
+def http_round(lua: str, seconds: int, connections: int, stats_cur, db_name: str, broker, master: int) -> dict:
     from workorders.models import WorkOrder
 
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
     before_orders = WorkOrder.objects.count()
     stats_cur.execute("SELECT pg_stat_clear_snapshot()")
     xact0, ins0 = pg_counters(stats_cur, db_name)
     msgs0 = broker.llen("routing")
+    (app0, db0), wrk0 = server_cpu(stats_cur, db_name, workers), children_cpu()
     result = wrk("/api/v1/orders", seconds=seconds, connections=connections, script=lua)
+    (app1, db1), wrk1 = server_cpu(stats_cur, db_name, workers), children_cpu()
     time.sleep(0.6)  # let the statistics collector catch up
     stats_cur.execute("SELECT pg_stat_clear_snapshot()")
     xact1, ins1 = pg_counters(stats_cur, db_name)
@@ -194,6 +242,10 @@ def http_round(lua: str, seconds: int, connections: int, stats_cur, db_name: str
         "server_transactions_per_order": round((xact1 - xact0 - 2) / max(created, 1), 3),
         "rows_inserted_per_order": round((ins1 - ins0) / max(created, 1), 3),
         "broker_messages_per_order": round((broker.llen("routing") - msgs0) / max(created, 1), 4),
+        # gunicorn's workers (the nudge thread included), their PostgreSQL backends, wrk
+        "cpu_ms_per_order": round((app1 - app0 + db1 - db0 + wrk1 - wrk0) * 1000 / max(created, 1), 3),
+        "cpu_ms_per_order_gunicorn": round((app1 - app0) * 1000 / max(created, 1), 3),
+        "cpu_ms_per_order_db": round((db1 - db0) * 1000 / max(created, 1), 3),
     }
 
 
@@ -338,19 +390,30 @@ def main() -> None:
     db_name = DATABASE_URL.rsplit("/", 1)[1]
     load_before = os.getloadavg()
 
-    def run_pairs(n: int, tag: str) -> list[dict]:
+    def run_pairs(n: int, tag: str, master: int) -> list[dict]:
         pairs = []
         for r in range(n):
-            loop_rps = loop_round(
+            loop_rps, loop_cpu = loop_round(
                 DATABASE_URL, statements, last.number, workers, args.threads, args.seconds, f"{tag}{r}"
             )
-            http = http_round(lua.name, args.seconds, args.connections, stats_cur, db_name, broker)
+            http = http_round(lua.name, args.seconds, args.connections, stats_cur, db_name, broker, master)
             pairs.append(
-                {"loop_orders_per_s": round(loop_rps, 1), "http": http, "ratio": http["orders_per_s"] / loop_rps}
+                {
+                    "loop_orders_per_s": round(loop_rps, 1),
+                    "loop_cpu_ms_per_order": round(loop_cpu, 3),
+                    "http": http,
+                    "ratio": http["orders_per_s"] / loop_rps,
+                    # What the ratio would be if both were bound by CPU alone (the machine
+                    # is shared: a busy neighbour slows the CPU-hungry side more).
+                    "cpu_ratio": loop_cpu / http["cpu_ms_per_order"],
+                }
             )
             print(
                 f"[{tag}] round {r + 1}: loop {loop_rps:.0f}/s, HTTP {http['orders_per_s']:.0f}/s, "
-                f"ratio {pairs[-1]['ratio']:.3f}; per order: {http['server_transactions_per_order']} transactions, "
+                f"ratio {pairs[-1]['ratio']:.3f}; CPU ms per order: loop {loop_cpu:.2f}, HTTP "
+                f"{http['cpu_ms_per_order']:.2f} (gunicorn {http['cpu_ms_per_order_gunicorn']:.2f}, "
+                f"PostgreSQL {http['cpu_ms_per_order_db']:.2f}), "
+                f"ratio {pairs[-1]['cpu_ratio']:.3f}; per order: {http['server_transactions_per_order']} transactions, "
                 f"{http['rows_inserted_per_order']} rows, {http['broker_messages_per_order']} broker messages",
                 flush=True,
             )
@@ -360,10 +423,11 @@ def main() -> None:
         return body(i, lat, lng, category).encode()
 
     result: dict = {}
-    with Gunicorn(DATABASE_URL, workers, args.threads, env={"CELERY_BROKER_URL": BROKER}):
+    with Gunicorn(DATABASE_URL, workers, args.threads, env={"CELERY_BROKER_URL": BROKER}) as server:
         wrk("/api/v1/orders", seconds=3, connections=args.connections, script=lua.name)  # warm up
-        pairs = run_pairs(args.rounds, "a")
+        pairs = run_pairs(args.rounds, "a", server.proc.pid)
         ratio = statistics.median(p["ratio"] for p in pairs)
+        cpu_ratio = statistics.median(p["cpu_ratio"] for p in pairs)
         http_rate = statistics.median(p["http"]["orders_per_s"] for p in pairs)
         half = round(http_rate / 2, 1)
         latency = paced(
@@ -375,15 +439,16 @@ def main() -> None:
     result["current"] = {
         "pairs": pairs,
         "ratio_median": round(ratio, 3),
+        "cpu_ratio_median": round(cpu_ratio, 3),
         "http_orders_per_s_median": http_rate,
         "open_loop_half_rate": latency,
         "routing_latency": routing,
     }
     if args.baseline:
         env = {"CELERY_BROKER_URL": BROKER, "HOTLINE_OUTBOX_NUDGE_WINDOW_MS": "0", "HOTLINE_DB_HEALTH_CHECK_IDLE": "0"}
-        with Gunicorn(DATABASE_URL, workers, args.threads, env=env):
+        with Gunicorn(DATABASE_URL, workers, args.threads, env=env) as server:
             wrk("/api/v1/orders", seconds=3, connections=args.connections, script=lua.name)
-            old_pairs = run_pairs(1, "b")
+            old_pairs = run_pairs(1, "b", server.proc.pid)
             old_routing = routing_latency(args.route_rate, 20, headers, body_for)
             print(f"[baseline] routing latency at {args.route_rate}/s: {old_routing}", flush=True)
         result["baseline_old_request_path"] = {"pairs": old_pairs, "routing_latency": old_routing}
@@ -391,6 +456,7 @@ def main() -> None:
     broker.flushdb()
 
     print(f"\nHTTP intake ÷ psycopg2 loop (median of {args.rounds} interleaved pairs): {ratio:.3f}  (target ≥ 0.5)")
+    print(f"the same by CPU per order (loop ÷ HTTP, as if both were CPU-bound): {cpu_ratio:.3f}")
     print(f"open-loop p95 at half capacity ({half}/s): {latency.get('p95_ms')} ms  (target ≤ 50 ms)")
     write_result(
         "intake_ratio",

@@ -103,6 +103,13 @@ def emergency_transfer_in_record(
     )
 
 
+def emergency_transfer_in_none(order: WorkOrder) -> None:
+    """Note on ``order``, created just now without a record, that it has none: reading
+    its transfer-in (the API's creation answer shows it) then costs no query. The same
+    cache Django fills when the record is created with the order, or by select_related."""
+    EmergencyTransferIn._meta.get_field("order").remote_field.set_cached_value(order, None)
+
+
 def _per_line(qs, since: datetime | None, until: datetime | None, user: AbstractBaseUser | None) -> dict[str, int]:
     if user is not None:  # a supervisor's dashboard counts what they may see
         qs = qs.filter(order__in=work_orders_visible_to(user).values("pk"))

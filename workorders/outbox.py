@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.logging import request_id_var
+from hotline.rows import insert_rows
 from workorders.models import FollowUp
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def follow_ups_record(*, tasks: Iterable[str], order_id: int, event_id: int, now
     if not tasks or _suppressed.get():
         return
     rid = _request_id()
-    FollowUp.objects.bulk_create(
+    insert_rows(
         [
             FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now, request_id=rid)
             for task in tasks

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Membership
 from grids.selectors import memberships_of
+from hotline.rows import insert_rows
 from workorders import deadlines
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -183,7 +184,7 @@ def _write_event(
         "created_at": now,
     }
     if from_status is None:  # the order is being created: its first event
-        return Event.objects.create(seq=1, **values)
+        return insert_rows([Event(seq=1, **values)])[0]
     pk, seq = _insert_next_event(values)
     event = Event(pk=pk, seq=seq, **values)
     event._state.adding = False
@@ -302,7 +303,7 @@ def create(
         order.created_at = order.updated_at = now
         order.created_by = actor
         try:
-            order.save(force_insert=True)
+            insert_rows([order])  # save(force_insert=True) without compiling the INSERT each time
         except IntegrityError as exc:  # a constraint the service validation missed
             raise InvalidInput({"__all__": str(exc)}) from exc
         payload = dict(payload or {})

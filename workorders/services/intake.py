@@ -3,6 +3,7 @@ rejected, merged or answered on the spot."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 from datetime import datetime
@@ -34,6 +35,19 @@ TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read ove
 # gets the description's first line, cut to what a queue row and an SMS show. One length
 # for every channel: the same complaint reads the same wherever it came in.
 DERIVED_TITLE_LENGTH = 30
+
+
+def tracking_code(length: int = 6) -> str:
+    """A random code over TRACKING_ALPHABET, every code equally likely: the digits of one
+    draw below 31**6 (one read of the system's randomness, where a choice per character
+    made six; issue 14)."""
+    base = len(TRACKING_ALPHABET)
+    n = secrets.randbelow(base**length)
+    chars = []
+    for _position in range(length):
+        n, digit = divmod(n, base)
+        chars.append(TRACKING_ALPHABET[digit])
+    return "".join(chars)
 
 
 def intake_title(description: str) -> str:
@@ -130,7 +144,7 @@ def _new_order(
         lng=lng,
         category=category,
         urgency=urgency,
-        tracking_code="".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6)),
+        tracking_code=tracking_code(),
     )
     where = locate(lat=lat, lng=lng, address=order.address)
     if where is not None:
@@ -269,7 +283,11 @@ def work_order_intake(
     ``auto_dispatch`` (False: the caller routes it) is for hotline calls only;
     work_order_submit has no such choice."""
     from attachments.services import attachment_add, attachment_check  # attachments imports workorders.models
-    from community.emergency import emergency_transfer_in_check, emergency_transfer_in_record  # same
+    from community.emergency import (  # same
+        emergency_transfer_in_check,
+        emergency_transfer_in_none,
+        emergency_transfer_in_record,
+    )
 
     title = (title or "").strip() or intake_title(description)
     public = actor is None if public is None else public
@@ -282,19 +300,22 @@ def work_order_intake(
         emergency_transfer_in_check(line=transferred_from, reference=transfer_reference)
     if photo is not None:
         attachment_check(upload=photo, field=photo_field, public=public)
-    with transaction.atomic():
+    # An order alone is written in create()'s own transaction: a transaction around it
+    # would make that one a savepoint, two more round trips per intake for nothing.
+    several = bool(transferred_from) or photo is not None or self_handled is not None
+    with transaction.atomic() if several else contextlib.nullcontext():
         if channel == Channel.HOTLINE:
             order = work_order_log_call(
                 actor=actor, title=title, description=description, auto_dispatch=auto_dispatch, now=now, **fields
             )
-            if transferred_from and actor is not None:  # a logged call always has its operator
-                emergency_transfer_in_record(
-                    order=order, actor=actor, line=transferred_from, reference=transfer_reference
-                )
         else:
             order = work_order_submit(
                 channel=channel, actor=actor, title=title, description=description, now=now, **fields
             )
+        if transferred_from and actor is not None:  # a logged call (checked above) always has its operator
+            emergency_transfer_in_record(order=order, actor=actor, line=transferred_from, reference=transfer_reference)
+        else:
+            emergency_transfer_in_none(order)
         if photo is not None:
             attachment_add(order=order, upload=photo, field=photo_field, public=public, now=now)
         if self_handled is not None:
