@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ORDERS ?= 600
 
-.PHONY: run test deps browser-deps lint format migrate seed bench smoke requirements-check collectstatic clean
+.PHONY: run test deps browser-deps lint format migrate seed bench bench-deps smoke requirements-check collectstatic clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,7 +61,13 @@ seed: deps
 	DEBUG=1 $(BIN)/python manage.py seed_demo --orders $(DEMO_ORDERS)
 
 # make bench BENCH=core_workflow ARGS="--orders 300" — one script under bench/ (BENCHMARKS.md).
-bench: deps
+# Debian's wrk drives the HTTP benches (api_intake, intake_ratio, memory_rss, system_load).
+bench-deps:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "bench-deps: wrk is missing and installing it needs root (sudo apt-get install wrk)" >&2; fi
+
+bench: deps bench-deps
 	@if [ -z "$(BENCH)" ]; then echo "usage: make bench BENCH=<name> [ARGS=...]; one of:" $$(ls bench/*.py | xargs -n1 basename | sed 's/\.py$$//' | grep -v '_common\|_settings\|_urls'); exit 2; fi
 	$(BIN)/python bench/$(BENCH).py $(ARGS)
 
