@@ -264,22 +264,22 @@ class Segmenter:
                 buf += l_word
             else:
                 if buf:
-                    if len(buf) == 1:
-                        yield buf
-                    elif not lookup(buf):
-                        yield from self._hmm_cut(buf)
-                    else:
-                        yield from buf
+                    yield from self._flush(buf, lookup)
                     buf = ""
                 yield l_word
             x = y
         if buf:
-            if len(buf) == 1:
-                yield buf
-            elif not lookup(buf):
-                yield from self._hmm_cut(buf)
-            else:
-                yield from buf
+            yield from self._flush(buf, lookup)
+
+    def _flush(self, buf: str, lookup):
+        """Single characters gathered between words: one stays itself, a run the
+        dictionary knows is cut into characters, an unknown run goes to the HMM."""
+        if len(buf) == 1:
+            yield buf
+        elif not lookup(buf):
+            yield from self._hmm_cut(buf)
+        else:
+            yield from buf
 
     def cut(self, sentence: str):
         for blk in RE_HAN.split(sentence):

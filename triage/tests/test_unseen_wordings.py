@@ -6,17 +6,11 @@ counted."""
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from triage import model as ml
-from workorders.demo import corpus
-from workorders.demo.data import CATEGORIES
-
-NAMES = [m[0] for _code, _major, minors in CATEGORIES for m in minors]
 
 # (text, minor category), written for this file.
 HAND = [
@@ -48,20 +42,6 @@ HAND = [
     ("隔壁饭馆的排烟管道直接对着我家卧室窗户，一做饭满屋子油烟味", "餐饮油烟"),
     ("旁边工地晚上十一点多还在打桩，咚咚咚的吵得孩子没法睡觉", "施工噪音"),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> ml.TextClassifier:
-    """Trained as the demo trains: generated orders of every phrasing, all categories
-    equally often (50 each)."""
-    rng = random.Random(7)
-    samples = []
-    for i in range(50 * len(NAMES)):
-        name = NAMES[i % len(NAMES)]
-        desc = corpus.description(name, rng, others=NAMES)
-        title = corpus.title(name, rng, desc)
-        samples.append(ml.Sample(desc if desc.startswith(title) else f"{title}。{desc}", "ch:hotline", name))
-    return ml.fit(samples)
 
 
 def test_hand_written_complaints_are_ranked_right(demo_model):

@@ -12,13 +12,9 @@ from any evaluation set, and the generator is never measured against itself here
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
-import pytest
 
 from triage import model as ml
-from workorders.demo import corpus
 from workorders.demo.data import CATEGORIES
 
 NAMES = [m[0] for _code, _major, minors in CATEGORIES for m in minors]
@@ -131,20 +127,6 @@ HAND = [
     ("来电人称其所在单元楼顶水箱有异味，家中自来水浑浊，要求检测水质。", "停水及水质"),
     ("网格员巡查发现某小区北侧绿地被个人开垦种菜并搭建简易棚架，请处置。", "私搭乱建"),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_model() -> ml.TextClassifier:
-    """Trained as the demo trains: generated orders of every phrasing, all categories
-    equally often (50 each)."""
-    rng = random.Random(7)
-    samples = []
-    for i in range(50 * len(NAMES)):
-        name = NAMES[i % len(NAMES)]
-        desc = corpus.description(name, rng, others=NAMES)
-        title = corpus.title(name, rng, desc)
-        samples.append(ml.Sample(desc if desc.startswith(title) else f"{title}。{desc}", "ch:hotline", name))
-    return ml.fit(samples)
 
 
 def _ranked(model: ml.TextClassifier) -> list[list[str]]:
