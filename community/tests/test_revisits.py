@@ -180,8 +180,8 @@ def test_the_dashboard_shows_the_revisit_block(client, district, log_call, polic
     revisit_scan(now=now)
     revisit_record(revisit=Revisit.objects.get(), actor=district.user("operator"), outcome="satisfied")
     client.force_login(district.user("supervisor"))
-    day = (now - timedelta(days=20)).date().isoformat()
-    html = client.get(f"/dashboard/?start={day}&end={now.date().isoformat()}").content.decode()
+    day = timezone.localdate(now - timedelta(days=20)).isoformat()
+    html = client.get(f"/dashboard/?start={day}&end={timezone.localdate(now).isoformat()}").content.decode()
     block = html[html.index('data-block="revisits"') :]
     assert "回头看率" in block and "100%" in block and "1/1" in block
 
