@@ -35,6 +35,8 @@ def api_token_create(
     now = now or timezone.now()
     days = days if days is not None else settings.HOTLINE_API_TOKEN_DAYS
     key = secrets.token_urlsafe(32)
+    while key.startswith("-"):  # a key (or its prefix) must pass as a command-line argument
+        key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name,

@@ -94,3 +94,14 @@ def test_existing_drf_tokens_keep_working_after_the_migration_and_lose_their_cle
     assert not Token.objects.exists()
     assert _queue(old.key) == 200
     assert ApiToken.objects.get(user=district.user("operator")).digest == digest_of(old.key)
+
+
+def test_no_key_starts_with_a_dash_so_its_prefix_passes_on_the_command_line(district, monkeypatch):
+    """`manage.py api_token revoke <prefix>` read a prefix starting with "-" as an option
+    (1 key in 64 did): keys are drawn again until they do not."""
+    from api import tokens
+
+    draws = iter(["-starts-with-a-dash", "Ok-key"])
+    monkeypatch.setattr(tokens.secrets, "token_urlsafe", lambda n: next(draws))
+    token, key = tokens.api_token_create(user=district.user("operator"), days=7)
+    assert key == "Ok-key"
