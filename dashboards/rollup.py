@@ -77,7 +77,13 @@ def local_day(value: datetime) -> date:
 def _state(lock: bool = False) -> RollupState:
     qs = RollupState.objects.select_for_update() if lock else RollupState.objects.all()
     state = qs.order_by("pk").first()
-    return state if state is not None else RollupState.objects.create()
+    if state is not None:
+        return state
+    # The first run: two beats starting at once both found no row and each created one,
+    # then both rebuilt without a lock between them (every roll-up row twice). One row
+    # by its key: the second insert waits for the first and reads its row instead.
+    RollupState.objects.get_or_create(pk=1)
+    return qs.order_by("pk").first()
 
 
 def _ranges(days: set[date]) -> list[tuple[date, date]]:

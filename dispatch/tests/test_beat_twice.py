@@ -46,7 +46,11 @@ def _rollup_rows() -> dict:
     from dashboards import models as m
 
     return {
-        model.__name__: sorted(tuple(v for k, v in row.items() if k != "id") for row in model.objects.values())
+        # Sorted by repr: rows may hold None where another holds a number (a roll-up row
+        # per unit and one for the whole district), which tuples cannot compare.
+        model.__name__: sorted(
+            (tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()), key=repr
+        )
         for model in (m.DailyOrders, m.DailyCategory, m.DailyDeadlines, m.DailyCallbacks, m.WeeklyPairs)
     }
 
