@@ -149,7 +149,14 @@ def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(
     release.set()
     run.join(30)
     second.join(30)
-    assert FollowUp.objects.get(task=PROCESS_TASK).state == FollowUp.State.PENDING
+    row = FollowUp.objects.get(task=PROCESS_TASK)
+    if row.state == FollowUp.State.DONE:
+        # The worker's drain looked again after the upload committed and ran the pending
+        # row a second time (a race the machine's load decides): then the new photo must
+        # be processed too — done never leaves a photo "processing".
+        assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}
+    else:
+        assert row.state == FollowUp.State.PENDING
     assert nudged == [PROCESS_TASK, PROCESS_TASK], "each upload should nudge the photo worker after commit"
     photos_process()
     assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}
