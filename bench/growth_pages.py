@@ -7,7 +7,7 @@ item 2): the cost ratio per page, measured in one run, and p95 at 1M.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotline_perf_1m \\
         nice -n 19 .venv/bin/python bench/dashboard_load.py --orders 1000000 --days 365
     .venv/bin/python bench/growth_pages.py --prepare      # shapes both (idempotent)
-    .venv/bin/python bench/growth_pages.py [--reps 10] [--rounds 2]
+    .venv/bin/python bench/growth_pages.py [--reps 10] [--rounds 2] [--only "operator: submissions" ...]
 
 The two databases hold the same district at the same daily rate (~2,700 orders a day):
 the large one has ten times the history, as a district has after ten times as long, and
@@ -251,6 +251,9 @@ def main() -> None:
         default=0,
         help="HOTLINE_DASHBOARD_CACHE_SECONDS for the pages (0: every figure computed, the default)",
     )
+    parser.add_argument(
+        "--only", action="append", default=[], help="measure just the pages whose label holds this text (repeatable)"
+    )
     parser.add_argument("--child", choices=SIZES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -289,6 +292,8 @@ def main() -> None:
             hello = json.loads(proc.stdout.readline())
             orders[size], labels = hello["orders"], hello["pages"]
         for index, label in enumerate(labels):
+            if args.only and not any(text in label for text in args.only):
+                continue
             for rep in range(args.reps):
                 order = list(SIZES) if (rep + r) % 2 == 0 else list(reversed(list(SIZES)))
                 for size in order:
