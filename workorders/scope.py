@@ -118,6 +118,22 @@ def orders_visible_to(user: User | AnonymousUser | None) -> QuerySet[WorkOrder]:
     return qs if q is None else qs.filter(q)
 
 
+# What membership_covers reads of an order: a row loaded with only these can be checked.
+SCOPE_FIELDS = ("created_by", "current_unit", "lead_unit", "street", "community")
+
+
+def order_visible_to(user: User | AnonymousUser | None, order: WorkOrder) -> bool:
+    """Whether ``user`` may see ``order``: orders_visible_to's rule checked on one loaded
+    row (SCOPE_FIELDS), with a query only for co-handling and deadline units. For one
+    known order this is cheaper than filtering by the scope's condition, whose OR of
+    EXISTS clauses costs ~2 ms of CPU to build and compile."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return any(membership_covers(user, m, order) for m in memberships_of(user))  # type: ignore[arg-type]
+
+
 def membership_covers(user: User, m: Membership, order: WorkOrder | None) -> bool:
     """Whether membership ``m`` opens ``order`` (the same rule as membership_q, checked on
     one row: in Python where the row has the answer, a query only for co-handling and

@@ -219,7 +219,7 @@ def transition(
         # a stale version is a Conflict, a status that moved on an InvalidTransition.
         locked = (
             WorkOrder.objects.select_for_update(of=("self",))
-            .select_related("category", "current_unit", "lead_unit", "street")
+            .select_related("category__parent", "current_unit", "lead_unit", "street", "community", "grid")
             .get(pk=pk)
         )
         if expected_version is not None and locked.version != expected_version:

@@ -175,3 +175,41 @@ def test_every_action_checks_if_match_the_same_way_urge_included(api, in_progres
     assert not o.events.filter(kind="urge").exists()
     r = post(api("supervisor"), f"/api/v1/orders/{o.number}/urge", {"note": "请加快"}, HTTP_IF_MATCH=f'"{o.version}"')
     assert r.status_code == 200 and r.headers["ETag"] == f'"{o.version + 1}"'
+
+
+def test_an_action_reads_the_order_for_its_scope_without_joins_and_answers_from_the_locked_row(api, assigned):
+    """A sign reads the order twice: the scope check (only the columns the rule reads,
+    no joined rows) and the service's lock (with what the answer shows). Before, the view
+    also loaded it through the scope's condition with seven joins first and again after
+    the commit — more CPU than the transition itself (bench/action_profile.py)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api("handler_a")
+    with CaptureQueriesContext(connection) as q:
+        r = post(client, f"/api/v1/orders/{assigned.number}/sign")
+    assert r.status_code == 200, r.json()
+    sqls = [x["sql"] for x in q.captured_queries]
+    reads = [i for i, sql in enumerate(sqls) if sql.startswith("SELECT") and 'FROM "workorders_workorder"' in sql]
+    assert len(reads) == 2, [sqls[i] for i in reads]
+    scope_read, lock_read = (sqls[i] for i in reads)
+    assert "JOIN" not in scope_read and '"workorders_workorder"."description"' not in scope_read
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in lock_read
+    # Nothing the answer shows is read by key after the lock (category, units).
+    later = [
+        sql for sql in sqls[reads[1] + 1 :] if 'FROM "grids_orgunit"' in sql or 'FROM "workorders_category"' in sql
+    ]
+    assert not later, later
+    body = r.json()
+    assert body["status"] == "in_progress" and body["category"]["major"] and body["street"]["id"] == assigned.street_id
+    assert r["ETag"] == f'"{body["version"]}"'
+
+
+def test_an_action_on_an_order_outside_the_scope_is_404_and_changes_nothing(api, assigned):
+    before = WorkOrder.objects.get(pk=assigned.pk)
+    r = post(api("handler_b"), f"/api/v1/orders/{assigned.number}/sign")
+    assert r.status_code == 404
+    after = WorkOrder.objects.get(pk=assigned.pk)
+    assert (after.status, after.version) == (before.status, before.version)
+    assert post(api("handler_b"), "/api/v1/orders/20990101999999/sign").status_code == 404

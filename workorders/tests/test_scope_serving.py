@@ -4,17 +4,11 @@ serves sees its orders located there (and no other), the list and the per-order 
 import pytest
 
 from grids.models import OrgUnit, Role, ServiceArea, UnitKind
-from grids.selectors import memberships_of
 from hotline.testing import make_user
-from workorders.scope import membership_covers, orders_visible_to
+from workorders.scope import order_visible_to, orders_visible_to
 from workorders.services import work_order_assign
 
 pytestmark = pytest.mark.django_db
-
-
-def order_visible_to(user, order) -> bool:
-    """The per-order check the workflow authorizes actions with (membership_covers)."""
-    return any(membership_covers(user, m, order) for m in memberships_of(user))
 
 
 A1 = {"lat": 39.905, "lng": 116.305, "address": "幸福里小区"}
