@@ -131,7 +131,7 @@ def order_visible_to(user: User | AnonymousUser | None, order: WorkOrder) -> boo
         return False
     if user.is_superuser:
         return True
-    return any(membership_covers(user, m, order) for m in memberships_of(user))  # type: ignore[arg-type]
+    return any(membership_covers(user, m, order) for m in memberships_of(user))
 
 
 def membership_covers(user: User, m: Membership, order: WorkOrder | None) -> bool:
