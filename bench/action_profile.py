@@ -30,42 +30,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.api_common import recreate_database, setup_django, write_result  # noqa: E402
-from bench.intake_profile import by_library  # noqa: E402
+from bench.intake_profile import by_library, environ_for  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_perf_action")
 
 
-def environ_for(path: str, payload: bytes, token: str, version: int | None = None) -> dict:
-    env = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(payload)),
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_AUTHORIZATION": f"Token {token}",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.input": io.BytesIO(payload),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    if version is not None:
-        env["HTTP_IF_MATCH"] = f'"{version}"'
-    return env
-
-
 def call(app, path: str, body: dict, token: str) -> int:
     status: list[str] = []
-    result = app(environ_for(path, json.dumps(body).encode(), token), lambda s, h, exc_info=None: status.append(s))
+    environ = environ_for(json.dumps(body).encode(), token)  # intake's POST, to another path
+    environ["PATH_INFO"] = path
+    result = app(environ, lambda s, h, exc_info=None: status.append(s))
     try:
         b"".join(result)
     finally:
@@ -78,6 +52,29 @@ STEPS = [
     ("reply", "handler_a", {"reply": "已到现场处理完毕。"}),
     ("approve", "dispatcher", {}),
 ]
+
+
+def make_orders(d, n: int, tag: str) -> list[str]:
+    """n hotline calls assigned to street A by the dispatcher; their numbers."""
+    from workorders import services
+
+    numbers = []
+    for i in range(n):
+        order = services.work_order_intake(
+            channel="hotline",
+            title=f"路口占道摆摊 {tag}{i}",
+            description="每天傍晚在幸福里小区门口摆摊，影响通行。",
+            category=d.cat_territorial,
+            actor=d.users["operator"],
+            lat=39.905,
+            lng=116.305,
+            auto_dispatch=False,
+            caller_name="张三",
+            caller_phone="13800000000",
+        )
+        services.work_order_assign(order=order, actor=d.users["dispatcher"], unit=d.street_a)
+        numbers.append(order.number)
+    return numbers
 
 
 def main() -> None:
@@ -97,26 +94,10 @@ def main() -> None:
     from api.tokens import api_token_create
     from hotline.testing import build_district
     from hotline.wsgi import application
-    from workorders import services
 
     d = build_district()
     tokens = {k: api_token_create(user=u)[1] for k, u in d.users.items()}
-    numbers = []
-    for i in range(args.orders + args.warm):
-        order = services.work_order_intake(
-            channel="hotline",
-            title=f"路口占道摆摊 {i}",
-            description="每天傍晚在幸福里小区门口摆摊，影响通行。",
-            category=d.cat_territorial,
-            actor=d.users["operator"],
-            lat=39.905,
-            lng=116.305,
-            auto_dispatch=False,
-            caller_name="张三",
-            caller_phone="13800000000",
-        )
-        services.work_order_assign(order=order, actor=d.users["dispatcher"], unit=d.street_a)
-        numbers.append(order.number)
+    numbers = make_orders(d, args.orders + args.warm, "")
     warm, measured = numbers[: args.warm], numbers[args.warm :]
     for number in warm:
         for kind, who, body in STEPS:
@@ -144,22 +125,7 @@ def main() -> None:
         for sql in statements:
             print("     ", sql)
     # unprofiled CPU per request: a fresh batch through the same three steps
-    more = []
-    for i in range(100):
-        order = services.work_order_intake(
-            channel="hotline",
-            title=f"路口占道摆摊 x{i}",
-            description="每天傍晚在幸福里小区门口摆摊，影响通行。",
-            category=d.cat_territorial,
-            actor=d.users["operator"],
-            lat=39.905,
-            lng=116.305,
-            auto_dispatch=False,
-            caller_name="张三",
-            caller_phone="13800000000",
-        )
-        services.work_order_assign(order=order, actor=d.users["dispatcher"], unit=d.street_a)
-        more.append(order.number)
+    more = make_orders(d, 100, "x")
     for kind, who, body in STEPS:
         c0 = time.process_time()
         for number in more:
