@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 from dispatch.models import DispatchQueueEntry, QueueState
 from grids.models import Membership, OrgUnit, Role
 from grids.selectors import roles_of, sees_everything
-from workorders.choices import TERMINAL_STATUSES, DeadlineState, ExtensionState, Status
+from workorders.choices import DeadlineState, ExtensionState, Status
 from workorders.models import Deadline, Event, ExtensionRequest, WorkOrder
-from workorders.selectors import work_orders_visible_to
+from workorders.selectors import work_orders_running_visible_to, work_orders_visible_to
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
 
@@ -146,7 +146,7 @@ WORKBENCH_ORDER = ("due_sort", "created_at", "pk")
 def workbench_queue(*, user: User, tab: str, now: datetime) -> QuerySet[WorkOrder]:
     """The user's open orders in one workbench tab ("warning": not yet late, but an
     open timer's warning time has passed)."""
-    qs = work_orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)
+    qs = work_orders_running_visible_to(user)
     warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
     if tab == "sign":
         qs = qs.filter(status=Status.ASSIGNED)
@@ -164,16 +164,12 @@ def workbench_queue(*, user: User, tab: str, now: datetime) -> QuerySet[WorkOrde
 def workbench_counts(*, user: User, now: datetime) -> dict[str, int]:
     """Each tab's count in one pass over the user's open orders."""
     warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
-    return (
-        work_orders_visible_to(user)
-        .exclude(status__in=TERMINAL_STATUSES)
-        .aggregate(
-            all=Count("pk"),
-            sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
-            doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-        )
+    return work_orders_running_visible_to(user).aggregate(
+        all=Count("pk"),
+        sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
+        doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+        warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
     )
 
 
