@@ -121,20 +121,25 @@ def desk_decision(order: WorkOrder, *, exclude: AbstractSet[int] = frozenset()):
 
 
 def desk_counts(*, user: User) -> dict[str, int]:
-    """The real number waiting in each desk queue (not the length of a page), in one
-    pass over the waiting statuses rather than one COUNT per tab."""
-    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
-    waiting = [Status.ACCEPTED, Status.RETURNED, Status.IN_PROGRESS, Status.REPLIED]
-    return (
-        work_orders_visible_to(user)
-        .filter(status__in=waiting)
-        .aggregate(
-            unrouted=Count("pk", filter=Q(status=Status.ACCEPTED)),
-            returned=Count("pk", filter=Q(status=Status.RETURNED)),
-            extensions=Count("pk", filter=Q(status=Status.IN_PROGRESS) & Q(Exists(pending))),
-            replies=Count("pk", filter=Q(status=Status.REPLIED)),
-        )
+    """The real number waiting in each desk queue (not the length of a page): one count
+    per status over the three waiting statuses, and the extension requests apart. An
+    order in progress waits here only with a pending request, and those are few: asked
+    from the requests, they cost nothing, where one pass over the waiting statuses read
+    every order in progress of the district (13,500) for them (issue 14)."""
+    base = work_orders_visible_to(user)
+    by_status = dict(
+        base.filter(status__in=[Status.ACCEPTED, Status.RETURNED, Status.REPLIED])
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
     )
+    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
+    return {
+        "unrouted": by_status.get(Status.ACCEPTED, 0),
+        "returned": by_status.get(Status.RETURNED, 0),
+        "extensions": base.filter(status=Status.IN_PROGRESS).filter(Exists(pending)).count(),
+        "replies": by_status.get(Status.REPLIED, 0),
+    }
 
 
 # The unit workbench's tabs: what to sign, what is being handled, what will soon be
