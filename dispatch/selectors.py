@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 from dispatch.models import DispatchQueueEntry, QueueState
 from grids.models import Membership, OrgUnit, Role
 from grids.selectors import roles_of, sees_everything
-from workorders.choices import TERMINAL_STATUSES, DeadlineState, ExtensionState, Status
+from workorders.choices import DeadlineState, ExtensionState, Status
 from workorders.models import Deadline, Event, ExtensionRequest, WorkOrder
-from workorders.selectors import work_orders_visible_to
+from workorders.selectors import work_orders_running_visible_to, work_orders_visible_to
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)  # "no deadline" sorts last
 
@@ -121,20 +121,25 @@ def desk_decision(order: WorkOrder, *, exclude: AbstractSet[int] = frozenset()):
 
 
 def desk_counts(*, user: User) -> dict[str, int]:
-    """The real number waiting in each desk queue (not the length of a page), in one
-    pass over the waiting statuses rather than one COUNT per tab."""
-    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
-    waiting = [Status.ACCEPTED, Status.RETURNED, Status.IN_PROGRESS, Status.REPLIED]
-    return (
-        work_orders_visible_to(user)
-        .filter(status__in=waiting)
-        .aggregate(
-            unrouted=Count("pk", filter=Q(status=Status.ACCEPTED)),
-            returned=Count("pk", filter=Q(status=Status.RETURNED)),
-            extensions=Count("pk", filter=Q(status=Status.IN_PROGRESS) & Q(Exists(pending))),
-            replies=Count("pk", filter=Q(status=Status.REPLIED)),
-        )
+    """The real number waiting in each desk queue (not the length of a page): one count
+    per status over the three waiting statuses, and the extension requests apart. An
+    order in progress waits here only with a pending request, and those are few: asked
+    from the requests, they cost nothing, where one pass over the waiting statuses read
+    every order in progress of the district (13,500) for them (issue 14)."""
+    base = work_orders_visible_to(user)
+    by_status = dict(
+        base.filter(status__in=[Status.ACCEPTED, Status.RETURNED, Status.REPLIED])
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
     )
+    pending = ExtensionRequest.objects.filter(order_id=OuterRef("pk"), state=ExtensionState.PENDING)
+    return {
+        "unrouted": by_status.get(Status.ACCEPTED, 0),
+        "returned": by_status.get(Status.RETURNED, 0),
+        "extensions": base.filter(status=Status.IN_PROGRESS).filter(Exists(pending)).count(),
+        "replies": by_status.get(Status.REPLIED, 0),
+    }
 
 
 # The unit workbench's tabs: what to sign, what is being handled, what will soon be
@@ -146,7 +151,7 @@ WORKBENCH_ORDER = ("due_sort", "created_at", "pk")
 def workbench_queue(*, user: User, tab: str, now: datetime) -> QuerySet[WorkOrder]:
     """The user's open orders in one workbench tab ("warning": not yet late, but an
     open timer's warning time has passed)."""
-    qs = work_orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)
+    qs = work_orders_running_visible_to(user)
     warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
     if tab == "sign":
         qs = qs.filter(status=Status.ASSIGNED)
@@ -164,16 +169,12 @@ def workbench_queue(*, user: User, tab: str, now: datetime) -> QuerySet[WorkOrde
 def workbench_counts(*, user: User, now: datetime) -> dict[str, int]:
     """Each tab's count in one pass over the user's open orders."""
     warned = Deadline.objects.filter(order_id=OuterRef("pk"), state=DeadlineState.OPEN, warn_at__lte=now)
-    return (
-        work_orders_visible_to(user)
-        .exclude(status__in=TERMINAL_STATUSES)
-        .aggregate(
-            all=Count("pk"),
-            sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
-            doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
-        )
+    return work_orders_running_visible_to(user).aggregate(
+        all=Count("pk"),
+        sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
+        doing=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+        warning=Count("pk", filter=Q(due_at__gte=now) & Q(Exists(warned))),
+        overdue=Count("pk", filter=Q(due_at__lt=now)),
     )
 
 

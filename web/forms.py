@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import REFERENCE_MAX, EmergencyLine
 from grids.models import OrgUnit, UnitKind
+from web.widgets import CheckboxSelectMultiple as FastCheckboxes
 from web.widgets import FastSelect
 from workorders.choices import RequestType, Resolution, ReturnReason, Satisfaction, Urgency
 from workorders.models import Category, WorkOrder
@@ -18,11 +19,29 @@ def minor_categories():
     return Category.objects.filter(parent__isnull=False, is_active=True).select_related("parent", "department")
 
 
+class _CategoryChoices(forms.models.ModelChoiceIterator):
+    """The picker's options as (id, label) from one values_list: drawing a <select> of
+    every category built three model objects per option (category, parent, department)
+    and was most of the accept form's time (issue 14). Validation still goes through
+    the field's queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, code, parent, name in self.queryset.values_list("pk", "code", "parent__name", "name"):
+            yield (pk, _category_label(code, parent, name))
+
+
+def _category_label(code: str, parent: str | None, name: str) -> str:
+    return f"{code} {parent} / {name}"
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     widget = FastSelect  # every category of the district: one template per <option> is slow
+    iterator = _CategoryChoices
 
     def label_from_instance(self, obj: Category) -> str:
-        return f"{obj.code} {obj.parent.name} / {obj.name}"
+        return _category_label(obj.code, obj.parent.name, obj.name)
 
 
 class IntakeForm(forms.Form):
@@ -45,9 +64,13 @@ class IntakeForm(forms.Form):
     # becomes an alias suggestion for the admin (grids.aliases).
     community = forms.ModelChoiceField(
         label=_("所属社区（定位有误时选择）"),
-        queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True).select_related("parent"),
+        # Names for the picker; the polygons are read only if a service asks for them.
+        queryset=OrgUnit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True)
+        .select_related("parent")
+        .defer("boundary", "parent__boundary"),
         required=False,
         empty_label=_("自动定位"),
+        widget=FastSelect,
     )
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
@@ -121,7 +144,9 @@ class AnswerForm(VersionedForm):
 
 
 class UnitForm(VersionedForm):
-    unit = forms.ModelChoiceField(label=_("派往单位"), queryset=OrgUnit.objects.none(), empty_label="—")
+    unit = forms.ModelChoiceField(
+        label=_("派往单位"), queryset=OrgUnit.objects.none(), empty_label="—", widget=FastSelect
+    )
     note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
     kinds = (UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY)
 
@@ -130,7 +155,7 @@ class UnitForm(VersionedForm):
         self.fields["unit"].queryset = self.unit_queryset()
 
     def unit_queryset(self):
-        qs = OrgUnit.objects.filter(kind__in=self.kinds, is_active=True).order_by("path")
+        qs = OrgUnit.objects.filter(kind__in=self.kinds, is_active=True).defer("boundary").order_by("path")
         if self.order is not None and self.order.status == "returned":
             # Never offer the unit that just returned it; overruling is the desk's own form.
             last = self.order.events.filter(kind="return").order_by("-seq").values_list("payload", flat=True).first()
@@ -142,21 +167,21 @@ class UnitForm(VersionedForm):
 class SubDispatchForm(UnitForm):
     def unit_queryset(self):
         parent = self.order.current_unit_id if self.order else None
-        return OrgUnit.objects.filter(parent_id=parent, is_active=True).order_by("code")
+        return OrgUnit.objects.filter(parent_id=parent, is_active=True).defer("boundary").order_by("code")
 
 
 class CohandlerForm(VersionedForm):
     # Tick boxes, not a Ctrl-click multi-select.
-    units = forms.ModelMultipleChoiceField(
-        label=_("协办单位"), queryset=OrgUnit.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
+    units = forms.ModelMultipleChoiceField(label=_("协办单位"), queryset=OrgUnit.objects.none(), widget=FastCheckboxes)
     note = forms.CharField(label=_("说明"), max_length=NOTE_MAX, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        qs = OrgUnit.objects.filter(
-            kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY], is_active=True
-        ).order_by("path")
+        qs = (
+            OrgUnit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT, UnitKind.COMMUNITY], is_active=True)
+            .defer("boundary")
+            .order_by("path")
+        )
         if self.order is not None and self.order.current_unit_id:
             qs = qs.exclude(pk=self.order.current_unit_id)
         self.fields["units"].queryset = qs

@@ -35,7 +35,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grids.models import Membership, OrgUnit, Role, UnitKind
 from grids.selectors import memberships_of, property_units_serving
+from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.models import CoHandling, Deadline, WorkOrder
+
+# Every status but the final ones, spelled out: "status IN (these)" is a range of the
+# (unit, status, due_at) indexes, where "status NOT IN (closed, …)" is not.
+RUNNING_STATUSES = tuple(s for s in Status.values if s not in TERMINAL_STATUSES)
 
 DESK_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.OPERATOR})
 
@@ -74,18 +79,27 @@ def _sees_all(m: Membership) -> bool:
     return m.role != Role.GRID_WORKER and (m.role == Role.ADMIN or m.unit.kind == UnitKind.CENTER)
 
 
-def membership_q(user: User, m: Membership) -> Q | None:
-    """The orders one membership opens; None means every order."""
+def running_cohandled_ids(ids: set[int]) -> list[int]:
+    """Running orders that a unit among ``ids`` co-handles (few: co-handling is asked for
+    on a small share of orders, and only running ones are read). Not cached: a
+    co-handling asked a moment ago must show on the next page."""
+    rows = CoHandling.objects.filter(unit_id__in=ids, order__status__in=RUNNING_STATUSES)
+    return sorted(set(rows.values_list("order_id", flat=True)))
+
+
+def membership_q(user: User, m: Membership, *, running: bool = False) -> Q | None:
+    """The orders one membership opens; None means every order. ``running``: the
+    condition for a query that only asks for running orders (see running_orders_visible_to)."""
     if m.role == Role.GRID_WORKER:
         return Q(created_by_id=m.user_id)
     if _sees_all(m):
         return None
     ids = subtree_ids(user, m.unit)
-    q = (
-        Q(current_unit_id__in=ids)
-        | Q(lead_unit_id__in=ids)
-        | Q(Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
-    )
+    if running:
+        cohandled = Q(pk__in=running_cohandled_ids(ids))
+    else:
+        cohandled = Q(Exists(CoHandling.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
+    q = Q(current_unit_id__in=ids) | Q(lead_unit_id__in=ids) | cohandled
     if m.role in DESK_ROLES:
         q |= Q(street_id__in=ids) | Q(Exists(Deadline.objects.filter(order=OuterRef("pk"), unit_id__in=ids)))
     serving = serving_ids(user, m.unit)
@@ -94,16 +108,17 @@ def membership_q(user: User, m: Membership) -> Q | None:
     return q
 
 
-def orders_q(user: User | AnonymousUser | None) -> Q | None:
+def orders_q(user: User | AnonymousUser | None, *, running: bool = False) -> Q | None:
     """The user's whole scope as one condition; None means every order. A user with no
-    membership (or anonymous) gets a condition that matches nothing."""
+    membership (or anonymous) gets a condition that matches nothing. ``running``: as
+    membership_q's, for a query restricted to RUNNING_STATUSES."""
     if user is None or not user.is_authenticated:
         return Q(pk__in=[])
     if user.is_superuser:
         return None
     parts = []
     for m in memberships_of(user):
-        q = membership_q(user, m)
+        q = membership_q(user, m, running=running)
         if q is None:
             return None
         parts.append(q)
@@ -132,6 +147,23 @@ def order_visible_to(user: User | AnonymousUser | None, order: WorkOrder) -> boo
     if user.is_superuser:
         return True
     return any(membership_covers(user, m, order) for m in memberships_of(user))
+
+
+def running_orders_visible_to(user: User | AnonymousUser | None) -> QuerySet[WorkOrder]:
+    """orders_visible_to(user) without closed, merged and rejected orders: the same rows
+    as ``orders_visible_to(user).exclude(status__in=TERMINAL_STATUSES)``, written so the
+    database reads only the user's units' running orders (issue 14).
+
+    The co-handling part of the scope is a correlated EXISTS in orders_q; inside an OR,
+    PostgreSQL can only test it row by row, so the workbench read every running order of
+    the district (13,500) twice per page to keep a community's few dozen. Here it is the
+    list of running orders the units co-handle (equal to the EXISTS, since every row asked
+    for is running), so each arm of the OR is an index range — current or lead unit and
+    status in (unit, status, due_at), the co-handled ids in the primary key — and the
+    BitmapOr of them is the user's own running orders."""
+    q = orders_q(user, running=True)
+    qs = WorkOrder.objects.filter(status__in=RUNNING_STATUSES)
+    return qs if q is None else qs.filter(q)
 
 
 def membership_covers(user: User, m: Membership, order: WorkOrder | None) -> bool:

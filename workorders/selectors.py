@@ -7,12 +7,18 @@ from django.utils.translation import gettext as _
 from hotline.process_cache import ProcessCache
 from workorders.errors import InvalidInput
 from workorders.models import Category, Event, WorkOrder
-from workorders.scope import orders_visible_to
+from workorders.scope import orders_visible_to, running_orders_visible_to
 
 
 def work_orders_visible_to(user: User | AnonymousUser) -> QuerySet[WorkOrder]:
     """Orders the user may see (the rule is workorders.scope's, the one definition)."""
     return orders_visible_to(user)
+
+
+def work_orders_running_visible_to(user: User | AnonymousUser) -> QuerySet[WorkOrder]:
+    """The running (not closed, merged or rejected) orders the user may see, as an index
+    range over their units rather than a filter over every running order."""
+    return running_orders_visible_to(user)
 
 
 def work_order_timeline(order: WorkOrder) -> QuerySet[Event]:

@@ -40,6 +40,23 @@ MIN_TEXT = 0.17  # however near, an order about another problem is not a duplica
 TEXT_WEIGHT, PLACE_WEIGHT = 0.65, 0.35
 ATTACH_KINDS = ("supplement", "caller_chase")
 _CANDIDATES = 300  # most recent live orders scored when nothing narrows the place
+# The candidates' columns the scoring reads (text, place, caller, and the redaction's
+# caller name); a candidate's other columns and its category are not read.
+_SCORED_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "title",
+    "description",
+    "address",
+    "caller_phone",
+    "caller_name",
+    "caller_confidential",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "created_at",
+)
 
 # Words every call carries; they make unrelated texts look alike.
 _FILLER_RE = re.compile(
@@ -61,28 +78,59 @@ def _bigrams(text: str) -> Counter:
 _STOP_CHARS = frozenset("的了是有在我家很都把一个也就还又被给和与对着这那里上下人们天好几没不太要说")
 
 
-def _cosine(ca: Counter, cb: Counter) -> float:
-    dot = sum(v * cb.get(k, 0) for k, v in ca.items())
-    norm = math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values()))
-    return dot / norm if norm else 0.0
-
-
 def text_similarity(a: str, b: str, *, ignore: tuple[str, ...] = ()) -> float:
     """0–1: cosine over content characters and over character bigrams (Chinese has no
     word spaces; a paraphrase keeps the topic's characters, 摊/电梯/暖气, more often than
     its words), with a little of rapidfuzz's partial ratio for a text inside another.
     ``ignore``: place names removed first; the place is scored on its own, and two
     complaints about one 小区 share its name whatever their problem."""
-    na, nb = _normalize(a), _normalize(b)
+    return _TextSide(a).similarity(b, ignore=ignore)
+
+
+def _without(text: str, ignore: tuple[str, ...]) -> str:
     for word in ignore:
         if len(word) >= 2:
-            na, nb = na.replace(word, ""), nb.replace(word, "")
-    if not na or not nb:
-        return 0.0
-    uni = _cosine(Counter(c for c in na if c not in _STOP_CHARS), Counter(c for c in nb if c not in _STOP_CHARS))
-    bi = _cosine(_bigrams(na), _bigrams(nb))
-    partial = fuzz.partial_ratio(na, nb) / 100
-    return round(0.45 * uni + 0.45 * bi + 0.1 * partial, 3)
+            text = text.replace(word, "")
+    return text
+
+
+class _TextSide:
+    """One side of text_similarity, normalized and counted once: a duplicate search
+    compares one call with up to _CANDIDATES orders, and redoing the call's half for
+    each of them was most of the search's time (issue 14). Same arithmetic, in the same
+    order, as comparing the two texts afresh."""
+
+    def __init__(self, text: str) -> None:
+        self.normalized = _normalize(text)
+        self._counted: dict[str, tuple[Counter, float, Counter, float]] = {}
+
+    def _counts(self, na: str) -> tuple[Counter, float, Counter, float]:
+        found = self._counted.get(na)
+        if found is None:
+            uni, bi = Counter(c for c in na if c not in _STOP_CHARS), _bigrams(na)
+            found = self._counted[na] = (uni, _norm(uni), bi, _norm(bi))
+        return found
+
+    def similarity(self, b: str, *, ignore: tuple[str, ...] = ()) -> float:
+        na, nb = _without(self.normalized, ignore), _without(_normalize(b), ignore)
+        if not na or not nb:
+            return 0.0
+        uni_a, uni_norm, bi_a, bi_norm = self._counts(na)
+        uni = _cosine_with(uni_a, uni_norm, Counter(c for c in nb if c not in _STOP_CHARS))
+        bi = _cosine_with(bi_a, bi_norm, _bigrams(nb))
+        partial = fuzz.partial_ratio(na, nb) / 100
+        return round(0.45 * uni + 0.45 * bi + 0.1 * partial, 3)
+
+
+def _norm(c: Counter) -> float:
+    return math.sqrt(sum(v * v for v in c.values()))
+
+
+def _cosine_with(ca: Counter, norm_a: float, cb: Counter) -> float:
+    """_cosine(ca, cb) with ``ca``'s norm computed beforehand."""
+    dot = sum(v * cb.get(k, 0) for k, v in ca.items())
+    norm = norm_a * _norm(cb)
+    return dot / norm if norm else 0.0
 
 
 def _place_words(address: str) -> str:
@@ -190,15 +238,20 @@ def work_order_find_duplicates(
     qs = recent.filter(near) if near else recent
     if len(phone) >= 7:
         qs = qs | base.filter(caller_phone=phone, created_at__gte=now - CALLER_WINDOW, created_at__lte=now)
-    rows = list(qs.select_related("category").order_by("-created_at")[:_CANDIDATES])
+    # Only what the scoring reads; the few orders offered are loaded whole below.
+    rows = list(qs.only(*_SCORED_FIELDS).order_by("-created_at")[:_CANDIDATES])
     matches = []
+    ours, our_place = _TextSide(text), _place_words(address)
+    place_words: dict[str, str] = {}
     for order in rows:
         same_caller = len(phone) >= 7 and order.caller_phone == phone
         theirs = f"{order.title} {order.description}"
         if redacted:
             theirs = redact_order_text(order, theirs)
-        ignore = tuple({_place_words(address), _place_words(order.address)} - {""})
-        t = text_similarity(text, theirs, ignore=ignore)
+        if order.address not in place_words:
+            place_words[order.address] = _place_words(order.address)
+        ignore = tuple({our_place, place_words[order.address]} - {""})
+        t = ours.similarity(theirs, ignore=ignore)
         p = place_similarity(place, order)
         score = TEXT_WEIGHT * t + PLACE_WEIGHT * p
         if not same_caller and (score < MIN_SCORE or t < MIN_TEXT):
@@ -213,7 +266,11 @@ def work_order_find_duplicates(
         matches.append(DuplicateMatch(order, round(min(1.0, score), 3), t, p, same_caller, reasons))
     # Same caller first only among near ties: a better text-and-place match leads.
     matches.sort(key=lambda m: (-(m.score + (0.15 if m.same_caller else 0)), -m.order.created_at.timestamp()))
-    return matches[:limit]
+    matches = matches[:limit]
+    whole = WorkOrder.objects.select_related("category").in_bulk([m.order.pk for m in matches])
+    for m in matches:
+        m.order = whole.get(m.order.pk, m.order)
+    return matches
 
 
 def work_order_likely_duplicates(*, order: WorkOrder, user: User, limit: int = 5) -> list[DuplicateMatch]:
