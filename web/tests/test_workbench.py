@@ -112,6 +112,8 @@ def test_pages_are_available_in_english(login, assigned):
     body = client.get(reverse("web:workbench")).content.decode()
     assert "Our unit&#x27;s orders" in body or "Our unit's orders" in body
     assert "Sign selected" in body
+    # The tabs too (their labels were translated once, at import, in Chinese).
+    assert "All open" in body and "Due soon" in body and "全部待办" not in body
 
 
 def test_bulk_sign_never_redirects_off_site(login, assigned):

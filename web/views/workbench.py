@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dispatch.selectors import WORKBENCH_ORDER, WORKBENCH_TABS, units_user_signs_for, workbench_counts, workbench_queue
@@ -31,12 +32,14 @@ from workorders.services.duplicates import caller_counts
 
 PAGE = 50  # a first screen and more; the next page is a keyset link away
 
+# Lazy: a module-level gettext runs once, at import, in the default language, and an
+# English page then showed Chinese tabs.
 TAB_LABELS = {
-    "all": _("全部待办"),
-    "sign": _("待签收"),
-    "doing": _("办理中"),
-    "warning": _("即将超时"),
-    "overdue": _("超时"),
+    "all": gettext_lazy("全部待办"),
+    "sign": gettext_lazy("待签收"),
+    "doing": gettext_lazy("办理中"),
+    "warning": gettext_lazy("即将超时"),
+    "overdue": gettext_lazy("超时"),
 }
 
 
