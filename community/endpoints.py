@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -41,7 +42,7 @@ from workorders.text_limits import NOTE_MAX
 class IsMonitorSource(BasePermission):
     """Only an active monitoring source's service account may report detections."""
 
-    message = _("只有启用中的感知来源账号可以上报。")
+    message = gettext_lazy("只有启用中的感知来源账号可以上报。")  # lazy: read per request, in its language
 
     def has_permission(self, request, view) -> bool:
         request.monitor_source = monitor_source_of(user=request.user)

@@ -71,6 +71,11 @@ def test_only_an_active_source_account_may_report(district, camera):
     source.save()
     assert FakeSource(key).report(event_id="x").status_code == 403
     assert not WorkOrder.objects.exists() and not MonitorEvent.objects.exists()
+    # The refusal is in the client's language (it was fixed in Chinese at import).
+    english = FakeSource(operator_key)
+    english.client.credentials(HTTP_AUTHORIZATION=f"Token {operator_key}", HTTP_ACCEPT_LANGUAGE="en")
+    body = english.report(event_id="x").json()
+    assert "active monitoring source" in str(body), body
 
 
 @pytest.mark.django_db
