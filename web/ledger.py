@@ -24,6 +24,7 @@ from workorders.models import Deadline, WorkOrder
 from workorders.privacy import mask_name, mask_phone, redact_public_text
 
 MAX_ROWS = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # OWASP "CSV injection": a cell starting with one of these is a formula (or becomes one
 # when the sheet is saved as CSV and reopened), e.g. a resident's title
@@ -194,6 +195,11 @@ def _title_rows(ws, title: LedgerTitle) -> None:
 
 
 def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> bytes:
+    return ledger_file(qs, title)[0]
+
+
+def ledger_file(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> tuple[bytes, int]:
+    """The ledger of ``qs`` as an .xlsx file, and how many orders it holds."""
     # openpyxl is ~30 MB: loaded by the process that exports, when it does (issue 14).
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -241,13 +247,13 @@ def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{HEADER_ROW + max(count, 1)}"
     buffer = io.BytesIO()
     wb.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), count
 
 
 def ledger_response(qs: QuerySet[WorkOrder], *, filename: str, title: LedgerTitle | None = None) -> HttpResponse:
     response = HttpResponse(
         ledger_workbook(qs, title),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
