@@ -34,7 +34,9 @@ from workorders.outbox import follow_ups_nudge
 logger = logging.getLogger(__name__)
 
 DRAIN_TASK = "web.ledger_exports_drain"
-INLINE_ROWS = 500  # a few hundred rows are written in ~0.1–0.2 s: answered in the request
+# Up to here the file is the answer to the click: ~0.2 ms of CPU a row (XlsxWriter), so
+# 300 rows are ~70 ms; a day of the district (~2,700) is 0.75 s, a month 80,000.
+INLINE_ROWS = 300
 GRACE = timedelta(seconds=30)
 STALE = timedelta(minutes=10)
 MAX_ATTEMPTS = 3
