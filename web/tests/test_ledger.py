@@ -87,7 +87,9 @@ def test_every_cell_holds_its_ledger_row_value_as_text_date_or_empty(login, dist
     from web.ledger import cell_text, ledger_rows
     from workorders.models import WorkOrder
 
-    done = work_order_assign(order=log_call(title="=1+2 占道"), actor=district.user("dispatcher"), unit=district.street_a)
+    done = work_order_assign(
+        order=log_call(title="=1+2 占道"), actor=district.user("dispatcher"), unit=district.street_a
+    )
     done = work_order_sign(order=done, actor=district.user("handler_a"))
     done = work_order_reply(order=done, actor=district.user("handler_a"), reply="已处理，联系13812345678。")
     work_order_callback(
