@@ -156,14 +156,25 @@ def prepare_rows(user: AbstractBaseUser | AnonymousUser, rows: list[WorkOrder], 
     traffic light), ``countdown``, ``url``, ``shown_title`` (the title as ``user`` may
     read it, workorders.privacy's one policy, cut to TITLE_CHARS) and ``status_label``."""
     attach_warn_at(rows)
+    label_rows(user, rows, title_chars=TITLE_CHARS)
     lights = {code: str(label) for code, label in LIGHT_LABELS.items()}
-    statuses = {code: str(label) for code, label in Status.choices}
     for o in rows:
         o.light = light(o.due_at, o.warn_at, now)  # type: ignore[attr-defined]
         o.light_label = lights.get(o.light, "")  # type: ignore[attr-defined]
         o.countdown = countdown(o.due_at, now)  # type: ignore[attr-defined]
         o.url = reverse("web:order", args=[o.number])  # type: ignore[attr-defined]
-        title = order_text(user, o, o.title or "", field="title")  # type: ignore[arg-type]
-        o.shown_title = Truncator(title).chars(TITLE_CHARS)  # type: ignore[attr-defined]
+    return rows
+
+
+def label_rows(
+    user: AbstractBaseUser | AnonymousUser, rows: list[WorkOrder], *, title_chars: int | None = None
+) -> list[WorkOrder]:
+    """Give each order ``status_label`` (translated once for the list, not once a row:
+    get_status_display rebuilds the choices' dict on every call) and ``shown_title``
+    (the title as ``user`` may read it, cut to ``title_chars`` if given)."""
+    statuses = {code: str(label) for code, label in Status.choices}
+    for o in rows:
         o.status_label = statuses.get(o.status, o.status)  # type: ignore[attr-defined]
+        title = order_text(user, o, o.title or "", field="title")  # type: ignore[arg-type]
+        o.shown_title = Truncator(title).chars(title_chars) if title_chars else title  # type: ignore[attr-defined]
     return rows
