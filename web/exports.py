@@ -45,8 +45,16 @@ KEEP_HOURS = 24
 
 def ledger_export_request(*, owner: AbstractBaseUser, query: str, language: str) -> LedgerExport:
     """Ask for the ledger that ``query`` (the order list's query string) describes, to be
-    written by a worker; the workers are told after commit."""
-    export = LedgerExport.objects.create(owner=owner, query=query[:2000], language=language[:10])
+    written by a worker; the workers are told after commit. The same ledger asked for
+    again while it is still being written (a second click) is the same export."""
+    query, language = query[:2000], language[:10]
+    waiting = LedgerExport.objects.filter(
+        owner=owner, query=query, language=language, state__in=[ExportState.PENDING, ExportState.RUNNING]
+    ).defer("content")
+    existing = waiting.order_by("-created_at").first()
+    if existing is not None:
+        return existing
+    export = LedgerExport.objects.create(owner=owner, query=query, language=language)
     transaction.on_commit(lambda: follow_ups_nudge(tasks=[DRAIN_TASK]))
     return export
 

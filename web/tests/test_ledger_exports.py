@@ -178,3 +178,14 @@ def test_a_write_that_fails_is_tried_again_then_given_up(district, three, small_
         assert export.attempts == attempt
         assert export.state == (ExportState.FAILED if attempt == exports.MAX_ATTEMPTS else ExportState.PENDING)
     assert exports.ledger_exports_drain() == 0 and export.content is None
+
+
+def test_asking_again_while_it_is_written_is_the_same_export(district, three, small_inline, nudges):
+    client = _client(district, "supervisor")
+    first = _ask(client)
+    again = client.get(reverse("web:orders_export"), {"figure": "volume"})
+    assert again.url == reverse("web:ledger_export", args=[first.pk]) and LedgerExport.objects.count() == 1
+    exports.ledger_exports_drain()
+    # Once written, a new request is a new export: the orders may have changed since.
+    assert client.get(reverse("web:orders_export"), {"figure": "volume"}).url != again.url
+    assert LedgerExport.objects.count() == 2
