@@ -331,7 +331,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     # orders first, then the closed by receipt) and counted up to a cap. Any other figure's
     # orders (a rate's, the overdue ids, the replied) are read whole and sorted: in
     # deadline order PostgreSQL would walk the index through the whole history for them.
-    page = order_page(request, qs, whole=figure != "volume")
+    page = order_page(request, qs, whole=figure != "volume", materialized=figure in COUNTED_UNITS)
     return render(
         request,
         "web/orders.html",
