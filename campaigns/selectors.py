@@ -9,7 +9,7 @@ length of its list."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -181,7 +181,11 @@ def campaign_board(*, campaign: Campaign, user: AbstractBaseUser, now: datetime 
         ids = unit_subtree_ids(unit)
         total_ids |= ids
         rows.append(row(unit, ids))
-    if units:
+    if len(units) == 1:
+        # One unit (a campaign of one street): the total is its row, not a second
+        # identical aggregate over the same orders.
+        total = replace(rows[0], unit=None)
+    elif units:
         total = row(None, total_ids)
     elif sees_everything(user):  # a campaign without units: the whole district, for the center
         total = row(None, None)

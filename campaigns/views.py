@@ -15,14 +15,8 @@ from campaigns import selectors as cs
 from campaigns.models import Campaign
 from grids.models import Role
 from web.helpers import role_required
-from web.lights import attach_warn_at, by_deadline
+from web.order_list import order_page
 from workorders.errors import InvalidInput
-
-PAGE_ROWS = 200
-# The filter page counts its orders up to here and says "more than" beyond: an empty or
-# broad filter matches the whole history (a million orders), and counting all of it
-# cost more than the rest of the page (issue 14).
-COUNT_CAP = 10_000
 
 # Any staff role: a campaign concerns units, and a user of no unit (a 楼长's light
 # account) has no campaign page at all (404, like any staff page).
@@ -60,20 +54,12 @@ def campaign_orders(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except LookupError:
         raise Http404 from None
-    total = qs.count()
-    rows = list(by_deadline(qs.select_related("category", "lead_unit", "grid"))[:PAGE_ROWS])
     unit = campaign.units.filter(pk=raw_unit).first() if raw_unit else None
+    page = order_page(request, qs)
     return render(
         request,
         "campaigns/orders.html",
-        {
-            "campaign": campaign,
-            "unit": unit,
-            "part": part,
-            "orders": attach_warn_at(rows),
-            "total": total,
-            "now": timezone.now(),
-        },
+        {"campaign": campaign, "unit": unit, "part": part, "page": page, "orders": page.orders},
     )
 
 
@@ -96,22 +82,19 @@ def filters_page(request: HttpRequest) -> HttpResponse:
     for key, values in sorted(query.lists()):
         if key in filterset.form.fields and any(v.strip() for v in values):
             shown.setlist(key, values)
-    total = qs.order_by()[: COUNT_CAP + 1].count()
-    # By nearest deadline, read from workorder_due_created when nothing narrower serves.
-    rows = list(by_deadline(qs.select_related("category", "lead_unit", "grid"))[:PAGE_ROWS])
+    # By nearest deadline, read from workorder_due_created when nothing narrower serves;
+    # the count stops at order_list.COUNT_CAP (an empty filter matches the whole history).
+    page = order_page(request, qs)
     return render(
         request,
         "campaigns/filters.html",
         {
             "form": filterset.form,
-            "orders": attach_warn_at(rows),
-            "total": total,
-            "capped": total > COUNT_CAP,
-            "cap": COUNT_CAP,
+            "page": page,
+            "orders": page.orders,
             "query": shown.urlencode(),
             "saved": saved,
             "saved_filters": saved_filters_of(request.user),
-            "now": timezone.now(),
         },
     )
 

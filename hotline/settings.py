@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE["open311-open-data"] = {"task": "open311.open_data_publish"
 CELERY_BEAT_SCHEDULE["dispatch-retention"] = {"task": "dispatch.retention", "schedule": 24 * 3600.0}
 # proactive: the week's early-warning signals (a rerun of a week replaces its rows).
 CELERY_BEAT_SCHEDULE["proactive-detect-signals"] = {"task": "proactive.detect_signals", "schedule": 3600.0}
+# web: ledger exports a worker writes (web/exports.py): lost or stuck ones, and deleting old files.
+CELERY_BEAT_SCHEDULE["web-ledger-exports-sweep"] = {"task": "web.ledger_exports_sweep", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Queues, so that a backlog of one kind of work never delays another (a storm of
 # notifications must not hold up routing). A worker started without -Q consumes all of
@@ -337,6 +339,7 @@ CELERY_TASK_ROUTES = {
     "api.purge_idempotency_keys": {"queue": "scans"},
     "dashboards.*": {"queue": "scans"},
     "proactive.*": {"queue": "scans"},
+    "web.ledger_exports_sweep": {"queue": "scans"},
     "*.train*": {"queue": "training"},
 }
 

@@ -19,6 +19,7 @@ from proactive.detection import week_start
 from proactive.models import Milestone, Signal
 from proactive.selectors import orders_in_view, signal_summary, signals_visible_to, topics_visible_to
 from web.helpers import role_required, visible_order
+from web.order_list import label_rows
 from workorders.errors import InvalidInput, WorkflowError
 
 supervising = role_required(Role.SUPERVISOR, Role.ADMIN)
@@ -94,7 +95,10 @@ def topic(request, pk: int, errors=None, status=200):
         "proactive/topic.html",
         {
             "t": t,
-            "orders": orders_in_view(request.user, t.orders.values("pk")).order_by("-created_at")[:100],
+            # Titles as the viewer may read them (workorders.privacy), labels once a page.
+            "orders": label_rows(
+                request.user, list(orders_in_view(request.user, t.orders.values("pk")).order_by("-created_at")[:100])
+            ),
             "milestones": t.milestones.all(),
             "events": t.events.select_related("actor"),
             "volume": services.topic_volume(topic=t),

@@ -9,7 +9,6 @@ with a filter on every column, widths that show dates whole."""
 from __future__ import annotations
 
 import io
-from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -24,11 +23,12 @@ from workorders.models import Deadline, WorkOrder
 from workorders.privacy import mask_name, mask_phone, redact_public_text
 
 MAX_ROWS = 100_000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # OWASP "CSV injection": a cell starting with one of these is a formula (or becomes one
 # when the sheet is saved as CSV and reopened), e.g. a resident's title
 # "=HYPERLINK(...)" turning into a live link in a supervisor's Excel. A leading
-# apostrophe makes it text everywhere; openpyxl also stops treating it as a formula.
+# apostrophe makes it text everywhere.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -170,13 +170,23 @@ class LedgerTitle:
     exported_at: datetime | None = None
 
 
-def _title_rows(ws, title: LedgerTitle) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+def _formats(wb) -> dict:
+    top = {"valign": "top"}
+    return {
+        "heading": wb.add_format({"bold": True, "font_size": 14}),
+        "fact": wb.add_format({"font_color": "#52606D"}),
+        "header": wb.add_format(
+            {"bold": True, "pattern": 1, "bg_color": "#E8F0FC", "bottom": 1, "bottom_color": "#9AA5B1"}
+        ),
+        # Every cell top-aligned (rows grow with wrapped text); only dates carry a format.
+        "top": wb.add_format(top),
+        "wrap": wb.add_format({**top, "text_wrap": True}),
+        "date": wb.add_format({**top, "num_format": "yyyy-mm-dd hh:mm"}),
+    }
 
-    heading = WriteOnlyCell(ws, value=cell_text(_("工单台账") + (f" · {title.figure}" if title.figure else "")))
-    heading.font = Font(bold=True, size=14)
-    ws.append([heading])
+
+def _title_rows(ws, fmt: dict, title: LedgerTitle) -> None:
+    ws.write_string(0, 0, cell_text(_("工单台账") + (f" · {title.figure}" if title.figure else "")), fmt["heading"])
     period = f"{title.start:%Y-%m-%d} — {title.end:%Y-%m-%d}" if title.start and title.end else _("全部")
     exported_at = _local(title.exported_at or timezone.now())
     facts = [
@@ -185,69 +195,65 @@ def _title_rows(ws, title: LedgerTitle) -> None:
         (_("导出人"), title.exported_by),
         (_("导出时间"), f"{exported_at:%Y-%m-%d %H:%M}"),
     ]
-    row = []
-    for label, value in facts:
-        cell = WriteOnlyCell(ws, value=cell_text(f"{label}：{value}"))
-        cell.font = Font(color="52606D")
-        row += [cell, None, None]  # each fact spans three columns' room (no merges in write-only mode)
-    ws.append(row)
+    for index, (label, value) in enumerate(facts):
+        # Each fact has three columns' room (no merged cells: filters and sorting stay simple).
+        ws.write_string(1, 3 * index, cell_text(f"{label}：{value}"), fmt["fact"])
 
 
 def ledger_workbook(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> bytes:
-    # openpyxl is ~30 MB: loaded by the process that exports, when it does (issue 14).
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+    return ledger_file(qs, title)[0]
+
+
+def ledger_file(qs: QuerySet[WorkOrder], title: LedgerTitle | None = None) -> tuple[bytes, int]:
+    """The ledger of ``qs`` as an .xlsx file, and how many orders it holds.
+
+    Written with XlsxWriter in constant-memory mode: each row goes to a temporary file as
+    it comes, so a month's 80,000 orders never sit in memory as cells, and it writes a
+    row in half openpyxl's time (2,758 rows: 0.7 s of CPU against 1.3–1.5 s with lxml,
+    1.5–1.6 s without; issue 14). It is also a third of openpyxl's memory once loaded
+    (13 MB against 36), and only the process that exports loads it."""
+    import xlsxwriter
 
     title = title or LedgerTitle()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_("台账"))
-    for index, (_label, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    # Scrolling keeps the header (and the order number) in view.
-    ws.freeze_panes = f"B{HEADER_ROW + 1}"
-    _title_rows(ws, title)
-    header = []
-    for label in HEADERS:
-        cell = WriteOnlyCell(ws, value=str(label))
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8F0FC")
-        cell.border = Border(bottom=Side(style="thin", color="9AA5B1"))
-        header.append(cell)
-    ws.append(header)
-    # Each column's style is registered with the workbook once; every cell then takes a
-    # copy of it. Assigning a style object per cell made openpyxl hash and look it up
-    # ~57,000 times for 2,700 rows: most of the export's time (issue 14).
-    styles = []
-    for index in range(len(COLUMNS)):
-        proto = WriteOnlyCell(ws)
-        proto.alignment = (
-            Alignment(wrap_text=True, vertical="top") if index in WRAP_COLUMNS else Alignment(vertical="top")
-        )
-        plain = copy(proto._style)
-        if index in DATE_COLUMNS:
-            proto.number_format = "yyyy-mm-dd hh:mm"
-        styles.append((plain, proto._style))
-    count = 0
-    for row in ledger_rows(qs):
-        cells = []
-        for value, (plain, dated) in zip(row, styles, strict=True):
-            cell = WriteOnlyCell(ws, value=cell_text(value))
-            cell._style = copy(dated if value is not None else plain)  # a date column's format only on a date
-            cells.append(cell)
-        ws.append(cells)
-        count += 1
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{HEADER_ROW + max(count, 1)}"
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    # Strings are always written as text, never as formulas or links (cell_text guards
+    # the cells too, for whoever saves the sheet as CSV).
+    wb = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    ws = wb.add_worksheet(_("台账"))
+    fmt = _formats(wb)
+    for index, (_label, width) in enumerate(COLUMNS):
+        ws.set_column(index, index, width)
+    # Scrolling keeps the header (and the order number) in view.
+    ws.freeze_panes(HEADER_ROW, 1)
+    _title_rows(ws, fmt, title)
+    for index, label in enumerate(HEADERS):
+        ws.write_string(HEADER_ROW - 1, index, str(label), fmt["header"])
+    styles = [
+        fmt["date"] if i in DATE_COLUMNS else fmt["wrap"] if i in WRAP_COLUMNS else fmt["top"]
+        for i in range(len(COLUMNS))
+    ]
+    # An empty date cell is top-aligned like the rest, without the date format.
+    blanks = [fmt["top"] if i in DATE_COLUMNS else styles[i] for i in range(len(COLUMNS))]
+    write_string, write_datetime, write_blank = ws.write_string, ws.write_datetime, ws.write_blank
+    count = 0
+    for r, row in enumerate(ledger_rows(qs), start=HEADER_ROW):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                write_blank(r, c, None, blanks[c])
+            elif isinstance(value, datetime):
+                write_datetime(r, c, value, styles[c])
+            else:
+                write_string(r, c, cell_text(value), styles[c])
+        count += 1
+    ws.autofilter(HEADER_ROW - 1, 0, HEADER_ROW - 1 + max(count, 1), len(COLUMNS) - 1)
+    wb.close()
+    return buffer.getvalue(), count
 
 
 def ledger_response(qs: QuerySet[WorkOrder], *, filename: str, title: LedgerTitle | None = None) -> HttpResponse:
     response = HttpResponse(
         ledger_workbook(qs, title),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -31,6 +31,10 @@ urlpatterns = [
     path("dashboard/", supervising(replica_reads(dashboard.dashboard)), name="dashboard"),
     path("orders/", supervising(replica_reads(dashboard.orders)), name="orders"),
     path("orders/export.xlsx", supervising(replica_reads(dashboard.orders_export)), name="orders_export"),
+    # A large ledger is written by a worker: its page and file (the asker's only; read
+    # from the primary, where the worker has just written it).
+    path("orders/exports/<int:pk>/", supervising(dashboard.ledger_export), name="ledger_export"),
+    path("orders/exports/<int:pk>/file.xlsx", supervising(dashboard.ledger_export_file), name="ledger_export_file"),
     path("orders/<str:number>/", orders.order_detail, name="order"),
     path("orders/<str:number>/do/<str:key>/", orders.order_act, name="order_act"),
     path("orders/<str:number>/reveal/", orders.order_reveal, name="order_reveal"),

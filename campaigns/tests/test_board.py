@@ -207,3 +207,25 @@ def test_figures_are_cut_to_what_the_viewer_may_open(district, orders, campaign)
 def test_a_community_below_a_street_row_does_not_see_the_streets_row(client, district, orders, campaign):
     client.force_login(district.user("handler_community_a"))
     assert client.get(reverse("campaigns:board", args=[campaign.pk])).status_code == 404
+
+
+def test_a_one_unit_campaigns_total_is_its_row_without_counting_again(district, orders):
+    """The total of a campaign of one street is that street's row: one aggregate, not two."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+    campaign = campaign_create(
+        name="甲街道整治",
+        owner=district.user("supervisor"),
+        starts_on=today - timedelta(days=5),
+        ends_on=today + timedelta(days=9),
+        units=[district.street_a],
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        board = cs.campaign_board(campaign=campaign, user=district.user("supervisor"))
+    aggregates = [q["sql"] for q in ctx.captured_queries if "FILTER (WHERE" in q["sql"]]
+    assert len(aggregates) == 1, aggregates
+    [row] = board["rows"]
+    assert _figures(board["total"]) == _figures(row) == (2, 1, 1, 0)
+    assert board["total"].unit is None and board["total"].percent == row.percent

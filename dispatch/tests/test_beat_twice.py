@@ -39,7 +39,14 @@ def _scenario(district, log_call, monkeypatch) -> dict:
         IdempotencyKey.objects.create(
             owner="user:1", key=f"old-{i}", method="POST", path="/", fingerprint="x", created_at=old
         )
-    return {"due": due, "held": held, "lost": lost}
+    from web.models import ExportState, LedgerExport
+
+    owner = district.user("supervisor")
+    stuck = LedgerExport.objects.create(  # its worker died mid-file
+        owner=owner, state=ExportState.RUNNING, attempts=1, started_at=timezone.now() - timedelta(hours=1)
+    )
+    LedgerExport.objects.create(owner=owner, state=ExportState.READY, created_at=timezone.now() - timedelta(days=2))
+    return {"due": due, "held": held, "lost": lost, "stuck_export": stuck}
 
 
 def _rollup_rows() -> dict:
@@ -143,7 +150,18 @@ def _check_signals(s):
     assert twice == rows(), "two concurrent detection runs differ from one run"
 
 
+def _check_ledger_exports(s):
+    from web.models import ExportState, LedgerExport
+
+    # The old file gone; the stuck export put back once, not failed by a second sweep
+    # counting it again, and (the nudge runs the drain in tests) written once.
+    [(pk, state, attempts)] = LedgerExport.objects.values_list("pk", "state", "attempts")
+    assert pk == s["stuck_export"].pk
+    assert (state, attempts) in {(ExportState.PENDING, 1), (ExportState.READY, 2)}, (state, attempts)
+
+
 CHECKS = {
+    "web.ledger_exports_sweep": _check_ledger_exports,
     "community.revisit_scan": _check_revisits,  # issue 16
     "dispatch.retention": _check_retention,
     "triage.train_models": _check_training,

@@ -150,3 +150,32 @@ def test_a_topic_raises_a_proactive_order_before_anyone_complains(client, distri
     assert TopicEvent.objects.filter(topic=topic, kind="raised", note=order.number).exists()
     client.force_login(district.user("handler_a"))  # not a supervisor: no such page
     assert client.post(url, {"place": district.community_a.pk, "description": "x"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_order_titles_on_the_warnings_and_a_topic_are_read_as_the_policy_says(client, district, log_call, monday):
+    """A supervisor reads residents' words redacted (workorders.privacy) here as on every
+    other list: the title's phone number masked, the caller's name replaced."""
+    from proactive.models import TopicOrder
+
+    titled = {"title": "张三13812345678反映占道"}
+    seed = log_call(now=monday, **titled)
+    for hours in (1, 2, 3):
+        log_call(now=monday + timedelta(hours=hours), **titled)
+    signals_detect(week=monday.date())
+    client.force_login(district.user("supervisor"))
+    page = client.get(reverse("proactive:warnings"), {"week": monday.date().isoformat()}).content.decode()
+    assert "[姓名]138****5678反映占道" in page and "13812345678" not in page
+    supervisor = district.user("supervisor")
+    topic = Topic.objects.create(
+        title="占道专题",
+        plan="-",
+        owner=supervisor,
+        due=monday.date(),
+        created_by=supervisor,
+        created_at=timezone.now(),
+    )
+    TopicOrder.objects.create(topic=topic, order=seed)
+    page = client.get(reverse("proactive:topic", args=[topic.pk])).content.decode()
+    assert f"{seed.number}</a> [姓名]138****5678反映占道 · {seed.get_status_display()}" in page
+    assert "13812345678" not in page

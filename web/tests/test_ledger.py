@@ -79,3 +79,36 @@ def test_request_result_overdue_and_resolved_columns_masked_as_before(login, dis
     assert "处理完毕" in done["办理结果"] and "13812345678" not in done["办理结果"]
     assert (done["超时"], done["是否解决"], done["满意度"]) == ("否", "已解决", "满意")
     assert (overdue["超时"], overdue["是否解决"], overdue["办理结果"]) == ("是", None, None)
+
+
+def test_every_cell_holds_its_ledger_row_value_as_text_date_or_empty(login, district, log_call):
+    """The file holds exactly what ledger_rows() yields (the masked values), cell for
+    cell: text as text (formula-like text guarded), dates as dates, empty as empty."""
+    from web.ledger import cell_text, ledger_rows
+    from workorders.models import WorkOrder
+
+    done = work_order_assign(
+        order=log_call(title="=1+2 占道"), actor=district.user("dispatcher"), unit=district.street_a
+    )
+    done = work_order_sign(order=done, actor=district.user("handler_a"))
+    done = work_order_reply(order=done, actor=district.user("handler_a"), reply="已处理，联系13812345678。")
+    work_order_callback(
+        order=work_order_approve(order=done, actor=district.user("dispatcher")),
+        actor=district.user("operator"),
+        contacted=True,
+        resolution="solved",
+        satisfaction="satisfied",
+    )
+    log_call(caller_name="王五", caller_confidential=True, address="3号楼2单元501")
+    sheet = _sheet(login("supervisor").get(reverse("web:orders_export")))
+    got = list(sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    expected = list(ledger_rows(WorkOrder.objects.order_by("created_at")))
+    assert len(got) == len(expected) == 2
+    for row, want in zip(got, expected, strict=True):
+        for cell, value in zip(row, want, strict=True):
+            if value is None or value == "":
+                assert cell is None
+            elif hasattr(value, "year"):
+                assert abs(cell - value) < timedelta(seconds=1)
+            else:
+                assert cell == cell_text(value)

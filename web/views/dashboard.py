@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Value, Window
-from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,18 +17,20 @@ from dashboards import rolled
 from dashboards import selectors as ds
 from dashboards.breakdown import category_rates_cached, sort_rows, sub_unit_ranking_cached
 from dashboards.compare import comparisons
-from dispatch.selectors import FAR_FUTURE
 from grids.models import OrgUnit, Role, UnitKind
 from grids.polygons import Shape
 from grids.selectors import memberships_of, sees_everything
-from web.ledger import LedgerTitle, ledger_response
-from web.lights import attach_warn_at
+from web import exports
+from web.ledger import XLSX, LedgerTitle, ledger_response
+from web.models import ExportState, LedgerExport
+from web.order_list import order_page
 from workorders.choices import Status
 from workorders.models import WorkOrder
 from workorders.selectors import work_orders_visible_to
 from workorders.transitions import ACTIVE
 
 SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+WAITING = (ExportState.PENDING, ExportState.RUNNING)
 
 
 def scope_units(user) -> list[OrgUnit]:
@@ -57,16 +58,21 @@ def _date(value: str | None, default):
 
 def parse_scope(request: HttpRequest) -> tuple[ds.Scope, dict]:
     """Period and unit from the query string; a unit the user may not supervise is 404."""
-    user = request.user
+    return scope_of(request.user, request.GET)
+
+
+def scope_of(user, params: QueryDict) -> tuple[ds.Scope, dict]:
+    """parse_scope for ``user`` and query ``params`` (a worker writing a ledger export
+    reads the list's query again, with the asker's rights)."""
     units = scope_units(user)
     if not units:
         raise Http404
     today = timezone.localdate()
-    start = _date(request.GET.get("start"), today - timedelta(days=29))
-    end = _date(request.GET.get("end"), today)
+    start = _date(params.get("start"), today - timedelta(days=29))
+    end = _date(params.get("end"), today)
     if end < start:
         start, end = end, start
-    unit_id = request.GET.get("unit") or ""
+    unit_id = params.get("unit") or ""
     by_id = {str(u.pk): u for u in units}
     if unit_id:
         if unit_id not in by_id:
@@ -275,13 +281,12 @@ COUNTED_UNITS = {
 }
 
 
-def _counted(request: HttpRequest, qs, figure: str, part: str, rows: list) -> dict:
+def _counted(scope: ds.Scope, qs, figure: str, part: str, rows: list) -> dict:
     """For a rate: how many of the rows it counts (deadlines, callbacks, events) belong
     to the listed orders, and each shown order's share, so that the list adds up to
     the figure. Nothing for figures that count orders."""
     if figure not in COUNTED_UNITS:
         return {}
-    scope, _ctx = parse_scope(request)
     counted = ds.figure_rows(scope, figure, part).filter(order_id__in=qs.values("pk"))
     per_order = dict(
         counted.filter(order_id__in=[o.pk for o in rows])
@@ -295,76 +300,60 @@ def _counted(request: HttpRequest, qs, figure: str, part: str, rows: list) -> di
     return {"counted": counted.count(), "counted_unit": COUNTED_UNITS[figure][0 if part == "num" else 1]}
 
 
-def _filtered_orders(request: HttpRequest):
-    scope, ctx = parse_scope(request)
-    figure = request.GET.get("figure", "volume")
+def orders_asked(user, params: QueryDict) -> tuple[QuerySet[WorkOrder], str, str, ds.Scope, dict]:
+    """The orders behind a figure that ``params`` (the list's query string) ask for, of
+    those ``user`` may see: (orders, figure, part, scope, page context)."""
+    scope, ctx = scope_of(user, params)
+    figure = params.get("figure", "volume")
     if figure not in FIGURE_LABELS:
         figure = "volume"
-    part = "num" if request.GET.get("part") == "num" else "all"
+    part = "num" if params.get("part") == "num" else "all"
     qs = ds.orders_behind(scope, figure, part)
     # Whatever the figure, only orders this user may see.
-    if not sees_everything(request.user):
-        qs = qs.filter(pk__in=work_orders_visible_to(request.user).values("pk"))
+    if not sees_everything(user):
+        qs = qs.filter(pk__in=work_orders_visible_to(user).values("pk"))
     for field in ("category", "grid", "lead_unit", "community"):
-        value = request.GET.get(field, "")
+        value = params.get(field, "")
         if value.isdigit():
             qs = qs.filter(**{f"{field}_id": int(value)})
-    status = request.GET.get("status", "")
+    status = params.get("status", "")
     if status:
         qs = qs.filter(status=status)
-    return qs, figure, part, ctx
-
-
-PAGE_ROWS = 200  # the list shows the first rows; the export has them all
-
-
-def _first_rows(qs) -> tuple[list, int]:
-    """The first PAGE_ROWS orders by deadline, and how many there are in all.
-
-    One query sorts ids and sort keys alone and counts the whole set in the same pass
-    (COUNT(*) OVER (): the top-N sort reads every row anyway); only the winners are then
-    loaded with their joins. Behind a month's satisfaction figure lie ~67,000 orders at
-    a million: joining units and categories to all of them before the sort, and a
-    separate COUNT walking them again, cost most of the page's time."""
-    # Sorted on an expression, not by_deadline's plain columns: the count reads every row
-    # anyway, and a plain ORDER BY due_at lets PostgreSQL walk workorder_due_created
-    # (the whole history, oldest deadline first) hoping to meet the few overdue orders
-    # early: 1.4 s at a million orders instead of 0.1 s.
-    due = Coalesce("due_at", Value(FAR_FUTURE))
-    head = list(
-        qs.order_by(due, "created_at").annotate(total=Window(Count("pk"))).values_list("pk", "total")[:PAGE_ROWS]
-    )
-    rows = WorkOrder.objects.select_related("category", "lead_unit", "current_unit", "grid").in_bulk(
-        [pk for pk, _ in head]
-    )
-    return [rows[pk] for pk, _ in head], head[0][1] if head else 0
+    return qs, figure, part, scope, ctx
 
 
 def orders(request: HttpRequest) -> HttpResponse:
-    qs, figure, part, ctx = _filtered_orders(request)
-    export_url = reverse("web:orders_export") + "?" + request.GET.urlencode()
-    rows, total = _first_rows(qs)
+    qs, figure, part, scope, ctx = orders_asked(request.user, request.GET)
+    query = request.GET.copy()
+    query.pop("page", None)  # the export has every order, not one page
+    export_url = reverse("web:orders_export") + "?" + query.urlencode()
+    # A period's volume is read from workorder_due_created page by page (the running
+    # orders first, then the closed by receipt) and counted up to a cap. Any other figure's
+    # orders (a rate's, the overdue ids, the replied) are read whole and sorted: in
+    # deadline order PostgreSQL would walk the index through the whole history for them.
+    page = order_page(request, qs, whole=figure != "volume", materialized=figure in COUNTED_UNITS)
     return render(
         request,
         "web/orders.html",
         {
             **ctx,
-            **_counted(request, qs, figure, part, rows),
-            "orders": attach_warn_at(rows),
-            "total": total,
+            **_counted(scope, qs, figure, part, page.orders),
+            "page": page,
+            "orders": page.orders,
+            "total": page.total,
             "figure_label": FIGURE_LABELS[figure],
             "part": part,
             "export_url": export_url,
-            "now": timezone.now(),
             "urgeable": sorted(ACTIVE - {Status.ACCEPTED}),
         },
     )
 
 
-def orders_export(request: HttpRequest) -> HttpResponse:
-    qs, figure, part, ctx = _filtered_orders(request)
+def ledger_asked(user, params: QueryDict) -> tuple[QuerySet[WorkOrder], str, LedgerTitle]:
+    """The ledger that an order list's query string asks for, as ``user`` may read it:
+    (orders by receipt, file name, title rows)."""
+    qs, figure, part, _scope, ctx = orders_asked(user, params)
     name = f"ledger-{ctx['start']:%Y%m%d}-{ctx['end']:%Y%m%d}-{figure}.xlsx"
-    user = request.user
     title = LedgerTitle(
         figure=str(FIGURE_LABELS[figure]),
         scope=ctx["unit"].name if ctx["unit"] is not None else "",
@@ -373,4 +362,38 @@ def orders_export(request: HttpRequest) -> HttpResponse:
         exported_by=user.get_full_name() or user.get_username(),
         exported_at=timezone.now(),
     )
-    return ledger_response(qs.order_by("created_at"), filename=name, title=title)
+    return qs.order_by("created_at"), name, title
+
+
+def orders_export(request: HttpRequest) -> HttpResponse:
+    """A small ledger as a file at once; a larger one is written by a worker and the
+    asker sent to its page (web/exports.py)."""
+    qs, name, title = ledger_asked(request.user, request.GET)
+    if qs.order_by()[: exports.INLINE_ROWS + 1].count() <= exports.INLINE_ROWS:
+        return ledger_response(qs, filename=name, title=title)
+    query = request.GET.copy()
+    query.pop("page", None)
+    export = exports.ledger_export_request(
+        owner=request.user, query=query.urlencode(), language=translation.get_language() or ""
+    )
+    return redirect("web:ledger_export", pk=export.pk)
+
+
+def ledger_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """An export's page: waiting (the page refreshes itself), ready, or failed."""
+    export = get_object_or_404(exports.ledger_exports_of(request.user), pk=pk)
+    return render(
+        request,
+        "web/ledger_export.html",
+        {"export": export, "waiting": export.state in WAITING, "keep_hours": exports.KEEP_HOURS},
+    )
+
+
+def ledger_export_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The export's file, for its asker only."""
+    export = get_object_or_404(
+        LedgerExport.objects.filter(owner=request.user, state=ExportState.READY).only("content", "filename"), pk=pk
+    )
+    response = HttpResponse(bytes(export.content or b""), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
