@@ -136,6 +136,7 @@ def main() -> None:
     parser.add_argument("--trained", action="store_true", help="route with dispatch models trained on the demo")
     parser.add_argument("--arenas", type=int, default=2, help="MALLOC_ARENA_MAX (0: glibc's default)")
     parser.add_argument("--malloc-default", action="store_true", help="glibc malloc untouched")
+    parser.add_argument("--no-preload", action="store_true", help="each gunicorn worker imports the app itself")
     parser.add_argument(
         "--production-packages", action="store_true", help="hide packages requirements.txt does not install"
     )
@@ -229,6 +230,7 @@ def main() -> None:
             DATABASE_URL,
             workers,
             4,
+            preload=not args.no_preload,
             env={
                 "CELERY_BROKER_URL": BROKER,
                 "DJANGO_SETTINGS_MODULE": "bench.page_settings",
@@ -261,6 +263,7 @@ def main() -> None:
     routed = WorkOrder.objects.exclude(status="accepted").count()
     result["models"] = trained
     result["hidden_development_modules"] = blocked
+    result["gunicorn_preload"] = not args.no_preload
     result["malloc"] = {k: os.environ.get(k, "glibc default") for k in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     result["mix"] = {
         "intake_orders_per_s": intake["rps"],
