@@ -3,9 +3,12 @@ item 3).
 
     .venv/bin/python bench/memory_rss.py [--seconds 10] [--port N]
 
-Starts gunicorn (workers = cores, gthread ×4, DEBUG off, bench/api_settings.py) and one
-Celery worker (prefork ×2, every queue) on a database of its own (hotline_perf_mem,
-recreated with the demo district) and Redis db 3, then runs the standard mix:
+Starts gunicorn (workers = cores, gthread ×4, DEBUG off, bench/api_settings.py, the app
+preloaded in the master as deploy/gunicorn.conf.py does; --no-preload: each worker
+imports it itself, as before 501e373) and one Celery worker (prefork ×2, every queue,
+started as deployed: python -m hotline.celery_main) on a database of its own
+(hotline_perf_mem, recreated with the demo district) and Redis db 3, then runs the
+standard mix:
   1. hotline intakes over the API for --seconds (wrk, 16 connections), which the worker
      routes, assigns and notifies;
   2. every demo role logs in and opens its main pages (console, submissions, callbacks,
