@@ -83,7 +83,9 @@ def ensure_database(database_url: str) -> bool:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int, threads: int, env: dict | None = None) -> None:
+    def __init__(
+        self, database_url: str, workers: int, threads: int, env: dict | None = None, *, preload: bool = False
+    ) -> None:
         self.cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "hotline.wsgi:application",
@@ -104,6 +106,9 @@ class Gunicorn:
             # accepts every connection wrk opens at once and the other worker idles.
             "--reuse-port",
         ]
+        if preload:
+            # deploy/gunicorn.conf.py's preload_app: the master imports the app, the workers fork from it.
+            self.cmd.append("--preload")
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,

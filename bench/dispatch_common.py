@@ -186,7 +186,8 @@ def start_worker(tag: str, pool_args: list[str]) -> tuple[subprocess.Popen, Path
     }
     log = (tmp / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hotline.celery", "worker", *pool_args],
+        # As deployed: Celery's command without its AMQP shell (hotline/celery_main.py).
+        [sys.executable, "-m", "hotline.celery_main", "-A", "hotline.celery", "worker", *pool_args],
         cwd=ROOT,
         env=env,
         stdout=log,

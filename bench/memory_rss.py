@@ -3,9 +3,12 @@ item 3).
 
     .venv/bin/python bench/memory_rss.py [--seconds 10] [--port N]
 
-Starts gunicorn (workers = cores, gthread ×4, DEBUG off, bench/api_settings.py) and one
-Celery worker (prefork ×2, every queue) on a database of its own (hotline_perf_mem,
-recreated with the demo district) and Redis db 3, then runs the standard mix:
+Starts gunicorn (workers = cores, gthread ×4, DEBUG off, bench/api_settings.py, the app
+preloaded in the master as deploy/gunicorn.conf.py does; --no-preload: each worker
+imports it itself, as before 501e373) and one Celery worker (prefork ×2, every queue,
+started as deployed: python -m hotline.celery_main) on a database of its own
+(hotline_perf_mem, recreated with the demo district) and Redis db 3, then runs the
+standard mix:
   1. hotline intakes over the API for --seconds (wrk, 16 connections), which the worker
      routes, assigns and notifies;
   2. every demo role logs in and opens its main pages (console, submissions, callbacks,
@@ -23,6 +26,11 @@ demo orders hold), so the worker routes every intake through the learned classif
 --arenas N: MALLOC_ARENA_MAX for gunicorn and the worker (2, as deployed; 0: glibc's
 default of 8 per core); --malloc-default leaves glibc's malloc untouched instead (no
 MALLOC_ARENA_MAX, no fixed MALLOC_MMAP_THRESHOLD_: the "before" figures).
+--production-packages: gunicorn and the worker cannot import what only the development
+install has (distributions outside requirements.txt's dependency closure: requests,
+pygments, greenlet …), as on a server installed from requirements.txt. DRF and Celery
+import several of those when they are there (rest_framework.compat: requests, pygments;
+celery.utils.threads: greenlet), which the default run counts.
 """
 
 from __future__ import annotations
@@ -46,6 +54,51 @@ from bench.procstat import children, pss_uss_mb, rss_mb  # noqa: E402
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotline_perf_mem")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
 TARGET_MB = 80
+
+
+# Installers' own tooling is in every virtualenv, whatever requirements.txt says.
+VENV_TOOLING = {"pip", "setuptools", "wheel"}
+BLOCKER = """
+import os, sys
+_BLOCKED = frozenset(os.environ.get("BENCH_BLOCKED_MODULES", "").split(","))
+class _NotInstalled:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in _BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r} (not in requirements.txt)", name=name)
+        return None
+sys.meta_path.insert(0, _NotInstalled())
+"""
+
+
+def development_only_modules() -> list[str]:
+    """Top-level modules that only distributions outside requirements.txt's dependency
+    closure provide."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    def key(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    dists = {key(d.metadata["Name"]): d for d in metadata.distributions()}
+    lines = (Path(__file__).resolve().parent.parent / "requirements.txt").read_text().splitlines()
+    todo = [Requirement(line).name for line in lines if line.strip() and not line.startswith("#")]
+    todo += sorted(VENV_TOOLING)
+    needed: set[str] = set()
+    while todo:
+        name = key(todo.pop())
+        if name in needed or name not in dists:
+            continue
+        needed.add(name)
+        for spec in dists[name].requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return sorted(
+        top
+        for top, owners in metadata.packages_distributions().items()
+        if not any(key(owner) in needed for owner in owners)
+    )
 
 
 def rss_of(pids: list[int]) -> list[float]:
@@ -86,6 +139,10 @@ def main() -> None:
     parser.add_argument("--trained", action="store_true", help="route with dispatch models trained on the demo")
     parser.add_argument("--arenas", type=int, default=2, help="MALLOC_ARENA_MAX (0: glibc's default)")
     parser.add_argument("--malloc-default", action="store_true", help="glibc malloc untouched")
+    parser.add_argument("--no-preload", action="store_true", help="each gunicorn worker imports the app itself")
+    parser.add_argument(
+        "--production-packages", action="store_true", help="hide packages requirements.txt does not install"
+    )
     args = parser.parse_args()
     # Inherited by gunicorn and the worker, as deploy/systemd sets them.
     os.environ.pop("MALLOC_ARENA_MAX", None)
@@ -94,6 +151,16 @@ def main() -> None:
         if args.arenas:
             os.environ["MALLOC_ARENA_MAX"] = str(args.arenas)
         os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
+    blocked: list[str] = []
+    if args.production_packages:
+        # sitecustomize runs at the start of every interpreter that has it on its path:
+        # gunicorn (whose environment gets this PYTHONPATH) and the Celery worker.
+        blocked = development_only_modules()
+        site = Path(tempfile.mkdtemp(prefix="memory-rss-site-"))
+        (site / "sitecustomize.py").write_text(BLOCKER)
+        os.environ["BENCH_BLOCKED_MODULES"] = ",".join(blocked)
+        os.environ["PYTHONPATH"] = f"{site}{os.pathsep}{api_common.ROOT}"
+        print(f"hidden from gunicorn and the worker: {len(blocked)} top-level modules, e.g.", blocked[:12])
     api_common.set_port(args.port)
     workers = os.cpu_count() or 2
 
@@ -163,7 +230,15 @@ def main() -> None:
     worker, tmp = start_worker("memory-rss", ["--pool=prefork", "--concurrency=2"])
     try:
         with Gunicorn(
-            DATABASE_URL, workers, 4, env={"CELERY_BROKER_URL": BROKER, "DJANGO_SETTINGS_MODULE": "bench.page_settings"}
+            DATABASE_URL,
+            workers,
+            4,
+            preload=not args.no_preload,
+            env={
+                "CELERY_BROKER_URL": BROKER,
+                "DJANGO_SETTINGS_MODULE": "bench.page_settings",
+                "PYTHONPATH": os.environ.get("PYTHONPATH", str(api_common.ROOT)),
+            },
         ) as server:
             time.sleep(5)
             web_pids = children(server.proc.pid)
@@ -190,6 +265,8 @@ def main() -> None:
         redis.Redis.from_url(BROKER).flushdb()
     routed = WorkOrder.objects.exclude(status="accepted").count()
     result["models"] = trained
+    result["hidden_development_modules"] = blocked
+    result["gunicorn_preload"] = not args.no_preload
     result["malloc"] = {k: os.environ.get(k, "glibc default") for k in ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_")}
     result["mix"] = {
         "intake_orders_per_s": intake["rps"],
@@ -208,7 +285,7 @@ def main() -> None:
     ok = max(std["gunicorn_workers_mb"] + std["celery_children_mb"]) <= TARGET_MB
     print(f"after the standard run, every process ≤ {TARGET_MB} MB: {ok}")
     write_result(
-        "memory_rss_trained" if args.trained else "memory_rss",
+        ("memory_rss_trained" if args.trained else "memory_rss") + ("_production" if args.production_packages else ""),
         {
             "command": "python bench/memory_rss.py " + " ".join(sys.argv[1:]),
             "machine": {

@@ -206,6 +206,7 @@ def start_gunicorn(env: dict, *, workers: int = 1, threads: int = 4, log=None) -
             "hotline.wsgi:application",
             *("--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)),
             *("--worker-class", "gthread", "--keep-alive", "30", "--timeout", "120"),
+            "--preload",  # as deploy/gunicorn.conf.py: the master loads the app, workers fork from it
         ],
         cwd=ROOT,
         env={**os.environ, **env},

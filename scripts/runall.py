@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def manage(*args: str) -> None:
@@ -59,13 +58,14 @@ def main() -> int:
     else:
         manage("seed_demo", "--orders", "0")  # completes units/users, prints the logins
 
-    celery = str(BIN / "celery")
+    # The `celery` command without its AMQP shell's libraries (hotline/celery_main.py).
+    celery = [sys.executable, "-m", "hotline.celery_main"]
     procs = {
         "web": [sys.executable, "manage.py", "runserver", f"{args.host}:{args.port}", "--noreload"],
         # No -Q: one worker consumes every queue in CELERY_TASK_QUEUES (routing,
         # notifications, scans, training, default); README shows per-queue workers.
-        "worker": [celery, "-A", "hotline", "worker", "-l", "info", "--concurrency", "2"],
-        "beat": [celery, "-A", "hotline", "beat", "-l", "info", "-s", str(ROOT / "var" / "celerybeat-schedule")],
+        "worker": [*celery, "-A", "hotline", "worker", "-l", "info", "--concurrency", "2"],
+        "beat": [*celery, "-A", "hotline", "beat", "-l", "info", "-s", str(ROOT / "var" / "celerybeat-schedule")],
     }
     running = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in procs.items()}
     print(

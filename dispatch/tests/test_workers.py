@@ -68,7 +68,8 @@ class Processes:
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = (self.tmp / f"{name}.log").open("ab")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "hotline.celery", *args],
+            # As deployed (deploy/systemd): Celery's command through hotline.celery_main.
+            [sys.executable, "-m", "hotline.celery_main", "-A", "hotline.celery", *args],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -8,7 +8,8 @@ boundaries), openpyxl and XlsxWriter (ledger export), reportlab and qrcode (post
 or pypinyin's dictionaries (addresses): each is imported by the function that uses it.
 The worker does not load what only the web serves either: DRF's serializers, views and
 renderers (with requests and pygments), drf-spectacular's schema generator, the test
-client, nor Django's system checks' imports of every view (CELERY_SKIP_CHECKS).
+client, nor Django's system checks' imports of every view (CELERY_SKIP_CHECKS), nor, when
+started as deployed (hotline.celery_main), the AMQP shell of Celery's command line.
 Checked in a fresh interpreter, since this test process has long imported all of them."""
 
 import json
@@ -97,3 +98,46 @@ def test_a_ledger_is_written_with_xlsxwriter_not_openpyxl():
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "['xlsxwriter']"
+
+
+CLI = """
+import json, runpy, sys
+module = sys.argv[1]
+# `report`: Celery's command line loads the app and every tasks module, as `worker` does
+# before it forks its pool (whose children inherit what is loaded then).
+sys.argv = [module, "-A", "hotline", "report"]
+try:
+    runpy.run_module(module, run_name="__main__")
+except SystemExit as exc:
+    assert not exc.code, exc.code
+loaded = sorted(n for n in ("click_repl", "prompt_toolkit") if n in sys.modules)
+print(json.dumps({"loaded": loaded, "tasks": "dispatch.tasks" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize(("module", "shell_loaded"), [("hotline.celery_main", False), ("celery", True)])
+def test_the_deployed_celery_command_does_not_load_the_amqp_shell(module, shell_loaded):
+    # `celery` itself loads them (its amqp sub-command's REPL), which is why the systemd
+    # units, the Procfile and `make run` start hotline.celery_main (hotline/celery_main.py).
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", CLI, module], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["tasks"]
+    assert result["loaded"] == (["click_repl", "prompt_toolkit"] if shell_loaded else [])
+
+
+def test_the_deployed_celery_command_points_to_celery_for_the_amqp_shell():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "hotline.celery_main", "-A", "hotline", "amqp"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert "celery -A hotline amqp" in out.stderr

@@ -52,6 +52,10 @@ def test_bad_value_stops_wsgi_and_celery_with_one_line():
     _one_line_naming(_run([sys.executable, "-c", "import hotline.wsgi"], **env), "HOTLINE_PUBLIC_THROTTLE")
     celery = str(Path(sys.executable).parent / "celery")
     _one_line_naming(_run([celery, "-A", "hotline", "worker"], **env), "HOTLINE_PUBLIC_THROTTLE")
+    # As deploy/systemd starts the worker and beat.
+    entry = [sys.executable, "-m", "hotline.celery_main", "-A", "hotline"]
+    _one_line_naming(_run([*entry, "worker"], **env), "HOTLINE_PUBLIC_THROTTLE")
+    _one_line_naming(_run([*entry, "beat"], **env), "HOTLINE_PUBLIC_THROTTLE")
 
 
 def test_missing_secret_with_debug_off_is_one_line():
