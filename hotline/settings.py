@@ -241,6 +241,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A prefork child whose memory passed this after a task is replaced once the task is done
+# (Celery's worker_max_memory_per_child, in KiB): the nightly training (~1 GB at 1M orders),
+# a large ledger export or any other heavy task would otherwise leave its child holding
+# that memory for the rest of its life; a child after ordinary work holds 65–80 MB.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("HOTLINE_WORKER_MAX_MEMORY_MB", 150, minimum=100) * 1024
 # Workers log through LOGGING below (request id = task id, order number on each line).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE

@@ -27,6 +27,7 @@ BAD = [
     ("CELERY_BROKER_URL", "amqq://guest@localhost//"),
     ("SECURE_HSTS_SECONDS", "a year"),
     ("HOTLINE_METRICS_ALLOW", "10.0.0.0/33"),
+    ("HOTLINE_WORKER_MAX_MEMORY_MB", "50"),  # below what a child holds at start: endless replacing
 ]
 
 
@@ -109,3 +110,10 @@ def test_benchmarks_cite_only_variables_settings_read():
     source = (ROOT / "hotline" / "settings.py").read_text()
     cited = set(re.findall(r"`(HOTLINE_[A-Z0-9_]+)", (ROOT / "BENCHMARKS.md").read_text()))
     assert sorted(name for name in cited if f'"{name}"' not in source) == []
+
+
+def test_the_worker_replaces_a_child_that_a_heavy_task_left_large():
+    """Celery's worker_max_memory_per_child (KiB) comes from HOTLINE_WORKER_MAX_MEMORY_MB."""
+    code = "from hotline.celery import app; print(app.conf.worker_max_memory_per_child)"
+    assert _run([sys.executable, "-c", code]).stdout.split()[-1] == str(150 * 1024)
+    assert _run([sys.executable, "-c", code], HOTLINE_WORKER_MAX_MEMORY_MB="400").stdout.split()[-1] == str(400 * 1024)
