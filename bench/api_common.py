@@ -83,7 +83,9 @@ def ensure_database(database_url: str) -> bool:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int, threads: int, env: dict | None = None) -> None:
+    def __init__(
+        self, database_url: str, workers: int, threads: int, env: dict | None = None, worker_class: str = "gthread"
+    ) -> None:
         self.cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "hotline.wsgi:application",
@@ -94,7 +96,7 @@ class Gunicorn:
             "--threads",
             str(threads),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--keep-alive",
             "30",
             "--log-level",
