@@ -106,12 +106,14 @@ def _coordinate(field: CoordinateField) -> Check:
 
 
 def _category(field) -> Check:
-    from workorders.selectors import category_by_code
+    from workorders.selectors import category_if_cached
 
     def check(value):
         if type(value) is not str:
             raise _Invalid
-        found = category_by_code(value)  # what CategoryCodeField answers from the cache
+        # What CategoryCodeField answers from the cache; a code the cache lacks (new, or
+        # none such) is DRF's to look up, so no query is made twice.
+        found = category_if_cached(value)
         if found is None:
             raise _Invalid
         return found

@@ -171,3 +171,21 @@ def test_refused_bodies_are_answered_as_before(api, district, monkeypatch, body)
     before = post(client, "/api/v1/orders", body)
     assert lean.status_code == before.status_code == 400
     assert lean.json() == before.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", ["9999", "0101"])
+def test_a_category_code_costs_the_queries_it_cost_before(api, district, monkeypatch, code):
+    """An unknown code is looked up once by DRF, not first by the short way as well."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api("operator")
+    post(client, "/api/v1/orders", NEW_CALL)  # token and categories remembered
+    with CaptureQueriesContext(connection) as lean:
+        post(client, "/api/v1/orders", {**NEW_CALL, "category": code})
+    monkeypatch.setattr(s.WorkOrderCreateSerializer, "lean_json", False)
+    with CaptureQueriesContext(connection) as before:
+        post(client, "/api/v1/orders", {**NEW_CALL, "category": code})
+    reads = [q["sql"] for q in lean.captured_queries if "workorders_category" in q["sql"]]
+    assert len(reads) == len([q for q in before.captured_queries if "workorders_category" in q["sql"]])
