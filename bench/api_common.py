@@ -84,7 +84,14 @@ def ensure_database(database_url: str) -> bool:
 
 class Gunicorn:
     def __init__(
-        self, database_url: str, workers: int, threads: int, env: dict | None = None, *, preload: bool = False
+        self,
+        database_url: str,
+        workers: int,
+        threads: int,
+        env: dict | None = None,
+        worker_class: str = "gthread",
+        *,
+        preload: bool = False,
     ) -> None:
         self.cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -96,7 +103,7 @@ class Gunicorn:
             "--threads",
             str(threads),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--keep-alive",
             "30",
             "--log-level",

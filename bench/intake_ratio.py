@@ -1,7 +1,8 @@
 """Order intake over HTTP against a plain psycopg2 loop replaying exactly its statements
 (issue 14, item 1), interleaved in one run.
 
-    .venv/bin/python bench/intake_ratio.py [--seconds 10] [--rounds 3] [--threads 4] [--port N] [--baseline]
+    .venv/bin/python bench/intake_ratio.py [--seconds 10] [--rounds 3] [--threads 4] [--workers N]
+        [--worker-class gthread|sync] [--port N] [--baseline]
 
 1. Captures the statements one API intake sends (Django's execute_wrapper on a warm
    in-process request): nextval, the order INSERT, the event INSERT, the follow-up INSERT,
@@ -23,7 +24,7 @@
 --baseline repeats one pair and the routing latency with the old request path (nudge
 published in the request, HOTLINE_OUTBOX_NUDGE_WINDOW_MS=0; health check on every request,
 HOTLINE_DB_HEALTH_CHECK_IDLE=0). Database hotline_perf_intake (recreated), Redis db 3.
-Writes bench/results/intake_ratio.json.
+Writes bench/results/intake_ratio.json (--result names another file).
 """
 
 from __future__ import annotations
@@ -332,13 +333,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="length of each round")
     parser.add_argument("--rounds", type=int, default=3, help="pairs of (loop, HTTP) rounds")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores)")
+    parser.add_argument(
+        "--worker-class", default="gthread", choices=["gthread", "sync"], help="sync: one thread, no keep-alive"
+    )
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--route-rate", type=float, default=20.0, help="orders/s for the routing-latency phase")
     parser.add_argument("--baseline", action="store_true", help="also measure the old request path")
+    parser.add_argument("--no-routing", action="store_true", help="skip the routing-latency phase (a quick A/B)")
+    parser.add_argument("--result", default="intake_ratio", help="name of the result file under bench/results")
     parser.add_argument("--port", type=int, default=api_common.PORT, help="gunicorn port (BENCH_PORT)")
     args = parser.parse_args()
     api_common.set_port(args.port)
-    workers = os.cpu_count() or 2
+    workers = args.workers
+    if args.worker_class == "sync":
+        args.threads = 1  # gunicorn turns sync with threads > 1 into gthread
 
     os.environ["CELERY_BROKER_URL"] = BROKER
     os.environ.setdefault("HOTLINE_NOTIFY_BACKEND", "dispatch.backends.LogBackend")
@@ -423,7 +432,14 @@ def main() -> None:
         return body(i, lat, lng, category).encode()
 
     result: dict = {}
-    with Gunicorn(DATABASE_URL, workers, args.threads, env={"CELERY_BROKER_URL": BROKER}) as server:
+    with Gunicorn(
+        DATABASE_URL,
+        workers,
+        args.threads,
+        env={"CELERY_BROKER_URL": BROKER},
+        worker_class=args.worker_class,
+        preload=True,  # as deploy/gunicorn.conf.py
+    ) as server:
         wrk("/api/v1/orders", seconds=3, connections=args.connections, script=lua.name)  # warm up
         pairs = run_pairs(args.rounds, "a", server.proc.pid)
         ratio = statistics.median(p["ratio"] for p in pairs)
@@ -434,7 +450,7 @@ def main() -> None:
             "POST", "/api/v1/orders", rate=half, seconds=args.seconds * 2, headers=headers, body_for=body_for
         )
         print(f"open loop at {half}/s: {latency}", flush=True)
-        routing = routing_latency(args.route_rate, 20, headers, body_for)
+        routing = None if args.no_routing else routing_latency(args.route_rate, 20, headers, body_for)
         print(f"routing latency at {args.route_rate}/s: {routing}", flush=True)
     result["current"] = {
         "pairs": pairs,
@@ -446,10 +462,12 @@ def main() -> None:
     }
     if args.baseline:
         env = {"CELERY_BROKER_URL": BROKER, "HOTLINE_OUTBOX_NUDGE_WINDOW_MS": "0", "HOTLINE_DB_HEALTH_CHECK_IDLE": "0"}
-        with Gunicorn(DATABASE_URL, workers, args.threads, env=env) as server:
+        with Gunicorn(
+            DATABASE_URL, workers, args.threads, env=env, worker_class=args.worker_class, preload=True
+        ) as server:
             wrk("/api/v1/orders", seconds=3, connections=args.connections, script=lua.name)
             old_pairs = run_pairs(1, "b", server.proc.pid)
-            old_routing = routing_latency(args.route_rate, 20, headers, body_for)
+            old_routing = None if args.no_routing else routing_latency(args.route_rate, 20, headers, body_for)
             print(f"[baseline] routing latency at {args.route_rate}/s: {old_routing}", flush=True)
         result["baseline_old_request_path"] = {"pairs": old_pairs, "routing_latency": old_routing}
     os.unlink(lua.name)
@@ -459,7 +477,7 @@ def main() -> None:
     print(f"the same by CPU per order (loop ÷ HTTP, as if both were CPU-bound): {cpu_ratio:.3f}")
     print(f"open-loop p95 at half capacity ({half}/s): {latency.get('p95_ms')} ms  (target ≤ 50 ms)")
     write_result(
-        "intake_ratio",
+        args.result,
         {
             "command": "python bench/intake_ratio.py " + " ".join(sys.argv[1:]),
             "machine": {
@@ -468,7 +486,7 @@ def main() -> None:
                 "load_avg_before": load_before,
                 "load_avg_after": os.getloadavg(),
             },
-            "gunicorn": {"workers": workers, "threads": args.threads, "worker_class": "gthread"},
+            "gunicorn": {"workers": workers, "threads": args.threads, "worker_class": args.worker_class},
             "loop_connections": workers * args.threads,
             "wrk": {"connections": args.connections, "seconds": args.seconds},
             "statements": [sql for sql, _ in statements],

@@ -102,3 +102,56 @@ def insert_rows(objs: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
             obj._state.db = alias
             post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
     return list(objs)
+
+
+_value_statements: dict[tuple, tuple[str, list]] = {}
+
+
+def _values_statement(model: type[Model], alias: str, rows: int, ignore_conflicts: bool):
+    key = (model, alias, rows, ignore_conflicts)
+    found = _value_statements.get(key)
+    if found is None:
+        sql, fields = _statement(model, alias, rows, ignore_conflicts, not ignore_conflicts)
+        for field in fields:
+            # Only pre_save() knows these values, and rows without instances skip it.
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                raise TypeError(f"{model._meta.label}.{field.name}: auto_now fields need insert_rows")
+        _value_statements[key] = found = (sql, fields)
+    return found
+
+
+def insert_values(model: type[Model], rows: Sequence[dict], *, ignore_conflicts: bool = False) -> list[int]:
+    """INSERT rows given as ``{attname: value}``, without model instances, in one
+    statement; returns their primary keys (none with ``ignore_conflicts``, where a row
+    that breaks a unique constraint is skipped as ``bulk_create(ignore_conflicts=True)``
+    skips it).
+
+    For rows nobody needs as objects afterwards (an order's first event, its follow-ups):
+    each column gets the row's value or the field's default, prepared as ``save()``
+    prepares it (``get_db_prep_save``); a name that is not a column is an error. No
+    instance means no ``pre_save()`` (fields with ``auto_now`` are refused) and no save
+    signals — callers use it for models that have no receivers, and check that
+    (``has_save_receivers``), as transition()'s event INSERT always has."""
+    if not rows:
+        return []
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    sql, fields = _values_statement(model, alias, len(rows), ignore_conflicts)
+    names = {f.attname for f in fields}
+    params: list = []
+    for row in rows:
+        unknown = set(row) - names
+        if unknown:
+            raise ValueError(f"{model._meta.label} has no columns {sorted(unknown)}")
+        for field in fields:
+            value = row[field.attname] if field.attname in row else field.get_default()
+            params.append(field.get_db_prep_save(value, connection))
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [] if ignore_conflicts else [r[0] for r in cursor.fetchall()]
+
+
+def has_save_receivers(model: type[Model]) -> bool:
+    """Whether anything listens to ``model``'s save signals (then write it with
+    insert_rows, which sends them)."""
+    return pre_save.has_listeners(model) or post_save.has_listeners(model)

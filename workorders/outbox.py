@@ -32,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.logging import request_id_var
-from hotline.rows import insert_rows
+from hotline.rows import insert_values
 from workorders.models import FollowUp
 
 logger = logging.getLogger(__name__)
@@ -61,11 +61,12 @@ def follow_ups_record(*, tasks: Iterable[str], order_id: int, event_id: int, now
     if not tasks or _suppressed.get():
         return
     rid = _request_id()
-    insert_rows(
-        [
-            FollowUp(event_id=event_id, order_id=order_id, task=task, available_at=now, created_at=now, request_id=rid)
-            for task in tasks
-        ],
+    row = {"event_id": event_id, "order_id": order_id, "available_at": now, "created_at": now, "request_id": rid}
+    # Rows, not instances: nothing reads them back here (and, as bulk_create with
+    # ignore_conflicts, no save signals are sent).
+    insert_values(
+        FollowUp,
+        [{**row, "task": task} for task in tasks],
         ignore_conflicts=True,  # the (event, task) key: recording twice is harmless
     )
     _nudge_on_commit(tasks)

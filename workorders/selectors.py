@@ -46,6 +46,11 @@ def category_by_code(code: str) -> Category | None:
     return found
 
 
+def category_if_cached(code: str) -> Category | None:
+    """The category with this code if the per-process cache holds it (no query)."""
+    return _categories.get().get(code)
+
+
 def work_order_last_change(order: WorkOrder) -> Event | None:
     """The latest event that changed the order (audit-only marks such as a caller's
     number being read do not count): what a person who lost a race is told about."""

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Membership
 from grids.selectors import memberships_of
-from hotline.rows import insert_rows
+from hotline.rows import has_save_receivers, insert_rows, insert_values
 from workorders import deadlines
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
@@ -168,10 +168,10 @@ def _insert_next_event(values: dict) -> tuple[int, int]:
         return cursor.fetchone()
 
 
-def _write_event(
+def _event_values(
     *, order: WorkOrder, kind: str, actor, membership, from_status, note: str, payload: dict, now
-) -> Event:
-    values = {
+) -> dict:
+    return {
         "order_id": order.pk,
         "kind": kind,
         "actor_id": actor.pk if actor is not None else None,
@@ -183,8 +183,32 @@ def _write_event(
         "payload": payload,
         "created_at": now,
     }
-    if from_status is None:  # the order is being created: its first event
-        return insert_rows([Event(seq=1, **values)])[0]
+
+
+def _write_first_event(**kw) -> int:
+    """The new order's first event (seq 1); its id. Written without an Event instance,
+    as transitions write theirs (_insert_next_event): nothing reads the object back.
+    Should anything listen to Event's save signals, it is saved as an instance so that
+    they are sent."""
+    values = _event_values(from_status=None, **kw)
+    if has_save_receivers(Event):
+        return insert_rows([Event(seq=1, **values)])[0].pk
+    return insert_values(Event, [{**values, "seq": 1}])[0]
+
+
+def _write_event(
+    *, order: WorkOrder, kind: str, actor, membership, from_status: str, note: str, payload: dict, now
+) -> Event:
+    values = _event_values(
+        order=order,
+        kind=kind,
+        actor=actor,
+        membership=membership,
+        from_status=from_status,
+        note=note,
+        payload=payload,
+        now=now,
+    )
     pk, seq = _insert_next_event(values)
     event = Event(pk=pk, seq=seq, **values)
     event._state.adding = False
@@ -309,17 +333,10 @@ def create(
         payload = dict(payload or {})
         if order.current_unit_id or order.lead_unit_id:
             payload["units"] = {"current_unit": order.current_unit_id, "lead_unit": order.lead_unit_id}
-        event = _write_event(
-            order=order,
-            kind=kind,
-            actor=actor,
-            membership=membership,
-            from_status=None,
-            note=note,
-            payload=payload,
-            now=now,
+        event_id = _write_first_event(
+            order=order, kind=kind, actor=actor, membership=membership, note=note, payload=payload, now=now
         )
-        _queue_follow_ups(rule=rule, order=order, event_id=event.pk, now=now, own=queue_follow_ups)
+        _queue_follow_ups(rule=rule, order=order, event_id=event_id, now=now, own=queue_follow_ups)
     return order
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_save, pre_init, pre_save
 from django.utils import timezone
 
-from hotline.rows import insert_rows
+from hotline.rows import insert_rows, insert_values
 from workorders.models import Event, FollowUp, WorkOrder
 
 
@@ -121,3 +121,86 @@ def test_what_it_cannot_write_is_refused(district, bad):
     insert_rows([new_order(district, "T8")])
     with pytest.raises((TypeError, ValueError)):
         insert_rows(bad(district))
+
+
+# --- insert_values: rows without instances -----------------------------------------------
+
+
+def test_rows_without_instances_are_stored_as_bulk_create_stores_them(district):
+    order = insert_rows([new_order(district, "V1")])[0]
+    now = timezone.now()
+    by_orm = Event.objects.create(order=order, seq=1, kind="log_call", actor_role="operator", created_at=now)
+    payload = {"units": {"current_unit": None}, "note": '引号"与中文', "n": [1, 2.5, True]}
+    (event_id,) = insert_values(
+        Event,
+        [{"order_id": order.pk, "seq": 2, "kind": "log_call", "actor_role": "operator", "created_at": now}],
+    )
+    assert stored(Event, event_id, exclude=("id", "seq")) == stored(Event, by_orm.pk, exclude=("id", "seq"))
+    assert Event.objects.get(pk=event_id).payload == {}  # the field's default, like the ORM's
+    (with_payload,) = insert_values(
+        Event, [{"order_id": order.pk, "seq": 3, "kind": "log_call", "payload": payload, "created_at": now}]
+    )
+    assert Event.objects.get(pk=with_payload).payload == payload
+
+    FollowUp.objects.bulk_create([FollowUp(event=by_orm, order=order, task="a", available_at=now, created_at=now)])
+    rows = [
+        {"event_id": event_id, "order_id": order.pk, "task": t, "available_at": now, "created_at": now} for t in "ab"
+    ]
+    assert insert_values(FollowUp, rows, ignore_conflicts=True) == []
+    assert insert_values(FollowUp, rows[1:], ignore_conflicts=True) == []  # "b" is there already: skipped
+    a_orm = FollowUp.objects.get(event=by_orm, task="a")
+    a_values = FollowUp.objects.get(event_id=event_id, task="a")
+    assert stored(FollowUp, a_values.pk, exclude=("id", "event_id")) == stored(
+        FollowUp, a_orm.pk, exclude=("id", "event_id")
+    )
+    assert sorted(
+        FollowUp.objects.filter(event_id=event_id).values_list("task", "state", "attempts", "last_error")
+    ) == [
+        ("a", "pending", 0, ""),
+        ("b", "pending", 0, ""),
+    ]
+
+
+def test_rows_without_instances_refuse_unknown_names_and_auto_now_fields(district):
+    from community.models import MonitorSource
+
+    with pytest.raises(ValueError, match="titel"):
+        insert_values(WorkOrder, [{"titel": "x"}])
+    with pytest.raises(TypeError, match="auto_now"):
+        insert_values(MonitorSource, [{}])
+
+
+def test_an_intake_writes_its_event_and_follow_ups_without_instances(log_call):
+    made = []
+
+    def count(sender, **kw):
+        made.append(sender.__name__)
+
+    for model in (Event, FollowUp):
+        pre_init.connect(count, sender=model)
+    try:
+        order = log_call(auto_dispatch=True)
+    finally:
+        for model in (Event, FollowUp):
+            pre_init.disconnect(count, sender=model)
+    assert made == []
+    event = order.events.get()
+    assert (event.seq, event.kind, event.to_status, event.actor_role) == (1, "log_call", "accepted", "operator")
+    assert sorted(FollowUp.objects.filter(event=event).values_list("task", flat=True)) == [
+        "dispatch.on_event",
+        "dispatch.route_order",
+    ]
+
+
+def test_the_first_event_still_sends_save_signals_to_a_receiver(log_call):
+    seen = []
+
+    def post(sender, instance, created, **kw):
+        seen.append((instance.kind, instance.seq, created))
+
+    post_save.connect(post, sender=Event)
+    try:
+        log_call()
+    finally:
+        post_save.disconnect(post, sender=Event)
+    assert seen == [("log_call", 1, True)]
