@@ -40,7 +40,12 @@ def _policies() -> tuple[str, str]:
 
 
 def _prefixes(name: str) -> tuple[str, ...]:
-    return tuple((getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+    policy = (
+        settings.CONTENT_SECURITY_POLICY
+        if name == "CONTENT_SECURITY_POLICY"
+        else settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+    )
+    return tuple((policy or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
 
 
 class CSPMiddleware(_CSPMiddleware):

@@ -435,6 +435,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict | None = None  # no report-only policy (hotline/csp.py reads it)
 
 LOG_LEVEL = env_log_level("LOG_LEVEL", "INFO")
 # text: one human line; json: one JSON object a line (for a log shipper). Both carry the
