@@ -153,3 +153,24 @@ def photos_process() -> dict:
     from attachments.tasks import process
 
     return process.apply().get()
+
+
+def copy_order_rows(order_id: int, count: int, prefix: str, *, status: str | None = None) -> None:
+    """``count`` copies of one order's row written by PostgreSQL itself (numbers
+    ``prefix`` + ten digits; ``status`` overrides the copied one): a large table behind a
+    few real orders, for tests of which rows a query reads. ANALYZEs the table after."""
+    from django.db import connection
+
+    from workorders.models import WorkOrder
+
+    skip = {"id", "number"} | ({"status"} if status is not None else set())
+    columns = ", ".join(f'"{f.column}"' for f in WorkOrder._meta.concrete_fields if f.column not in skip)
+    extra_column, extra_value = (", status", ", %s") if status is not None else ("", "")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO workorders_workorder (number{extra_column}, {columns}) "  # noqa: S608 - column names only
+            f"SELECT %s || lpad(g::text, 10, '0'){extra_value}, {columns} "
+            "FROM workorders_workorder o, generate_series(1, %s) g WHERE o.id = %s",
+            [prefix, *([status] if status is not None else []), count, order_id],
+        )
+        cur.execute("ANALYZE workorders_workorder")

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dispatch.selectors import desk_counts
+from hotline.testing import copy_order_rows
 from web.nav_counts import desk_waiting
-from workorders.models import WorkOrder
 from workorders.services import work_order_assign, work_order_request_extension, work_order_sign
 
 IN_PROGRESS_ELSEWHERE = 4_000
@@ -52,16 +52,7 @@ def test_the_counter_is_the_sum_of_the_desks_tabs(district, waiting):
 @pytest.mark.postgres
 def test_the_desks_counts_do_not_read_the_orders_in_progress(district, waiting, client):
     unrouted, busy, asking = waiting
-    columns = [f.column for f in WorkOrder._meta.concrete_fields if f.column not in ("id", "number")]
-    copied = ", ".join(f'"{c}"' for c in columns)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO workorders_workorder (number, {copied}) "
-            f"SELECT 'P' || lpad(g::text, 10, '0'), {copied} "
-            "FROM workorders_workorder o, generate_series(1, %s) g WHERE o.id = %s",
-            [IN_PROGRESS_ELSEWHERE, busy.pk],
-        )
-        cur.execute("ANALYZE workorders_workorder")
+    copy_order_rows(busy.pk, IN_PROGRESS_ELSEWHERE, "P")
     cache.clear()
     client.force_login(district.user("dispatcher"))
     with CaptureQueriesContext(connection) as ctx:

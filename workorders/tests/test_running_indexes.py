@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from api.selectors import my_queue_branches
+from hotline.testing import copy_order_rows
 from workorders.models import WorkOrder
 
 pytestmark = pytest.mark.postgres
@@ -25,15 +26,8 @@ def history(district, log_call):
     WorkOrder.objects.filter(pk=order.pk).update(
         created_by=district.user("grid_worker_a"), current_unit=district.street_a, lead_unit=district.street_a
     )
-    columns = [f.column for f in WorkOrder._meta.concrete_fields if f.column not in ("id", "number", "status")]
-    copied = ", ".join(f'"{c}"' for c in columns)
+    copy_order_rows(order.pk, HISTORY, "H", status="closed")
     with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO workorders_workorder (number, status, {copied}) "
-            f"SELECT 'H' || lpad(g::text, 10, '0'), 'closed', {copied} "
-            "FROM workorders_workorder o, generate_series(1, %s) g WHERE o.id = %s",
-            [HISTORY, order.pk],
-        )
         cur.execute(
             "UPDATE workorders_workorder SET created_by_id = NULL, due_at = NULL WHERE number LIKE %s AND id %% 2 = 0",
             ["H%"],

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from hotline.testing import copy_order_rows
 from workorders.choices import TERMINAL_STATUSES
 from workorders.models import CoHandling, WorkOrder
 from workorders.scope import orders_visible_to, running_orders_visible_to
@@ -103,16 +104,7 @@ def test_a_communitys_workbench_does_not_read_the_districts_other_running_orders
         actor=district.user("handler_community_a"),
     )
     other = work_order_assign(order=log_call(), actor=dispatcher, unit=district.street_b)
-    columns = [f.column for f in WorkOrder._meta.concrete_fields if f.column not in ("id", "number")]
-    copied = ", ".join(f'"{c}"' for c in columns)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"INSERT INTO workorders_workorder (number, {copied}) "
-            f"SELECT 'R' || lpad(g::text, 10, '0'), {copied} "
-            "FROM workorders_workorder o, generate_series(1, %s) g WHERE o.id = %s",
-            [RUNNING_ELSEWHERE, other.pk],
-        )
-        cur.execute("ANALYZE workorders_workorder")
+    copy_order_rows(other.pk, RUNNING_ELSEWHERE, "R")
     client = Client()
     client.force_login(district.user("handler_community_a"))
     client.get("/unit/")
