@@ -21,6 +21,24 @@ def square(lng: float, lat: float, size: float = 0.01) -> dict:
     }
 
 
+# The district's people: (username, the District unit they belong to, role). Tests that
+# walk every kind of user parametrize over the usernames.
+DISTRICT_USERS = (
+    ("operator", "center", Role.OPERATOR),
+    ("dispatcher", "center", Role.DISPATCHER),
+    ("supervisor", "center", Role.SUPERVISOR),
+    ("admin", "center", Role.ADMIN),
+    ("handler_a", "street_a", Role.HANDLER),
+    ("handler_community_a", "community_a", Role.HANDLER),
+    ("handler_grid_a", "grid_a", Role.HANDLER),
+    ("handler_b", "street_b", Role.HANDLER),
+    ("handler_dept", "dept", Role.HANDLER),
+    ("supervisor_a", "street_a", Role.SUPERVISOR),
+    ("grid_worker_a", "grid_a", Role.GRID_WORKER),
+)
+USERNAMES = [key for key, _unit, _role in DISTRICT_USERS]
+
+
 @dataclass
 class District:
     center: OrgUnit
@@ -114,20 +132,8 @@ def build_district() -> District:
         cat_territorial,
         cat_department,
     )
-    for key, unit, role in [
-        ("operator", center, Role.OPERATOR),
-        ("dispatcher", center, Role.DISPATCHER),
-        ("supervisor", center, Role.SUPERVISOR),
-        ("admin", center, Role.ADMIN),
-        ("handler_a", street_a, Role.HANDLER),
-        ("handler_community_a", community_a, Role.HANDLER),
-        ("handler_grid_a", grid_a, Role.HANDLER),
-        ("handler_b", street_b, Role.HANDLER),
-        ("handler_dept", dept, Role.HANDLER),
-        ("supervisor_a", street_a, Role.SUPERVISOR),
-        ("grid_worker_a", grid_a, Role.GRID_WORKER),
-    ]:
-        district.users[key] = make_user(key, unit, role)
+    for key, unit, role in DISTRICT_USERS:
+        district.users[key] = make_user(key, getattr(district, unit), role)
     return district
 
 

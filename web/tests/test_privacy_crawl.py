@@ -17,22 +17,11 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from dispatch.models import Notification
+from hotline.testing import USERNAMES
 from workorders.models import WorkOrder
 from workorders.tests.planted import plant
 
-ROLES = [
-    "operator",
-    "dispatcher",
-    "supervisor",
-    "admin",
-    "handler_a",
-    "handler_community_a",
-    "handler_grid_a",
-    "handler_b",
-    "handler_dept",
-    "supervisor_a",
-    "grid_worker_a",
-]
+ROLES = USERNAMES  # every user of the test district
 
 PAGES = [
     "/",

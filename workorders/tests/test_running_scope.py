@@ -8,25 +8,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from hotline.testing import copy_order_rows
+from hotline.testing import USERNAMES, copy_order_rows
 from workorders.choices import TERMINAL_STATUSES
 from workorders.models import CoHandling, WorkOrder
 from workorders.scope import orders_visible_to, running_orders_visible_to
 from workorders.services import work_order_assign, work_order_sign
 
-USERS = [
-    "operator",
-    "dispatcher",
-    "supervisor",
-    "admin",
-    "handler_a",
-    "handler_community_a",
-    "handler_grid_a",
-    "handler_b",
-    "handler_dept",
-    "supervisor_a",
-    "grid_worker_a",
-]
+USERS = USERNAMES  # every user of the test district
 
 
 @pytest.fixture
