@@ -15,6 +15,15 @@ def login(client, district):
     return _login
 
 
+def export_url(params: dict | None = None) -> str:
+    """Where the order list's export form posts: the list's filters in the query string
+    (a POST asks for the ledger; a GET must not start an export)."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    return reverse("web:orders_export") + ("?" + urlencode(params) if params else "")
+
+
 @pytest.fixture
 def assigned(district, log_call):
     """An order logged in street A and assigned to street A."""

@@ -4,6 +4,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from web.ledger import HEADER_ROW
+from web.tests.conftest import export_url
 from workorders.services import work_order_assign
 
 
@@ -39,7 +40,7 @@ def test_dashboard_is_404_for_operators_and_handlers(login):
 def test_ledger_export_masks_personal_data(login, district, log_call):
     work_order_assign(order=log_call(), actor=district.user("dispatcher"), unit=district.street_a)
     log_call(caller_phone="13700001234", caller_name="王五", caller_confidential=True)
-    response = login("supervisor").get(reverse("web:orders_export"), {"figure": "volume"})
+    response = login("supervisor").post(export_url({"figure": "volume"}))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -80,7 +81,7 @@ def test_ledger_cells_that_look_like_formulas_stay_text(login, district, log_cal
     }
     log_call(title=planted["title"], address=planted["address"], description=planted["description"])
     log_call(caller_name=planted["caller_name"])
-    response = login("supervisor").get(reverse("web:orders_export"), {"figure": "volume"})
+    response = login("supervisor").post(export_url({"figure": "volume"}))
     sheet = load_workbook(io.BytesIO(response.content)).active
     cells = [cell for row in sheet.iter_rows(min_row=1) for cell in row if cell.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]

@@ -6,12 +6,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from web.ledger import HEADER_ROW, HEADERS, ledger_workbook
 from web.poster import poster_lines
+from web.tests.conftest import export_url
 from workorders.models import WorkOrder
 
 LEDGER_EN = [
@@ -65,7 +65,7 @@ def test_ledger_headers_are_chinese_by_default(district, log_call):
 
 def test_ledger_download_follows_the_browsers_language(login, district, log_call):
     log_call()
-    response = login("supervisor").get(reverse("web:orders_export"), HTTP_ACCEPT_LANGUAGE="en")
+    response = login("supervisor").post(export_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200 and _header(response.content) == LEDGER_EN
 
 

@@ -4,11 +4,11 @@ filter, the request and result text, overdue and resolved columns, masked as bef
 import io
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from web.ledger import HEADER_ROW, HEADERS
+from web.tests.conftest import export_url
 from workorders.choices import DeadlineState
 from workorders.models import Deadline
 from workorders.services import (
@@ -34,7 +34,7 @@ def test_the_ledger_has_a_title_row_frozen_header_filter_and_widths(login, distr
     log_call()
     log_call()
     params = {"figure": "volume", "start": "2026-01-01", "end": timezone.localdate().isoformat()}
-    sheet = _sheet(login("supervisor").get(reverse("web:orders_export"), params))
+    sheet = _sheet(login("supervisor").post(export_url(params)))
     assert sheet["A1"].value.startswith("工单台账 · 受理量") and sheet["A1"].font.b
     facts = " ".join(str(c.value) for c in sheet[2] if c.value)
     assert "范围：" in facts and "时段：2026-01-01 — " in facts
@@ -54,7 +54,7 @@ def test_the_ledger_has_a_title_row_frozen_header_filter_and_widths(login, distr
 
 def test_the_scope_row_names_the_chosen_unit(login, district, log_call):
     log_call()
-    sheet = _sheet(login("supervisor").get(reverse("web:orders_export"), {"unit": district.street_a.pk}))
+    sheet = _sheet(login("supervisor").post(export_url({"unit": district.street_a.pk})))
     assert f"范围：{district.street_a.name}" in " ".join(str(c.value) for c in sheet[2] if c.value)
 
 
@@ -73,7 +73,7 @@ def test_request_result_overdue_and_resolved_columns_masked_as_before(login, dis
     Deadline.objects.filter(order=late, state=DeadlineState.OPEN).update(
         due_at=timezone.now() - timedelta(hours=1), warn_at=timezone.now() - timedelta(hours=2)
     )
-    rows = {r["工单号"]: r for r in _rows(_sheet(login("supervisor").get(reverse("web:orders_export"))))}
+    rows = {r["工单号"]: r for r in _rows(_sheet(login("supervisor").post(export_url())))}
     done, overdue = rows[order.number], rows[late.number]
     assert "占道摆摊" in done["诉求内容"] and "13812345678" not in done["诉求内容"] and "张三" not in done["诉求内容"]
     assert "处理完毕" in done["办理结果"] and "13812345678" not in done["办理结果"]
@@ -100,7 +100,7 @@ def test_every_cell_holds_its_ledger_row_value_as_text_date_or_empty(login, dist
         satisfaction="satisfied",
     )
     log_call(caller_name="王五", caller_confidential=True, address="3号楼2单元501")
-    sheet = _sheet(login("supervisor").get(reverse("web:orders_export")))
+    sheet = _sheet(login("supervisor").post(export_url()))
     got = list(sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
     expected = list(ledger_rows(WorkOrder.objects.order_by("created_at")))
     assert len(got) == len(expected) == 2

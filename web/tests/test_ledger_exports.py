@@ -3,7 +3,9 @@ asks for it; the worker writes the same masked file the inline export gives, wit
 asker's rights and language; only the asker sees its page and downloads it; a lost
 message or a dead worker is made good by the sweep, and old files are deleted."""
 
+import html
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from openpyxl import load_workbook
 from web import exports, tasks
 from web.ledger import HEADER_ROW, ledger_workbook
 from web.models import ExportState, LedgerExport
+from web.tests.conftest import export_url
 from web.views.dashboard import ledger_asked
 from workorders.services import work_order_assign
 
@@ -57,7 +60,7 @@ def _cells(content: bytes) -> list[tuple]:
 
 
 def _ask(client, params=None, **headers):
-    response = client.get(reverse("web:orders_export"), params or {"figure": "volume"}, **headers)
+    response = client.post(export_url(params or {"figure": "volume"}), **headers)
     assert response.status_code == 302, response.status_code
     export = LedgerExport.objects.get()
     assert response.url == reverse("web:ledger_export", args=[export.pk])
@@ -65,9 +68,46 @@ def _ask(client, params=None, **headers):
 
 
 def test_a_small_ledger_is_still_a_file_at_once(district, three):
-    response = _client(district, "supervisor").get(reverse("web:orders_export"), {"figure": "volume"})
+    response = _client(district, "supervisor").post(export_url({"figure": "volume"}))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
     assert not LedgerExport.objects.exists()
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_a_get_of_the_export_starts_nothing(district, three, nudges, monkeypatch, size):
+    """A link prefetcher, a crawler or a reload sends GETs: none of them may ask for a
+    ledger (only the list's form, a POST, does)."""
+    if size == "large":
+        monkeypatch.setattr(exports, "INLINE_ROWS", 2)
+    client = _client(district, "supervisor")
+    for params in ({"figure": "volume"}, {}, {"figure": "overdue"}):
+        response = client.get(export_url(params))
+        assert response.status_code == 405 and response["Allow"] == "POST"
+        assert not response.has_header("Content-Disposition")
+    assert not LedgerExport.objects.exists() and nudges == []
+
+
+def test_the_list_asks_for_its_ledger_with_a_csrf_guarded_post(district, three, small_inline, nudges):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(district.user("supervisor"))
+    page = client.get(reverse("web:orders"), {"figure": "volume", "page": "2"}).content.decode()
+    form = re.search(r'<form method="post" action="([^"]+)" class="inline export">(.*?)</form>', page, re.S)
+    assert form is not None, "the export is a form"
+    action = html.unescape(form.group(1))
+    assert action == export_url({"figure": "volume"})  # the list's filters, not its page
+    assert "导出 Excel（已脱敏）" in form.group(2) and 'type="submit"' in form.group(2)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.group(2)).group(1)
+    # Another site's page cannot make the supervisor's browser ask for a ledger.
+    assert client.post(action).status_code == 403 and not LedgerExport.objects.exists()
+    response = client.post(action, {"csrfmiddlewaretoken": token})
+    export = LedgerExport.objects.get()
+    assert response.status_code == 302 and response.url == reverse("web:ledger_export", args=[export.pk])
+    assert export.query == "figure=volume"
+    # Its page and (once written) its file are read by GET, and reading creates nothing.
+    assert client.get(response.url).status_code == 200
+    exports.ledger_exports_drain()
+    assert client.get(reverse("web:ledger_export_file", args=[export.pk])).status_code == 200
+    assert LedgerExport.objects.count() == 1
 
 
 def test_a_large_ledger_is_written_by_a_worker_and_is_the_same_file(
@@ -183,9 +223,9 @@ def test_a_write_that_fails_is_tried_again_then_given_up(district, three, small_
 def test_asking_again_while_it_is_written_is_the_same_export(district, three, small_inline, nudges):
     client = _client(district, "supervisor")
     first = _ask(client)
-    again = client.get(reverse("web:orders_export"), {"figure": "volume"})
+    again = client.post(export_url({"figure": "volume"}))
     assert again.url == reverse("web:ledger_export", args=[first.pk]) and LedgerExport.objects.count() == 1
     exports.ledger_exports_drain()
     # Once written, a new request is a new export: the orders may have changed since.
-    assert client.get(reverse("web:orders_export"), {"figure": "volume"}).url != again.url
+    assert client.post(export_url({"figure": "volume"})).url != again.url
     assert LedgerExport.objects.count() == 2

@@ -53,7 +53,7 @@ def test_a_supervisor_pages_through_a_figures_orders_and_downloads_a_large_ledge
     page.wait_for_load_state()
     assert set(page.locator("table.orders tbody td:nth-child(2) a").all_inner_texts()) == shown
 
-    page.get_by_role("link", name="导出 Excel（已脱敏）").click()
+    page.get_by_role("button", name="导出 Excel（已脱敏）").click()
     page.wait_for_load_state()
     assert "正在后台生成" in page.content()
     assert audit(page, "ledger export, waiting") == []

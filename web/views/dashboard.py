@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 
 from dashboards import rolled
 from dashboards import selectors as ds
@@ -365,9 +366,12 @@ def ledger_asked(user, params: QueryDict) -> tuple[QuerySet[WorkOrder], str, Led
     return qs.order_by("created_at"), name, title
 
 
+@require_POST
 def orders_export(request: HttpRequest) -> HttpResponse:
     """A small ledger as a file at once; a larger one is written by a worker and the
-    asker sent to its page (web/exports.py)."""
+    asker sent to its page (web/exports.py). A POST (the list's form, with its CSRF
+    token; the filters stay in the query string): asking may create an export job, and a
+    GET must change nothing — a link prefetcher, a crawler or a reload would start one."""
     qs, name, title = ledger_asked(request.user, request.GET)
     if qs.order_by()[: exports.INLINE_ROWS + 1].count() <= exports.INLINE_ROWS:
         return ledger_response(qs, filename=name, title=title)
