@@ -112,3 +112,24 @@ def test_every_cell_holds_its_ledger_row_value_as_text_date_or_empty(login, dist
                 assert abs(cell - value) < timedelta(seconds=1)
             else:
                 assert cell == cell_text(value)
+
+
+def test_a_ledger_answered_in_the_request_touches_no_disk(login, district, log_call, monkeypatch):
+    """A small ledger is written in memory: XlsxWriter's temporary files (one per part of
+    the package, or per sheet in constant-memory mode) were most of an inline export's
+    wall time. The worker's large exports still go through them (constant memory)."""
+    import tempfile
+
+    from web.ledger import ledger_workbook
+    from workorders.models import WorkOrder
+
+    made = []
+    for name in ("mkstemp", "TemporaryFile", "NamedTemporaryFile"):
+        original = getattr(tempfile, name)
+        monkeypatch.setattr(tempfile, name, lambda *a, _o=original, _n=name, **k: made.append(_n) or _o(*a, **k))
+    log_call()
+    log_call()
+    rows = _rows(_sheet(login("supervisor").post(export_url({"figure": "volume"}))))
+    assert len(rows) == 2 and made == []
+    ledger_workbook(WorkOrder.objects.all())  # constant memory: rows go to a temporary file
+    assert made
