@@ -28,7 +28,7 @@ figures) kept N seconds, warmed by the first request. The ledger export of a day
 (~2,600 orders) is more than a request writes: it answers with a redirect to the
 export's page and a worker writes the file (web/exports.py), so that row measures the
 asking; the databases need web's migrations for it.
-Writes bench/results/growth_pages.json.
+Writes bench/results/growth_pages.json (--result NAME: NAME.json).
 """
 
 from __future__ import annotations
@@ -278,6 +278,9 @@ def main() -> None:
     parser.add_argument(
         "--only", action="append", default=[], help="measure just the pages whose label holds this text (repeatable)"
     )
+    parser.add_argument(
+        "--result", default="growth_pages", help="name of the file written in bench/results/ (without .json)"
+    )
     parser.add_argument("--child", choices=SIZES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -357,7 +360,7 @@ def main() -> None:
     from bench.api_common import write_result
 
     path = write_result(
-        "growth_pages",
+        args.result,
         {
             "command": "python bench/growth_pages.py " + " ".join(sys.argv[1:]),
             "dashboard_cache_seconds": args.dashboard_cache,
