@@ -178,12 +178,15 @@ def _materialized_page(qs: QuerySet[WorkOrder], number: int) -> tuple[list[int],
     return [], qs.order_by().count() if number > 1 else 0
 
 
-def prepare_rows(user: AbstractBaseUser | AnonymousUser, rows: list[WorkOrder], *, now: datetime) -> list[WorkOrder]:
+def prepare_rows(
+    user: AbstractBaseUser | AnonymousUser, rows: list[WorkOrder], *, now: datetime, title_chars: int = TITLE_CHARS
+) -> list[WorkOrder]:
     """Give each order of a page what its row shows: ``light`` and ``light_label`` (the
     traffic light), ``countdown``, ``url``, ``shown_title`` (the title as ``user`` may
-    read it, workorders.privacy's one policy, cut to TITLE_CHARS) and ``status_label``."""
+    read it, workorders.privacy's one policy, cut to ``title_chars``) and ``status_label``.
+    The lists and the workbench draw these cells (``web/_order_light.html``)."""
     attach_warn_at(rows)
-    label_rows(user, rows, title_chars=TITLE_CHARS)
+    label_rows(user, rows, title_chars=title_chars)
     lights = {code: str(label) for code, label in LIGHT_LABELS.items()}
     for o in rows:
         o.light = light(o.due_at, o.warn_at, now)  # type: ignore[attr-defined]

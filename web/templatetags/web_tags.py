@@ -2,14 +2,9 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from web.lights import LIGHT_LABELS, countdown, light
+from web.lights import LIGHT_LABELS, countdown
 
 register = template.Library()
-
-
-@register.simple_tag
-def order_light(order, now=None):
-    return light(order.due_at, getattr(order, "warn_at", None), now)
 
 
 @register.filter

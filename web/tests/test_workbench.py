@@ -218,3 +218,23 @@ def test_each_light_filter_lists_exactly_the_orders_of_that_light(login, distric
         assert shown == {expected.number}, value
         assert f"light-{value}" in body
         assert not any("GROUP BY" in q["sql"] and "MIN(" in q["sql"] and "LIMIT" in q["sql"] for q in queries), value
+
+
+def test_workbench_rows_are_prepared_once_not_by_a_tag_per_row(login, district, log_call, monkeypatch):
+    """Each row's cells (light, countdown, link, title, status label) come prepared from
+    the view (web.order_list.prepare_rows, labels translated once per page): the per-row
+    tags and get_status_display were most of the page's rendering (issue 14). The row
+    still shows the title as the viewer may read it."""
+    from workorders.services import work_order_assign
+
+    for _ in range(3):
+        work_order_assign(
+            order=log_call(title="张三13812345678反映占道"), actor=district.user("dispatcher"), unit=district.street_a
+        )
+    displayed = []
+    original = WorkOrder.get_status_display
+    monkeypatch.setattr(WorkOrder, "get_status_display", lambda self: displayed.append(self.pk) or original(self))
+    body = login("handler_a").get(reverse("web:workbench")).content.decode()
+    assert body.count('class="light light-ok"') == 3 and body.count("<td>待签收</td>") == 3
+    assert displayed == []
+    assert "13812345678" not in body and "张三" not in body  # a handler reads titles redacted

@@ -21,7 +21,8 @@ from dispatch.selectors import WORKBENCH_ORDER, WORKBENCH_TABS, units_user_signs
 from grids.models import Role
 from web.helpers import role_required
 from web.keyset import BadCursor, keyset_page
-from web.lights import LIGHT_LABELS, attach_warn_at, filter_light
+from web.lights import LIGHT_LABELS, filter_light
+from web.order_list import prepare_rows
 from workorders.choices import TERMINAL_STATUSES, Status
 from workorders.errors import WorkflowError
 from workorders.models import Event
@@ -31,6 +32,7 @@ from workorders.services import work_order_sign
 from workorders.services.duplicates import caller_counts
 
 PAGE = 50  # a first screen and more; the next page is a keyset link away
+TITLE_CHARS = 40
 
 # Lazy: a module-level gettext runs once, at import, in the default language, and an
 # English page then showed Chinese tabs.
@@ -74,7 +76,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
         page = keyset_page(qs, order=WORKBENCH_ORDER, after=request.GET.get("after") or None, size=PAGE)
     except BadCursor:
         return HttpResponseBadRequest(_("分页参数无效，请从第一页开始。"))
-    orders = attach_warn_at(page.rows)
+    # Each row's cells (light, countdown, link, title as the user may read it, status
+    # label) prepared once here, labels translated once per page (web.order_list).
+    orders = prepare_rows(request.user, page.rows, now=now, title_chars=TITLE_CHARS)
     ids = [o.pk for o in orders]
     callers = caller_counts(ids)
     urges = _urge_counts(ids)
