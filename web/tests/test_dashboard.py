@@ -53,6 +53,13 @@ def test_ledger_export_masks_personal_data(login, district, log_call):
 
 def test_supervisor_urges_from_the_list(login, assigned):
     client = login("supervisor")
+    # Each row's urge form posts to that order's urge action, its labels in the page's
+    # language (translated once for the list, not once a row).
+    page = client.get(reverse("web:orders")).content.decode()
+    assert f'action="{reverse("web:order_act", args=[assigned.number, "urge"])}"' in page
+    assert "<summary>督办</summary>" in page and ">发送督办</button>" in page
+    english = client.get(reverse("web:orders"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "发送督办" not in english and "督办将短信通知承办单位" not in english
     response = client.post(
         reverse("web:order_act", args=[assigned.number, "urge"]),
         {"expected_version": assigned.version, "note": "请加快办理。", "next": reverse("web:orders")},
