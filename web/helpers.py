@@ -8,14 +8,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from grids.models import OrgUnit, Role
 from grids.selectors import roles_of
 from workorders.errors import InvalidInput, NotAllowed, WorkflowError
 from workorders.models import WorkOrder
-from workorders.selectors import work_orders_visible_to
+from workorders.scope import order_visible_to
 from workorders.transitions import TRANSITIONS, allowed_kinds
 from workorders.workflow import authorize
 
@@ -56,11 +55,22 @@ def role_required(*roles: str):
 
 
 def visible_order(user: AbstractBaseUser, number: str) -> WorkOrder:
-    """The order if the user may see it, else 404 (never reveal that it exists)."""
-    qs = work_orders_visible_to(user).select_related(
-        "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
+    """The order if the user may see it, else 404 (never reveal that it exists).
+
+    The row is read by its number and the scope checked on it (order_visible_to: the
+    same rule as the list's, in Python where the row has the answer): filtering by the
+    whole scope's condition built and compiled an OR of EXISTS clauses for one row,
+    several ms of CPU on every order page and action."""
+    order = (
+        WorkOrder.objects.select_related(
+            "category__parent", "current_unit", "lead_unit", "street", "community", "grid", "parent"
+        )
+        .filter(number=number)
+        .first()
     )
-    return get_object_or_404(qs, number=number)
+    if order is None or not order_visible_to(user, order):
+        raise Http404
+    return order
 
 
 def actions_for(user: AbstractBaseUser, order: WorkOrder) -> list[str]:
