@@ -28,7 +28,7 @@ figures) kept N seconds, warmed by the first request. The ledger export of a day
 (~2,600 orders) is more than a request writes: it answers with a redirect to the
 export's page and a worker writes the file (web/exports.py), so that row measures the
 asking; the databases need web's migrations for it.
-Writes bench/results/growth_pages.json.
+Writes bench/results/growth_pages.json (--result NAME: NAME.json).
 """
 
 from __future__ import annotations
@@ -185,6 +185,9 @@ def pages() -> list[tuple[str, str, str]]:
         ("supervisor: dashboard 7 days, street", "supervisor", f"/dashboard/?start={start7}&unit={street.pk}"),
         ("supervisor: orders received (30 days)", "supervisor", "/orders/?figure=volume"),
         ("supervisor: orders overdue", "supervisor", "/orders/?figure=overdue"),
+        # the orders behind a rate: a month's callbacks, a month's handling deadlines
+        ("supervisor: orders behind satisfaction (30 days)", "supervisor", "/orders/?figure=satisfaction"),
+        ("supervisor: orders behind on-time (30 days)", "supervisor", "/orders/?figure=on_time"),
         ("supervisor: ledger export, today", "supervisor", f"/orders/export.xlsx?figure=volume&start={today}"),
         ("supervisor: API list, in progress by due", "supervisor", "/api/v1/orders?status=in_progress&ordering=due_at"),
         ("supervisor: API overdue by due time", "supervisor", "/api/v1/orders?overdue=true&ordering=due_at"),
@@ -269,6 +272,9 @@ def main() -> None:
     parser.add_argument(
         "--only", action="append", default=[], help="measure just the pages whose label holds this text (repeatable)"
     )
+    parser.add_argument(
+        "--result", default="growth_pages", help="name of the results file in bench/results (default growth_pages)"
+    )
     parser.add_argument("--child", choices=SIZES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -348,7 +354,7 @@ def main() -> None:
     from bench.api_common import write_result
 
     path = write_result(
-        "growth_pages",
+        args.result,
         {
             "command": "python bench/growth_pages.py " + " ".join(sys.argv[1:]),
             "dashboard_cache_seconds": args.dashboard_cache,
