@@ -394,7 +394,8 @@ class KeyIn(Func):
     """``key = ANY(ARRAY(subquery))``: the orders of a set of rows (a period's callbacks,
     deadlines, events), read by their key. As ``pk IN (subquery)`` PostgreSQL sees the
     tens of thousands of ids a month's rate counts and prefers a hash semi-join that reads
-    every order ever filed (0.8 s at a million orders, growing with the history); an array
+    every order ever filed (a month's satisfaction list: 555 ms at a million orders, growing
+    with the history; 242 ms this way, BENCHMARKS.md); an array
     computed first (an InitPlan over the period's rows through their index) is a list of
     keys, which it looks up in the primary key: the cost follows the period, not the
     history. Same rows as IN; SQLite (no arrays) gets the IN."""
