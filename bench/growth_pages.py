@@ -185,6 +185,9 @@ def pages() -> list[tuple[str, str, str]]:
         ("supervisor: dashboard 7 days, street", "supervisor", f"/dashboard/?start={start7}&unit={street.pk}"),
         ("supervisor: orders received (30 days)", "supervisor", "/orders/?figure=volume"),
         ("supervisor: orders overdue", "supervisor", "/orders/?figure=overdue"),
+        # the orders behind a rate: a month's callbacks, a month's handling deadlines
+        ("supervisor: orders behind satisfaction (30 days)", "supervisor", "/orders/?figure=satisfaction"),
+        ("supervisor: orders behind on-time (30 days)", "supervisor", "/orders/?figure=on_time"),
         ("supervisor: ledger export, today", "supervisor", f"/orders/export.xlsx?figure=volume&start={today}"),
         ("supervisor: API list, in progress by due", "supervisor", "/api/v1/orders?status=in_progress&ordering=due_at"),
         ("supervisor: API overdue by due time", "supervisor", "/api/v1/orders?overdue=true&ordering=due_at"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.filters import saved_filter_apply
@@ -57,9 +57,19 @@ def campaign_orders(
         # A major category stands for its minor ones: the ids themselves, not a join to
         # the category table, so the orders are read through (category, closed_at)
         # (workorder_category_closed): the campaign's categories, running or closed
-        # since it began, rather than every order of the scope's history.
+        # since it began, rather than every order of the scope's history. Those keys are
+        # read first (ds.KeyIn) and the rest of the scope is a filter on them: as plain
+        # conditions PostgreSQL also intersected the unit's territory as bitmaps of the
+        # lead-unit and street indexes, which hold every order the streets ever had
+        # (2 × 195,000 entries at a million orders: 30 of the board's 50 ms).
         minors = Category.objects.filter(parent_id__in=category_ids).values_list("pk", flat=True)
-        qs = qs.filter(category_id__in={*category_ids, *minors})
+        candidates = (
+            WorkOrder.objects.filter(category_id__in={*category_ids, *minors})
+            .exclude(closed_at__lt=_day_start(campaign.starts_on))
+            .order_by()
+            .values("pk")
+        )
+        qs = qs.filter(ds.KeyIn(F("pk"), Subquery(candidates)))
     if campaign.saved_filter_id is not None:
         # No viewer: a saved text search counts by the redacted text only, so a unit's
         # figures never count orders by a resident's name it may not read.

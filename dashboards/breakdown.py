@@ -1,7 +1,9 @@
-"""Breakdowns the board does not roll up: a street's (or community's) own sub-units, and
-rates per category. Both are live GROUP BY queries over one scope's callbacks and orders
-(a street's month is thousands of rows, not millions), and both use the click-through
-definitions of dashboards.selectors, so each row opens to exactly the orders it counts.
+"""Breakdowns beside the board: a street's (or community's) own sub-units, and rates per
+category. Both use the click-through definitions of dashboards.selectors, so each row
+opens to exactly the orders it counts. The sub-units are a live GROUP BY over one
+scope's callbacks and orders (a street's month is thousands of rows, not millions); the
+rates per category read the roll-up's callbacks by category for the rolled days and
+only the rest (today) live (category_rates_rolled; category_rates is the reference).
 
 - Sub-units are ranked by territory: the orders *located* in the community (or grid),
   received in the period; callbacks of those orders made in the period; their open
@@ -16,10 +18,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from dashboards import rolled
 from dashboards import selectors as ds
+from dashboards.models import DailyCallbacks
 from grids.models import OrgUnit, UnitKind
 
 # Scope unit kind → (kind of the sub-units ranked, the order field that places an order in one)
@@ -80,6 +84,44 @@ def category_rates(scope: ds.Scope, category_ids: list[int]) -> dict[int, dict[s
     return out
 
 
+def category_rates_rolled(
+    scope: ds.Scope, category_ids: list[int], *, now: datetime | None = None
+) -> dict[int, dict[str, ds.Figure]]:
+    """category_rates' figures, from the roll-up where it reaches (DailyCallbacks by the
+    order's current category, kept exact as the board's rows are) and live for the
+    pieces around it (today). Live, a month's callbacks joined with their orders were
+    most of the uncached dashboard's time at a million orders (BENCHMARKS.md)."""
+    sp = rolled.split(scope, now or timezone.now())
+    parts: dict[int, list[int]] = {}
+    for piece in sp.live:
+        for category_id, figures in category_rates(piece, category_ids).items():
+            p = parts.setdefault(category_id, [0, 0, 0])
+            p[0] += figures["resolution"].denominator
+            p[1] += figures["resolution"].numerator
+            p[2] += figures["satisfaction"].numerator
+    if sp.rolled:
+        for r in (
+            DailyCallbacks.objects.filter(day__gte=sp.first, day__lt=sp.last, category_id__in=category_ids)
+            .filter(ds._order_q(scope.unit_ids))
+            .values("category_id")
+            .annotate(made=Sum("made"), solved=Sum("solved"), satisfied=Sum("satisfied"))
+            .order_by()
+        ):
+            p = parts.setdefault(r["category_id"], [0, 0, 0])
+            p[0] += r["made"]
+            p[1] += r["solved"]
+            p[2] += r["satisfied"]
+    # As the live GROUP BY: a category appears when the period has a callback of it.
+    return {
+        category_id: {
+            "resolution": ds.Figure("resolution", solved, made),
+            "satisfaction": ds.Figure("satisfaction", satisfied, made),
+        }
+        for category_id, (made, solved, satisfied) in parts.items()
+        if made
+    }
+
+
 SORTS = {
     "satisfaction": lambda row: (row["satisfaction"].rate is None, -(row["satisfaction"].rate or 0)),
     "resolution": lambda row: (row["resolution"].rate is None, -(row["resolution"].rate or 0)),
@@ -103,9 +145,9 @@ def _scope_key(prefix: str, scope: ds.Scope, *extra) -> str:
 
 def _through_cache(key: str, compute):
     """``compute()`` cached as the board is (HOTLINE_DASHBOARD_CACHE_SECONDS; 0: always
-    computed). These live GROUP BYs read a month of callbacks each; the board's roll-up
-    does not hold them, so without this every view of a cached board paid for them
-    again (issue 14: most of the dashboard's time as deployed)."""
+    computed). The sub-units' live GROUP BYs read a month of a street's callbacks; without
+    this every view of a cached board paid for them again (issue 14: most of the
+    dashboard's time as deployed)."""
     seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
         return compute()
@@ -118,7 +160,7 @@ def _through_cache(key: str, compute):
 
 def category_rates_cached(scope: ds.Scope, category_ids: list[int]) -> dict[int, dict[str, ds.Figure]]:
     key = _scope_key("dash-catrates", scope, ",".join(map(str, sorted(category_ids))))
-    return _through_cache(key, lambda: category_rates(scope, category_ids))
+    return _through_cache(key, lambda: category_rates_rolled(scope, category_ids))
 
 
 def sub_unit_ranking_cached(scope: ds.Scope, *, volume: int) -> dict | None:

@@ -71,12 +71,14 @@ class DailyCallbacks(models.Model):
 
     lead_unit_id/street_id are the order's current ones (the summary's scope);
     rank_unit_id is the unit the ranking credits (the lead unit in the event's payload,
-    else the order's)."""
+    else the order's); category_id is the order's current category (the board's rates
+    per category)."""
 
     day = models.DateField()
     lead_unit_id = models.IntegerField(null=True)
     street_id = models.IntegerField(null=True)
     rank_unit_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
     made = models.IntegerField(default=0)
     solved = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)

@@ -199,7 +199,7 @@ def _roll_deadlines(start: date, end: date, lo: datetime, hi: datetime) -> None:
 
 
 def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
-    """DailyCallbacks: callbacks made per day and unit, solved, satisfied and reopened."""
+    """DailyCallbacks: callbacks made per day, unit and category, solved, satisfied and reopened."""
     # The ranking credits the lead unit in the event's payload when it has the key
     # (selectors.unit_ranking), else the order's current lead unit.
     rank = Case(
@@ -212,9 +212,14 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
     )
     callbacks = (
         Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=lo, created_at__lt=hi)
-        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), lu=F("order__lead_unit_id"), st=F("order__street_id"))
+        .annotate(
+            day=TruncDate("created_at", tzinfo=local_tz()),
+            lu=F("order__lead_unit_id"),
+            st=F("order__street_id"),
+            cat=F("order__category_id"),
+        )
         .annotate(rank=rank)
-        .values("day", "lu", "st", "rank")
+        .values("day", "lu", "st", "rank", "cat")
         .annotate(
             made=Count("id"),
             solved=Count("id", filter=Q(payload__resolution="solved")),
@@ -231,6 +236,7 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
                 lead_unit_id=r["lu"],
                 street_id=r["st"],
                 rank_unit_id=r["rank"],
+                category_id=r["cat"],
                 made=r["made"],
                 solved=r["solved"],
                 satisfied=r["satisfied"],

@@ -8,17 +8,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards import breakdown as bd
 from dashboards import rolled as rb
 from dashboards import selectors as ds
 from dashboards.models import DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
 from dashboards.rollup import rollup_rebuild
 from dashboards.tasks import rollup_refresh
+from workorders.models import Category
 from workorders.services import (
     work_order_approve,
     work_order_approve_extension,
     work_order_assign,
     work_order_callback,
     work_order_reassign,
+    work_order_reclassify,
     work_order_reply,
     work_order_request_extension,
     work_order_return,
@@ -167,6 +170,9 @@ def assert_board_equals_live(scope, now, bucket="day"):
     for key in ("ranking", "categories", "trend", "grids", "hotspots"):
         assert rolled[key] == live[key], (scope, key, bucket)
     assert rb.hotspots(scope, min_count=2, now=now) == ds.hotspots(scope, min_count=2), scope
+    categories = list(Category.objects.values_list("pk", flat=True))
+    rates = bd.category_rates(scope, categories)
+    assert bd.category_rates_rolled(scope, categories, now=now) == rates, scope
 
 
 def assert_all_equal(district, now):
@@ -189,6 +195,56 @@ def test_rolled_board_equals_the_live_selectors(district, history):
     assert 0 < figures["response"].numerator < figures["response"].denominator
     assert figures["reopen"].numerator == 2 and figures["overdue"].numerator > 0
     assert_all_equal(district, now)
+
+
+def test_category_rates_read_the_roll_up_and_today_live(district, history, log_call):
+    """The board's rates per category: the rolled days from DailyCallbacks (no callback
+    rows read), today's callbacks live, the same figures as the live GROUP BY, with a
+    confidential caller's order, a merged one and callbacks made today among them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workorders.services import work_order_merge, work_order_reject, work_order_submit
+
+    u = history.u
+    ago = midnight(timezone.localdate() - timedelta(days=5)) + timedelta(hours=9)
+    secret = log_call(now=ago, caller_confidential=True, **STREET_B)
+    history.run(0, secret, ago)  # closed satisfied three days ago, in street B
+    for i, community in enumerate((district.community_a, district.community_b)):
+        web = work_order_submit(
+            channel="qr",
+            title="垃圾",
+            description="垃圾桶满了没人清",
+            caller_phone=f"1380000000{i}",
+            category=district.cat_territorial,
+            community=community,
+            now=ago,
+        )
+        if i:
+            work_order_reject(order=web, actor=u("operator"), reason="重复", now=ago + timedelta(minutes=2))
+        else:
+            work_order_merge(order=web, actor=u("operator"), into=secret, now=ago + timedelta(minutes=2))
+    rollup_rebuild()
+    # Today, after the roll-up: the order left in progress (path 2, 18 days old) is
+    # replied and called back.
+    now = timezone.now()
+    late = history.reply_and_approve(history.orders[2], now - timedelta(minutes=30))
+    work_order_callback(
+        order=late, actor=u("operator"), contacted=True, resolution="solved", satisfaction="basic", now=now
+    )
+    now = timezone.now()
+    categories = list(Category.objects.values_list("pk", flat=True))
+    for scope in scopes(district, now):
+        assert bd.category_rates_rolled(scope, categories, now=now) == bd.category_rates(scope, categories), scope
+    month = bd.category_rates(last_days(30), categories)
+    assert month[district.cat_territorial.pk]["satisfaction"].denominator >= 6
+    assert month[district.cat_department.pk]["resolution"].numerator > 0
+    # A period wholly in the rolled days reads no callback (event) rows at all.
+    past = ds.Scope(midnight(timezone.localdate() - timedelta(days=15)), midnight(timezone.localdate()), None)
+    with CaptureQueriesContext(connection) as queries:
+        rolled = bd.category_rates_rolled(past, categories, now=now)
+    assert rolled == bd.category_rates(past, categories) and rolled
+    assert not [q for q in queries.captured_queries if "workorders_event" in q["sql"]]
 
 
 def test_board_is_live_until_the_roll_up_exists(district, history):
@@ -224,6 +280,9 @@ def test_changes_to_past_days_are_re_rolled_by_the_beat_task(district, history):
         satisfaction="unsatisfied",
         now=past + timedelta(days=1),
     )
+    # Reopened, it is moved from the territorial category to the department's: its
+    # callback two days ago now counts for that category.
+    work_order_reclassify(order=o[8], actor=u("dispatcher"), category=district.cat_department, now=now)
     history.reply_and_approve(o[8], now)
     # A return and reassignment moves an order received 10 days ago to the other street.
     work_order_return(order=o[10], actor=history.handler(o[10]), reason="not_territory", note="不属本街道", now=now)
@@ -237,6 +296,8 @@ def test_changes_to_past_days_are_re_rolled_by_the_beat_task(district, history):
         live["on_time"].denominator,
         live["handling"].numerator,
     )  # the past days changed, the roll-up has not yet seen it
+    cats = [district.cat_territorial.pk, district.cat_department.pk]
+    assert bd.category_rates_rolled(month, cats, now=now) != bd.category_rates(month, cats)
     result = rollup_refresh()
     assert result["touched_orders"] >= 4
     assert_all_equal(district, now)

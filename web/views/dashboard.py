@@ -282,13 +282,17 @@ COUNTED_UNITS = {
 }
 
 
-def _counted(scope: ds.Scope, qs, figure: str, part: str, rows: list) -> dict:
+def _counted(scope: ds.Scope, qs, figure: str, part: str, rows: list, *, narrowed: bool) -> dict:
     """For a rate: how many of the rows it counts (deadlines, callbacks, events) belong
     to the listed orders, and each shown order's share, so that the list adds up to
-    the figure. Nothing for figures that count orders."""
+    the figure. Nothing for figures that count orders. Unless the list is ``narrowed``
+    (a filter, or a viewer who may not open every order), every counted row's order is
+    listed by definition: the rows are counted alone, not matched against the orders."""
     if figure not in COUNTED_UNITS:
         return {}
-    counted = ds.figure_rows(scope, figure, part).filter(order_id__in=qs.values("pk"))
+    counted = ds.figure_rows(scope, figure, part)
+    if narrowed:
+        counted = counted.filter(order_id__in=qs.values("pk"))
     per_order = dict(
         counted.filter(order_id__in=[o.pk for o in rows])
         .order_by()
@@ -310,17 +314,21 @@ def orders_asked(user, params: QueryDict) -> tuple[QuerySet[WorkOrder], str, str
         figure = "volume"
     part = "num" if params.get("part") == "num" else "all"
     qs = ds.orders_behind(scope, figure, part)
+    narrowed = False  # the list is the figure's whole set
     # Whatever the figure, only orders this user may see.
     if not sees_everything(user):
         qs = qs.filter(pk__in=work_orders_visible_to(user).values("pk"))
+        narrowed = True
     for field in ("category", "grid", "lead_unit", "community"):
         value = params.get(field, "")
         if value.isdigit():
             qs = qs.filter(**{f"{field}_id": int(value)})
+            narrowed = True
     status = params.get("status", "")
     if status:
         qs = qs.filter(status=status)
-    return qs, figure, part, scope, ctx
+        narrowed = True
+    return qs, figure, part, scope, {**ctx, "narrowed": narrowed}
 
 
 def orders(request: HttpRequest) -> HttpResponse:
@@ -338,7 +346,7 @@ def orders(request: HttpRequest) -> HttpResponse:
         "web/orders.html",
         {
             **ctx,
-            **_counted(scope, qs, figure, part, page.orders),
+            **_counted(scope, qs, figure, part, page.orders, narrowed=ctx["narrowed"]),
             "page": page,
             "orders": page.orders,
             "total": page.total,
