@@ -101,4 +101,7 @@ def test_the_orders_behind_the_overdue_figure_are_read_by_their_ids(closed_histo
         client.get("/orders/?figure=overdue")
     listing = [q["sql"] for q in ctx.captured_queries if "ORDER BY COALESCE" in q["sql"]]
     assert listing and not any("workorders_deadline" in sql for sql in listing), listing
+    # …and passed as one array parameter, not one placeholder per id for Django to compile
+    # and PostgreSQL to parse (4,108 of them at a million orders).
+    assert all('"workorders_workorder"."id" = ANY(' in sql and '."id" IN (' not in sql for sql in listing), listing
     assert not any("workorder_due_created" in p for p in plans), "\n\n".join(plans)
