@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Gives api.schema.AutoSchema drf-spectacular's class as its base first (api/schema.py).
+    "DEFAULT_GENERATOR_CLASS": "api.schema_generator.SchemaGenerator",
     # One schema name per choice set (else check --deploy warns; drf_spectacular.W001).
     "ENUM_NAME_OVERRIDES": {
         "ResolutionEnum": "workorders.choices.Resolution",

@@ -66,7 +66,7 @@ print(json.dumps(sorted(loaded)))
 def test_starting_a_process_does_not_import_heavy_libraries(process):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1", "PYTHONPATH": str(ROOT)}
     env.pop("CELERY_SKIP_CHECKS", None)  # hotline.celery sets it, as a deployed worker has it
-    names = HEAVY + (WEB_ONLY if process == "worker" else BROKER_ONLY)
+    names = HEAVY + (WEB_ONLY if process == "worker" else BROKER_ONLY + SCHEMA_ONLY)
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, process, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -147,6 +147,25 @@ def test_the_deployed_celery_command_points_to_celery_for_the_amqp_shell():
 # in the worker wakes the drains, hotline/outbox_relay.py), so Celery, kombu and their
 # dependencies (~9 MB per web worker, BENCHMARKS.md › Memory) stay out of it.
 BROKER_ONLY = ["celery", "kombu", "amqp", "billiard", "click", "vine"]
+
+# drf-spectacular's AutoSchema with the test client it imports: loaded when a schema is
+# generated, not by the views that extend_schema decorates (api/schema.py).
+SCHEMA_ONLY = ["drf_spectacular.openapi", "rest_framework.test", "django.test"]
+
+
+def test_the_api_schema_class_gets_drf_spectacular_as_its_base_when_a_schema_is_generated():
+    from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+    from api.schema import AutoSchema, schema_class_load
+    from api.schema_generator import SchemaGenerator
+
+    SchemaGenerator()  # as the schema views, `spectacular` and `check --deploy` make one
+    assert issubclass(AutoSchema, SpectacularAutoSchema)
+    schema_class_load()  # twice is harmless
+    assert AutoSchema.__mro__.count(SpectacularAutoSchema) == 1
+    # The one attribute extend_schema reads before: the same as drf-spectacular's.
+    assert AutoSchema.method_mapping == SpectacularAutoSchema.method_mapping
+
 
 SERVE = """
 import json, sys

@@ -222,3 +222,83 @@ def test_rows_woken_by_two_relays_at_once_run_once(log_call, not_eager):
         thread.join(30)
     assert sorted(ran) == sorted(orders)
     assert not FollowUp.objects.filter(task="dispatch.route_order", state="pending").exists()
+
+
+SQLITE_SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from hotline.testing import build_district
+print(build_district().cat_territorial.code)
+"""
+
+SQLITE_INTAKE = """
+import json, sys, time
+import django
+django.setup()
+from workorders.models import WorkOrder
+from workorders.services import work_order_log_call
+from workorders.models import Category
+from django.contrib.auth import get_user_model
+operator = get_user_model().objects.get(username="operator")
+category = Category.objects.get(code=sys.argv[1])
+took = []
+for i in range(int(sys.argv[2])):
+    t0 = time.monotonic()
+    order = work_order_log_call(
+        actor=operator, caller_name="张三", caller_phone="13812345678", title="路口有人占道摆摊",
+        description="每天傍晚在幸福里小区门口摆摊，影响通行。", address="幸福里小区东门",
+        lat=39.905, lng=116.305, category=category, auto_dispatch=True,
+    )
+    while WorkOrder.objects.get(pk=order.pk).status != "assigned":
+        assert time.monotonic() - t0 < 60, "not routed"
+        time.sleep(0.01)
+    took.append(time.monotonic() - t0)
+print(json.dumps(took))
+"""
+
+
+def test_on_the_embedded_defaults_a_real_worker_routes_what_another_process_commits(tmp_path):
+    """SQLite file and filesystem broker (make run): the committing process sends nothing,
+    the worker's relay polls and wakes the routing drain; no beat runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from hotline.tests.test_import_weight import ROOT
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hotline.settings",
+        "DEBUG": "1",
+        "PYTHONPATH": str(ROOT),
+        "HOTLINE_VAR_DIR": str(tmp_path),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)  # the embedded defaults, under tmp_path
+    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 180}
+    setup = subprocess.run([sys.executable, "-c", SQLITE_SETUP], **run)
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "hotline.celery_main", "-A", "hotline", "worker", "--pool=solo", "-l", "info"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        category = setup.stdout.strip().splitlines()[-1]
+        out = subprocess.run([sys.executable, "-c", SQLITE_INTAKE, category, "4"], **run)
+        assert out.returncode == 0, out.stderr[-2000:] + (tmp_path / "worker.log").read_text()[-2000:]
+        took = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        os.killpg(worker.pid, 9)
+        worker.wait()
+    # The first waits for the worker to start; the others are woken by the relay's 0.1 s
+    # poll (and the filesystem transport's own polling of its folder).
+    assert max(took[1:]) < 5.0, took
