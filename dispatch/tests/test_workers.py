@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from dispatch.models import Notification
 from workorders.choices import Stage, Status
-from workorders.models import Deadline, Event, WorkOrder
+from workorders.models import Deadline, Event, FollowUp, WorkOrder
 from workorders.services import work_order_assign
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -215,6 +215,9 @@ def test_two_workers_scanning_at_once_never_handle_a_deadline_twice(district, lo
     processes.worker("w1")
     processes.worker("w2")
     wait_for(lambda: "ready" in processes.log("w1") and "ready" in processes.log("w2"), 60, "both workers")
+    # The assignments' follow-ups first: a relay wakes their drain as its worker starts,
+    # and a drain of 100 rows would hold that worker while the other takes every scan.
+    wait_for(lambda: not FollowUp.objects.exclude(state="done").exists(), 60, "the assignments' follow-ups")
     for _ in range(6):  # several scans in flight at once, picked up by both workers
         app.send_task("dispatch.scan_deadlines")
     wait_for(lambda: _scanner_state() == (n, n), 120, "every deadline to be handled")
