@@ -21,9 +21,10 @@
 4. Open-loop latency at half the HTTP rate.
 5. Routing latency (log_call event → assign event) with a real Celery worker, paced.
 6. A profile of 300 in-process intakes by library (what DRF, Django, the service cost).
---baseline repeats one pair and the routing latency with the old request path (nudge
-published in the request, HOTLINE_OUTBOX_NUDGE_WINDOW_MS=0; health check on every request,
-HOTLINE_DB_HEALTH_CHECK_IDLE=0). Database hotline_perf_intake (recreated), Redis db 3.
+--baseline repeats one pair and the routing latency with the database health check on every
+request (HOTLINE_DB_HEALTH_CHECK_IDLE=0). (It also published the nudge in the request, until
+the web stopped sending any: the outbox relay in the worker wakes the drains.)
+Database hotline_perf_intake (recreated), Redis db 3.
 Writes bench/results/intake_ratio.json (--result names another file).
 """
 
@@ -461,7 +462,7 @@ def main() -> None:
         "routing_latency": routing,
     }
     if args.baseline:
-        env = {"CELERY_BROKER_URL": BROKER, "HOTLINE_OUTBOX_NUDGE_WINDOW_MS": "0", "HOTLINE_DB_HEALTH_CHECK_IDLE": "0"}
+        env = {"CELERY_BROKER_URL": BROKER, "HOTLINE_DB_HEALTH_CHECK_IDLE": "0"}
         with Gunicorn(
             DATABASE_URL, workers, args.threads, env=env, worker_class=args.worker_class, preload=True
         ) as server:

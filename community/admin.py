@@ -22,9 +22,9 @@ from community.models import (
     UpstreamReport,
 )
 from community.monitor import monitor_source_rotate_key
-from community.tasks import UPSTREAM_REPORT
 from workorders.models import FollowUp
 from workorders.outbox import follow_ups_retry
+from workorders.transitions import UPSTREAM as UPSTREAM_REPORT  # not community.tasks: no Celery in the web
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -145,6 +145,7 @@ def order_escalate(
         event = _last_event(moved, "escalate")
         target = moved.current_unit
         told = center_members("dispatcher") if target.kind == UnitKind.CENTER else unit_handlers(target)
+        # by_follow_up: this runs in a web request, which sends no broker message.
         notifications_add(
             recipients=told,
             text=_("【12345上报】工单%(n)s「%(t)s」由下级单位上报，请签收办理。")
@@ -153,5 +154,6 @@ def order_escalate(
             order=moved,
             event=event,
             now=now,
+            by_follow_up=True,
         )
     return moved

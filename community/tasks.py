@@ -8,8 +8,9 @@ from community.upstream import upstream_report_deliver
 from hotline.logging import bind_order_id
 from workorders.models import FollowUp
 from workorders.outbox import follow_ups_drain
+from workorders.transitions import UPSTREAM
 
-UPSTREAM_REPORT = "community.upstream_report"
+UPSTREAM_REPORT = UPSTREAM
 
 
 def _report(order_id: int, event_id: int) -> None:

@@ -8,8 +8,8 @@ create_first_admin run as README › Deploy says; then the ExecStart lines of
 deploy/systemd/*.service are started as written (paths replaced by this checkout's):
 gunicorn, a Celery worker and beat. Checked through gunicorn, as nginx would call it:
 static files (CSS, htmx, admin) served with hashed names and long cache headers, the
-security headers, /healthz and a green /readyz (database, broker, scan and roll-up
-heartbeats), a call logged through the API and routed to its street by the worker,
+security headers, /healthz and a green /readyz (database, scan and roll-up
+heartbeats, follow-ups' age), a call logged through the API and routed to its street by the worker,
 /metrics behind its token, and the request id on the app's JSON log lines.
 
     SMOKE_PG=postgres://postgres@127.0.0.1:5432 \\

@@ -8,9 +8,9 @@ class DispatchConfig(AppConfig):
     verbose_name = _("派单与督办")
 
     def ready(self) -> None:
-        # Register the tasks in every process (web, tests), not only in workers: the
-        # workflow sends them by name, and an unregistered name would bypass eager mode.
-        from dispatch import tasks  # noqa: F401
+        # The tasks module is not imported here: the web process loads no Celery. Workers
+        # import every tasks module at start, and so does hotline.celery when it is loaded
+        # in a process already set up (eager mode: tests, scripts without a worker).
         from dispatch.calendar import calendar_seed_after_migrate
 
         # A fresh install's working-day calendar comes with `migrate` (dispatch/calendar.py).

@@ -20,9 +20,13 @@ from dispatch.backends import get_backend
 from dispatch.models import Notification, NotificationState
 from grids.models import Membership, OrgUnit, Role, UnitKind
 from workorders.models import Event, WorkOrder
+from workorders.outbox import follow_up_request
 from workorders.privacy import redact_public_text
 
 logger = logging.getLogger(__name__)
+
+# The follow-up task that sends an event's notifications written by a web request.
+SEND_FOLLOW_UP = "dispatch.send_event_notifications"
 
 
 @dataclass(frozen=True)
@@ -93,15 +97,24 @@ class Message:
 
 
 def notifications_add_many(
-    *, messages: Iterable[Message], now: datetime | None = None, channel: str = "sms", send_now: bool = False
+    *,
+    messages: Iterable[Message],
+    now: datetime | None = None,
+    channel: str = "sms",
+    send_now: bool = False,
+    by_follow_up: bool = False,
 ) -> list[int]:
     """Write one pending row per person per message (a person reached through two units
     gets one), skipping keys that exist, in one INSERT; after commit, queue a send task,
     or with ``send_now`` (callers already in a worker task) send in this process and
-    queue only the failures. Returns the ids written now."""
+    queue only the failures. Callers in a web request pass ``by_follow_up``: the sending
+    is then a follow-up of each message's event (SEND_FOLLOW_UP, an outbox row the relay
+    wakes a worker for), so the web sends no broker message. Returns the ids written now."""
+    messages = list(messages)
+    if by_follow_up and any(m.event is None or m.order is None for m in messages):
+        raise ValueError("by_follow_up needs each message's order and event")
     now = now or timezone.now()
     rows, keys = [], set()
-    messages = list(messages)
     # An SMS leaves the system (a gateway, a phone on a desk): whatever an order's title
     # or a note carries of a resident goes out redacted, whoever builds the message.
     texts = {
@@ -142,8 +155,22 @@ def notifications_add_many(
             "pk", flat=True
         )
     )
-    if ids:
+    if ids and by_follow_up:
+        for order_id, event_id in sorted({(m.order.pk, m.event.pk) for m in messages}):  # type: ignore[union-attr]
+            follow_up_request(task=SEND_FOLLOW_UP, order_id=order_id, event_id=event_id, now=now)
+    elif ids:
         transaction.on_commit(lambda: _send_now(ids) if send_now else _queue_send(ids))
+    return ids
+
+
+def notifications_send_of_event(*, event_id: int) -> list[int]:
+    """Send the event's pending notifications after the caller's commit (the
+    SEND_FOLLOW_UP handler, in a worker), as ``send_now`` does; the ids."""
+    ids = list(
+        Notification.objects.filter(event_id=event_id, state=NotificationState.PENDING).values_list("pk", flat=True)
+    )
+    if ids:
+        transaction.on_commit(lambda: _send_now(ids))
     return ids
 
 
@@ -157,9 +184,12 @@ def notifications_add(
     now: datetime | None = None,
     channel: str = "sms",
     send_now: bool = False,
+    by_follow_up: bool = False,
 ) -> list[int]:
     message = Message(list(recipients), text, key, order, event)
-    return notifications_add_many(messages=[message], now=now, channel=channel, send_now=send_now)
+    return notifications_add_many(
+        messages=[message], now=now, channel=channel, send_now=send_now, by_follow_up=by_follow_up
+    )
 
 
 def _send_now(ids: list[int]) -> None:

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from dispatch import calendar as work_calendar
 from dispatch.follow_ups import callback_retries_remind, event_follow_up
-from dispatch.notify import notifications_send, notifications_sweep
+from dispatch.notify import SEND_FOLLOW_UP, notifications_send, notifications_send_of_event, notifications_sweep
 from dispatch.retention import retention_anonymise_expired
 from dispatch.scan import deadline_scan
 from dispatch.services import dispatch_queue_unrouted
@@ -40,9 +40,18 @@ def _follow_up(order_id: int, event_id: int) -> None:
     event_follow_up(event_id=event_id)
 
 
+def _send_of_event(order_id: int, event_id: int) -> None:
+    bind_order_id(order_id)
+    notifications_send_of_event(event_id=event_id)
+
+
 # Outbox rows by task name → what runs them (workorders/outbox.py). The workorders core
 # records rows under these names; only this interface module knows the handlers.
-FOLLOW_UP_HANDLERS = {"dispatch.route_order": _route, "dispatch.on_event": _follow_up}
+FOLLOW_UP_HANDLERS = {
+    "dispatch.route_order": _route,
+    "dispatch.on_event": _follow_up,
+    SEND_FOLLOW_UP: _send_of_event,
+}
 
 
 def _drain(task, name: str, legacy_args: tuple) -> dict:
@@ -66,6 +75,13 @@ def route_order(self, *legacy_args) -> dict:
 @shared_task(name="dispatch.on_event", bind=True)
 def on_event(self, *legacy_args) -> dict:
     return _drain(self, "dispatch.on_event", legacy_args)
+
+
+@shared_task(name=SEND_FOLLOW_UP, bind=True)
+def send_event_notifications(self) -> dict:
+    """Send the notifications a web request wrote for an event (notifications_add_many's
+    by_follow_up): the request sends no broker message, the relay wakes this drain."""
+    return _drain(self, SEND_FOLLOW_UP, ())
 
 
 @shared_task(name="dispatch.sweep_follow_ups")

@@ -3,6 +3,8 @@ import sys
 from pathlib import Path
 
 from celery import Celery, signals
+from celery.schedules import crontab
+from django.apps import apps as django_apps
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 # Celery's Django fixup runs Django's system checks when a worker starts. The URL and
@@ -20,9 +22,28 @@ if Path(sys.argv[0]).name in {"celery", "__main__.py"} and "celery" in sys.argv[
 
 app = Celery("hotline")
 # All Celery options live in Django settings under the CELERY_ prefix, so one module
-# (and the environment behind it) configures the web process, the worker and beat alike.
+# (and the environment behind it) configures the worker and beat alike.
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def beat_schedule(entries: dict) -> dict:
+    """The settings' CELERY_BEAT_SCHEDULE as beat reads it: a schedule given as a dict is
+    a crontab's fields (settings.py does not import Celery, so the web never loads it)."""
+    return {
+        name: {**entry, "schedule": crontab(**entry["schedule"])} if isinstance(entry["schedule"], dict) else entry
+        for name, entry in entries.items()
+    }
+
+
+app.conf.beat_schedule = beat_schedule(app.conf.beat_schedule)
+
+if django_apps.ready:
+    # Loaded by a process that is already running Django (eager mode: the test suite,
+    # scripts without a worker): register every task now, as a worker does at start, so a
+    # task sent by name runs here. No app's ready() imports its tasks module any more:
+    # the web process never loads Celery.
+    app.loader.import_default_modules()
 
 
 @signals.task_prerun.connect
@@ -57,3 +78,19 @@ def _heartbeat(sender=None, **_):
     name = getattr(sender, "name", "")
     if name in HEARTBEAT_TASKS:
         heartbeat_from_task(name, task_seconds(sender.request.id))
+
+
+@signals.worker_ready.connect
+def _start_outbox_relay(**_):
+    # In the worker's main process only (not in beat, not in pool children, which are
+    # forked before this signal): wake the drains when outbox rows commit.
+    from hotline.outbox_relay import relay
+
+    relay.start()
+
+
+@signals.worker_shutdown.connect
+def _stop_outbox_relay(**_):
+    from hotline.outbox_relay import relay
+
+    relay.stop()

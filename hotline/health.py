@@ -2,10 +2,15 @@
 
 ``/healthz``: the process answers (no database: a slow database must not make the
 orchestrator kill healthy web processes). ``/readyz``: this instance can do its work —
-the database answers, the broker accepts connections, and beat with a worker is alive:
-the last deadline scan and the last dashboard roll-up finished recently (each records a
-Heartbeat row when it succeeds, hotline/celery.py). 200 when all pass, 503 naming the
+the database answers, and beat with a worker is alive: the last deadline scan and the
+last dashboard roll-up finished recently (each records a Heartbeat row when it succeeds,
+hotline/celery.py), and no follow-up has waited long past its time (``follow_ups``: the
+workers are woken by the outbox relay and drain it). 200 when all pass, 503 naming the
 failing checks otherwise; both are plain JSON without personal data.
+
+The web process itself sends no broker message (hotline/outbox_relay.py), so it does
+not check the broker: a broker that is down shows as the scan's heartbeat going stale
+(beat cannot reach the worker) and the follow-ups' age growing, which is what it costs.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Min
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -57,30 +63,38 @@ def _check_database() -> str | None:
     return None
 
 
-def _check_broker() -> str | None:
-    from hotline.celery import app
+def follow_ups_max_age() -> float:
+    """How long a due follow-up may wait unclaimed: the relay starts it within a second,
+    beat's sweep after GRACE + one interval; a few of those before it counts as down."""
+    return max(60.0, 4.0 * (settings.HOTLINE_OUTBOX_SWEEP_INTERVAL + settings.HOTLINE_OUTBOX_GRACE))
 
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=3)
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready
-        return f"{type(exc).__name__}: {exc}"[:200]
-    return None
+
+def follow_ups_age(*, now: datetime | None = None) -> float:
+    """Seconds the oldest due follow-up has waited (0: none waits). Reads the pending
+    rows' partial index only."""
+    from workorders.models import FollowUp
+
+    now = now or timezone.now()
+    oldest = FollowUp.objects.filter(state=FollowUp.State.PENDING, available_at__lte=now).aggregate(
+        oldest=Min("available_at")
+    )["oldest"]
+    return 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
 
 
 def readiness(*, now: datetime | None = None) -> tuple[bool, dict]:
     checks: dict[str, dict] = {}
-    for name, check in (("database", _check_database), ("broker", _check_broker)):
-        t0 = time.perf_counter()
-        error = check()
-        checks[name] = {"ok": error is None, "ms": round(1000 * (time.perf_counter() - t0), 1)}
-        if error:
-            checks[name]["error"] = error
-    if checks["database"]["ok"]:
+    t0 = time.perf_counter()
+    error = _check_database()
+    checks["database"] = {"ok": error is None, "ms": round(1000 * (time.perf_counter() - t0), 1)}
+    if error:
+        checks["database"]["error"] = error
+    else:
         limits = max_ages()
         for name, age in heartbeat_ages(now=now).items():
             ok = age is not None and age <= limits[name]
             checks[name] = {"ok": ok, "age_seconds": None if age is None else round(age, 1), "max": limits[name]}
+        waited, limit = follow_ups_age(now=now), follow_ups_max_age()
+        checks["follow_ups"] = {"ok": waited <= limit, "age_seconds": round(waited, 1), "max": limit}
     ok = all(c["ok"] for c in checks.values()) and len(checks) == 2 + len(HEARTBEAT_TASKS)
     return ok, checks
 

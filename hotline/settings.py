@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -196,6 +195,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Gives api.schema.AutoSchema drf-spectacular's class as its base first (api/schema.py).
+    "DEFAULT_GENERATOR_CLASS": "api.schema_generator.SchemaGenerator",
     # One schema name per choice set (else check --deploy warns; drf_spectacular.W001).
     "ENUM_NAME_OVERRIDES": {
         "ResolutionEnum": "workorders.choices.Resolution",
@@ -285,12 +286,11 @@ HOTLINE_OUTBOX_MAX_ATTEMPTS = env_int("HOTLINE_OUTBOX_MAX_ATTEMPTS", 8, minimum=
 HOTLINE_OUTBOX_BACKOFF = env_int("HOTLINE_OUTBOX_BACKOFF", 5, minimum=1)  # seconds, doubled per failed try
 HOTLINE_OUTBOX_BACKOFF_MAX = 3600
 HOTLINE_OUTBOX_KEEP_DAYS = env_int("HOTLINE_OUTBOX_KEEP_DAYS", 7, minimum=1)
-# Nudges are published by a background thread per process, one per task per window of
-# this many milliseconds (issue 14: off the request path); 0 publishes in the committing
-# request's own on-commit callback. Either way the worker logs each row's work under the
-# request id stored on the row (FollowUp.request_id). 50 ms: a publish costs ~0.65 ms of
-# CPU per task, and under load 10 ms windows sent 0.62 messages per intake, 50 ms 0.33.
-HOTLINE_OUTBOX_NUDGE_WINDOW_MS = env_int("HOTLINE_OUTBOX_NUDGE_WINDOW_MS", 50, minimum=0)
+# The web sends no broker message: a relay thread in each worker's main process
+# (hotline/outbox_relay.py) wakes the drains. On PostgreSQL a trigger NOTIFYs it when a
+# row commits; on SQLite it looks for new due rows every this many milliseconds (one
+# query on the pending rows' partial index).
+HOTLINE_OUTBOX_RELAY_POLL_MS = env_int("HOTLINE_OUTBOX_RELAY_POLL_MS", 100, minimum=10)
 CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),
@@ -301,7 +301,9 @@ if HOTLINE_TRAIN_HOUR > 23:
     raise ImproperlyConfigured("HOTLINE_TRAIN_HOUR must be an hour of the day, 0–23.")
 CELERY_BEAT_SCHEDULE["triage-train-models"] = {
     "task": "triage.train_models",
-    "schedule": crontab(hour=HOTLINE_TRAIN_HOUR, minute=15),
+    # A dict is a crontab's fields (hotline/celery.py makes it one): the web, which never
+    # schedules anything, does not import Celery for it.
+    "schedule": {"hour": HOTLINE_TRAIN_HOUR, "minute": 15},
 }
 # Below this many labelled orders the suggestions come from the keyword rules (cold start).
 HOTLINE_TRAIN_MIN_ORDERS = env_int("HOTLINE_TRAIN_MIN_ORDERS", 300, minimum=2)
@@ -338,6 +340,7 @@ CELERY_TASK_ROUTES = {
     "dispatch.route_order": {"queue": "routing"},
     "dispatch.on_event": {"queue": "notifications"},
     "dispatch.send_notifications": {"queue": "notifications"},
+    "dispatch.send_event_notifications": {"queue": "notifications"},
     "dispatch.scan_deadlines": {"queue": "scans"},
     "dispatch.sweep": {"queue": "scans"},
     "dispatch.sweep_follow_ups": {"queue": "scans"},

@@ -5,7 +5,5 @@ from django.utils.translation import gettext_lazy as _
 class TriageConfig(AppConfig):
     name = "triage"
     verbose_name = _("智能分类与派单")
-
-    def ready(self) -> None:
-        # Registered in every process so beat and eager tests find the task by name.
-        from triage import tasks  # noqa: F401
+    # No ready() importing triage.tasks: the web loads no Celery (hotline/celery.py
+    # registers every task where one can run).

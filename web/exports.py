@@ -7,7 +7,8 @@ row holding the list's query string) and written by a Celery worker; the asker i
 to a page that shows it ready for download. Small ledgers are still answered at once.
 
 Durable like the follow-ups (DESIGN, "Follow-ups are data"): the row is the job, and the
-Celery message only says that there is one. A lost message, or a worker killed while
+Celery message (sent by the relay in a worker, hotline/outbox_relay.py, once the row
+commits: the web sends none) only says that there is one. A lost message, or a worker killed while
 writing, leaves the row pending or running: the sweep (beat) nudges the workers again
 for rows pending longer than GRACE, puts back rows running longer than STALE (up to
 MAX_ATTEMPTS tries, then failed), and deletes exports KEEP_HOURS old.
@@ -29,7 +30,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 
 from web.models import ExportState, LedgerExport
-from workorders.outbox import follow_ups_nudge
+from workorders.outbox import follow_ups_nudge, nudge_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ KEEP_HOURS = 24
 
 def ledger_export_request(*, owner: AbstractBaseUser, query: str, language: str) -> LedgerExport:
     """Ask for the ledger that ``query`` (the order list's query string) describes, to be
-    written by a worker; the workers are told after commit. The same ledger asked for
+    written by a worker; the relay wakes the workers once the row commits. The same ledger asked for
     again while it is still being written (a second click) is the same export."""
     query, language = query[:2000], language[:10]
     waiting = LedgerExport.objects.filter(
@@ -55,7 +56,7 @@ def ledger_export_request(*, owner: AbstractBaseUser, query: str, language: str)
     if existing is not None:
         return existing
     export = LedgerExport.objects.create(owner=owner, query=query, language=language)
-    transaction.on_commit(lambda: follow_ups_nudge(tasks=[DRAIN_TASK]))
+    nudge_on_commit((DRAIN_TASK,))  # the committed row wakes the workers (hotline/outbox_relay.py)
     return export
 
 

@@ -1,14 +1,16 @@
 """The follow-up outbox: work that must happen after an event, kept as rows.
 
 ``follow_ups_record`` writes one ``FollowUp`` row per (event, task) in the transaction
-that writes the event, so the work exists exactly when the event does. After commit one
-lightweight nudge per task goes to the broker ("there is work for dispatch.route_order"),
-sent by a background thread that coalesces the commits of a few milliseconds (_Nudger);
-it carries no ids, so losing it loses nothing: ``follow_ups_due`` (beat) nudges again
-for rows nobody claimed. ``follow_ups_drain`` (the worker) claims a row with
-``skip_locked``, runs the task's handler and marks the row done in that same
-transaction: a worker killed mid-run rolls everything back and the row is pending
-again, so each follow-up takes effect exactly once.
+that writes the event, so the work exists exactly when the event does. The process that
+commits sends nothing: the relay in each worker's main process (hotline/outbox_relay.py)
+learns of the committed row (a PostgreSQL NOTIFY from a trigger, delivered only on
+commit; a short poll on SQLite) and sends one lightweight nudge per task ("there is work
+for dispatch.route_order"). A nudge carries no ids, so losing it loses nothing: the
+relay's slow poll and ``follow_ups_due`` (beat) nudge again for rows nobody claimed.
+``follow_ups_drain`` (the worker) claims a row with ``skip_locked``, runs the task's
+handler and marks the row done in that same transaction: a worker killed mid-run rolls
+everything back and the row is pending again, so each follow-up takes effect exactly
+once.
 
 This module is part of the core: it knows tasks only by name and is handed the
 handlers by the dispatch app's tasks, so it never imports an app above it.
@@ -19,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -69,7 +70,7 @@ def follow_ups_record(*, tasks: Iterable[str], order_id: int, event_id: int, now
         [{**row, "task": task} for task in tasks],
         ignore_conflicts=True,  # the (event, task) key: recording twice is harmless
     )
-    _nudge_on_commit(tasks)
+    nudge_on_commit(tasks)
 
 
 def follow_up_request(*, task: str, order_id: int, event_id: int, now: datetime) -> None:
@@ -90,7 +91,7 @@ def follow_up_request(*, task: str, order_id: int, event_id: int, now: datetime)
     FollowUp.objects.filter(event_id=event_id, task=task).update(
         state=FollowUp.State.PENDING, available_at=now, attempts=0, last_error="", request_id=rid
     )
-    _nudge_on_commit((task,))
+    nudge_on_commit((task,))
 
 
 def _request_id() -> str:
@@ -99,19 +100,27 @@ def _request_id() -> str:
     return "" if rid == "-" else rid
 
 
-# Names to nudge after the current transaction commits, per thread. Many transitions in
-# one transaction (a bulk sign) still send one message per task, not one per order.
+# Names to nudge after the current transaction commits, per thread, in eager mode only.
 _pending = threading.local()
 
 
-def _nudge_on_commit(tasks: tuple[str, ...]) -> None:
+def nudge_on_commit(tasks: tuple[str, ...]) -> None:
+    """After this transaction commits, the workers of ``tasks`` are to look for work.
+    Nothing to send in the running app: the committed rows are what wakes the workers
+    (hotline/outbox_relay.py: a PostgreSQL trigger NOTIFYs the relay in each worker's
+    main process, or the relay's poll on SQLite finds them), so the web process sends no
+    broker message and loads no Celery. With CELERY_TASK_ALWAYS_EAGER (the test suite,
+    scripts without a worker) there is no worker and no relay: the drains run here after
+    commit instead."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return
     names = getattr(_pending, "names", None)
     if names is None:
         names = _pending.names = set()
     names.update(tasks)
-    # Every transition registers the callback, the first one to run sends them all and
+    # Every transition registers the callback, the first one to run drains them all and
     # the rest find nothing; a rolled-back transaction's names ride along with the next
-    # commit's nudge, which costs an empty drain at worst.
+    # commit's, which costs an empty drain at worst.
     transaction.on_commit(_flush_nudges)
 
 
@@ -120,81 +129,13 @@ def _flush_nudges() -> None:
     if not names:
         return
     _pending.names = set()
-    from hotline.celery import app
-
-    # Eager mode runs the task in the caller: a background thread would run it on its own
-    # connection, outside the caller's (test) transaction.
-    if settings.HOTLINE_OUTBOX_NUDGE_WINDOW_MS <= 0 or app.conf.task_always_eager:
-        follow_ups_nudge(tasks=sorted(names))
-    else:
-        _nudger.add(names)
-
-
-class _Nudger:
-    """Publishes nudges from one background thread per process, off the request path.
-
-    A broker publish costs a request ~0.4 ms of CPU and a round trip to the broker; at
-    hundreds of intakes a second that was a fifth of each request. The on-commit callback
-    only adds the task names to a set and wakes this thread, which waits WINDOW_MS so
-    that every commit in that window shares one message per task. The thread takes the
-    names only after the commits that added them, so a drain started by its message sees
-    their rows: the routing delay this adds is at most the window. A nudge lost with the
-    process (it exits before the thread publishes) is a lost message like any other: the
-    rows are committed, and the sweeper nudges them after the grace."""
-
-    def __init__(self) -> None:
-        self._reset()
-        # A forked child (gunicorn and Celery prefork workers) has no thread and may have
-        # inherited the lock held: start over there.
-        os.register_at_fork(after_in_child=self._reset)
-
-    def _reset(self) -> None:
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._names: set[str] = set()
-        self._publishing = False
-        self._thread: threading.Thread | None = None
-
-    def add(self, names: Iterable[str]) -> None:
-        with self._lock:
-            self._names.update(names)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="hotline-outbox-nudger", daemon=True)
-                self._thread.start()
-        self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            time.sleep(settings.HOTLINE_OUTBOX_NUDGE_WINDOW_MS / 1000)
-            # Clear before taking the names: a commit after the take wakes us again.
-            self._wake.clear()
-            with self._lock:
-                names, self._names = self._names, set()
-                self._publishing = bool(names)
-            if names:
-                try:
-                    follow_ups_nudge(tasks=sorted(names))
-                finally:
-                    self._publishing = False
-
-    def wait_idle(self, timeout: float = 5.0) -> bool:
-        """True once every added name has been published (for tests and shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if not self._names and not self._wake.is_set() and not self._publishing:
-                    return True
-            time.sleep(0.005)
-        return False
-
-
-_nudger = _Nudger()
+    follow_ups_nudge(tasks=sorted(names))
 
 
 def follow_ups_nudge(*, tasks: Iterable[str]) -> None:
-    """Tell the workers of these tasks that there is work. Never raises: a broker that is
-    down must not fail the user's action, and the sweeper nudges again."""
+    """Tell the workers of these tasks that there is work (the relay, beat's sweep; the
+    drains themselves in eager mode). Never raises: a broker that is down must not fail
+    the caller, and the sweeper nudges again."""
     from hotline.celery import app
 
     for name in tasks:
@@ -321,11 +262,12 @@ def follow_ups_purge(*, older_than: timedelta, now: datetime | None = None, limi
 
 
 def follow_ups_retry(*, ids: Iterable[int], now: datetime | None = None) -> int:
-    """Put failed rows back in the queue (the admin's action) and nudge their workers."""
+    """Put failed rows back in the queue (the admin's action); the relay wakes their
+    workers once this commits."""
     now = now or timezone.now()
     rows = FollowUp.objects.filter(Q(pk__in=list(ids)), state=FollowUp.State.FAILED)
-    tasks = set(rows.values_list("task", flat=True))
+    tasks = tuple(sorted(set(rows.values_list("task", flat=True))))
     count = rows.update(state=FollowUp.State.PENDING, available_at=now, attempts=0)
     if count:
-        transaction.on_commit(lambda: follow_ups_nudge(tasks=sorted(tasks)))
+        nudge_on_commit(tasks)
     return count

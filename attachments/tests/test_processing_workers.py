@@ -157,6 +157,7 @@ def test_a_photo_added_while_a_worker_runs_the_orders_row_gets_a_second_run(
         assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}
     else:
         assert row.state == FollowUp.State.PENDING
-    assert nudged == [PROCESS_TASK, PROCESS_TASK], "each upload should nudge the photo worker after commit"
+    # (Names of an earlier test's uncommitted follow-ups may ride along with the first.)
+    assert nudged.count(PROCESS_TASK) == 2, "each upload should nudge the photo worker after commit"
     photos_process()
     assert set(Attachment.objects.values_list("state", flat=True)) == {"ready"}

@@ -142,6 +142,42 @@ def test_the_community_escalates_to_its_street_on_the_order_page(district):
     assert order.number in street.get("/unit/").content.decode()
 
 
+def test_the_escalation_notice_is_sent_by_a_follow_up_not_a_message_from_the_request(
+    district, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The page's escalation writes the street's notice and a follow-up to send it; the
+    request sends no broker message (the web loads no Celery, hotline/outbox_relay.py):
+    a worker's drain of dispatch.send_event_notifications sends it."""
+    import dispatch.notify
+    from dispatch.notify import SEND_FOLLOW_UP
+    from dispatch.tasks import send_event_notifications
+
+    order = routed(district)
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as in the running app
+
+    def no_message(ids):
+        raise AssertionError("the request queued a broker message")
+
+    monkeypatch.setattr(dispatch.notify, "_queue_send", no_message)
+    client = Client()
+    client.force_login(district.user("handler_community_a"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/orders/{order.number}/do/escalate/",
+            {"expected_version": order.version, "to": "street", "note": "超出社区能力"},
+        )
+    assert response.status_code == 302
+    event = Event.objects.get(order=order, kind="escalate")
+    notice = Notification.objects.get(event=event, address=district.user("handler_a").staff_phone.mobile)
+    assert notice.state == "pending"
+    assert FollowUp.objects.get(event=event, task=SEND_FOLLOW_UP).state == FollowUp.State.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_event_notifications.apply().get()["done"] == 1
+    notice.refresh_from_db()
+    assert notice.state == "sent"
+    assert FollowUp.objects.get(event=event, task=SEND_FOLLOW_UP).state == FollowUp.State.DONE
+
+
 def test_escalating_needs_a_reason_and_the_unit_holding_the_order(district):
     order = routed(district)
     client = Client()

@@ -7,12 +7,14 @@ once, each auto-dispatch-eligible order routed (assigned by the system) once."""
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import override_settings
 
 from dispatch.models import Notification
 from dispatch.tests.test_workers import Processes, wait_for
@@ -84,10 +86,12 @@ def broker(request, transactional_db):
     app.conf.update(dict.fromkeys(names, url))
     app._after_fork()  # drop the pooled connections to the previous broker
     assert app.connection_for_write().transport_cls == app.connection_for_write(url).transport_cls
-    app.conf.task_always_eager = False  # this process's nudges go to the real broker
+    app.conf.task_always_eager = False  # this process's tasks go to the real broker
     broker.wipe()
     try:
-        yield broker
+        # and its commits run no drain: the workers' relay is what wakes them.
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield broker
     finally:
         broker.wipe()
         app.conf.update(previous)
@@ -231,3 +235,32 @@ def test_two_worker_hosts_one_killed_mid_run_lose_and_repeat_nothing(district, l
     assert FollowUp.objects.filter(state="done").count() < 3 * n, "the work finished before the kill"
     wait_for(_all_done, 120, "every follow-up to be done")
     _assert_exactly_once(procs, assign_events, intakes)
+
+
+def test_a_committed_intake_is_routed_by_a_worker_woken_by_its_relay(district, log_call, procs, broker, monkeypatch):
+    """No beat (no sweep), and this process, standing for the web, cannot send a message:
+    the worker's relay alone wakes the drains, for rows committed before it started and
+    for rows committed while it runs (PostgreSQL: the trigger's NOTIFY)."""
+    from workorders import outbox
+
+    def no_message(**_):
+        raise AssertionError("the committing process sent a broker message")
+
+    monkeypatch.setattr(outbox, "follow_ups_nudge", no_message)
+    before = log_call(auto_dispatch=True).pk  # committed while no worker runs
+    procs.worker("w1")
+    wait_for(lambda: WorkOrder.objects.get(pk=before).status == Status.ASSIGNED, 60, "the first order to be routed")
+    routed_in = []
+    for _ in range(3):
+        t0 = time.monotonic()
+        pk = log_call(auto_dispatch=True).pk
+        wait_for(
+            lambda pk=pk: WorkOrder.objects.get(pk=pk).status == Status.ASSIGNED, 30, "an order to be routed", 0.005
+        )
+        routed_in.append(time.monotonic() - t0)
+    # Woken at once, not by a 5 s safety poll (nor a sweep: there is no beat).
+    assert min(routed_in) < 2.0, routed_in
+    wait_for(_all_done, 60, "every follow-up to be done")
+    assert Counter(
+        Event.objects.filter(kind="assign", actor__isnull=True).values_list("order_id", flat=True)
+    ) == dict.fromkeys(WorkOrder.objects.filter(status=Status.ASSIGNED).values_list("pk", flat=True), 1)

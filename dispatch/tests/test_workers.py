@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from dispatch.models import Notification
 from workorders.choices import Stage, Status
-from workorders.models import Deadline, Event, WorkOrder
+from workorders.models import Deadline, Event, FollowUp, WorkOrder
 from workorders.services import work_order_assign
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -134,7 +135,9 @@ def processes(tmp_path, broker, transactional_db):
     app.conf.task_always_eager = False  # messages go to the real broker from here on
     procs = Processes(tmp_path)
     try:
-        yield procs
+        # and this process's commits run no drain: the workers' relay wakes them.
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
+            yield procs
     finally:
         procs.kill_all()  # before the test database is flushed: no worker outlives a test
         app.conf.task_always_eager = True
@@ -212,6 +215,9 @@ def test_two_workers_scanning_at_once_never_handle_a_deadline_twice(district, lo
     processes.worker("w1")
     processes.worker("w2")
     wait_for(lambda: "ready" in processes.log("w1") and "ready" in processes.log("w2"), 60, "both workers")
+    # The assignments' follow-ups first: a relay wakes their drain as its worker starts,
+    # and a drain of 100 rows would hold that worker while the other takes every scan.
+    wait_for(lambda: not FollowUp.objects.exclude(state="done").exists(), 60, "the assignments' follow-ups")
     for _ in range(6):  # several scans in flight at once, picked up by both workers
         app.send_task("dispatch.scan_deadlines")
     wait_for(lambda: _scanner_state() == (n, n), 120, "every deadline to be handled")

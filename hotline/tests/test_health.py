@@ -25,7 +25,8 @@ def test_readyz_is_red_until_beat_has_run_the_scan_and_the_rollup(client):
     response = client.get("/readyz")
     assert response.status_code == 503
     checks = response.json()["checks"]
-    assert checks["database"]["ok"] and checks["broker"]["ok"]
+    assert checks["database"]["ok"] and checks["follow_ups"] == {"ok": True, "age_seconds": 0.0, "max": 60.0}
+    assert "broker" not in checks  # the web sends no broker message (hotline/outbox_relay.py)
     assert checks["deadline_scan"] == {"ok": False, "age_seconds": None, "max": 60.0}
     from dashboards.tasks import rollup_refresh
     from dispatch.tasks import scan_deadlines
@@ -48,20 +49,25 @@ def test_readyz_turns_red_when_the_scan_stops(client, settings):
 
 
 @pytest.mark.django_db
-def test_readyz_names_an_unreachable_broker(client, settings):
-    from hotline.celery import app
+def test_readyz_turns_red_when_a_due_follow_up_waits_unclaimed(client, log_call):
+    from workorders.models import FollowUp
+    from workorders.outbox import follow_ups_record
 
     heartbeat_record(name="rollup")
     heartbeat_record(name="deadline_scan")
-    # Celery resolves broker_write_url from broker_url once; on a Redis broker it is
-    # already set by earlier tests, so both must point at the dead port.
-    old = app.conf.broker_url, app.conf.broker_write_url
-    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    try:
-        body = client.get("/readyz").json()
-    finally:
-        app.conf.broker_url, app.conf.broker_write_url = old
-    assert not body["checks"]["broker"]["ok"] and "Error" in body["checks"]["broker"]["error"]
+    order, now = log_call(), timezone.now()
+    event = order.events.get()
+    follow_ups_record(tasks=["dispatch.on_event"], order_id=order.pk, event_id=event.pk, now=now)
+    assert client.get("/readyz").status_code == 200  # just written: the relay's to wake
+    # A row in its backoff is not waiting: it is not due yet.
+    FollowUp.objects.update(available_at=now + timedelta(minutes=10))
+    assert client.get("/readyz").status_code == 200
+    # Due two minutes ago and nobody took it: no worker (or no broker) is draining.
+    FollowUp.objects.update(available_at=now - timedelta(minutes=2))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    check = response.json()["checks"]["follow_ups"]
+    assert not check["ok"] and 119 < check["age_seconds"] < 200 and check["max"] == 60.0
 
 
 @pytest.mark.django_db

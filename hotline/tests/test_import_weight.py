@@ -66,7 +66,7 @@ print(json.dumps(sorted(loaded)))
 def test_starting_a_process_does_not_import_heavy_libraries(process):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1", "PYTHONPATH": str(ROOT)}
     env.pop("CELERY_SKIP_CHECKS", None)  # hotline.celery sets it, as a deployed worker has it
-    names = HEAVY + (WEB_ONLY if process == "worker" else [])
+    names = HEAVY + (WEB_ONLY if process == "worker" else BROKER_ONLY + SCHEMA_ONLY)
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, process, *names], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
@@ -141,3 +141,115 @@ def test_the_deployed_celery_command_points_to_celery_for_the_amqp_shell():
     )
     assert out.returncode == 2
     assert "celery -A hotline amqp" in out.stderr
+
+
+# What only the worker and beat need: the web sends no broker message (the outbox relay
+# in the worker wakes the drains, hotline/outbox_relay.py), so Celery, kombu and their
+# dependencies (~9 MB per web worker, BENCHMARKS.md › Memory) stay out of it.
+BROKER_ONLY = ["celery", "kombu", "amqp", "billiard", "click", "vine"]
+
+# drf-spectacular's AutoSchema with the test client it imports: loaded when a schema is
+# generated, not by the views that extend_schema decorates (api/schema.py).
+SCHEMA_ONLY = ["drf_spectacular.openapi", "rest_framework.test", "django.test"]
+
+
+def test_the_api_schema_class_gets_drf_spectacular_as_its_base_when_a_schema_is_generated():
+    from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+    from api.schema import AutoSchema, schema_class_load
+    from api.schema_generator import SchemaGenerator
+
+    SchemaGenerator()  # as the schema views, `spectacular` and `check --deploy` make one
+    assert issubclass(AutoSchema, SpectacularAutoSchema)
+    schema_class_load()  # twice is harmless
+    assert AutoSchema.__mro__.count(SpectacularAutoSchema) == 1
+    # The one attribute extend_schema reads before: the same as drf-spectacular's.
+    assert AutoSchema.method_mapping == SpectacularAutoSchema.method_mapping
+
+
+SERVE = """
+import json, sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from hotline.testing import build_district
+district = build_district()
+import hotline.wsgi  # noqa: F401
+from django.urls import get_resolver
+get_resolver().url_patterns
+from django.test import Client
+client = Client()
+def get(path):
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+# An API intake that auto-dispatches (its routing and receipt follow-ups are recorded),
+# then every role's main pages, the API lists, readiness and a ledger export to a worker.
+client.force_login(district.user("operator"))
+body = {"caller_phone": "13900000001", "caller_name": "张三", "title": "路口有人占道摆摊",
+        "description": "每天傍晚在小区门口摆摊，影响通行。", "address": "幸福里小区东门",
+        "lat": 39.905, "lng": 116.305, "category": district.cat_territorial.code}
+response = client.post("/api/v1/orders", body, content_type="application/json")
+assert response.status_code == 201, response.content
+number = response.json()["number"]
+from workorders.models import FollowUp
+assert FollowUp.objects.filter(state="pending").exists()  # recorded, for the relay to find
+pages = {
+    "operator": ["/ops/", "/ops/submissions/", "/ops/callbacks/", f"/orders/{number}/"],
+    "dispatcher": ["/desk/"],
+    "handler_a": ["/unit/"],
+    "handler_community_a": ["/unit/"],
+    "handler_dept": ["/unit/"],
+    "grid_worker_a": ["/patrol/mine/", "/patrol/"],
+    "supervisor": ["/dashboard/", "/orders/?figure=volume", "/orders/?figure=overdue"],
+}
+for user, paths in pages.items():
+    client.force_login(district.user(user))
+    for path in paths + ["/api/v1/orders/queue", "/api/v1/orders"]:
+        get(path)
+import web.exports
+web.exports.INLINE_ROWS = 0  # this one ledger is "large": asked for, written by a worker
+client.force_login(district.user("supervisor"))
+response = client.get("/orders/export.xlsx?figure=volume")
+assert response.status_code == 302, response.status_code
+from web.models import LedgerExport
+assert LedgerExport.objects.filter(state="pending").count() == 1
+client.get("/readyz")
+loaded = [n for n in sys.argv[1:] if any(m == n or m.startswith(n + ".") for m in sys.modules)]
+print(json.dumps(sorted(loaded)))
+"""
+
+
+def test_the_web_serving_its_pages_and_an_intake_loads_no_celery_or_broker_client(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hotline.settings",
+        "DEBUG": "1",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'web.sqlite3'}",
+        "HOTLINE_VAR_DIR": str(tmp_path),
+    }
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)  # as deployed: a worker runs the follow-ups
+    out = subprocess.run(
+        [sys.executable, "-c", SERVE, *BROKER_ONLY], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_the_worker_still_loads_celery_and_every_task():
+    # The other side of the test above: the app and the tasks are where they run.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotline.settings", "DEBUG": "1", "PYTHONPATH": str(ROOT)}
+    script = SCRIPT.replace('if sys.argv[1] == "web":', "if False:")
+    out = subprocess.run(
+        [sys.executable, "-c", script, "worker", "celery", "kombu", "dispatch.tasks", "triage.tasks", "web.tasks"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == sorted(
+        ["celery", "kombu", "dispatch.tasks", "triage.tasks", "web.tasks"]
+    )

@@ -13,6 +13,7 @@ from web import exports, order_list
 from web.tests.conftest import browser  # noqa: F401  (the shared Chromium fixture)
 from web.tests.test_accessibility import HELPERS, audit
 from web.tests.test_browser import login
+from workorders import outbox
 from workorders.services import work_order_assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +35,7 @@ def test_a_supervisor_pages_through_a_figures_orders_and_downloads_a_large_ledge
     }
     monkeypatch.setattr(exports, "INLINE_ROWS", 10)
     monkeypatch.setattr(exports, "follow_ups_nudge", lambda *, tasks: None)  # the test is the worker
+    monkeypatch.setattr(outbox, "follow_ups_nudge", lambda *, tasks: None)
     context = browser.new_context(viewport=DESKTOP, locale="zh-CN", accept_downloads=True)
     context.add_init_script(HELPERS)
     page = context.new_page()

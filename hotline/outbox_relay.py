@@ -1,0 +1,210 @@
+"""The outbox relay: wakes the workers when outbox rows commit, so that the process that
+commits them (a web request, a task) sends no broker message and the web process loads
+no Celery at all (issue 14, target 3).
+
+The rows are the work (DESIGN, "Follow-ups are data"): ``FollowUp`` rows, written in the
+transaction of their event, and ``LedgerExport`` rows. One relay runs as a thread in each
+Celery worker's main process (started on ``worker_ready``, stopped on shutdown:
+hotline/celery.py) and sends one "there is work" message per task name with due rows —
+the same message beat's sweep sends; a drain claims rows with ``skip_locked``, so two
+relays (two worker hosts) or a relay and the sweep never run a row twice, they at most
+start an empty drain.
+
+- PostgreSQL: triggers on both tables ``pg_notify`` the task's name (migration
+  workorders 0018, web 0005) in the writing statement itself, so the request gains no
+  round trip, and PostgreSQL delivers a notification only when its transaction commits:
+  a rolled-back one wakes nobody, and a drain woken by it sees the row. One relay
+  listens (the holder of a session advisory lock; the others try to take it over every
+  SAFETY seconds, so N worker hosts do not start N drains per commit).
+- SQLite (the embedded default): every relay looks for new due rows each
+  HOTLINE_OUTBOX_RELAY_POLL_MS (one query per table on the pending rows' index).
+
+Either way, when it starts and every SAFETY seconds the listening relay nudges every
+task that still has due rows (rows committed while no relay ran, rows whose backoff has
+passed, a message lost by the broker), and beat's ``follow_ups_due`` sweep remains the
+last safety net. Nothing depends on the relay's message only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Max
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "hotline_outbox"  # the triggers' pg_notify channel (migrations)
+# Any fixed 64-bit key: the session advisory lock whose holder is the listening relay.
+LEADER_LOCK = 0x686F746C696E65  # "hotline"
+SAFETY = 5.0  # seconds between the listening relay's polls for due rows (and lock tries)
+RETRY = 2.0  # seconds to wait after a database error before connecting again
+
+
+def due_work() -> dict[str, tuple]:
+    """Task name → a mark of its due pending rows (how many, the highest id, the latest
+    available_at), for every task with any: a new row, one put back to pending (a retry,
+    follow_up_request) or one whose backoff has passed changes it. Reads the pending
+    rows' partial indexes only (cost ∝ backlog, not history)."""
+    from web.exports import DRAIN_TASK
+    from web.models import ExportState, LedgerExport
+    from workorders.models import FollowUp
+
+    now = timezone.now()
+    due: dict[str, tuple] = {
+        task: (n, top, last)
+        for task, n, top, last in FollowUp.objects.filter(state=FollowUp.State.PENDING, available_at__lte=now)
+        .order_by()
+        .values("task")
+        .annotate(n=Count("pk"), top=Max("pk"), last=Max("available_at"))
+        .values_list("task", "n", "top", "last")
+    }
+    exports = LedgerExport.objects.filter(state=ExportState.PENDING).aggregate(n=Count("pk"), top=Max("pk"))
+    if exports["n"]:
+        due[DRAIN_TASK] = (exports["n"], exports["top"], None)
+    return due
+
+
+def _grew(mark: tuple, before: tuple | None) -> bool:
+    """More rows, a newer row or a later available_at than at the last poll (a drain
+    that finished rows makes the mark smaller, which needs no new drain)."""
+    if before is None:
+        return True
+    return any(now is not None and (then is None or now > then) for now, then in zip(mark, before, strict=True))
+
+
+def _send(tasks: list[str]) -> None:
+    from hotline.celery import app
+    from workorders.outbox import follow_ups_nudge
+
+    # Only names this worker knows as tasks: a stray NOTIFY on the channel sends nothing.
+    follow_ups_nudge(tasks=[name for name in tasks if name in app.tasks])
+
+
+class OutboxRelay:
+    """One thread: ``start()``, ``stop()``. ``nudge`` receives the task names to wake."""
+
+    def __init__(self, nudge: Callable[[list[str]], None] = _send) -> None:
+        self._nudge = nudge
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake_r, self._wake_w = -1, -1
+        # Per task: the mark of its due rows at the last poll, and when it was last nudged.
+        self._seen: dict[str, tuple] = {}
+        self._sent_at: dict[str, float] = {}
+        self.listening = False  # this relay holds the lock and LISTENs (PostgreSQL)
+        self.polls = 0
+
+    # --- life cycle -------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._wake_r, self._wake_w = os.pipe()
+        self._thread = threading.Thread(target=self._run, name="hotline-outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        self._stop.set()
+        os.write(self._wake_w, b"x")
+        thread.join(timeout)
+        for fd in (self._wake_r, self._wake_w):
+            os.close(fd)
+        self._thread = None
+
+    # --- what wakes whom --------------------------------------------------------------
+    def _wake(self, tasks: Iterable[str]) -> None:
+        names = sorted(set(tasks))
+        if not names:
+            return
+        now = time.monotonic()
+        for name in names:
+            self._sent_at[name] = now
+        self._nudge(names)
+
+    def poll(self, *, every_due: bool = False) -> list[str]:
+        """Nudge the tasks with due rows that are new since the last poll, or that were
+        last nudged SAFETY seconds ago or more (or all of them: ``every_due``); the names."""
+        due = due_work()
+        now = time.monotonic()
+        names = [
+            task
+            for task, mark in due.items()
+            if every_due or _grew(mark, self._seen.get(task)) or now - self._sent_at.get(task, -math.inf) >= SAFETY
+        ]
+        self._seen = due
+        self.polls += 1
+        self._wake(names)
+        return names
+
+    # --- the thread -------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if connection.vendor == "postgresql":
+                    self._listen()
+                else:
+                    self._poll_loop()
+            except Exception:
+                logger.warning("Outbox relay: database error; connecting again in %s s", RETRY, exc_info=True)
+                self.listening = False
+                self._close()
+                self._stop.wait(RETRY)
+        self._close()
+
+    def _close(self) -> None:
+        try:
+            connection.close()  # the relay thread's own connection; also ends the lock
+        except Exception:  # noqa: BLE001 - a broken connection is gone either way
+            logger.debug("Outbox relay: closing a broken connection", exc_info=True)
+
+    def _poll_loop(self) -> None:
+        interval = settings.HOTLINE_OUTBOX_RELAY_POLL_MS / 1000
+        self.poll(every_due=True)  # rows committed while no relay ran
+        while not self._stop.wait(interval):
+            self.poll()
+
+    def _take_the_lead(self) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LEADER_LOCK])
+            if not cursor.fetchone()[0]:
+                return False
+            cursor.execute(f"LISTEN {CHANNEL}")
+        self.listening = True
+        return True
+
+    def _listen(self) -> None:
+        connection.ensure_connection()
+        raw = connection.connection
+        if self._take_the_lead():
+            self.poll(every_due=True)  # rows committed while no relay listened
+        next_tick = time.monotonic() + SAFETY
+        while not self._stop.is_set():
+            ready, _, _ = select.select([raw, self._wake_r], [], [], max(0.0, next_tick - time.monotonic()))
+            if self._stop.is_set():
+                return
+            if raw in ready:
+                raw.poll()  # reads the notifications (and notices a dropped connection)
+                names = {n.payload for n in raw.notifies}
+                raw.notifies.clear()
+                self._wake(names)
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + SAFETY
+                if self.listening:
+                    self.poll()
+                elif self._take_the_lead():
+                    self.poll(every_due=True)
+
+
+relay = OutboxRelay()

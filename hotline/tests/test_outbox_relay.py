@@ -1,0 +1,304 @@
+"""The outbox relay (hotline/outbox_relay.py): the process that commits outbox rows sends
+no broker message; a thread in each worker's main process learns of the committed rows
+(PostgreSQL: a trigger's NOTIFY, delivered on commit only; SQLite: a short poll) and wakes
+their drains. Real workers: dispatch/tests/test_outbox_workers.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hotline import outbox_relay
+from hotline.outbox_relay import OutboxRelay
+from web import exports
+from workorders import outbox
+from workorders.models import FollowUp
+from workorders.outbox import follow_ups_drain, follow_ups_retry
+
+# What one hotline intake with a caller's phone records: routing and the resident's receipt.
+INTAKE_TASKS = ["dispatch.on_event", "dispatch.route_order"]
+
+
+class Woken:
+    """A relay's nudge that records the names it was given, with the time."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, list[str]]] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, names: list[str]) -> None:
+        with self.lock:
+            self.calls.append((time.monotonic(), list(names)))
+
+    def names(self) -> list[str]:
+        with self.lock:
+            return sorted({n for _, names in self.calls for n in names})
+
+    def wait(self, what, timeout: float = 10.0) -> float:
+        """Wait until ``what(self)`` holds; the time it did."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if what(self):
+                return time.monotonic()
+            time.sleep(0.01)
+        raise AssertionError(f"the relay was not woken as expected: {self.calls}")
+
+
+@pytest.fixture
+def not_eager(settings):
+    """As in the running app: a commit runs no drain in this process (the suite's eager
+    mode does), it only leaves rows behind."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.fixture
+def relays():
+    started: list[OutboxRelay] = []
+
+    def start(**kwargs) -> tuple[OutboxRelay, Woken]:
+        woken = Woken()
+        relay = OutboxRelay(nudge=woken, **kwargs)
+        relay.start()
+        started.append(relay)
+        return relay, woken
+
+    yield start
+    for relay in started:
+        relay.stop()
+
+
+def _intake(log_call):
+    return log_call(auto_dispatch=True)
+
+
+def _wait_listening(relay: OutboxRelay) -> None:
+    """Until the relay holds the lead and LISTENs, and has looked at what is due."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if relay.listening and relay.polls:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the relay did not start")
+
+
+@pytest.mark.django_db
+def test_the_committing_process_sends_nothing(log_call, not_eager, monkeypatch, django_capture_on_commit_callbacks):
+    sent = []
+    monkeypatch.setattr(outbox, "follow_ups_nudge", lambda *, tasks: sent.append(tasks))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        _intake(log_call)
+    assert FollowUp.objects.filter(state="pending").count() == 2
+    assert sent == [] and callbacks == []  # no message, not even a callback to send one
+
+
+@pytest.mark.django_db
+def test_a_poll_wakes_each_task_whose_due_rows_changed_once(district, log_call, not_eager, monkeypatch):
+    woken = Woken()
+    relay = OutboxRelay(nudge=woken)
+    assert relay.poll() == []  # nothing pending
+    _intake(log_call)
+    assert relay.poll() == INTAKE_TASKS
+    assert relay.poll() == []  # the same rows: their drains are on the way
+    _intake(log_call)
+    assert relay.poll() == INTAKE_TASKS  # new rows
+    # Still pending SAFETY seconds later (a message lost): woken again.
+    monkeypatch.setattr(outbox_relay, "SAFETY", 0.0)
+    assert relay.poll() == INTAKE_TASKS
+    monkeypatch.setattr(outbox_relay, "SAFETY", 3600.0)
+    # Drained: nothing due, nothing sent; a failed try's backoff is not due either.
+    follow_ups_drain(task="dispatch.on_event", handler=lambda order_id, event_id: None)
+    follow_ups_drain(task="dispatch.route_order", handler=lambda order_id, event_id: None)
+    assert relay.poll() == []
+    row = FollowUp.objects.first()
+    FollowUp.objects.filter(pk=row.pk).update(state="pending", available_at=timezone.now() + timedelta(minutes=5))
+    assert relay.poll() == []
+    # An old row put back to pending (the admin's retry) is new work although no id is.
+    FollowUp.objects.filter(pk=row.pk).update(state="failed")
+    assert follow_ups_retry(ids=[row.pk]) == 1
+    assert relay.poll() == [row.task]
+    # A ledger export asked for is its drain's work.
+    exports.ledger_export_request(owner=district.user("supervisor"), query="figure=volume", language="zh-hans")
+    assert relay.poll() == [exports.DRAIN_TASK]
+    assert [names for _, names in woken.calls] == [INTAKE_TASKS] * 3 + [[row.task], [exports.DRAIN_TASK]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_committed_while_no_relay_ran_are_woken_when_it_starts(log_call, not_eager, relays):
+    _intake(log_call)
+    relay, woken = relays()
+    woken.wait(lambda w: w.names() == INTAKE_TASKS)
+
+
+# PostgreSQL: the test suite's SQLite database is in memory with a shared cache, whose
+# table locks refuse a writer while another thread reads (a file database in WAL mode,
+# as deployed, does not); the SQLite relay's polls are tested above, without a thread.
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_intake_wakes_the_relay_at_once_and_a_rolled_back_one_nobody(
+    log_call, not_eager, relays, monkeypatch
+):
+    # Only the commit can wake it here: no safety poll within the test.
+    monkeypatch.setattr(outbox_relay, "SAFETY", 60.0)
+    relay, woken = relays()
+    _wait_listening(relay)
+    assert woken.calls == []
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        _intake(log_call)
+        assert FollowUp.objects.count() == 2
+        raise Rollback
+    time.sleep(0.5)  # a NOTIFY would have arrived by now
+    assert woken.calls == [] and not FollowUp.objects.exists()
+    t0 = time.monotonic()
+    with transaction.atomic():
+        _intake(log_call)
+        time.sleep(0.3)  # not before the commit
+        assert woken.calls == []
+    woke = woken.wait(lambda w: w.names() == INTAKE_TASKS)
+    assert woke - t0 < 1.5  # the NOTIFY, not the 60 s safety net
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_relay_listens_and_another_takes_over_when_it_stops(log_call, not_eager, relays, monkeypatch):
+    monkeypatch.setattr(outbox_relay, "SAFETY", 0.3)
+    first, woken_first = relays()
+    _wait_listening(first)
+    second, woken_second = relays()
+    time.sleep(1.0)  # a few of its tries to take the lead
+    assert not second.listening
+    _intake(log_call)
+    woken_first.wait(lambda w: w.names() == INTAKE_TASKS)
+    time.sleep(0.5)
+    assert woken_second.calls == []  # one drain per commit, not one per worker host
+    first.stop()
+    _wait_listening(second)
+    # It takes over with a look at what is due (the rows above, still pending) …
+    woken_second.wait(lambda w: w.names() == INTAKE_TASKS)
+    # … and listens: a new commit wakes it.
+    woken_second.calls.clear()
+    _intake(log_call)
+    woken_second.wait(lambda w: w.names() == INTAKE_TASKS)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_rows_woken_by_two_relays_at_once_run_once(log_call, not_eager):
+    """Two relays (or a relay and the sweep) wake the same task: the drains they start
+    claim rows with skip_locked, so each row's handler runs once."""
+    orders = [_intake(log_call).pk for _ in range(10)]
+    ran: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2)
+
+    def handler(order_id: int, event_id: int) -> None:
+        with lock:
+            ran.append(order_id)
+        time.sleep(0.01)
+
+    def drain_when_woken(names: list[str]) -> None:
+        barrier.wait(10)
+        try:
+            for name in names:
+                if name == "dispatch.route_order":
+                    follow_ups_drain(task=name, handler=handler)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=lambda: OutboxRelay(nudge=drain_when_woken).poll(every_due=True)) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(ran) == sorted(orders)
+    assert not FollowUp.objects.filter(task="dispatch.route_order", state="pending").exists()
+
+
+SQLITE_SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from hotline.testing import build_district
+print(build_district().cat_territorial.code)
+"""
+
+SQLITE_INTAKE = """
+import json, sys, time
+import django
+django.setup()
+from workorders.models import WorkOrder
+from workorders.services import work_order_log_call
+from workorders.models import Category
+from django.contrib.auth import get_user_model
+operator = get_user_model().objects.get(username="operator")
+category = Category.objects.get(code=sys.argv[1])
+took = []
+for i in range(int(sys.argv[2])):
+    t0 = time.monotonic()
+    order = work_order_log_call(
+        actor=operator, caller_name="张三", caller_phone="13812345678", title="路口有人占道摆摊",
+        description="每天傍晚在幸福里小区门口摆摊，影响通行。", address="幸福里小区东门",
+        lat=39.905, lng=116.305, category=category, auto_dispatch=True,
+    )
+    while WorkOrder.objects.get(pk=order.pk).status != "assigned":
+        assert time.monotonic() - t0 < 60, "not routed"
+        time.sleep(0.01)
+    took.append(time.monotonic() - t0)
+print(json.dumps(took))
+"""
+
+
+def test_on_the_embedded_defaults_a_real_worker_routes_what_another_process_commits(tmp_path):
+    """SQLite file and filesystem broker (make run): the committing process sends nothing,
+    the worker's relay polls and wakes the routing drain; no beat runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from hotline.tests.test_import_weight import ROOT
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hotline.settings",
+        "DEBUG": "1",
+        "PYTHONPATH": str(ROOT),
+        "HOTLINE_VAR_DIR": str(tmp_path),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    for name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)  # the embedded defaults, under tmp_path
+    run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 180}
+    setup = subprocess.run([sys.executable, "-c", SQLITE_SETUP], **run)
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "hotline.celery_main", "-A", "hotline", "worker", "--pool=solo", "-l", "info"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        category = setup.stdout.strip().splitlines()[-1]
+        out = subprocess.run([sys.executable, "-c", SQLITE_INTAKE, category, "4"], **run)
+        assert out.returncode == 0, out.stderr[-2000:] + (tmp_path / "worker.log").read_text()[-2000:]
+        took = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        os.killpg(worker.pid, 9)
+        worker.wait()
+    # The first waits for the worker to start; the others are woken by the relay's 0.1 s
+    # poll (and the filesystem transport's own polling of its folder).
+    assert max(took[1:]) < 5.0, took
