@@ -27,6 +27,15 @@ def _test_defaults():
         translation.activate(settings.LANGUAGE_CODE)
 
         app.conf.task_always_eager = True
+        # Celery keeps "a task is running here, .get() would block" in one process-wide
+        # flag that each eager apply_async sets and then puts back as it found it. Tasks
+        # applied eagerly in two threads at once (tests of concurrent actions, whose
+        # commits drain follow-ups in their own threads) can put it back in the wrong
+        # order and leave it set, and a later test's .get() then fails with "Never call
+        # result.get() within a task". No test starts inside a task.
+        from celery._state import _set_task_join_will_block
+
+        _set_task_join_will_block(False)
         yield
         app.conf.task_always_eager = False
 

@@ -11,7 +11,7 @@ relays (two worker hosts) or a relay and the sweep never run a row twice, they a
 start an empty drain.
 
 - PostgreSQL: triggers on both tables ``pg_notify`` the task's name (migration
-  workorders 0018, web 0005) in the writing statement itself, so the request gains no
+  workorders 0018, web 0002) in the writing statement itself, so the request gains no
   round trip, and PostgreSQL delivers a notification only when its transaction commits:
   a rolled-back one wakes nobody, and a drain woken by it sees the row. One relay
   listens (the holder of a session advisory lock; the others try to take it over every

@@ -158,7 +158,10 @@ def photos_process() -> dict:
     outbox rows (attachments/tasks.py), as a Celery worker would after commit."""
     from attachments.tasks import process
 
-    return process.apply().get()
+    # Not inside a task (nothing here would block on another's result); says so, since
+    # threads of the calling test that applied tasks eagerly may have left Celery's
+    # process-wide "inside a task" flag set (conftest.py).
+    return process.apply().get(disable_sync_subtasks=False)
 
 
 def copy_order_rows(order_id: int, count: int, prefix: str, *, status: str | None = None) -> None:
