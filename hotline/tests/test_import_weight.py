@@ -210,7 +210,7 @@ for user, paths in pages.items():
 import web.exports
 web.exports.INLINE_ROWS = 0  # this one ledger is "large": asked for, written by a worker
 client.force_login(district.user("supervisor"))
-response = client.get("/orders/export.xlsx?figure=volume")
+response = client.post("/orders/export.xlsx?figure=volume")  # the list's export form posts
 assert response.status_code == 302, response.status_code
 from web.models import LedgerExport
 assert LedgerExport.objects.filter(state="pending").count() == 1
