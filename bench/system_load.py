@@ -363,7 +363,7 @@ class Stack:
                 "--pool=prefork",
                 f"--concurrency={self.args.worker_concurrency}",
                 "-l",
-                "warning",
+                os.environ.get("BENCH_WORKER_LOGLEVEL", "warning"),  # info: one line per task, to count drains
                 "--without-gossip",
                 "--without-mingle",
             ],

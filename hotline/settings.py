@@ -291,6 +291,10 @@ HOTLINE_OUTBOX_KEEP_DAYS = env_int("HOTLINE_OUTBOX_KEEP_DAYS", 7, minimum=1)
 # row commits; on SQLite it looks for new due rows every this many milliseconds (one
 # query on the pending rows' partial index).
 HOTLINE_OUTBOX_RELAY_POLL_MS = env_int("HOTLINE_OUTBOX_RELAY_POLL_MS", 100, minimum=10)
+# A task nudged less than this many milliseconds ago is not nudged again at once: the rows
+# committed meanwhile get one more nudge when the window ends, and only if a row is still
+# waiting with no drain on it. The first row after a quiet spell is nudged at once.
+HOTLINE_OUTBOX_RELAY_WINDOW_MS = env_int("HOTLINE_OUTBOX_RELAY_WINDOW_MS", 100, minimum=0)
 CELERY_BEAT_SCHEDULE["dispatch-sweep-follow-ups"] = {
     "task": "dispatch.sweep_follow_ups",
     "schedule": float(HOTLINE_OUTBOX_SWEEP_INTERVAL),

@@ -99,7 +99,7 @@ def test_the_committing_process_sends_nothing(log_call, not_eager, monkeypatch, 
 @pytest.mark.django_db
 def test_a_poll_wakes_each_task_whose_due_rows_changed_once(district, log_call, not_eager, monkeypatch):
     woken = Woken()
-    relay = OutboxRelay(nudge=woken)
+    relay = OutboxRelay(nudge=woken, window=0.0)  # no coalescing here: the test below
     assert relay.poll() == []  # nothing pending
     _intake(log_call)
     assert relay.poll() == INTAKE_TASKS
@@ -125,6 +125,129 @@ def test_a_poll_wakes_each_task_whose_due_rows_changed_once(district, log_call, 
     exports.ledger_export_request(owner=district.user("supervisor"), query="figure=volume", language="zh-hans")
     assert relay.poll() == [exports.DRAIN_TASK]
     assert [names for _, names in woken.calls] == [INTAKE_TASKS] * 3 + [[row.task], [exports.DRAIN_TASK]]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.django_db
+def test_a_task_woken_within_its_window_is_held_and_woken_once_after_only_if_a_row_still_waits(log_call, not_eager):
+    """Coalescing: one nudge per task per window; the rows of the window get one more
+    nudge when it ends, unless a drain has run them meanwhile."""
+    woken, clock = Woken(), Clock()
+    relay = OutboxRelay(nudge=woken, window=0.1, clock=clock)
+    sent = lambda: [names for _, names in woken.calls]  # noqa: E731
+
+    _intake(log_call)
+    relay.wake(INTAKE_TASKS)  # the first commit after a quiet spell: at once
+    assert sent() == [INTAKE_TASKS]
+    for clock.now in (0.02, 0.05):  # two more commits within the window: held
+        _intake(log_call)
+        relay.wake(INTAKE_TASKS)
+    clock.now = 0.09
+    assert relay.release() == [] and sent() == [INTAKE_TASKS]  # the window has not ended
+    clock.now = 0.1
+    # Nobody has run the window's rows (no worker in this test): one more nudge each.
+    assert relay.release() == INTAKE_TASKS
+    assert sent() == [INTAKE_TASKS, INTAKE_TASKS]
+    assert relay.release() == []  # released once
+
+    # A commit within the new window, whose rows the running drain takes before it ends.
+    clock.now = 0.15
+    _intake(log_call)
+    relay.wake(INTAKE_TASKS)
+    for task in INTAKE_TASKS:
+        follow_ups_drain(task=task, handler=lambda order_id, event_id: None)
+    clock.now = 0.2
+    assert relay.release() == [] and len(sent()) == 2  # nothing waits: no empty drain started
+
+    # After the window, the next commit is nudged at once again; one task's window does
+    # not hold another's.
+    clock.now = 0.35
+    _intake(log_call)
+    relay.wake(["dispatch.route_order"])
+    clock.now = 0.36
+    relay.wake(["dispatch.on_event", "dispatch.route_order"])
+    assert sent()[2:] == [["dispatch.route_order"], ["dispatch.on_event"]]
+    # A relay that starts (or takes the lead) wakes every due task whatever the windows.
+    relay.wake(INTAKE_TASKS, at_once=True)
+    assert sent()[4:] == [INTAKE_TASKS]
+
+
+@pytest.mark.django_db
+def test_the_window_holds_a_polls_nudges_as_well(log_call, not_eager):
+    """SQLite's poll (and the listening relay's safety poll) go through the same window."""
+    woken, clock = Woken(), Clock()
+    relay = OutboxRelay(nudge=woken, window=0.1, clock=clock)
+    _intake(log_call)
+    assert relay.poll() == INTAKE_TASKS
+    clock.now = 0.05
+    _intake(log_call)
+    assert relay.poll() == INTAKE_TASKS  # new rows, but within the window: held
+    assert len(woken.calls) == 1
+    clock.now = 0.1
+    assert relay.release() == INTAKE_TASKS  # on SQLite any due pending row waits
+    assert len(woken.calls) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_a_drain_is_running_does_not_wait_but_one_behind_it_does(log_call, not_eager):
+    _intake(log_call)
+    claimed, release = threading.Event(), threading.Event()
+
+    def drain() -> None:
+        def handler(order_id: int, event_id: int) -> None:
+            claimed.set()
+            release.wait(10)
+
+        try:
+            follow_ups_drain(task="dispatch.route_order", handler=handler)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=drain)
+    thread.start()
+    try:
+        assert claimed.wait(10)
+        # The drain holds its row: nothing of routing waits; the receipt's row does.
+        assert outbox_relay.waiting_work(INTAKE_TASKS) == ["dispatch.on_event"]
+        _intake(log_call)  # committed while the drain runs: waits for one
+        assert outbox_relay.waiting_work(INTAKE_TASKS) == INTAKE_TASKS
+    finally:
+        release.set()
+        thread.join(10)
+    # That drain took the second row too before it stopped.
+    assert outbox_relay.waiting_work(INTAKE_TASKS) == ["dispatch.on_event"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_commits_is_woken_a_few_times_and_the_last_nudge_follows_the_last_commit(
+    log_call, not_eager, relays, monkeypatch
+):
+    monkeypatch.setattr(outbox_relay, "SAFETY", 60.0)
+    relay, woken = relays(window=0.2)
+    _wait_listening(relay)
+    t0 = time.monotonic()
+    for _ in range(20):
+        _intake(log_call)
+        time.sleep(0.02)
+    last_commit = time.monotonic()
+    # Nothing drains here, so every window's rows still wait at its end: the last nudge
+    # of each task comes after the last commit, whatever the window held.
+    woken.wait(lambda w: all(any(t > last_commit and task in names for t, names in w.calls) for task in INTAKE_TASKS))
+    time.sleep(0.5)
+    per_task = {task: sum(task in names for _, names in woken.calls) for task in INTAKE_TASKS}
+    windows = (last_commit - t0) / 0.2
+    # One at the start and at most one per window after it (not one per commit: 20).
+    assert all(n <= windows + 2 for n in per_task.values()), (per_task, windows)
+    assert all(n >= 2 for n in per_task.values()), per_task
 
 
 @pytest.mark.django_db(transaction=True)
