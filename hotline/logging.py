@@ -26,18 +26,27 @@ order_var: contextvars.ContextVar[str] = contextvars.ContextVar("order", default
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 
-def bind_order(number: str | None) -> None:
+# The id of the order order_var names, when whoever bound it knew it (the drain).
+_order_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("order_id", default=None)
+
+
+def bind_order(number: str | None, *, order_id: int | None = None) -> None:
     """Name the order this request or task is about on its remaining log lines."""
     if number:
         order_var.set(str(number))
+        _order_id_var.set(order_id)
 
 
 def bind_order_id(order_id: int) -> None:
-    """Name the order with this id (one primary-key look-up) on the remaining lines: a
-    worker's handler for one outbox row calls it before doing the row's work."""
+    """Name the order with this id on the remaining lines: a worker's handler for one
+    outbox row calls it before doing the row's work. The drain has usually named it
+    already (its claim reads the number with the row); else one primary-key look-up."""
+    if _order_id_var.get() == order_id and order_var.get() != "-":
+        return
     from workorders.models import WorkOrder
 
-    bind_order(WorkOrder.objects.filter(pk=order_id).values_list("number", flat=True).first())
+    number = WorkOrder.objects.filter(pk=order_id).values_list("number", flat=True).first()
+    bind_order(number, order_id=order_id)
 
 
 class ContextFilter(logging.Filter):

@@ -107,11 +107,11 @@ def insert_rows(objs: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]
 _value_statements: dict[tuple, tuple[str, list]] = {}
 
 
-def _values_statement(model: type[Model], alias: str, rows: int, ignore_conflicts: bool):
-    key = (model, alias, rows, ignore_conflicts)
+def _values_statement(model: type[Model], alias: str, rows: int, ignore_conflicts: bool, returning: bool):
+    key = (model, alias, rows, ignore_conflicts, returning)
     found = _value_statements.get(key)
     if found is None:
-        sql, fields = _statement(model, alias, rows, ignore_conflicts, not ignore_conflicts)
+        sql, fields = _statement(model, alias, rows, ignore_conflicts, returning)
         for field in fields:
             # Only pre_save() knows these values, and rows without instances skip it.
             if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -120,11 +120,16 @@ def _values_statement(model: type[Model], alias: str, rows: int, ignore_conflict
     return found
 
 
-def insert_values(model: type[Model], rows: Sequence[dict], *, ignore_conflicts: bool = False) -> list[int]:
+def insert_values(
+    model: type[Model], rows: Sequence[dict], *, ignore_conflicts: bool = False, returning: bool | None = None
+) -> list[int]:
     """INSERT rows given as ``{attname: value}``, without model instances, in one
-    statement; returns their primary keys (none with ``ignore_conflicts``, where a row
-    that breaks a unique constraint is skipped as ``bulk_create(ignore_conflicts=True)``
-    skips it).
+    statement (or one per batch of the database's parameter limit); returns their
+    primary keys. With ``ignore_conflicts`` a row that breaks a unique constraint is
+    skipped as ``bulk_create(ignore_conflicts=True)`` skips it, and nothing is returned
+    unless ``returning``: then the keys of the rows this statement inserted, the skipped
+    ones left out (``ON CONFLICT DO NOTHING RETURNING`` / ``INSERT OR IGNORE …
+    RETURNING``), in no promised order.
 
     For rows nobody needs as objects afterwards (an order's first event, its follow-ups):
     each column gets the row's value or the field's default, prepared as ``save()``
@@ -136,7 +141,18 @@ def insert_values(model: type[Model], rows: Sequence[dict], *, ignore_conflicts:
         return []
     alias = router.db_for_write(model)
     connection = connections[alias]
-    sql, fields = _values_statement(model, alias, len(rows), ignore_conflicts)
+    returning = not ignore_conflicts if returning is None else returning
+    _, fields = _values_statement(model, alias, 1, ignore_conflicts, returning)
+    batch = max(1, (connection.features.max_query_params or 65535) // len(fields))
+    if len(rows) > batch:
+        return [
+            pk
+            for start in range(0, len(rows), batch)
+            for pk in insert_values(
+                model, rows[start : start + batch], ignore_conflicts=ignore_conflicts, returning=returning
+            )
+        ]
+    sql, fields = _values_statement(model, alias, len(rows), ignore_conflicts, returning)
     names = {f.attname for f in fields}
     params: list = []
     for row in rows:
@@ -148,7 +164,7 @@ def insert_values(model: type[Model], rows: Sequence[dict], *, ignore_conflicts:
             params.append(field.get_db_prep_save(value, connection))
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [] if ignore_conflicts else [r[0] for r in cursor.fetchall()]
+        return [r[0] for r in cursor.fetchall()] if returning else []
 
 
 def has_save_receivers(model: type[Model]) -> bool:

@@ -29,10 +29,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from hotline.logging import request_id_var
+from hotline.logging import bind_order, request_id_var
 from hotline.rows import insert_values
 from workorders.models import FollowUp
 
@@ -166,9 +166,12 @@ def _claim_next(task: str, now: datetime) -> FollowUp | None:
     # drain side by side and never run one row twice. (SQLite has no row locks; there
     # every transaction BEGINs IMMEDIATE, so a second drain waits for this one's commit
     # and then finds the row done.)
+    # The order's number comes along (a join that locks nothing: of=self) for the log
+    # lines of the row's work, which would otherwise look it up.
     return (
-        FollowUp.objects.select_for_update(skip_locked=True)
+        FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(state=FollowUp.State.PENDING, task=task, available_at__lte=now)
+        .annotate(order_number=F("order__number"))
         .order_by("available_at", "pk")
         .first()
     )
@@ -224,6 +227,7 @@ def follow_ups_drain(*, task: str, handler: Handler, limit: int = 100) -> DrainR
             # The row's work is logged under the request that asked for it, not under the
             # nudge's (which may carry several requests' rows, or none: the sweeper's).
             token = request_id_var.set(row.request_id) if row.request_id else None
+            bind_order(row.order_number, order_id=row.order_id)
             try:
                 _run_row(row, task, handler, now, result)
             finally:

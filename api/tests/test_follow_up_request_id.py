@@ -67,3 +67,26 @@ def test_a_follow_up_written_outside_a_request_is_logged_under_the_worker_s_own_
     finally:
         request_id_var.reset(token)
     assert [line["request_id"] for line in lines] == ["sweep-task-id", "sweep-task-id"]
+
+
+def test_the_drain_names_the_rows_order_on_its_lines_without_a_look_up(district, log_call):
+    """The claim reads the order's number with the row: the handler's bind_order_id
+    costs no query for that order (one for any other)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hotline.logging import bind_order_id, order_var
+
+    order, other = log_call(auto_dispatch=True), log_call()
+    seen = []
+
+    def handler(order_id: int, event_id: int) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            bind_order_id(order_id)
+        seen.append((order_var.get(), len(queries.captured_queries)))
+        with CaptureQueriesContext(connection) as queries:
+            bind_order_id(other.pk)
+        seen.append((order_var.get(), len(queries.captured_queries)))
+
+    assert outbox.follow_ups_drain(task="dispatch.route_order", handler=handler).done == 1
+    assert seen == [(order.number, 0), (other.number, 1)]

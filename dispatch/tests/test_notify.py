@@ -46,6 +46,49 @@ def test_the_same_event_never_notifies_the_same_person_twice(district, django_ca
     assert Notification.objects.filter(dedupe_key__startswith="ev1:").count() == 2
 
 
+def test_the_ids_returned_are_the_rows_this_call_wrote_read_in_the_same_statement(
+    district, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    now = timezone.now()
+    with django_capture_on_commit_callbacks():
+        with django_assert_num_queries(1):  # the INSERT returns its ids: nothing read back
+            first = notifications_add(recipients=_recipients(district, "handler_a"), text="x", key="ev9", now=now)
+        # Same key, same instant (a retried handler within one transaction): nothing new,
+        # and the first call's row is not this call's.
+        again = notifications_add(recipients=_recipients(district, "handler_a"), text="x", key="ev9", now=now)
+        more = notifications_add(
+            recipients=_recipients(district, "handler_a", "supervisor_a"), text="x", key="ev9", now=now
+        )
+    assert len(first) == 1 and again == []
+    assert more == list(
+        Notification.objects.filter(recipient=district.user("supervisor_a")).values_list("pk", flat=True)
+    )
+    row = Notification.objects.get(pk=first[0])
+    assert (row.state, row.attempts, row.last_error, row.unit_id, row.channel, row.created_at) == (
+        NotificationState.PENDING,
+        0,
+        "",
+        district.street_a.pk,
+        "sms",
+        now,
+    )
+
+
+def test_many_recipients_are_written_in_batches_the_database_takes(district, django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    fields = len([f for f in Notification._meta.local_concrete_fields if not f.primary_key])
+    batch = (connection.features.max_query_params or 65535) // fields
+    handler = district.user("handler_a")
+    many = [Recipient(handler.pk, district.street_a, f"139{i:08d}") for i in range(batch + 3)]
+    from dispatch.notify import Message, notifications_add_many
+
+    with django_capture_on_commit_callbacks():
+        ids = notifications_add_many(messages=[Message([r], "x", f"bulk{i}", None, None) for i, r in enumerate(many)])
+    assert len(many) > batch  # more than one statement's worth
+    assert len(ids) == len(many) == Notification.objects.filter(dedupe_key__startswith="bulk").count()
+
+
 @override_settings(HOTLINE_NOTIFY_BACKEND=f"{__name__}.ListBackend")
 def test_a_claimed_notification_is_sent_once_even_if_two_tasks_get_it(district):
     [pk] = notifications_add(recipients=_recipients(district, "handler_a"), text="新工单", key="ev2")

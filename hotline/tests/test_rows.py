@@ -161,6 +161,19 @@ def test_rows_without_instances_are_stored_as_bulk_create_stores_them(district):
     ]
 
 
+def test_rows_ignoring_conflicts_can_return_the_keys_of_the_rows_they_wrote(district):
+    order = insert_rows([new_order(district, "V2")])[0]
+    now = timezone.now()
+    (event_id,) = insert_values(Event, [{"order_id": order.pk, "seq": 1, "kind": "log_call", "created_at": now}])
+    row = {"event_id": event_id, "order_id": order.pk, "available_at": now, "created_at": now}
+    first = insert_values(FollowUp, [{**row, "task": "a"}], ignore_conflicts=True, returning=True)
+    assert first == list(FollowUp.objects.filter(event_id=event_id, task="a").values_list("pk", flat=True))
+    # "a" is there already: skipped and not returned; "b" is new.
+    both = insert_values(FollowUp, [{**row, "task": t} for t in "ab"], ignore_conflicts=True, returning=True)
+    assert both == list(FollowUp.objects.filter(event_id=event_id, task="b").values_list("pk", flat=True))
+    assert insert_values(FollowUp, [{**row, "task": "b"}], ignore_conflicts=True, returning=True) == []
+
+
 def test_rows_without_instances_refuse_unknown_names_and_auto_now_fields(district):
     from community.models import MonitorSource
 
