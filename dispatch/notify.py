@@ -205,22 +205,25 @@ def _queue_send(ids: list[int]) -> None:
         logger.exception("Could not queue sending of %d notifications; the sweeper will send them", len(ids))
 
 
-def _claim(ids: list[int], now: datetime) -> list[int]:
-    """Mark pending rows as being sent and return the ones this caller got. A conditional
-    UPDATE … RETURNING: of two workers handed the same id, exactly one gets it."""
-    claimed: list[int] = []
+def _claim(ids: list[int], now: datetime) -> list[Notification]:
+    """Mark pending rows as being sent and return the ones this caller got, as they are
+    now. A conditional UPDATE … RETURNING: of two workers handed the same id, exactly
+    one gets it; the rows come back in the same statement (``raw`` applies the fields'
+    converters, SQLite's datetimes among them)."""
+    claimed: list[Notification] = []
     table = Notification._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in Notification._meta.concrete_fields)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join(["%s"] * len(chunk))
-        with connection.cursor() as cursor:
-            cursor.execute(
+        claimed.extend(
+            Notification.objects.raw(
                 f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - no user input
-                f"WHERE state = %s AND id IN ({marks}) RETURNING id",
+                f"WHERE state = %s AND id IN ({marks}) RETURNING {columns}",
                 [NotificationState.SENDING, now, NotificationState.PENDING, *chunk],
             )
-            claimed.extend(row[0] for row in cursor.fetchall())
-    return claimed
+        )
+    return sorted(claimed, key=lambda n: n.pk)
 
 
 def notifications_send(*, ids: Iterable[int], now: datetime | None = None) -> list[int]:
@@ -229,12 +232,12 @@ def notifications_send(*, ids: Iterable[int], now: datetime | None = None) -> li
     return _send_claimed(_claim(list(ids), now or timezone.now()))
 
 
-def _send_claimed(claimed: list[int]) -> list[int]:
+def _send_claimed(claimed: list[Notification]) -> list[int]:
     if not claimed:
         return []
     backend = get_backend()
     sent, retry = [], []
-    for notification in Notification.objects.filter(pk__in=claimed).order_by("pk"):
+    for notification in claimed:
         try:
             backend.send(notification)
         except Exception as exc:  # any backend failure: keep the row and retry later

@@ -97,6 +97,32 @@ def test_a_claimed_notification_is_sent_once_even_if_two_tasks_get_it(district):
     assert delivered == [f"ev2:u{district.user('handler_a').pk}:sms"]
 
 
+class KeepingBackend:
+    got: list = []
+
+    def send(self, notification):
+        KeepingBackend.got.append(notification)
+
+
+@override_settings(HOTLINE_NOTIFY_BACKEND=f"{__name__}.KeepingBackend")
+def test_the_claim_hands_the_backend_the_rows_as_claimed_in_one_statement(district, django_assert_num_queries):
+    KeepingBackend.got = []
+    ids = notifications_add(recipients=_recipients(district, "handler_a", "supervisor_a"), text="新工单", key="ev8")
+    now = timezone.now()
+    with django_assert_num_queries(2):  # the claim (UPDATE … RETURNING the rows) and "sent"
+        assert notifications_send(ids=ids, now=now) == []
+    got = KeepingBackend.got
+    assert [n.pk for n in got] == sorted(ids)
+    assert all(
+        (n.state, n.attempts, n.claimed_at, n.text, n.channel) == (NotificationState.SENDING, 1, now, "新工单", "sms")
+        for n in got
+    )
+    assert [n.dedupe_key for n in got] == list(
+        Notification.objects.filter(pk__in=ids).order_by("pk").values_list("dedupe_key", flat=True)
+    )
+    assert {_state(pk) for pk in ids} == {NotificationState.SENT}
+
+
 @override_settings(HOTLINE_NOTIFY_BACKEND=f"{__name__}.BrokenBackend", HOTLINE_NOTIFY_MAX_ATTEMPTS=2)
 def test_failed_sends_are_retried_until_the_attempt_limit(district):
     [pk] = notifications_add(recipients=_recipients(district, "handler_a"), text="x", key="ev3")
