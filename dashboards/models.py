@@ -91,6 +91,61 @@ class DailyCallbacks(models.Model):
         return f"{self.day} lead {self.lead_unit_id}: {self.satisfied}/{self.made}"
 
 
+class DailyUnitCallbacks(models.Model):
+    """Callbacks that reached the resident per day and the unit the order sits with
+    now (its ``current_unit``): the 考核 of units below the lead (communities, property
+    companies), credited for the orders they answered (governance.figures)."""
+
+    day = models.DateField()
+    unit_id = models.IntegerField(null=True)
+    made = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyunitcb_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id}: {self.satisfied}/{self.made}"
+
+
+class DailyHandoffs(models.Model):
+    """Returns and dispatches per day, event kind and the unit they count for (退单率):
+    a ``return_up`` for its actor's unit, a ``return`` for the unit in its payload's
+    ``from_unit``, a dispatch (assign, reassign, center_redispatch, sub_dispatch) for
+    the payload's ``unit``. Events are never edited, so a day changes only by new ones."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=32)
+    unit_id = models.IntegerField(null=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyhandoffs_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} unit {self.unit_id}: {self.n}"
+
+
+class DailyPlaces(models.Model):
+    """Orders received per day, place (community, grid) and category, rejected and
+    merged submissions left out: the 被投诉率 of whoever serves the place
+    (governance.serving)."""
+
+    day = models.DateField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyplaces_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} community {self.community_id} grid {self.grid_id}: {self.received}"
+
+
 class WeeklyPairs(models.Model):
     """Orders received per week (Monday) and (grid, category): hotspots. A day-level
     table would hold nearly one row per order; a week of pairs repeats enough to shrink.

@@ -41,9 +41,19 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
+from dashboards.models import (
+    DailyCallbacks,
+    DailyCategory,
+    DailyDeadlines,
+    DailyHandoffs,
+    DailyOrders,
+    DailyPlaces,
+    DailyUnitCallbacks,
+    RollupState,
+    WeeklyPairs,
+)
 from dashboards.selectors import CALLBACK_KINDS, SATISFIED
-from workorders.choices import DeadlineState, Stage
+from workorders.choices import DeadlineState, Stage, Status
 from workorders.models import Deadline, Event, WorkOrder
 
 # Ids below the watermark that were missing at the last run are looked at again: an
@@ -51,7 +61,19 @@ from workorders.models import Deadline, Event, WorkOrder
 # last HOLE_WINDOW ids are tracked (rolled-back inserts leave permanent holes).
 HOLE_WINDOW = 2000
 CHUNK_DAYS = 31  # a rebuild rolls this many days per transaction
-TABLES = (DailyOrders, DailyCategory, DailyDeadlines, DailyCallbacks)  # by day; WeeklyPairs by week
+TABLES = (
+    DailyOrders,
+    DailyCategory,
+    DailyDeadlines,
+    DailyCallbacks,
+    DailyUnitCallbacks,
+    DailyHandoffs,
+    DailyPlaces,
+)  # by day; WeeklyPairs by week
+# The events the 退单率 counts (governance.figures.return_parts): returns and dispatches.
+HANDOFF_KINDS = ("assign", "reassign", "center_redispatch", "sub_dispatch", "return", "return_up")
+# Not orders (governance.serving.NOT_ORDERS): left out of DailyPlaces.
+NOT_ORDERS = (Status.REJECTED, Status.MERGED)
 
 
 @dataclass
@@ -103,7 +125,15 @@ def _roll_range(start: date, end: date) -> None:
     the same figure."""
     lo, hi = day_start(start), day_start(end)
     with transaction.atomic():
-        for roll in (_roll_orders, _roll_categories, _roll_deadlines, _roll_callbacks):
+        for roll in (
+            _roll_orders,
+            _roll_categories,
+            _roll_deadlines,
+            _roll_callbacks,
+            _roll_unit_callbacks,
+            _roll_handoffs,
+            _roll_places,
+        ):
             roll(start, end, lo, hi)
 
 
@@ -243,6 +273,97 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
                 reopened=r["reopened"],
             )
             for r in callbacks
+        ],
+        batch_size=2000,
+    )
+
+
+def _callback_counts() -> dict:
+    return {
+        "made": Count("id"),
+        "solved": Count("id", filter=Q(payload__resolution="solved")),
+        "satisfied": Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+        "reopened": Count("id", filter=Q(kind="reopen")),
+    }
+
+
+def _payload_int(key: str):
+    return Cast(KeyTextTransform(key, "payload"), IntegerField())
+
+
+def _roll_unit_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyUnitCallbacks: callbacks per day and the unit the order sits with now."""
+    rows = (
+        Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), unit=F("order__current_unit_id"))
+        .values("day", "unit")
+        .annotate(**_callback_counts())
+        .order_by()
+    )
+    DailyUnitCallbacks.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyUnitCallbacks.objects.bulk_create(
+        [
+            DailyUnitCallbacks(
+                day=r["day"],
+                unit_id=r["unit"],
+                made=r["made"],
+                solved=r["solved"],
+                satisfied=r["satisfied"],
+                reopened=r["reopened"],
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def handoff_unit():
+    """The unit a return or dispatch event counts for (governance.figures.return_parts)."""
+    return Case(
+        When(kind="return_up", then=F("actor_unit_id")),
+        When(kind="return", then=_payload_int("from_unit")),
+        default=_payload_int("unit"),
+        output_field=IntegerField(),
+    )
+
+
+def _roll_handoffs(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyHandoffs: returns and dispatches per day, kind and the unit they count for."""
+    rows = (
+        Event.objects.filter(kind__in=HANDOFF_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), unit=handoff_unit())
+        .values("day", "kind", "unit")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    DailyHandoffs.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyHandoffs.objects.bulk_create(
+        [DailyHandoffs(day=r["day"], kind=r["kind"], unit_id=r["unit"], n=r["n"]) for r in rows],
+        batch_size=2000,
+    )
+
+
+def _roll_places(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyPlaces: orders received per day, community, grid and category."""
+    rows = (
+        WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi, community_id__isnull=False)
+        .exclude(status__in=NOT_ORDERS)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()))
+        .values("day", "community_id", "grid_id", "category_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    DailyPlaces.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyPlaces.objects.bulk_create(
+        [
+            DailyPlaces(
+                day=r["day"],
+                community_id=r["community_id"],
+                grid_id=r["grid_id"],
+                category_id=r["category_id"],
+                received=r["n"],
+            )
+            for r in rows
         ],
         batch_size=2000,
     )
