@@ -83,6 +83,14 @@ class DailyCallbacks(models.Model):
     solved = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
     reopened = models.IntegerField(default=0)
+    # 三满意 (community.satisfaction): callbacks that answered each aspect, and of those
+    # the satisfied or basically satisfied ones.
+    attitude_n = models.IntegerField(default=0)
+    attitude_ok = models.IntegerField(default=0)
+    process_n = models.IntegerField(default=0)
+    process_ok = models.IntegerField(default=0)
+    result_n = models.IntegerField(default=0)
+    result_ok = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="dash_dailycallbacks_day")]
@@ -144,6 +152,25 @@ class DailyPlaces(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} community {self.community_id} grid {self.grid_id}: {self.received}"
+
+
+class DailyDirect(models.Model):
+    """直接答复率 per day and place: hotline calls logged (log_call events), answered on
+    the spot (answer_now), and of those from a knowledge-base article; lead_unit_id and
+    street_id are the order's current ones (the scope)."""
+
+    day = models.DateField()
+    lead_unit_id = models.IntegerField(null=True)
+    street_id = models.IntegerField(null=True)
+    calls = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    from_article = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailydirect_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} lead {self.lead_unit_id}: {self.answered}/{self.calls}"
 
 
 class WeeklyPairs(models.Model):

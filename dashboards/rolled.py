@@ -21,7 +21,15 @@ from django.db.models import Count, DurationField, F, Q, Sum
 from django.utils import timezone
 
 from dashboards import selectors as ds
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
+from dashboards.models import (
+    DailyCallbacks,
+    DailyCategory,
+    DailyDeadlines,
+    DailyDirect,
+    DailyOrders,
+    RollupState,
+    WeeklyPairs,
+)
 from dashboards.rollup import day_start, local_day, monday
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import Stage
@@ -147,10 +155,33 @@ def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Fig
         "volume": ds.Figure("volume", total["volume"], 0),
         "overdue": ds.Figure("overdue", overdue, 0),
         "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
-        # Not rolled up: two kinds of event over the (kind, created_at) index, read live.
-        "direct_answer": ds.direct_answer(scope),
+        "direct_answer": direct_answer(scope, now=now, split_=sp),
         "proactive": ds.proactive(scope),  # live too: see selectors.proactive
     }
+
+
+def direct_answer(scope: ds.Scope, *, now: datetime | None = None, split_: Split | None = None) -> ds.Figure:
+    """selectors.direct_answer's figure: the rolled days from DailyDirect, the rest live."""
+    sp = split_ or split(scope, now or timezone.now())
+    calls = answered = from_article = 0
+    for piece in sp.live:
+        fig = ds.direct_answer(piece)
+        calls, answered, from_article = (
+            calls + fig.denominator,
+            answered + fig.numerator,
+            from_article + fig.extra["kb"].numerator,
+        )
+    if sp.rolled:
+        agg = (
+            _days(DailyDirect, sp)
+            .filter(ds._order_q(scope.unit_ids))
+            .aggregate(calls=Sum("calls"), answered=Sum("answered"), from_article=Sum("from_article"))
+        )
+        calls += agg["calls"] or 0
+        answered += agg["answered"] or 0
+        from_article += agg["from_article"] or 0
+    kb = ds.Figure("kb_answer", from_article, answered)
+    return ds.Figure("direct_answer", answered, calls, {"kb": kb})
 
 
 RANK_PARTS = ("volume", "made", "solved", "satisfied", "due", "met")

@@ -45,6 +45,7 @@ from dashboards.models import (
     DailyCallbacks,
     DailyCategory,
     DailyDeadlines,
+    DailyDirect,
     DailyHandoffs,
     DailyOrders,
     DailyPlaces,
@@ -52,8 +53,8 @@ from dashboards.models import (
     RollupState,
     WeeklyPairs,
 )
-from dashboards.selectors import CALLBACK_KINDS, SATISFIED
-from workorders.choices import DeadlineState, Stage, Status
+from dashboards.selectors import CALLBACK_KINDS, DIRECT_KINDS, SATISFIED
+from workorders.choices import DeadlineState, Satisfaction, Stage, Status
 from workorders.models import Deadline, Event, WorkOrder
 
 # Ids below the watermark that were missing at the last run are looked at again: an
@@ -69,6 +70,7 @@ TABLES = (
     DailyUnitCallbacks,
     DailyHandoffs,
     DailyPlaces,
+    DailyDirect,
 )  # by day; WeeklyPairs by week
 # The events the 退单率 counts (governance.figures.return_parts): returns and dispatches.
 HANDOFF_KINDS = ("assign", "reassign", "center_redispatch", "sub_dispatch", "return", "return_up")
@@ -133,6 +135,7 @@ def _roll_range(start: date, end: date) -> None:
             _roll_unit_callbacks,
             _roll_handoffs,
             _roll_places,
+            _roll_direct,
         ):
             roll(start, end, lo, hi)
 
@@ -255,6 +258,7 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
             solved=Count("id", filter=Q(payload__resolution="solved")),
             satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
             reopened=Count("id", filter=Q(kind="reopen")),
+            **_aspect_counts(),
         )
         .order_by()
     )
@@ -271,6 +275,7 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
                 solved=r["solved"],
                 satisfied=r["satisfied"],
                 reopened=r["reopened"],
+                **{k: r[k] for k in ASPECT_PARTS},
             )
             for r in callbacks
         ],
@@ -289,6 +294,51 @@ def _callback_counts() -> dict:
 
 def _payload_int(key: str):
     return Cast(KeyTextTransform(key, "payload"), IntegerField())
+
+
+ASPECTS = ("attitude", "process", "result")  # 三满意 (community.satisfaction)
+ASPECT_PARTS = tuple(f"{a}_{p}" for a in ASPECTS for p in ("n", "ok"))
+
+
+def _aspect_counts() -> dict:
+    """Per 三满意 aspect: callbacks that answered it, and the satisfied or basic ones."""
+    good = list(SATISFIED)
+    answered = [*good, Satisfaction.UNSATISFIED]
+    out = {}
+    for aspect in ASPECTS:
+        out[f"{aspect}_n"] = Count("id", filter=Q(**{f"payload__aspects__{aspect}__in": answered}))
+        out[f"{aspect}_ok"] = Count("id", filter=Q(**{f"payload__aspects__{aspect}__in": good}))
+    return out
+
+
+def _roll_direct(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyDirect: calls logged and answered on the spot per day and place."""
+    rows = (
+        Event.objects.filter(kind__in=DIRECT_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), lu=F("order__lead_unit_id"), st=F("order__street_id"))
+        .values("day", "lu", "st")
+        .annotate(
+            calls=Count("id", filter=Q(kind="log_call")),
+            answered=Count("id", filter=Q(kind="answer_now")),
+            from_article=Count("id", filter=Q(kind="answer_now", payload__has_key="article")),
+        )
+        .order_by()
+    )
+    DailyDirect.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyDirect.objects.bulk_create(
+        [
+            DailyDirect(
+                day=r["day"],
+                lead_unit_id=r["lu"],
+                street_id=r["st"],
+                calls=r["calls"],
+                answered=r["answered"],
+                from_article=r["from_article"],
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
 
 
 def _roll_unit_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
