@@ -137,9 +137,12 @@ class DailyHandoffs(models.Model):
 
 
 class DailyPlaces(models.Model):
-    """Orders received per day, place (community, grid) and category, rejected and
-    merged submissions left out: the 被投诉率 of whoever serves the place
-    (governance.serving)."""
+    """Orders received per day, place (community, grid) and complaint category, rejected
+    and merged submissions left out: the 被投诉率 of whoever serves the place
+    (governance.serving). Only whether an order's category is a complaint matters there,
+    so ``category_id`` is the order's category when it is one of the complaint categories
+    the roll was made with (``RollupState.place_categories``) and null for every other:
+    a few rows per place and day instead of nearly one per order."""
 
     day = models.DateField()
     community_id = models.IntegerField()
@@ -199,6 +202,10 @@ class RollupState(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     # event ids at or below last_event_id that did not exist at the last run (see rollup.py)
     holes = models.JSONField(default=list, blank=True)
+    # The complaint categories (governance.ComplaintCategory) DailyPlaces keeps apart;
+    # when the set changes, the beat task re-rolls DailyPlaces and until then the
+    # 被投诉率 is read live (governance.figures).
+    place_categories = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(null=True)
     last_run_seconds = models.FloatField(null=True)
     last_run_days = models.IntegerField(null=True)

@@ -121,10 +121,10 @@ def _ranges(days: set[date]) -> list[tuple[date, date]]:
     return out
 
 
-def _roll_range(start: date, end: date) -> None:
+def _roll_range(start: date, end: date, categories: list[int]) -> None:
     """Replace the rows of the days [start, end) by their GROUP BY from the live tables,
     every table in one transaction. Each query mirrors the live selector's filter for
-    the same figure."""
+    the same figure; ``categories``: the complaint categories DailyPlaces keeps apart."""
     lo, hi = day_start(start), day_start(end)
     with transaction.atomic():
         for roll in (
@@ -134,10 +134,10 @@ def _roll_range(start: date, end: date) -> None:
             _roll_callbacks,
             _roll_unit_callbacks,
             _roll_handoffs,
-            _roll_places,
             _roll_direct,
         ):
             roll(start, end, lo, hi)
+        _roll_places(start, end, lo, hi, categories)
 
 
 def _roll_orders(start: date, end: date, lo: datetime, hi: datetime) -> None:
@@ -393,13 +393,25 @@ def _roll_handoffs(start: date, end: date, lo: datetime, hi: datetime) -> None:
     )
 
 
-def _roll_places(start: date, end: date, lo: datetime, hi: datetime) -> None:
-    """DailyPlaces: orders received per day, community, grid and category."""
+def place_categories() -> list[int]:
+    """The complaint categories now (governance.ComplaintCategory), sorted."""
+    from governance.models import ComplaintCategory  # governance reads the roll-up, not the reverse
+
+    return sorted(set(ComplaintCategory.objects.values_list("category_id", flat=True)))
+
+
+def complaint_category(categories: list[int]):
+    """The order's category if it is one of ``categories``, else null."""
+    return Case(When(category_id__in=categories, then=F("category_id")), default=None, output_field=IntegerField())
+
+
+def _roll_places(start: date, end: date, lo: datetime, hi: datetime, categories: list[int]) -> None:
+    """DailyPlaces: orders received per day, community, grid and complaint category."""
     rows = (
         WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi, community_id__isnull=False)
         .exclude(status__in=NOT_ORDERS)
-        .annotate(day=TruncDate("created_at", tzinfo=local_tz()))
-        .values("day", "community_id", "grid_id", "category_id")
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), complaint=complaint_category(categories))
+        .values("day", "community_id", "grid_id", "complaint")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -410,7 +422,7 @@ def _roll_places(start: date, end: date, lo: datetime, hi: datetime) -> None:
                 day=r["day"],
                 community_id=r["community_id"],
                 grid_id=r["grid_id"],
-                category_id=r["category_id"],
+                category_id=r["complaint"],
                 received=r["n"],
             )
             for r in rows
@@ -497,9 +509,9 @@ def days_touched_by(order_ids: set[int]) -> set[date]:
     return {local_day(s) for s in stamps if s is not None}
 
 
-def _roll_days(days: set[date]) -> None:
+def _roll_days(days: set[date], categories: list[int]) -> None:
     for start, end in _ranges(days):
-        _roll_range(start, end)
+        _roll_range(start, end, categories)
 
 
 def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) -> RollupRun:
@@ -522,13 +534,35 @@ def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) ->
         for model in TABLES:
             model.objects.filter(Q(day__lt=earliest) | Q(day__gte=today)).delete()
         WeeklyPairs.objects.filter(Q(week__lt=monday(earliest)) | Q(week__gt=today - timedelta(days=7))).delete()
+        categories = place_categories()
+        if start > earliest and state.rolled_through is not None:
+            # The days before ``start`` keep their rows: re-rolled if the set changed.
+            _places_again(state, categories, earliest, start)
         days = {start + timedelta(days=i) for i in range((today - start).days)}
-        _roll_days(days)
+        _roll_days(days, categories)
         _roll_weeks(days, today)
         state.rolled_through = today
         state.last_event_id = max(top, state.last_event_id)
         state.holes = _holes(top)
+        state.place_categories = categories
         return _finish(state, t0, len(days))
+
+
+def _places_again(state: RollupState, categories: list[int], earliest: date | None = None, until=None) -> None:
+    """When the complaint categories differ from those DailyPlaces was rolled with,
+    re-roll its days before ``until`` (default: every rolled day) with ``categories``
+    (one pass over those days' orders, a month per query)."""
+    if categories == list(state.place_categories or []):
+        return
+    until = until or state.rolled_through
+    if earliest is None:
+        first = WorkOrder.objects.aggregate(m=Min("created_at"))["m"]
+        earliest = local_day(first) if first else until
+    day = earliest
+    while day < until:
+        end = min(day + timedelta(days=CHUNK_DAYS), until)
+        _roll_places(day, end, day_start(day), day_start(end), categories)
+        day = end
 
 
 def _holes(top: int) -> list[int]:
@@ -563,9 +597,12 @@ def rollup_refresh(*, now: datetime | None = None) -> RollupRun:
         touched = {order_id for _, order_id in fresh}
         days = {d for d in days_touched_by(touched) if d < state.rolled_through}
         days |= {state.rolled_through + timedelta(days=i) for i in range((today - state.rolled_through).days)}
-        _roll_days(days)
+        categories = place_categories()
+        _places_again(state, categories)
+        _roll_days(days, categories)
         state.rolled_through = max(state.rolled_through, today)
         _roll_weeks(days, state.rolled_through)
         state.last_event_id = top
         state.holes = _holes(top)  # still-missing ids, old or new, inside the window
+        state.place_categories = categories
         return _finish(state, t0, len(days), len(touched))

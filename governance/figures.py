@@ -24,8 +24,15 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from dashboards import rolled
-from dashboards.models import DailyCallbacks, DailyDeadlines, DailyHandoffs, DailyPlaces, DailyUnitCallbacks
-from dashboards.rollup import HANDOFF_KINDS, day_start, handoff_unit
+from dashboards.models import (
+    DailyCallbacks,
+    DailyDeadlines,
+    DailyHandoffs,
+    DailyPlaces,
+    DailyUnitCallbacks,
+    RollupState,
+)
+from dashboards.rollup import HANDOFF_KINDS, complaint_category, day_start, handoff_unit, place_categories
 from dashboards.selectors import SATISFIED, Figure, Scope, _deadline_rows, callback_events
 from governance.models import INDICATOR_KINDS, Appeal, AppealState, Decision, Exclusion, Indicator
 from governance.serving import NOT_ORDERS, attribute_places, complaint_orders, complaint_parts
@@ -337,28 +344,37 @@ def _add_rolled(parts: dict, kind: str, first, last, now: datetime) -> None:
             elif event_kind in dispatches and order_id in left_out:
                 add(unit_id, Indicator.RETURN, 0, -1)
 
-    # 被投诉率: the orders per place and category, the excluded ones taken out.
+    # 被投诉率: the orders per place and complaint category, the excluded ones taken out.
     if Indicator.COMPLAINT in indicators_for(kind):
-        counts: dict[tuple, int] = {}
-        for r in (
-            DailyPlaces.objects.filter(**days)
-            .values_list("community_id", "grid_id", "category_id")
-            .annotate(n=Sum("received"))
-            .order_by()
-        ):
-            counts[r[:3]] = r[3]
-        if excluded:
+        categories = place_categories()
+        state = RollupState.objects.order_by("pk").first()
+        if categories != list(state.place_categories or []):
+            # The complaint categories changed since DailyPlaces was rolled (the beat
+            # task re-rolls it): these days are counted live meanwhile.
+            places = complaint_parts(start=lo, end=hi, excluded=excluded_order_ids())
+        else:
+            counts: dict[tuple, int] = {}
             for r in (
-                WorkOrder.objects.filter(pk__in=excluded, created_at__gte=lo, created_at__lt=hi)
-                .filter(community_id__isnull=False)
-                .exclude(status__in=NOT_ORDERS)
+                DailyPlaces.objects.filter(**days)
                 .values_list("community_id", "grid_id", "category_id")
-                .annotate(n=Count("id"))
+                .annotate(n=Sum("received"))
                 .order_by()
             ):
-                counts[r[:3]] = counts.get(r[:3], 0) - r[3]
-        rows = [{"community_id": c, "grid_id": g, "category_id": cat, "n": n} for (c, g, cat), n in counts.items()]
-        for unit_id, (num, den) in attribute_places(rows).items():
+                counts[r[:3]] = r[3]
+            if excluded:
+                for r in (
+                    WorkOrder.objects.filter(pk__in=excluded, created_at__gte=lo, created_at__lt=hi)
+                    .filter(community_id__isnull=False)
+                    .exclude(status__in=NOT_ORDERS)
+                    .values_list("community_id", "grid_id", complaint_category(categories))
+                    .annotate(n=Count("id"))
+                    .order_by()
+                ):
+                    counts[r[:3]] = counts.get(r[:3], 0) - r[3]
+            places = attribute_places(
+                [{"community_id": c, "grid_id": g, "category_id": cat, "n": n} for (c, g, cat), n in counts.items()]
+            )
+        for unit_id, (num, den) in places.items():
             if unit_id in parts:
                 parts[unit_id][Indicator.COMPLAINT][0] += num
                 parts[unit_id][Indicator.COMPLAINT][1] += den

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.routing import order_escalate
-from dashboards.models import DailyHandoffs, DailyPlaces, DailyUnitCallbacks
+from dashboards.models import DailyHandoffs, DailyPlaces, DailyUnitCallbacks, RollupState
 from dashboards.rollup import rollup_rebuild, rollup_refresh
 from governance.figures import assessed_figures, unit_figures
-from governance.models import ASSESSED_KINDS
+from governance.models import ASSESSED_KINDS, ComplaintCategory
 from governance.scoring import period_bounds, previous_period
 from governance.services import (
     appeal_decide,
@@ -26,7 +26,7 @@ from governance.services import (
     scheme_save_version,
 )
 from governance.tests.test_property_serving import A1, A2, B1, wuye  # noqa: F401 (fixture)
-from grids.models import UnitKind
+from grids.models import Service, UnitKind
 from workorders.models import Deadline, Event
 from workorders.services import (
     work_order_approve,
@@ -223,6 +223,13 @@ def test_changes_after_the_roll_up_show_once_re_rolled(district, history, wuye, 
     live = shape(unit_figures(start=start - timedelta(days=31), end=end, kind=UnitKind.COMMUNITY, now=now))
     assert stale != live  # the rolled day still credits the company, until the beat task runs
     rollup_refresh(now=now)
+    assert_equal_to_live(now)
+    # The admin makes 占道经营 a complaint about the 物业: counted live until re-rolled.
+    ComplaintCategory.objects.create(category=district.cat_territorial, service=Service.PROPERTY)
+    assert_equal_to_live(now)
+    rollup_refresh(now=now)
+    assert RollupState.objects.get().place_categories == sorted([wuye["complaint"].pk, district.cat_territorial.pk])
+    assert DailyPlaces.objects.filter(category_id=district.cat_territorial.pk).exists()
     assert_equal_to_live(now)
 
 
