@@ -23,6 +23,12 @@ in the same transaction. So ``rollup_refresh`` (the beat task):
 3. re-rolls those days that are already rolled, rolls the days that have ended since
    the last run, and moves the watermark.
 
+The 考核's tables (DailyUnitCallbacks, DailyHandoffs, DailyPlaces) count every row:
+what the assessment leaves out (approved exclusions, upheld appeals) is decided after the
+fact and subtracted live by governance.figures.assessed_figures. DailyPlaces keeps apart
+only the complaint categories it was rolled with (``RollupState.place_categories``); when
+the admin changes them, the next run re-rolls DailyPlaces' days (``_places_again``).
+
 Between a change to a past day and the next run the roll-up still shows that day as it
 was (HOTLINE_ROLLUP_INTERVAL, 60 s by default; the board cache is 120 s anyway).
 Writes that bypass the services (SQL loads, admin edits of derived fields) need
