@@ -301,8 +301,8 @@ def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, d
     # An empty period: the live selector then returns only the overdue counts (a state).
     out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
     volumes: list[tuple[int, int]] = []
-    for piece in sp.live:
-        volumes += [(g, f["volume"]) for g, f in ds.grid_figures(piece, now=now).items() if f["volume"]]
+    for piece in sp.live:  # the volumes only: overdue (a state) is counted once, above
+        volumes += ds.grid_volumes(piece)
     if sp.rolled:
         volumes += (
             _days(DailyOrders, sp)

@@ -147,3 +147,19 @@ def test_a_rolled_period_reads_no_events(district, history):
         fig = rb.direct_answer(ds.Scope(start, end), now=now)
     assert aspects(got) == live_aspects(start, end) and direct(fig) == direct(ds.direct_answer(ds.Scope(start, end)))
     assert not [q["sql"] for q in ctx.captured_queries if "workorders_event" in q["sql"]]
+
+
+def test_the_grid_figures_count_overdue_once(district, history, log_call):
+    """Overdue is a state at ``now``: the board's grid figures read it once, not again
+    for the period's live piece (today), and still equal the live selector's."""
+    now = timezone.now()
+    rollup_rebuild(now=now)
+    log_call(now=now - timedelta(minutes=5))  # today's live piece has an order
+    scope = ds.Scope(
+        midnight(timezone.localdate() - timedelta(days=29)), midnight(timezone.localdate() + timedelta(days=1))
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        got = rb.grid_figures(scope, now=now)
+    assert got == ds.grid_figures(scope, now=now) and any(f["overdue"] for f in got.values())
+    overdue = [q["sql"] for q in ctx.captured_queries if '"workorders_deadline"' in q["sql"]]
+    assert len(overdue) == 1, overdue
