@@ -133,8 +133,11 @@ def _rolled_parts(sp: Split, ids: set[int] | None) -> dict[str, int]:
     return out
 
 
-def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Figure]:
-    """Same figures as selectors.summary, from the roll-up where it reaches."""
+def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool = False) -> dict[str, ds.Figure]:
+    """Same figures as selectors.summary, from the roll-up where it reaches.
+    ``headline_only``: the rates and the volume alone (what the comparison with an
+    earlier period reads, dashboards.compare), without the overdue orders (a state at
+    ``now``, the same for every period), direct answers and proactive orders."""
     now = now or timezone.now()
     sp = split(scope, now)
     total = dict.fromkeys(PARTS, 0)
@@ -144,20 +147,23 @@ def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Fig
     for part in pieces:
         for key in PARTS:
             total[key] += part[key]
-    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
     avg = timedelta(microseconds=total["handling_us"] / total["handled"]) if total["handled"] else None
-    return {
+    figures = {
         "response": ds.Figure("response", total["sign_met"], total["sign_due"]),
         "on_time": ds.Figure("on_time", total["handle_met"], total["handle_due"]),
         "resolution": ds.Figure("resolution", total["solved"], total["made"]),
         "satisfaction": ds.Figure("satisfaction", total["satisfied"], total["made"]),
         "reopen": ds.Figure("reopen", total["reopened"], total["made"]),
         "volume": ds.Figure("volume", total["volume"], 0),
-        "overdue": ds.Figure("overdue", overdue, 0),
         "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
-        "direct_answer": direct_answer(scope, now=now, split_=sp),
-        "proactive": ds.proactive(scope),  # live too: see selectors.proactive
     }
+    if headline_only:
+        return figures
+    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    figures["overdue"] = ds.Figure("overdue", overdue, 0)
+    figures["direct_answer"] = direct_answer(scope, now=now, split_=sp)
+    figures["proactive"] = ds.proactive(scope)  # live: see selectors.proactive
+    return figures
 
 
 def direct_answer(scope: ds.Scope, *, now: datetime | None = None, split_: Split | None = None) -> ds.Figure:

@@ -163,3 +163,26 @@ def test_the_grid_figures_count_overdue_once(district, history, log_call):
     assert got == ds.grid_figures(scope, now=now) and any(f["overdue"] for f in got.values())
     overdue = [q["sql"] for q in ctx.captured_queries if '"workorders_deadline"' in q["sql"]]
     assert len(overdue) == 1, overdue
+
+
+def test_the_comparisons_read_no_state_of_now(district, history):
+    """环比/同比 compare the rates and the volume only: the earlier periods' summaries
+    leave out the overdue orders (a state at now, the same for any period), the direct
+    answers and proactive orders, and their rates and volume are the live ones."""
+    from dashboards.compare import comparisons, previous_period
+
+    now = timezone.now()
+    rollup_rebuild(now=now)
+    scope = ds.Scope(
+        midnight(timezone.localdate() - timedelta(days=9)), midnight(timezone.localdate() + timedelta(days=1))
+    )
+    figures = rb.summary(scope, now=now)
+    with CaptureQueriesContext(connection) as ctx:
+        out = comparisons(scope, figures)
+    assert not [q["sql"] for q in ctx.captured_queries if '"workorders_deadline"."state"' in q["sql"]]
+    assert not [q["sql"] for q in ctx.captured_queries if "answer_now" in q["sql"] or "proactive" in q["sql"]]
+    earlier = ds.summary(previous_period(scope), now=now)
+    assert out["volume"]["mom"] is not None and earlier["volume"].numerator
+    for key in ("response", "resolution", "satisfaction", "on_time", "reopen", "volume"):
+        got = rb.summary(previous_period(scope), now=now, headline_only=True)[key]
+        assert (got.numerator, got.denominator) == (earlier[key].numerator, earlier[key].denominator), key
