@@ -62,15 +62,16 @@ def same_period_last_year(scope: ds.Scope) -> ds.Scope:
 
 
 def summary_cached(scope: ds.Scope) -> dict[str, ds.Figure]:
+    """The headline figures (rates and volume: all a comparison reads) of an earlier period."""
     seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
-        return summary(scope)
-    key = "dash-sum:{}:{}:{}".format(
+        return summary(scope, headline_only=True)
+    key = "dash-head:{}:{}:{}".format(
         scope.unit.pk if scope.unit else "all", scope.start.isoformat(), scope.end.isoformat()
     )
     data = cache.get(key)
     if data is None:
-        data = summary(scope)
+        data = summary(scope, headline_only=True)
         cache.set(key, data, seconds)
     return data
 

@@ -83,12 +83,97 @@ class DailyCallbacks(models.Model):
     solved = models.IntegerField(default=0)
     satisfied = models.IntegerField(default=0)
     reopened = models.IntegerField(default=0)
+    # 三满意 (community.satisfaction): callbacks that answered each aspect, and of those
+    # the satisfied or basically satisfied ones.
+    attitude_n = models.IntegerField(default=0)
+    attitude_ok = models.IntegerField(default=0)
+    process_n = models.IntegerField(default=0)
+    process_ok = models.IntegerField(default=0)
+    result_n = models.IntegerField(default=0)
+    result_ok = models.IntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="dash_dailycallbacks_day")]
 
     def __str__(self) -> str:
         return f"{self.day} lead {self.lead_unit_id}: {self.satisfied}/{self.made}"
+
+
+class DailyUnitCallbacks(models.Model):
+    """Callbacks that reached the resident per day and the unit the order sits with
+    now (its ``current_unit``): the 考核 of units below the lead (communities, property
+    companies), credited for the orders they answered (governance.figures)."""
+
+    day = models.DateField()
+    unit_id = models.IntegerField(null=True)
+    made = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyunitcb_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} unit {self.unit_id}: {self.satisfied}/{self.made}"
+
+
+class DailyHandoffs(models.Model):
+    """Returns and dispatches per day, event kind and the unit they count for (退单率):
+    a ``return_up`` for its actor's unit, a ``return`` for the unit in its payload's
+    ``from_unit``, a dispatch (assign, reassign, center_redispatch, sub_dispatch) for
+    the payload's ``unit``. Events are never edited, so a day changes only by new ones."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=32)
+    unit_id = models.IntegerField(null=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyhandoffs_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} unit {self.unit_id}: {self.n}"
+
+
+class DailyPlaces(models.Model):
+    """Orders received per day, place (community, grid) and complaint category, rejected
+    and merged submissions left out: the 被投诉率 of whoever serves the place
+    (governance.serving). Only whether an order's category is a complaint matters there,
+    so ``category_id`` is the order's category when it is one of the complaint categories
+    the roll was made with (``RollupState.place_categories``) and null for every other:
+    a few rows per place and day instead of nearly one per order."""
+
+    day = models.DateField()
+    community_id = models.IntegerField()
+    grid_id = models.IntegerField(null=True)
+    category_id = models.IntegerField(null=True)
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailyplaces_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} community {self.community_id} grid {self.grid_id}: {self.received}"
+
+
+class DailyDirect(models.Model):
+    """直接答复率 per day and place: hotline calls logged (log_call events), answered on
+    the spot (answer_now), and of those from a knowledge-base article; lead_unit_id and
+    street_id are the order's current ones (the scope)."""
+
+    day = models.DateField()
+    lead_unit_id = models.IntegerField(null=True)
+    street_id = models.IntegerField(null=True)
+    calls = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    from_article = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="dash_dailydirect_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} lead {self.lead_unit_id}: {self.answered}/{self.calls}"
 
 
 class WeeklyPairs(models.Model):
@@ -117,6 +202,10 @@ class RollupState(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     # event ids at or below last_event_id that did not exist at the last run (see rollup.py)
     holes = models.JSONField(default=list, blank=True)
+    # The complaint categories (governance.ComplaintCategory) DailyPlaces keeps apart;
+    # when the set changes, the beat task re-rolls DailyPlaces and until then the
+    # 被投诉率 is read live (governance.figures).
+    place_categories = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(null=True)
     last_run_seconds = models.FloatField(null=True)
     last_run_days = models.IntegerField(null=True)

@@ -21,7 +21,15 @@ from django.db.models import Count, DurationField, F, Q, Sum
 from django.utils import timezone
 
 from dashboards import selectors as ds
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
+from dashboards.models import (
+    DailyCallbacks,
+    DailyCategory,
+    DailyDeadlines,
+    DailyDirect,
+    DailyOrders,
+    RollupState,
+    WeeklyPairs,
+)
 from dashboards.rollup import day_start, local_day, monday
 from grids.models import OrgUnit, UnitKind
 from workorders.choices import Stage
@@ -125,8 +133,11 @@ def _rolled_parts(sp: Split, ids: set[int] | None) -> dict[str, int]:
     return out
 
 
-def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Figure]:
-    """Same figures as selectors.summary, from the roll-up where it reaches."""
+def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool = False) -> dict[str, ds.Figure]:
+    """Same figures as selectors.summary, from the roll-up where it reaches.
+    ``headline_only``: the rates and the volume alone (what the comparison with an
+    earlier period reads, dashboards.compare), without the overdue orders (a state at
+    ``now``, the same for every period), direct answers and proactive orders."""
     now = now or timezone.now()
     sp = split(scope, now)
     total = dict.fromkeys(PARTS, 0)
@@ -136,21 +147,47 @@ def summary(scope: ds.Scope, *, now: datetime | None = None) -> dict[str, ds.Fig
     for part in pieces:
         for key in PARTS:
             total[key] += part[key]
-    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
     avg = timedelta(microseconds=total["handling_us"] / total["handled"]) if total["handled"] else None
-    return {
+    figures = {
         "response": ds.Figure("response", total["sign_met"], total["sign_due"]),
         "on_time": ds.Figure("on_time", total["handle_met"], total["handle_due"]),
         "resolution": ds.Figure("resolution", total["solved"], total["made"]),
         "satisfaction": ds.Figure("satisfaction", total["satisfied"], total["made"]),
         "reopen": ds.Figure("reopen", total["reopened"], total["made"]),
         "volume": ds.Figure("volume", total["volume"], 0),
-        "overdue": ds.Figure("overdue", overdue, 0),
         "handling": ds.Figure("handling", total["handled"], 0, {"avg": avg}),
-        # Not rolled up: two kinds of event over the (kind, created_at) index, read live.
-        "direct_answer": ds.direct_answer(scope),
-        "proactive": ds.proactive(scope),  # live too: see selectors.proactive
     }
+    if headline_only:
+        return figures
+    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    figures["overdue"] = ds.Figure("overdue", overdue, 0)
+    figures["direct_answer"] = direct_answer(scope, now=now, split_=sp)
+    figures["proactive"] = ds.proactive(scope)  # live: see selectors.proactive
+    return figures
+
+
+def direct_answer(scope: ds.Scope, *, now: datetime | None = None, split_: Split | None = None) -> ds.Figure:
+    """selectors.direct_answer's figure: the rolled days from DailyDirect, the rest live."""
+    sp = split_ or split(scope, now or timezone.now())
+    calls = answered = from_article = 0
+    for piece in sp.live:
+        fig = ds.direct_answer(piece)
+        calls, answered, from_article = (
+            calls + fig.denominator,
+            answered + fig.numerator,
+            from_article + fig.extra["kb"].numerator,
+        )
+    if sp.rolled:
+        agg = (
+            _days(DailyDirect, sp)
+            .filter(ds._order_q(scope.unit_ids))
+            .aggregate(calls=Sum("calls"), answered=Sum("answered"), from_article=Sum("from_article"))
+        )
+        calls += agg["calls"] or 0
+        answered += agg["answered"] or 0
+        from_article += agg["from_article"] or 0
+    kb = ds.Figure("kb_answer", from_article, answered)
+    return ds.Figure("direct_answer", answered, calls, {"kb": kb})
 
 
 RANK_PARTS = ("volume", "made", "solved", "satisfied", "due", "met")
@@ -270,8 +307,8 @@ def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, d
     # An empty period: the live selector then returns only the overdue counts (a state).
     out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
     volumes: list[tuple[int, int]] = []
-    for piece in sp.live:
-        volumes += [(g, f["volume"]) for g, f in ds.grid_figures(piece, now=now).items() if f["volume"]]
+    for piece in sp.live:  # the volumes only: overdue (a state) is counted once, above
+        volumes += ds.grid_volumes(piece)
     if sp.rolled:
         volumes += (
             _days(DailyOrders, sp)

@@ -23,6 +23,12 @@ in the same transaction. So ``rollup_refresh`` (the beat task):
 3. re-rolls those days that are already rolled, rolls the days that have ended since
    the last run, and moves the watermark.
 
+The 考核's tables (DailyUnitCallbacks, DailyHandoffs, DailyPlaces) count every row:
+what the assessment leaves out (approved exclusions, upheld appeals) is decided after the
+fact and subtracted live by governance.figures.assessed_figures. DailyPlaces keeps apart
+only the complaint categories it was rolled with (``RollupState.place_categories``); when
+the admin changes them, the next run re-rolls DailyPlaces' days (``_places_again``).
+
 Between a change to a past day and the next run the roll-up still shows that day as it
 was (HOTLINE_ROLLUP_INTERVAL, 60 s by default; the board cache is 120 s anyway).
 Writes that bypass the services (SQL loads, admin edits of derived fields) need
@@ -41,9 +47,20 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from dashboards.models import DailyCallbacks, DailyCategory, DailyDeadlines, DailyOrders, RollupState, WeeklyPairs
-from dashboards.selectors import CALLBACK_KINDS, SATISFIED
-from workorders.choices import DeadlineState, Stage
+from dashboards.models import (
+    DailyCallbacks,
+    DailyCategory,
+    DailyDeadlines,
+    DailyDirect,
+    DailyHandoffs,
+    DailyOrders,
+    DailyPlaces,
+    DailyUnitCallbacks,
+    RollupState,
+    WeeklyPairs,
+)
+from dashboards.selectors import CALLBACK_KINDS, DIRECT_KINDS, SATISFIED
+from workorders.choices import DeadlineState, Satisfaction, Stage, Status
 from workorders.models import Deadline, Event, WorkOrder
 
 # Ids below the watermark that were missing at the last run are looked at again: an
@@ -51,7 +68,20 @@ from workorders.models import Deadline, Event, WorkOrder
 # last HOLE_WINDOW ids are tracked (rolled-back inserts leave permanent holes).
 HOLE_WINDOW = 2000
 CHUNK_DAYS = 31  # a rebuild rolls this many days per transaction
-TABLES = (DailyOrders, DailyCategory, DailyDeadlines, DailyCallbacks)  # by day; WeeklyPairs by week
+TABLES = (
+    DailyOrders,
+    DailyCategory,
+    DailyDeadlines,
+    DailyCallbacks,
+    DailyUnitCallbacks,
+    DailyHandoffs,
+    DailyPlaces,
+    DailyDirect,
+)  # by day; WeeklyPairs by week
+# The events the 退单率 counts (governance.figures.return_parts): returns and dispatches.
+HANDOFF_KINDS = ("assign", "reassign", "center_redispatch", "sub_dispatch", "return", "return_up")
+# Not orders (governance.serving.NOT_ORDERS): left out of DailyPlaces.
+NOT_ORDERS = (Status.REJECTED, Status.MERGED)
 
 
 @dataclass
@@ -97,14 +127,23 @@ def _ranges(days: set[date]) -> list[tuple[date, date]]:
     return out
 
 
-def _roll_range(start: date, end: date) -> None:
+def _roll_range(start: date, end: date, categories: list[int]) -> None:
     """Replace the rows of the days [start, end) by their GROUP BY from the live tables,
     every table in one transaction. Each query mirrors the live selector's filter for
-    the same figure."""
+    the same figure; ``categories``: the complaint categories DailyPlaces keeps apart."""
     lo, hi = day_start(start), day_start(end)
     with transaction.atomic():
-        for roll in (_roll_orders, _roll_categories, _roll_deadlines, _roll_callbacks):
+        for roll in (
+            _roll_orders,
+            _roll_categories,
+            _roll_deadlines,
+            _roll_callbacks,
+            _roll_unit_callbacks,
+            _roll_handoffs,
+            _roll_direct,
+        ):
             roll(start, end, lo, hi)
+        _roll_places(start, end, lo, hi, categories)
 
 
 def _roll_orders(start: date, end: date, lo: datetime, hi: datetime) -> None:
@@ -225,6 +264,7 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
             solved=Count("id", filter=Q(payload__resolution="solved")),
             satisfied=Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
             reopened=Count("id", filter=Q(kind="reopen")),
+            **_aspect_counts(),
         )
         .order_by()
     )
@@ -241,8 +281,157 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
                 solved=r["solved"],
                 satisfied=r["satisfied"],
                 reopened=r["reopened"],
+                **{k: r[k] for k in ASPECT_PARTS},
             )
             for r in callbacks
+        ],
+        batch_size=2000,
+    )
+
+
+def _callback_counts() -> dict:
+    return {
+        "made": Count("id"),
+        "solved": Count("id", filter=Q(payload__resolution="solved")),
+        "satisfied": Count("id", filter=Q(payload__satisfaction__in=list(SATISFIED))),
+        "reopened": Count("id", filter=Q(kind="reopen")),
+    }
+
+
+def _payload_int(key: str):
+    return Cast(KeyTextTransform(key, "payload"), IntegerField())
+
+
+ASPECTS = ("attitude", "process", "result")  # 三满意 (community.satisfaction)
+ASPECT_PARTS = tuple(f"{a}_{p}" for a in ASPECTS for p in ("n", "ok"))
+
+
+def _aspect_counts() -> dict:
+    """Per 三满意 aspect: callbacks that answered it, and the satisfied or basic ones."""
+    good = list(SATISFIED)
+    answered = [*good, Satisfaction.UNSATISFIED]
+    out = {}
+    for aspect in ASPECTS:
+        out[f"{aspect}_n"] = Count("id", filter=Q(**{f"payload__aspects__{aspect}__in": answered}))
+        out[f"{aspect}_ok"] = Count("id", filter=Q(**{f"payload__aspects__{aspect}__in": good}))
+    return out
+
+
+def _roll_direct(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyDirect: calls logged and answered on the spot per day and place."""
+    rows = (
+        Event.objects.filter(kind__in=DIRECT_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), lu=F("order__lead_unit_id"), st=F("order__street_id"))
+        .values("day", "lu", "st")
+        .annotate(
+            calls=Count("id", filter=Q(kind="log_call")),
+            answered=Count("id", filter=Q(kind="answer_now")),
+            from_article=Count("id", filter=Q(kind="answer_now", payload__has_key="article")),
+        )
+        .order_by()
+    )
+    DailyDirect.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyDirect.objects.bulk_create(
+        [
+            DailyDirect(
+                day=r["day"],
+                lead_unit_id=r["lu"],
+                street_id=r["st"],
+                calls=r["calls"],
+                answered=r["answered"],
+                from_article=r["from_article"],
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def _roll_unit_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyUnitCallbacks: callbacks per day and the unit the order sits with now."""
+    rows = (
+        Event.objects.filter(kind__in=CALLBACK_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), unit=F("order__current_unit_id"))
+        .values("day", "unit")
+        .annotate(**_callback_counts())
+        .order_by()
+    )
+    DailyUnitCallbacks.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyUnitCallbacks.objects.bulk_create(
+        [
+            DailyUnitCallbacks(
+                day=r["day"],
+                unit_id=r["unit"],
+                made=r["made"],
+                solved=r["solved"],
+                satisfied=r["satisfied"],
+                reopened=r["reopened"],
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def handoff_unit():
+    """The unit a return or dispatch event counts for (governance.figures.return_parts)."""
+    return Case(
+        When(kind="return_up", then=F("actor_unit_id")),
+        When(kind="return", then=_payload_int("from_unit")),
+        default=_payload_int("unit"),
+        output_field=IntegerField(),
+    )
+
+
+def _roll_handoffs(start: date, end: date, lo: datetime, hi: datetime) -> None:
+    """DailyHandoffs: returns and dispatches per day, kind and the unit they count for."""
+    rows = (
+        Event.objects.filter(kind__in=HANDOFF_KINDS, created_at__gte=lo, created_at__lt=hi)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), unit=handoff_unit())
+        .values("day", "kind", "unit")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    DailyHandoffs.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyHandoffs.objects.bulk_create(
+        [DailyHandoffs(day=r["day"], kind=r["kind"], unit_id=r["unit"], n=r["n"]) for r in rows],
+        batch_size=2000,
+    )
+
+
+def place_categories() -> list[int]:
+    """The complaint categories now (governance.ComplaintCategory), sorted."""
+    from governance.models import ComplaintCategory  # governance reads the roll-up, not the reverse
+
+    return sorted(set(ComplaintCategory.objects.values_list("category_id", flat=True)))
+
+
+def complaint_category(categories: list[int]):
+    """The order's category if it is one of ``categories``, else null."""
+    return Case(When(category_id__in=categories, then=F("category_id")), default=None, output_field=IntegerField())
+
+
+def _roll_places(start: date, end: date, lo: datetime, hi: datetime, categories: list[int]) -> None:
+    """DailyPlaces: orders received per day, community, grid and complaint category."""
+    rows = (
+        WorkOrder.objects.filter(created_at__gte=lo, created_at__lt=hi, community_id__isnull=False)
+        .exclude(status__in=NOT_ORDERS)
+        .annotate(day=TruncDate("created_at", tzinfo=local_tz()), complaint=complaint_category(categories))
+        .values("day", "community_id", "grid_id", "complaint")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    DailyPlaces.objects.filter(day__gte=start, day__lt=end).delete()
+    DailyPlaces.objects.bulk_create(
+        [
+            DailyPlaces(
+                day=r["day"],
+                community_id=r["community_id"],
+                grid_id=r["grid_id"],
+                category_id=r["complaint"],
+                received=r["n"],
+            )
+            for r in rows
         ],
         batch_size=2000,
     )
@@ -326,9 +515,9 @@ def days_touched_by(order_ids: set[int]) -> set[date]:
     return {local_day(s) for s in stamps if s is not None}
 
 
-def _roll_days(days: set[date]) -> None:
+def _roll_days(days: set[date], categories: list[int]) -> None:
     for start, end in _ranges(days):
-        _roll_range(start, end)
+        _roll_range(start, end, categories)
 
 
 def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) -> RollupRun:
@@ -351,13 +540,35 @@ def rollup_rebuild(*, start: date | None = None, now: datetime | None = None) ->
         for model in TABLES:
             model.objects.filter(Q(day__lt=earliest) | Q(day__gte=today)).delete()
         WeeklyPairs.objects.filter(Q(week__lt=monday(earliest)) | Q(week__gt=today - timedelta(days=7))).delete()
+        categories = place_categories()
+        if start > earliest and state.rolled_through is not None:
+            # The days before ``start`` keep their rows: re-rolled if the set changed.
+            _places_again(state, categories, earliest, start)
         days = {start + timedelta(days=i) for i in range((today - start).days)}
-        _roll_days(days)
+        _roll_days(days, categories)
         _roll_weeks(days, today)
         state.rolled_through = today
         state.last_event_id = max(top, state.last_event_id)
         state.holes = _holes(top)
+        state.place_categories = categories
         return _finish(state, t0, len(days))
+
+
+def _places_again(state: RollupState, categories: list[int], earliest: date | None = None, until=None) -> None:
+    """When the complaint categories differ from those DailyPlaces was rolled with,
+    re-roll its days before ``until`` (default: every rolled day) with ``categories``
+    (one pass over those days' orders, a month per query)."""
+    if categories == list(state.place_categories or []):
+        return
+    until = until or state.rolled_through
+    if earliest is None:
+        first = WorkOrder.objects.aggregate(m=Min("created_at"))["m"]
+        earliest = local_day(first) if first else until
+    day = earliest
+    while day < until:
+        end = min(day + timedelta(days=CHUNK_DAYS), until)
+        _roll_places(day, end, day_start(day), day_start(end), categories)
+        day = end
 
 
 def _holes(top: int) -> list[int]:
@@ -392,9 +603,12 @@ def rollup_refresh(*, now: datetime | None = None) -> RollupRun:
         touched = {order_id for _, order_id in fresh}
         days = {d for d in days_touched_by(touched) if d < state.rolled_through}
         days |= {state.rolled_through + timedelta(days=i) for i in range((today - state.rolled_through).days)}
-        _roll_days(days)
+        categories = place_categories()
+        _places_again(state, categories)
+        _roll_days(days, categories)
         state.rolled_through = max(state.rolled_through, today)
         _roll_weeks(days, state.rolled_through)
         state.last_event_id = top
         state.holes = _holes(top)  # still-missing ids, old or new, inside the window
+        state.place_categories = categories
         return _finish(state, t0, len(days), len(touched))

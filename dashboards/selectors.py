@@ -306,17 +306,23 @@ def _day(value):
     return value.date() if isinstance(value, datetime) else value
 
 
-def grid_figures(scope: Scope, *, now: datetime | None = None) -> dict[int, dict]:
-    """Per grid: orders received in the period and orders overdue now."""
-    now = now or timezone.now()
-    out: dict[int, dict] = {}
-    for r in (
+def grid_volumes(scope: Scope) -> list[tuple[int, int]]:
+    """(grid id, orders received in the period) for the grids with any."""
+    return list(
         scoped_orders(scope)
         .filter(created_at__gte=scope.start, created_at__lt=scope.end, grid__isnull=False)
         .values("grid_id")
         .annotate(n=Count("id"))
-    ):
-        out.setdefault(r["grid_id"], {"volume": 0, "overdue": 0})["volume"] = r["n"]
+        .values_list("grid_id", "n")
+    )
+
+
+def grid_figures(scope: Scope, *, now: datetime | None = None) -> dict[int, dict]:
+    """Per grid: orders received in the period and orders overdue now."""
+    now = now or timezone.now()
+    out: dict[int, dict] = {}
+    for grid_id, n in grid_volumes(scope):
+        out.setdefault(grid_id, {"volume": 0, "overdue": 0})["volume"] = n
     for r in (
         overdue_deadlines(scope, now)
         .filter(order__grid__isnull=False)

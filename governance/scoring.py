@@ -12,7 +12,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from dashboards.selectors import Figure
-from governance.figures import unit_figures
+from governance.figures import assessed_figures
 from governance.models import NEGATIVE_INDICATORS, Appeal, Exclusion, Indicator, Period, Scheme
 from grids.models import OrgUnit
 
@@ -58,7 +58,7 @@ def ranking(
 ) -> list[ScoreRow]:
     now = now or timezone.now()
     if figures is None:
-        figures = unit_figures(start=start, end=end, kind=scheme.unit_kind, now=now)
+        figures = assessed_figures(start=start, end=end, kind=scheme.unit_kind, now=now)
     units = OrgUnit.objects.in_bulk(list(figures))
     return rank([ScoreRow(units[u], figs, score_of(figs, scheme.weights)) for u, figs in figures.items()])
 
@@ -75,20 +75,21 @@ def _decisions_stamp() -> str:
 def figures_cached(
     *, start: datetime, end: datetime, kind: str, now: datetime | None = None, located: set[int] | None = None
 ) -> dict:
-    """unit_figures() through the cache for HOTLINE_DASHBOARD_CACHE_SECONDS (as the
+    """assessed_figures() (unit_figures' figures, from the roll-up where it reaches)
+    through the cache for HOTLINE_DASHBOARD_CACHE_SECONDS (as the
     dashboard's board): the score page, its click-through and the what-if re-ranking of
     the same period then share one computation over up to millions of rows. A decision
     on an exclusion or an appeal changes the key, so an upheld appeal shows at once."""
     now = now or timezone.now()
     seconds = settings.HOTLINE_DASHBOARD_CACHE_SECONDS
     if not seconds:
-        return unit_figures(start=start, end=end, kind=kind, now=now, located=located)
+        return assessed_figures(start=start, end=end, kind=kind, now=now, located=located)
     where = "all" if located is None else ",".join(str(i) for i in sorted(located))
     where = where if len(where) < 80 else hashlib.sha1(where.encode()).hexdigest()
     key = f"gov:fig:{kind}:{where}:{start.isoformat()}:{end.isoformat()}:{_decisions_stamp()}"
     figures = cache.get(key)
     if figures is None:
-        figures = unit_figures(start=start, end=end, kind=kind, now=now, located=located)
+        figures = assessed_figures(start=start, end=end, kind=kind, now=now, located=located)
         cache.set(key, figures, seconds)
     return figures
 
@@ -99,7 +100,7 @@ def compare(
     """What-if: the same period ranked under two schemes. For schemes of one unit kind
     the figures are computed once and only re-weighted."""
     now = now or timezone.now()
-    compute = figures_cached if cached else unit_figures
+    compute = figures_cached if cached else assessed_figures
     figs_a = compute(start=start, end=end, kind=a.unit_kind, now=now)
     figs_b = figs_a if b.unit_kind == a.unit_kind else compute(start=start, end=end, kind=b.unit_kind, now=now)
     rows_b = {r.unit.pk: r for r in ranking(scheme=b, start=start, end=end, now=now, figures=figs_b)}

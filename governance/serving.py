@@ -97,15 +97,23 @@ def complaint_parts(
 ) -> dict[int, list[int]]:
     """{unit id: [complaints, orders]} for every unit that serves somewhere, in one
     grouped query over the period's orders (place × category)."""
-    where = places()
-    complaints = complaint_categories()
-    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     rows = (
         _orders(start, end, excluded, located)
         .values("community_id", "grid_id", "category_id")
         .annotate(n=Count("id"))
         .order_by()
     )
+    return attribute_places(rows)
+
+
+def attribute_places(rows) -> dict[int, list[int]]:
+    """{unit id: [complaints, orders]} from orders counted per place and category
+    (rows of ``community_id``, ``grid_id``, ``category_id``, ``n``): each row counts for
+    every unit serving its place, as a complaint for those whose service it is about.
+    Additive: the rows of two periods attribute to the sum of each's."""
+    where = places()
+    complaints = complaint_categories()
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     services = where.services()
     for r in rows:
         counted: set[int] = set()
