@@ -199,14 +199,15 @@ def _keyed_page(keys: QuerySet, number: int) -> tuple[list[int], int, int]:
     callbacks, deadlines or events) by nearest deadline, with how many orders and how
     many rows there are, in one query.
 
-    On PostgreSQL the rows' order ids are read once into an array (one read of their
-    index range), the orders looked up by key in the primary key (the cost follows the
-    period's rows, not the history: ds.KeyIn), sorted for the page and counted over a
-    window; the array's length is the rows' count. Before, the set went through a
-    materialized CTE (a copy of each of a month's ~72,000 orders, then scanned again
-    for the window: ~40 ms at a million orders) and the rows were counted by a second
-    read of their index. The array is referred to from the CTE, never carried in the
-    rows: a window over rows that each carried it spilled gigabytes."""
+    On PostgreSQL the rows' distinct order ids are gathered once into an array with the
+    rows' count (one index-only read of their range, dashboards 0005), and the orders
+    are looked up by key (workorder_key_sort's index-only scan: the cost follows the
+    period's rows, not the history; ds.KeyIn) for the page's sort; the array's length
+    is the orders' count. Before, the set went through a materialized CTE (a copy of
+    each of a month's ~72,000 orders), a window counted the copy (~30 ms at a million
+    orders) and the rows were read again for their count. The array is referred to from
+    the CTE, never carried in the rows: a window over rows that each carried it spilled
+    gigabytes."""
     offset = (number - 1) * PAGE_SIZE
     inner = keys.order_by().values("order_id")
     sql, params = inner.query.sql_with_params()
@@ -218,16 +219,16 @@ def _keyed_page(keys: QuerySet, number: int) -> tuple[list[int], int, int]:
     order = f"ORDER BY COALESCE(o.{due}, %s), o.{created}, o.{pk} LIMIT %s OFFSET %s"
     if connection.vendor == "postgresql":
         query = (
-            f"WITH k (ids) AS MATERIALIZED (SELECT ARRAY({sql})) "  # noqa: S608 - Django's own SQL, params bound
-            f"SELECT o.{pk}, COUNT(*) OVER (), (SELECT cardinality(ids) FROM k) "
+            f"WITH k (ids, n) AS MATERIALIZED (SELECT array_agg(DISTINCT r.order_id), COUNT(*) FROM ({sql}) r) "  # noqa: S608 - Django's own SQL, params bound
+            f"SELECT o.{pk}, (SELECT cardinality(ids) FROM k), (SELECT n FROM k) "
             f"FROM k, {table} o WHERE o.{pk} = ANY(k.ids) {order}"
         )
         far = FAR_FUTURE
     else:  # SQLite: no arrays
         query = (
-            f"WITH k (id) AS ({sql}) "  # noqa: S608 - Django's own SQL, params bound
+            f"WITH k (order_id) AS ({sql}) "  # noqa: S608 - Django's own SQL, params bound
             f"SELECT o.{pk}, COUNT(*) OVER (), (SELECT COUNT(*) FROM k) "
-            f"FROM {table} o WHERE o.{pk} IN (SELECT id FROM k) {order}"
+            f"FROM {table} o WHERE o.{pk} IN (SELECT order_id FROM k) {order}"
         )
         far = FAR_FUTURE.isoformat(" ")
     with connection.cursor() as cur:
