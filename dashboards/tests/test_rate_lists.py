@@ -118,3 +118,19 @@ def test_the_centers_count_of_counted_callbacks_reads_the_callbacks_alone(called
     assert narrowed.context["counted"] == CALLED_BACK
     other = client.get(url + "&status=in_progress")
     assert other.context["counted"] == 0 and other.context["total"] == 0
+
+
+@pytest.mark.postgres
+def test_the_reads_of_a_rates_list_are_covered_by_their_indexes(db):
+    """dashboards 0005: a period's callbacks' and stage deadlines' order ids, and the
+    orders' sort keys by key, are in the indexes that read them (index-only scans on a
+    vacuumed table: at a million orders the list's query 112 → see BENCHMARKS.md)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+            "('event_kind_created', 'dash_deadline_stage_due', 'workorder_key_sort')"
+        )
+        defs = dict(cur.fetchall())
+    assert defs["event_kind_created"].endswith("(kind, created_at) INCLUDE (order_id)"), defs
+    assert defs["dash_deadline_stage_due"].endswith("(stage, due_at, state, unit_id) INCLUDE (order_id)"), defs
+    assert defs["workorder_key_sort"].endswith("(id) INCLUDE (due_at, created_at)"), defs
