@@ -122,7 +122,7 @@ def test_the_centers_count_of_counted_callbacks_reads_the_callbacks_alone(called
 
 @pytest.mark.postgres
 def test_the_reads_of_a_rates_list_are_covered_by_their_indexes(db):
-    """dashboards 0005: a period's callbacks' and stage deadlines' order ids, and the
+    """dashboards 0006: a period's callbacks' and stage deadlines' order ids, and the
     orders' sort keys by key, are in the indexes that read them (index-only scans on a
     vacuumed table; at a million orders, with the single query, the listing's SQL went
     from ~250–300 to ~140–185 ms at load 5: BENCHMARKS.md, sixth pass)."""

@@ -45,7 +45,7 @@ def _run(statements: list[str]):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboards", "0004_callbacks_by_category"),
+        ("dashboards", "0005_assessment_and_dashboard_rollups"),
         ("workorders", "0018_followup_notify"),
     ]
 
