@@ -282,13 +282,20 @@ COUNTED_UNITS = {
 }
 
 
-def _counted(scope: ds.Scope, qs, figure: str, part: str, rows: list, *, narrowed: bool) -> dict:
+def _counted(
+    scope: ds.Scope, qs, figure: str, part: str, rows: list, *, narrowed: bool, page_counted: int | None = None
+) -> dict:
     """For a rate: how many of the rows it counts (deadlines, callbacks, events) belong
     to the listed orders, and each shown order's share, so that the list adds up to
     the figure. Nothing for figures that count orders. Unless the list is ``narrowed``
     (a filter, or a viewer who may not open every order), every counted row's order is
-    listed by definition: the rows are counted alone, not matched against the orders."""
+    listed by definition: the rows are counted alone, not matched against the orders
+    (``page_counted``: already counted with the page, web.order_list._keyed_page)."""
     if figure not in COUNTED_UNITS:
+        # The row's "counted n times" reads the attribute: a missing one makes the
+        # template engine list the order's attributes (dir()) on every row.
+        for order in rows:
+            order.counted = 0
         return {}
     counted = ds.figure_rows(scope, figure, part)
     if narrowed:
@@ -302,7 +309,8 @@ def _counted(scope: ds.Scope, qs, figure: str, part: str, rows: list, *, narrowe
     )
     for order in rows:
         order.counted = per_order.get(order.pk, 0)
-    return {"counted": counted.count(), "counted_unit": COUNTED_UNITS[figure][0 if part == "num" else 1]}
+    total = counted.count() if page_counted is None or narrowed else page_counted
+    return {"counted": total, "counted_unit": COUNTED_UNITS[figure][0 if part == "num" else 1]}
 
 
 def orders_asked(user, params: QueryDict) -> tuple[QuerySet[WorkOrder], str, str, ds.Scope, dict]:
@@ -340,13 +348,25 @@ def orders(request: HttpRequest) -> HttpResponse:
     # orders first, then the closed by receipt) and counted up to a cap. Any other figure's
     # orders (a rate's, the overdue ids, the replied) are read whole and sorted: in
     # deadline order PostgreSQL would walk the index through the whole history for them.
-    page = order_page(request, qs, whole=figure != "volume", materialized=figure in COUNTED_UNITS)
+    # A rate's whole set (nothing narrowing it) is read from its counted rows in one query
+    # with both counts (web.order_list._keyed_page); narrowed by a filter or the viewer's
+    # scope, whose conditions PostgreSQL could prefer to the keys, it is planned on its
+    # own behind a materialized CTE.
+    rated = figure in COUNTED_UNITS
+    keyed = rated and not ctx["narrowed"]
+    page = order_page(
+        request,
+        qs,
+        whole=figure != "volume",
+        materialized=rated and ctx["narrowed"],
+        keys=ds.figure_rows(scope, figure, part) if keyed else None,
+    )
     return render(
         request,
         "web/orders.html",
         {
             **ctx,
-            **_counted(scope, qs, figure, part, page.orders, narrowed=ctx["narrowed"]),
+            **_counted(scope, qs, figure, part, page.orders, narrowed=ctx["narrowed"], page_counted=page.keys_counted),
             "page": page,
             "orders": page.orders,
             "total": page.total,
