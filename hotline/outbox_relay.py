@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -96,10 +96,11 @@ def waiting_work(tasks: Iterable[str]) -> list[str]:
     waiting = []
     with transaction.atomic():
         for task in tasks:
-            if task == DRAIN_TASK:
-                rows = LedgerExport.objects.filter(state=ExportState.PENDING)
-            else:
-                rows = FollowUp.objects.filter(state=FollowUp.State.PENDING, task=task, available_at__lte=now)
+            rows: QuerySet = (
+                LedgerExport.objects.filter(state=ExportState.PENDING)
+                if task == DRAIN_TASK
+                else FollowUp.objects.filter(state=FollowUp.State.PENDING, task=task, available_at__lte=now)
+            )
             if rows.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True)[:1]:
                 waiting.append(task)
     return waiting

@@ -227,7 +227,7 @@ def follow_ups_drain(*, task: str, handler: Handler, limit: int = 100) -> DrainR
             # The row's work is logged under the request that asked for it, not under the
             # nudge's (which may carry several requests' rows, or none: the sweeper's).
             token = request_id_var.set(row.request_id) if row.request_id else None
-            bind_order(row.order_number, order_id=row.order_id)
+            bind_order(row.order_number, order_id=row.order_id)  # type: ignore[attr-defined]  # the claim's annotation
             try:
                 _run_row(row, task, handler, now, result)
             finally:
