@@ -30,7 +30,10 @@ HOTLINE_OUTBOX_RELAY_WINDOW_MS ago is held instead of nudged again; when the win
 it is nudged once more only if one of its due rows is still waiting with no drain on it
 (a ``skip_locked`` look: rows a running drain holds are its own). Measured at 6 orders/s
 with bursts (bench/system_load.py), two thirds of the drains the relay started without
-this found nothing to do. The first row after a quiet spell is nudged at once.
+this found nothing to do. The first row after a quiet spell is nudged at once. While a
+task's drains are behind (a row that was due at its last nudge still waits: the nudge's
+drain is queued behind a burst), its window doubles, up to WINDOW_MAX, so a backlog
+does not queue a message per window that each becomes an empty drain once it clears.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -55,6 +59,7 @@ CHANNEL = "hotline_outbox"  # the triggers' pg_notify channel (migrations)
 LEADER_LOCK = 0x686F746C696E65  # "hotline"
 SAFETY = 5.0  # seconds between the listening relay's polls for due rows (and lock tries)
 RETRY = 2.0  # seconds to wait after a database error before connecting again
+WINDOW_MAX = 1.0  # seconds: the longest a task's window grows while its drains are behind
 
 
 def due_work() -> dict[str, tuple]:
@@ -81,28 +86,33 @@ def due_work() -> dict[str, tuple]:
     return due
 
 
-def waiting_work(tasks: Iterable[str]) -> list[str]:
-    """Of ``tasks``, those with a due pending row that no drain holds. A drain holds the
-    row it runs (``select_for_update``), so ``skip_locked`` passes over rows that are
-    already being done; the look's own lock ends with its transaction at once (a drain
-    that skips that row meanwhile is why a row found here is always nudged). One look
-    per task on the pending rows' partial index. On SQLite, which has no row locks,
-    every due pending row counts as waiting."""
+def waiting_work(tasks: Iterable[str]) -> dict[str, datetime]:
+    """Of ``tasks``, those with a due pending row that no drain holds, each with when
+    its oldest such row became due. A drain holds the row it runs
+    (``select_for_update``), so ``skip_locked`` passes over rows that are already being
+    done; the look's own lock ends with its transaction at once (a drain that skips that
+    row meanwhile is why a row found here is always nudged). One look per task on the
+    pending rows' partial index. On SQLite, which has no row locks, every due pending
+    row counts as waiting."""
     from web.exports import DRAIN_TASK
     from web.models import ExportState, LedgerExport
     from workorders.models import FollowUp
 
     now = timezone.now()
-    waiting = []
+    waiting: dict[str, datetime] = {}
     with transaction.atomic():
         for task in tasks:
             rows: QuerySet = (
-                LedgerExport.objects.filter(state=ExportState.PENDING)
+                LedgerExport.objects.filter(state=ExportState.PENDING).order_by("created_at")
                 if task == DRAIN_TASK
-                else FollowUp.objects.filter(state=FollowUp.State.PENDING, task=task, available_at__lte=now)
+                else FollowUp.objects.filter(state=FollowUp.State.PENDING, task=task, available_at__lte=now).order_by(
+                    "available_at"
+                )
             )
-            if rows.select_for_update(skip_locked=True).order_by().values_list("pk", flat=True)[:1]:
-                waiting.append(task)
+            field = "created_at" if task == DRAIN_TASK else "available_at"
+            oldest = rows.select_for_update(skip_locked=True).values_list(field, flat=True)[:1]
+            for at in oldest:
+                waiting[task] = at
     return waiting
 
 
@@ -144,6 +154,10 @@ class OutboxRelay:
         self._sent_at: dict[str, float] = {}
         # Tasks with rows committed within their window: to look at when it ends.
         self._held: set[str] = set()
+        # Per task: its window now (the base, doubled while its drains fall behind), and
+        # the wall-clock time of its last nudge (to tell a row left behind from a new one).
+        self._span: dict[str, float] = {}
+        self._sent_wall: dict[str, datetime] = {}
         self.listening = False  # this relay holds the lock and LISTENs (PostgreSQL)
         self.polls = 0
 
@@ -168,18 +182,19 @@ class OutboxRelay:
         self._thread = None
 
     # --- what wakes whom --------------------------------------------------------------
-    def window(self) -> float:
-        if self._window is not None:
-            return self._window
-        return settings.HOTLINE_OUTBOX_RELAY_WINDOW_MS / 1000
+    def window(self, task: str | None = None) -> float:
+        """Seconds a nudged task is held: the base window, or ``task``'s own while its
+        drains fall behind (``release``)."""
+        base = self._window if self._window is not None else settings.HOTLINE_OUTBOX_RELAY_WINDOW_MS / 1000
+        return self._span.get(task, base) if task is not None else base
 
     def wake(self, tasks: Iterable[str], *, at_once: bool = False) -> None:
-        """Nudge ``tasks`` now, except those nudged within the window (unless ``at_once``):
-        those are held until it ends (``release``)."""
-        now, window = self._clock(), self.window()
+        """Nudge ``tasks`` now, except those nudged within their window (unless
+        ``at_once``): those are held until it ends (``release``)."""
+        now = self._clock()
         send = []
         for name in set(tasks):
-            if at_once or now - self._sent_at.get(name, -math.inf) >= window:
+            if at_once or now - self._sent_at.get(name, -math.inf) >= self.window(name):
                 send.append(name)
             else:
                 self._held.add(name)
@@ -188,31 +203,47 @@ class OutboxRelay:
     def _send(self, names: list[str], now: float) -> None:
         if not names:
             return
+        wall = timezone.now()
         for name in names:
             self._sent_at[name] = now
+            self._sent_wall[name] = wall
             self._held.discard(name)
         self._nudge(sorted(names))
 
     def release(self) -> list[str]:
         """Held tasks whose window has ended: nudged again if a due row of theirs is still
         waiting with no drain on it (the drain the last nudge started may have run them
-        already, or be running them now). The names nudged."""
+        already, or be running them now). The names nudged.
+
+        A waiting row that was already due when the task was last nudged means that
+        nudge's drain has not reached it: the drains are behind (queued behind other
+        work, or busy with a burst). Another nudge now would mostly queue one more drain
+        that finds nothing once the backlog clears, so the task's window doubles (up to
+        WINDOW_MAX); a look that finds only rows newer than the last nudge, or none,
+        puts it back to the base."""
         if not self._held:
             return []
-        now, window = self._clock(), self.window()
-        ripe = [name for name in self._held if now - self._sent_at.get(name, -math.inf) >= window]
+        now = self._clock()
+        ripe = [name for name in self._held if now - self._sent_at.get(name, -math.inf) >= self.window(name)]
         if not ripe:
             return []
         self._held.difference_update(ripe)
-        names = waiting_work(ripe)
+        waiting = waiting_work(ripe)
+        for name in ripe:
+            oldest, nudged = waiting.get(name), self._sent_wall.get(name)
+            if oldest is not None and nudged is not None and oldest < nudged:
+                self._span[name] = min(self.window(name) * 2, max(WINDOW_MAX, self.window()))
+            else:
+                self._span.pop(name, None)
+        names = sorted(waiting)
         self._send(names, now)
-        return sorted(names)
+        return names
 
     def _next_release(self) -> float:
         """When the earliest held task's window ends (clock time; inf if none is held)."""
         if not self._held:
             return math.inf
-        return min(self._sent_at.get(name, -math.inf) for name in self._held) + self.window()
+        return min(self._sent_at.get(name, -math.inf) + self.window(name) for name in self._held)
 
     def poll(self, *, every_due: bool = False) -> list[str]:
         """Nudge the tasks with due rows that are new since the last poll, or that were

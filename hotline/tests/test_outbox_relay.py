@@ -180,6 +180,51 @@ def test_a_task_woken_within_its_window_is_held_and_woken_once_after_only_if_a_r
 
 
 @pytest.mark.django_db
+def test_a_tasks_window_grows_while_its_drains_fall_behind_and_shrinks_when_they_catch_up(log_call, not_eager):
+    """A row that was due at the last nudge and still waits means that nudge's drain has
+    not reached it (queued behind a burst): one more message now would mostly become a
+    drain that finds nothing later, so the task's window doubles, up to WINDOW_MAX."""
+    woken, clock = Woken(), Clock()
+    relay = OutboxRelay(nudge=woken, window=0.1, clock=clock)
+    route = ["dispatch.route_order"]
+    _intake(log_call)
+    relay.wake(route)  # nudged at 0.0; nothing drains in this test
+    clock.now = 0.05
+    _intake(log_call)
+    relay.wake(route)
+    clock.now = 0.1
+    assert relay.release() == route  # the first row is still there: behind
+    assert relay.window("dispatch.route_order") == pytest.approx(0.2)
+    assert relay.window("dispatch.on_event") == pytest.approx(0.1)  # its own window
+    clock.now = 0.15
+    _intake(log_call)
+    relay.wake(route)
+    clock.now = 0.25
+    assert relay.release() == []  # its window is 0.2 now
+    clock.now = 0.31
+    assert relay.release() == route
+    assert relay.window("dispatch.route_order") == pytest.approx(0.4)
+    for _ in range(5):  # however long it stays behind: at most WINDOW_MAX
+        clock.now += 2
+        relay.wake(route)  # the window has ended: at once
+        clock.now += 0.01
+        relay.wake(route)
+        clock.now += 2
+        relay.release()
+    assert relay.window("dispatch.route_order") == pytest.approx(outbox_relay.WINDOW_MAX)
+    sent = len(woken.calls)
+
+    # The drains catch up; a row committed after the last nudge is the normal case.
+    follow_ups_drain(task="dispatch.route_order", handler=lambda order_id, event_id: None)
+    clock.now += 0.5
+    _intake(log_call)
+    relay.wake(route)  # within the (1 s) window: held
+    clock.now += 0.5
+    assert relay.release() == route
+    assert relay.window("dispatch.route_order") == pytest.approx(0.1) and len(woken.calls) == sent + 1
+
+
+@pytest.mark.django_db
 def test_the_window_holds_a_polls_nudges_as_well(log_call, not_eager):
     """SQLite's poll (and the listening relay's safety poll) go through the same window."""
     woken, clock = Woken(), Clock()
@@ -216,14 +261,14 @@ def test_a_row_a_drain_is_running_does_not_wait_but_one_behind_it_does(log_call,
     try:
         assert claimed.wait(10)
         # The drain holds its row: nothing of routing waits; the receipt's row does.
-        assert outbox_relay.waiting_work(INTAKE_TASKS) == ["dispatch.on_event"]
+        assert sorted(outbox_relay.waiting_work(INTAKE_TASKS)) == ["dispatch.on_event"]
         _intake(log_call)  # committed while the drain runs: waits for one
-        assert outbox_relay.waiting_work(INTAKE_TASKS) == INTAKE_TASKS
+        assert sorted(outbox_relay.waiting_work(INTAKE_TASKS)) == INTAKE_TASKS
     finally:
         release.set()
         thread.join(10)
     # That drain took the second row too before it stopped.
-    assert outbox_relay.waiting_work(INTAKE_TASKS) == ["dispatch.on_event"]
+    assert sorted(outbox_relay.waiting_work(INTAKE_TASKS)) == ["dispatch.on_event"]
 
 
 @pytest.mark.postgres
