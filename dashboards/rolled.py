@@ -133,11 +133,19 @@ def _rolled_parts(sp: Split, ids: set[int] | None) -> dict[str, int]:
     return out
 
 
-def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool = False) -> dict[str, ds.Figure]:
+def summary(
+    scope: ds.Scope,
+    *,
+    now: datetime | None = None,
+    headline_only: bool = False,
+    overdue_places: dict | None = None,
+) -> dict[str, ds.Figure]:
     """Same figures as selectors.summary, from the roll-up where it reaches.
     ``headline_only``: the rates and the volume alone (what the comparison with an
     earlier period reads, dashboards.compare), without the overdue orders (a state at
-    ``now``, the same for every period), direct answers and proactive orders."""
+    ``now``, the same for every period), direct answers and proactive orders.
+    ``overdue_places``: selectors.overdue_places(scope, now) when the caller has it
+    already (the board), so the overdue orders are not read again."""
     now = now or timezone.now()
     sp = split(scope, now)
     total = dict.fromkeys(PARTS, 0)
@@ -159,7 +167,10 @@ def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool
     }
     if headline_only:
         return figures
-    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    if overdue_places is None:
+        overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    else:
+        overdue = sum(overdue_places.values())
     figures["overdue"] = ds.Figure("overdue", overdue, 0)
     figures["direct_answer"] = direct_answer(scope, now=now, split_=sp)
     figures["proactive"] = ds.proactive(scope)  # live: see selectors.proactive
@@ -301,11 +312,20 @@ def trend(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) 
     return [{"bucket": b, **v} for b, v in sorted(buckets.items())]
 
 
-def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, dict]:
+def grid_figures(
+    scope: ds.Scope, *, now: datetime | None = None, overdue_places: dict | None = None
+) -> dict[int, dict]:
+    """Same as selectors.grid_figures. ``overdue_places``: as for summary()."""
     now = now or timezone.now()
     sp = split(scope, now)
-    # An empty period: the live selector then returns only the overdue counts (a state).
-    out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
+    if overdue_places is None:
+        # An empty period: the live selector then returns only the overdue counts (a state).
+        out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
+    else:
+        out = {}
+        for (grid_id, _community_id), n in overdue_places.items():
+            if grid_id is not None:
+                out.setdefault(grid_id, {"volume": 0, "overdue": 0})["overdue"] += n
     volumes: list[tuple[int, int]] = []
     for piece in sp.live:  # the volumes only: overdue (a state) is counted once, above
         volumes += ds.grid_volumes(piece)
@@ -373,15 +393,19 @@ def hotspots(scope: ds.Scope, *, min_count: int = 3, limit: int = 20, now: datet
 
 
 def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
-    """selectors.board's figures, from the roll-up where it reaches."""
+    """selectors.board's figures, from the roll-up where it reaches, and the overdue
+    orders per place (``overdue_places``) for the page's sub-units
+    (breakdown.sub_unit_ranking)."""
     now = now or timezone.now()
+    late = ds.overdue_places(scope, now)
     return {
-        "summary": summary(scope, now=now),
+        "summary": summary(scope, now=now, overdue_places=late),
         "ranking": unit_ranking(scope, now=now),
         "categories": category_volumes(scope, now=now),
         "trend": trend(scope, bucket=bucket, now=now),
-        "grids": grid_figures(scope, now=now),
+        "grids": grid_figures(scope, now=now, overdue_places=late),
         "hotspots": hotspots(scope, now=now),
+        "overdue_places": late,
         "computed_at": now,
     }
 

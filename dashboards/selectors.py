@@ -167,6 +167,21 @@ def overdue_deadlines(scope: Scope, now: datetime) -> QuerySet[Deadline]:
     return qs
 
 
+def overdue_places(scope: Scope, now: datetime) -> dict[tuple[int | None, int | None], int]:
+    """Orders overdue now (overdue_deadlines), counted per (grid, community) they are
+    located in. An order lies in one place, so these counts add up: all of them to the
+    overdue orders, a grid's (or community's) to its own. The board reads the open
+    deadlines past due once for its headline, its map and the sub-units (at a million
+    orders each read joined ~4,000 deadlines with their orders: 10–25 ms apiece)."""
+    rows = (
+        overdue_deadlines(scope, now)
+        .values("order__grid_id", "order__community_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by()
+    )
+    return {(r["order__grid_id"], r["order__community_id"]): r["n"] for r in rows}
+
+
 def summary(scope: Scope, *, now: datetime | None = None) -> dict[str, Figure]:
     """The headline figures for a period and scope, each with numerator and denominator."""
     now = now or timezone.now()
