@@ -43,9 +43,23 @@ class Scope:
 
     @property
     def unit_ids(self) -> set[int] | None:
+        """The unit's subtree, read once per scope (and once for the pieces ``within``
+        makes of it): the board's figures ask for it some thirty times a page."""
         if self.unit is None or self.unit.kind == UnitKind.CENTER:
             return None
-        return unit_subtree_ids(self.unit)
+        ids = self.__dict__.get("_unit_ids")
+        if ids is None:
+            ids = unit_subtree_ids(self.unit)
+            object.__setattr__(self, "_unit_ids", ids)
+        return ids
+
+    def within(self, start: datetime, end: datetime) -> Scope:
+        """The same unit over another period (a piece of this one, or an earlier one),
+        sharing the subtree already read."""
+        out = Scope(start, end, self.unit)
+        if "_unit_ids" in self.__dict__:
+            object.__setattr__(out, "_unit_ids", self.__dict__["_unit_ids"])
+        return out
 
 
 @dataclass

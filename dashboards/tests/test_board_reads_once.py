@@ -77,3 +77,36 @@ def test_the_dashboard_reads_the_overdue_orders_once(client, district, planted, 
     assert ctx["sub"]["field"] == field
     got = {row["unit"].pk: row["overdue"] for row in ctx["sub"]["rows"]}
     assert got == {row["unit"].pk: row["overdue"] for row in alone["rows"]} and any(got.values())
+
+
+def reads_of(ctx, text):
+    return [q["sql"] for q in ctx.captured_queries if text in q["sql"]]
+
+
+@override_settings(HOTLINE_DASHBOARD_CACHE_SECONDS=0)
+@pytest.mark.parametrize("params", [{}, {"start": "WEEK"}])
+def test_the_dashboard_reads_the_unit_subtree_and_the_roll_up_state_once(client, district, planted, params):
+    """A street's page: its subtree (the units whose orders count) is read once for
+    every figure, every piece of the period and the earlier periods compared, not at
+    each figure's every query; the board reads the roll-up's state once for all its
+    figures. The figures stay those of the selectors."""
+    from dashboards.rollup import rollup_rebuild
+
+    rollup_rebuild(now=timezone.now())
+    params = {**params, "unit": str(district.street_a.pk)}
+    if "start" in params:
+        params["start"] = (timezone.localdate() - timedelta(days=6)).isoformat()
+    client.force_login(district.user("supervisor"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/dashboard/", params)
+    assert response.status_code == 200
+    subtree = [sql for sql in reads_of(ctx, '"grids_orgunit"."path"') if "LIKE" in sql]
+    assert len(subtree) == 1, subtree
+    # The board once; beside it the category rates, the two comparisons' summaries and
+    # the 三满意 aspects each ask once.
+    assert len(reads_of(ctx, 'FROM "dashboards_rollupstate"')) <= 5
+    scope, _ = scope_of(district.user("supervisor"), QueryDict(mutable=True) | params)
+    live = ds.summary(scope, now=response.context["computed_at"])
+    for key, fig in live.items():
+        shown = response.context["figures"][key]
+        assert (shown.numerator, shown.denominator) == (fig.numerator, fig.denominator), key
