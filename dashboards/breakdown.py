@@ -45,9 +45,13 @@ def sub_unit_field(scope: ds.Scope) -> str | None:
     return SUB_UNITS[scope.unit.kind][1]
 
 
-def sub_unit_ranking(scope: ds.Scope, *, volume: int, now: datetime | None = None) -> dict | None:
+def sub_unit_ranking(
+    scope: ds.Scope, *, volume: int, now: datetime | None = None, overdue_places: dict | None = None
+) -> dict | None:
     """The scope unit's communities (or grids) with volume, 解决率, 满意率 and overdue now.
-    ``volume`` is the headline figure they must add up to (with ``rest``)."""
+    ``volume`` is the headline figure they must add up to (with ``rest``).
+    ``overdue_places``: selectors.overdue_places(scope, now), when the board has read
+    it (rolled.board), instead of reading the overdue orders again."""
     field = sub_unit_field(scope)
     if field is None:
         return None
@@ -61,9 +65,15 @@ def sub_unit_ranking(scope: ds.Scope, *, volume: int, now: datetime | None = Non
     events = ds.callback_events(scope).filter(**{f"order__{field}_id__in": rows})
     for r in events.values(f"order__{field}_id").annotate(**_callback_parts()).order_by():
         rows[r[f"order__{field}_id"]].update(made=r["made"], solved=r["solved"], satisfied=r["satisfied"])
-    late = ds.overdue_deadlines(scope, now).filter(**{f"order__{field}_id__in": rows})
-    for r in late.values(f"order__{field}_id").annotate(n=Count("order_id", distinct=True)).order_by():
-        rows[r[f"order__{field}_id"]]["overdue"] = r["n"]
+    if overdue_places is not None:
+        for (grid_id, community_id), n in overdue_places.items():
+            place = grid_id if field == "grid" else community_id
+            if place in rows:
+                rows[place]["overdue"] += n
+    else:
+        late = ds.overdue_deadlines(scope, now).filter(**{f"order__{field}_id__in": rows})
+        for r in late.values(f"order__{field}_id").annotate(n=Count("order_id", distinct=True)).order_by():
+            rows[r[f"order__{field}_id"]]["overdue"] = r["n"]
     result = []
     for row in rows.values():
         row["resolution"] = ds.Figure("resolution", row["solved"], row["made"])
@@ -163,5 +173,8 @@ def category_rates_cached(scope: ds.Scope, category_ids: list[int]) -> dict[int,
     return _through_cache(key, lambda: category_rates_rolled(scope, category_ids))
 
 
-def sub_unit_ranking_cached(scope: ds.Scope, *, volume: int) -> dict | None:
-    return _through_cache(_scope_key("dash-sub", scope, volume), lambda: sub_unit_ranking(scope, volume=volume))
+def sub_unit_ranking_cached(scope: ds.Scope, *, volume: int, overdue_places: dict | None = None) -> dict | None:
+    return _through_cache(
+        _scope_key("dash-sub", scope, volume),
+        lambda: sub_unit_ranking(scope, volume=volume, overdue_places=overdue_places),
+    )

@@ -54,11 +54,11 @@ def _year_earlier(dt: datetime) -> datetime:
 
 
 def previous_period(scope: ds.Scope) -> ds.Scope:
-    return ds.Scope(scope.start - (scope.end - scope.start), scope.start, scope.unit)
+    return scope.within(scope.start - (scope.end - scope.start), scope.start)
 
 
 def same_period_last_year(scope: ds.Scope) -> ds.Scope:
-    return ds.Scope(_year_earlier(scope.start), _year_earlier(scope.end), scope.unit)
+    return scope.within(_year_earlier(scope.start), _year_earlier(scope.end))
 
 
 def summary_cached(scope: ds.Scope) -> dict[str, ds.Figure]:

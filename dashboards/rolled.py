@@ -76,9 +76,9 @@ def split(scope: ds.Scope, now: datetime) -> Split:
         return Split(live=[scope])
     out = Split(first=first, last=last)
     if scope.start < day_start(first):
-        out.live.append(ds.Scope(scope.start, day_start(first), scope.unit))
+        out.live.append(scope.within(scope.start, day_start(first)))
     if day_start(last) < scope.end:
-        out.live.append(ds.Scope(day_start(last), scope.end, scope.unit))
+        out.live.append(scope.within(day_start(last), scope.end))
     return out
 
 
@@ -133,13 +133,22 @@ def _rolled_parts(sp: Split, ids: set[int] | None) -> dict[str, int]:
     return out
 
 
-def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool = False) -> dict[str, ds.Figure]:
+def summary(
+    scope: ds.Scope,
+    *,
+    now: datetime | None = None,
+    headline_only: bool = False,
+    overdue_places: dict | None = None,
+    split_: Split | None = None,
+) -> dict[str, ds.Figure]:
     """Same figures as selectors.summary, from the roll-up where it reaches.
     ``headline_only``: the rates and the volume alone (what the comparison with an
     earlier period reads, dashboards.compare), without the overdue orders (a state at
-    ``now``, the same for every period), direct answers and proactive orders."""
+    ``now``, the same for every period), direct answers and proactive orders.
+    ``overdue_places``: selectors.overdue_places(scope, now) when the caller has it
+    already (the board), so the overdue orders are not read again."""
     now = now or timezone.now()
-    sp = split(scope, now)
+    sp = split_ or split(scope, now)
     total = dict.fromkeys(PARTS, 0)
     pieces = [_live_parts(piece, now) for piece in sp.live]
     if sp.rolled:
@@ -159,7 +168,10 @@ def summary(scope: ds.Scope, *, now: datetime | None = None, headline_only: bool
     }
     if headline_only:
         return figures
-    overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    if overdue_places is None:
+        overdue = ds.overdue_deadlines(scope, now).values("order_id").distinct().count()
+    else:
+        overdue = sum(overdue_places.values())
     figures["overdue"] = ds.Figure("overdue", overdue, 0)
     figures["direct_answer"] = direct_answer(scope, now=now, split_=sp)
     figures["proactive"] = ds.proactive(scope)  # live: see selectors.proactive
@@ -193,10 +205,12 @@ def direct_answer(scope: ds.Scope, *, now: datetime | None = None, split_: Split
 RANK_PARTS = ("volume", "made", "solved", "satisfied", "due", "met")
 
 
-def unit_ranking(scope: ds.Scope, *, now: datetime | None = None, limit: int = 50) -> list[dict]:
+def unit_ranking(
+    scope: ds.Scope, *, now: datetime | None = None, limit: int = 50, split_: Split | None = None
+) -> list[dict]:
     """Same rows and order as selectors.unit_ranking."""
     now = now or timezone.now()
-    sp = split(scope, now)
+    sp = split_ or split(scope, now)
     units = OrgUnit.objects.filter(kind__in=[UnitKind.STREET, UnitKind.DEPARTMENT], is_active=True)
     ids = scope.unit_ids
     if ids is not None:
@@ -240,8 +254,10 @@ def unit_ranking(scope: ds.Scope, *, now: datetime | None = None, limit: int = 5
     return sorted(result, key=key)[:limit]
 
 
-def category_volumes(scope: ds.Scope, *, limit: int = 15, now: datetime | None = None) -> list[dict]:
-    sp = split(scope, now or timezone.now())
+def category_volumes(
+    scope: ds.Scope, *, limit: int = 15, now: datetime | None = None, split_: Split | None = None
+) -> list[dict]:
+    sp = split_ or split(scope, now or timezone.now())
     counts: dict[int, int] = {}
     for piece in sp.live:
         for r in ds.category_volumes(piece, limit=None):
@@ -279,8 +295,10 @@ def _bucket(day: date, bucket: str) -> date:
     return day
 
 
-def trend(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> list[dict]:
-    sp = split(scope, now or timezone.now())
+def trend(
+    scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None, split_: Split | None = None
+) -> list[dict]:
+    sp = split_ or split(scope, now or timezone.now())
     buckets: dict[date, dict] = {}
     for piece in sp.live:
         for r in ds.trend(piece, bucket=bucket):
@@ -301,11 +319,20 @@ def trend(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) 
     return [{"bucket": b, **v} for b, v in sorted(buckets.items())]
 
 
-def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, dict]:
+def grid_figures(
+    scope: ds.Scope, *, now: datetime | None = None, overdue_places: dict | None = None, split_: Split | None = None
+) -> dict[int, dict]:
+    """Same as selectors.grid_figures. ``overdue_places``: as for summary()."""
     now = now or timezone.now()
-    sp = split(scope, now)
-    # An empty period: the live selector then returns only the overdue counts (a state).
-    out = ds.grid_figures(ds.Scope(scope.end, scope.end, scope.unit), now=now)
+    sp = split_ or split(scope, now)
+    if overdue_places is None:
+        # An empty period: the live selector then returns only the overdue counts (a state).
+        out = ds.grid_figures(scope.within(scope.end, scope.end), now=now)
+    else:
+        out = {}
+        for (grid_id, _community_id), n in overdue_places.items():
+            if grid_id is not None:
+                out.setdefault(grid_id, {"volume": 0, "overdue": 0})["overdue"] += n
     volumes: list[tuple[int, int]] = []
     for piece in sp.live:  # the volumes only: overdue (a state) is counted once, above
         volumes += ds.grid_volumes(piece)
@@ -324,10 +351,17 @@ def grid_figures(scope: ds.Scope, *, now: datetime | None = None) -> dict[int, d
     return out
 
 
-def hotspots(scope: ds.Scope, *, min_count: int = 3, limit: int = 20, now: datetime | None = None) -> list[dict]:
+def hotspots(
+    scope: ds.Scope,
+    *,
+    min_count: int = 3,
+    limit: int = 20,
+    now: datetime | None = None,
+    split_: Split | None = None,
+) -> list[dict]:
     """selectors.hotspots' rows: whole rolled weeks from WeeklyPairs, the days around
     them live, the threshold applied to the sums."""
-    sp = split(scope, now or timezone.now())
+    sp = split_ or split(scope, now or timezone.now())
     weeks = (None, None)
     if sp.rolled:
         first = monday(sp.first) if sp.first.weekday() == 0 else monday(sp.first) + timedelta(days=7)
@@ -336,8 +370,8 @@ def hotspots(scope: ds.Scope, *, min_count: int = 3, limit: int = 20, now: datet
         return ds.hotspots(scope, min_count=min_count, limit=limit)
     counts: dict[tuple[int, int], int] = {}
     pieces = [
-        ds.Scope(scope.start, day_start(weeks[0]), scope.unit),
-        ds.Scope(day_start(weeks[1]), scope.end, scope.unit),
+        scope.within(scope.start, day_start(weeks[0])),
+        scope.within(day_start(weeks[1]), scope.end),
     ]
     for piece in pieces:
         if piece.start < piece.end:
@@ -373,15 +407,20 @@ def hotspots(scope: ds.Scope, *, min_count: int = 3, limit: int = 20, now: datet
 
 
 def board(scope: ds.Scope, *, bucket: str = "day", now: datetime | None = None) -> dict:
-    """selectors.board's figures, from the roll-up where it reaches."""
+    """selectors.board's figures, from the roll-up where it reaches, and the overdue
+    orders per place (``overdue_places``) for the page's sub-units
+    (breakdown.sub_unit_ranking)."""
     now = now or timezone.now()
+    late = ds.overdue_places(scope, now)
+    sp = split(scope, now)  # the roll-up's state, read once for every figure
     return {
-        "summary": summary(scope, now=now),
-        "ranking": unit_ranking(scope, now=now),
-        "categories": category_volumes(scope, now=now),
-        "trend": trend(scope, bucket=bucket, now=now),
-        "grids": grid_figures(scope, now=now),
-        "hotspots": hotspots(scope, now=now),
+        "summary": summary(scope, now=now, overdue_places=late, split_=sp),
+        "ranking": unit_ranking(scope, now=now, split_=sp),
+        "categories": category_volumes(scope, now=now, split_=sp),
+        "trend": trend(scope, bucket=bucket, now=now, split_=sp),
+        "grids": grid_figures(scope, now=now, overdue_places=late, split_=sp),
+        "hotspots": hotspots(scope, now=now, split_=sp),
+        "overdue_places": late,
         "computed_at": now,
     }
 

@@ -43,9 +43,23 @@ class Scope:
 
     @property
     def unit_ids(self) -> set[int] | None:
+        """The unit's subtree, read once per scope (and once for the pieces ``within``
+        makes of it): the board's figures ask for it some thirty times a page."""
         if self.unit is None or self.unit.kind == UnitKind.CENTER:
             return None
-        return unit_subtree_ids(self.unit)
+        ids = self.__dict__.get("_unit_ids")
+        if ids is None:
+            ids = unit_subtree_ids(self.unit)
+            object.__setattr__(self, "_unit_ids", ids)
+        return ids
+
+    def within(self, start: datetime, end: datetime) -> Scope:
+        """The same unit over another period (a piece of this one, or an earlier one),
+        sharing the subtree already read."""
+        out = Scope(start, end, self.unit)
+        if "_unit_ids" in self.__dict__:
+            object.__setattr__(out, "_unit_ids", self.__dict__["_unit_ids"])
+        return out
 
 
 @dataclass
@@ -165,6 +179,21 @@ def overdue_deadlines(scope: Scope, now: datetime) -> QuerySet[Deadline]:
     if ids is not None:
         qs = qs.filter(unit_id__in=ids)
     return qs
+
+
+def overdue_places(scope: Scope, now: datetime) -> dict[tuple[int | None, int | None], int]:
+    """Orders overdue now (overdue_deadlines), counted per (grid, community) they are
+    located in. An order lies in one place, so these counts add up: all of them to the
+    overdue orders, a grid's (or community's) to its own. The board reads the open
+    deadlines past due once for its headline, its map and the sub-units (at a million
+    orders each read joined ~4,000 deadlines with their orders: 10–25 ms apiece)."""
+    rows = (
+        overdue_deadlines(scope, now)
+        .values("order__grid_id", "order__community_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by()
+    )
+    return {(r["order__grid_id"], r["order__community_id"]): r["n"] for r in rows}
 
 
 def summary(scope: Scope, *, now: datetime | None = None) -> dict[str, Figure]:

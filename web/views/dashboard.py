@@ -204,7 +204,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "volume")
     if measure not in {"volume", "overdue"}:
         measure = "volume"
-    sub = sub_unit_ranking_cached(scope, volume=figures["volume"].numerator)
+    # The board's overdue orders per place (absent from a board cached before it had them).
+    sub = sub_unit_ranking_cached(scope, volume=figures["volume"].numerator, overdue_places=data.get("overdue_places"))
     sortable = SUB_SORTS if sub else RANK_SORTS
     sort = request.GET.get("sort", "")
     if sort not in sortable:
