@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, DurationField, F, IntegerField, Max, Min, Q, Sum, When
+from django.db.models import Case, Count, DurationField, F, IntegerField, Max, Min, Model, Q, Sum, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
@@ -127,6 +127,13 @@ def _ranges(days: set[date]) -> list[tuple[date, date]]:
     return out
 
 
+def _replace_days(model: type[Model], start: date, end: date, rows: list[Model]) -> None:
+    """A roll-up table's rows of the days [start, end) replaced by ``rows`` (in the
+    caller's transaction)."""
+    model.objects.filter(day__gte=start, day__lt=end).delete()  # type: ignore[attr-defined]
+    model.objects.bulk_create(rows, batch_size=2000)  # type: ignore[attr-defined]
+
+
 def _roll_range(start: date, end: date, categories: list[int]) -> None:
     """Replace the rows of the days [start, end) by their GROUP BY from the live tables,
     every table in one transaction. Each query mirrors the live selector's filter for
@@ -169,8 +176,10 @@ def _roll_orders(start: date, end: date, lo: datetime, hi: datetime) -> None:
     for r in replied:
         row = orders.setdefault(tuple(r[k] for k in keys), [0, 0, 0])
         row[1], row[2] = r["n"], (r["d"] or timedelta(0)) // timedelta(microseconds=1)
-    DailyOrders.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyOrders.objects.bulk_create(
+    _replace_days(
+        DailyOrders,
+        start,
+        end,
         [
             DailyOrders(
                 day=k[0],
@@ -183,7 +192,6 @@ def _roll_orders(start: date, end: date, lo: datetime, hi: datetime) -> None:
             )
             for k, v in orders.items()
         ],
-        batch_size=2000,
     )
 
 
@@ -196,8 +204,10 @@ def _roll_categories(start: date, end: date, lo: datetime, hi: datetime) -> None
         .annotate(n=Count("id"))
         .order_by()
     )
-    DailyCategory.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyCategory.objects.bulk_create(
+    _replace_days(
+        DailyCategory,
+        start,
+        end,
         [
             DailyCategory(
                 day=r["day"],
@@ -208,7 +218,6 @@ def _roll_categories(start: date, end: date, lo: datetime, hi: datetime) -> None
             )
             for r in categories
         ],
-        batch_size=2000,
     )
 
 
@@ -227,13 +236,14 @@ def _roll_deadlines(start: date, end: date, lo: datetime, hi: datetime) -> None:
         .annotate(due=Count("id"), met=Count("id", filter=Q(state=DeadlineState.MET)))
         .order_by()
     )
-    DailyDeadlines.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyDeadlines.objects.bulk_create(
+    _replace_days(
+        DailyDeadlines,
+        start,
+        end,
         [
             DailyDeadlines(day=r["day"], unit_id=r["unit_id"], stage=r["stage"], due=r["due"], met=r["met"])
             for r in deadlines
         ],
-        batch_size=2000,
     )
 
 
@@ -268,8 +278,10 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
         )
         .order_by()
     )
-    DailyCallbacks.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyCallbacks.objects.bulk_create(
+    _replace_days(
+        DailyCallbacks,
+        start,
+        end,
         [
             DailyCallbacks(
                 day=r["day"],
@@ -285,7 +297,6 @@ def _roll_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> None:
             )
             for r in callbacks
         ],
-        batch_size=2000,
     )
 
 
@@ -330,8 +341,10 @@ def _roll_direct(start: date, end: date, lo: datetime, hi: datetime) -> None:
         )
         .order_by()
     )
-    DailyDirect.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyDirect.objects.bulk_create(
+    _replace_days(
+        DailyDirect,
+        start,
+        end,
         [
             DailyDirect(
                 day=r["day"],
@@ -343,7 +356,6 @@ def _roll_direct(start: date, end: date, lo: datetime, hi: datetime) -> None:
             )
             for r in rows
         ],
-        batch_size=2000,
     )
 
 
@@ -356,8 +368,10 @@ def _roll_unit_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> 
         .annotate(**_callback_counts())
         .order_by()
     )
-    DailyUnitCallbacks.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyUnitCallbacks.objects.bulk_create(
+    _replace_days(
+        DailyUnitCallbacks,
+        start,
+        end,
         [
             DailyUnitCallbacks(
                 day=r["day"],
@@ -369,7 +383,6 @@ def _roll_unit_callbacks(start: date, end: date, lo: datetime, hi: datetime) -> 
             )
             for r in rows
         ],
-        batch_size=2000,
     )
 
 
@@ -392,10 +405,11 @@ def _roll_handoffs(start: date, end: date, lo: datetime, hi: datetime) -> None:
         .annotate(n=Count("id"))
         .order_by()
     )
-    DailyHandoffs.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyHandoffs.objects.bulk_create(
+    _replace_days(
+        DailyHandoffs,
+        start,
+        end,
         [DailyHandoffs(day=r["day"], kind=r["kind"], unit_id=r["unit"], n=r["n"]) for r in rows],
-        batch_size=2000,
     )
 
 
@@ -421,8 +435,10 @@ def _roll_places(start: date, end: date, lo: datetime, hi: datetime, categories:
         .annotate(n=Count("id"))
         .order_by()
     )
-    DailyPlaces.objects.filter(day__gte=start, day__lt=end).delete()
-    DailyPlaces.objects.bulk_create(
+    _replace_days(
+        DailyPlaces,
+        start,
+        end,
         [
             DailyPlaces(
                 day=r["day"],
@@ -433,7 +449,6 @@ def _roll_places(start: date, end: date, lo: datetime, hi: datetime, categories:
             )
             for r in rows
         ],
-        batch_size=2000,
     )
 
 
